@@ -1,0 +1,64 @@
+"""What every platform adapter provides to the runtime, and what it hands in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from bot.gate import Delivery
+
+
+@dataclass(frozen=True)
+class Target:
+    """A platform address resolved from a Delivery's destination."""
+
+    kind: Literal["channel", "member"]
+    external_id: str             # channel id, or member id for a private message
+    name: str
+    community_external_id: str
+    context_channel_external_id: str | None = None   # where the member typed (for in-channel private replies)
+
+
+class Transport(Protocol):
+    """Sends, edits and deletes messages on one platform. Accepts nothing but gated Deliveries."""
+
+    platform: str
+
+    async def send(self, target: Target, delivery: Delivery) -> str | None:
+        """Returns the platform message id (None for private replies that have none)."""
+
+    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> None: ...
+
+    async def delete(self, target: Target, message_id: str) -> None: ...
+
+
+class DeliveryFailed(Exception):
+    """The platform refused a message (missing permission, deleted channel, member gone)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Inbound:
+    """A command as it arrived from any platform, before parsing."""
+
+    platform: str
+    community_external_id: str
+    community_name: str
+    channel_external_id: str | None     # None: a direct message to the bot
+    channel_name: str
+    member_external_id: str
+    member_name: str
+    is_moderator: bool
+    text: str | None = None             # text grammar (console, Matrix)
+    command: str | None = None          # or a pre-parsed command (Discord): its name and arguments
+    arguments: dict[str, Any] | None = None
+    confirmed: bool = False
+
+
+def require_delivery(obj: object) -> Delivery:
+    if not isinstance(obj, Delivery):
+        raise TypeError("adapters only send what the privacy gate released (a Delivery)")
+    return obj

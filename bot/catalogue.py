@@ -1,0 +1,43 @@
+"""The metrics a community can log: the built-in catalogue plus its moderators' custom metrics."""
+
+from __future__ import annotations
+
+from bot.errors import UserError
+from bot.metrics import BUILTIN_METRICS, MetricDef, resolve_metric
+from storage.custom_metrics import CustomMetricRepository
+
+_BUILTIN = {m.key: m for m in BUILTIN_METRICS}
+
+
+def is_sensitive(metric_key: str) -> bool:
+    """Built-in sensitive metrics (weight, mood, heart rate) start capped at `trend` everywhere."""
+    builtin = _BUILTIN.get(metric_key)
+    return bool(builtin and builtin.sensitive)
+
+
+class Catalogue:
+    def __init__(self, custom: CustomMetricRepository):
+        self._custom = custom
+
+    async def metrics(self, community_id: int) -> list[MetricDef]:
+        return [*BUILTIN_METRICS, *await self._custom.for_community(community_id)]
+
+    async def resolve(self, community_id: int, text: str) -> MetricDef:
+        return resolve_metric(text, await self.metrics(community_id))
+
+    async def get(self, community_id: int, key: str) -> MetricDef | None:
+        return next((m for m in await self.metrics(community_id) if m.key == key), None)
+
+    async def resolve_many(self, community_id: int, text: str) -> list[MetricDef]:
+        """`all` means every metric the community knows today."""
+        if text.strip().lower() == "all":
+            return await self.metrics(community_id)
+        return [await self.resolve(community_id, text)]
+
+    async def add_custom(self, community_id: int, metric: MetricDef, now) -> None:
+        known = await self.metrics(community_id)
+        clash = {m.key for m in known} | {a for m in known for a in m.aliases}
+        if metric.key in clash:
+            raise UserError(f"There is already a metric called `{metric.key}`.")
+        if not await self._custom.add(community_id, metric, now):
+            raise UserError(f"There is already a metric called `{metric.key}`.")

@@ -1,0 +1,283 @@
+"""Commands declared once, platform-neutral.
+
+A cog decorates its handler methods with :func:`command`; the :class:`Registry` collects them. Every
+front end is generated from the same :class:`CommandSpec`: the console and Matrix parse text with
+:func:`parse_text`, the Discord adapter builds slash commands from the typed parameters. Permission is
+declared on the spec and checked in one place (the runtime), never inside handlers.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, Awaitable, Callable, Iterable
+
+from bot.errors import UserError
+
+
+class Permission(Enum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+
+
+class ParamType(Enum):
+    WORD = "word"            # one token
+    TEXT = "text"            # the rest of the line (notes, names with spaces)
+    INT = "int"
+    METRIC = "metric"        # a metric name or alias (autocompleted)
+    QUANTITY = "quantity"    # a value with an optional unit; parsed by the handler against the metric
+    WHEN = "when"            # today, yesterday, a date
+    LEVEL = "level"          # private|aggregate|trend|public
+    CAP = "cap"              # off|aggregate|trend|public
+    CHANNEL = "channel"      # #channel (console), a room (Matrix), a channel option (Discord)
+    TIME = "time"            # HH:MM
+    TIMEZONE = "timezone"    # Area/City
+    WEEKDAY = "weekday"
+    CHOICE = "choice"        # one of `choices`
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: ParamType
+    help: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+
+    def usage(self) -> str:
+        shown = "|".join(self.choices) if self.type is ParamType.CHOICE and len(self.choices) <= 4 else self.name
+        return f"<{shown}>" if self.required else f"[{shown}]"
+
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    path: tuple[str, ...]
+    help: str
+    params: tuple[Param, ...] = ()
+    permission: Permission = Permission.MEMBER
+    private: bool = True                  # is the reply seen by the member only?
+    needs_channel: bool = False           # must be typed in a channel (not a DM)
+    confirm: str | None = None            # destructive: ask before doing it (text says what happens)
+    slow: bool = False                    # adapters defer/acknowledge first
+    handler: Handler | None = None
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+    def usage(self) -> str:
+        return " ".join([self.name, *(p.usage() for p in self.params)])
+
+
+_SPEC_ATTR = "__peerpulse_command__"
+
+
+def command(name: str, help: str, *params: Param, permission: Permission = Permission.MEMBER,
+            private: bool = True, needs_channel: bool = False, confirm: str | None = None,
+            slow: bool = False):
+    """Mark a cog method as a command. ``name`` may have several words (``"privacy set"``)."""
+
+    def mark(fn):
+        setattr(fn, _SPEC_ATTR, CommandSpec(tuple(name.split()), help, tuple(params), permission, private,
+                                            needs_channel, confirm, slow))
+        return fn
+
+    return mark
+
+
+@dataclass
+class Invocation:
+    """One member running one command somewhere; handed to every handler."""
+
+    community_id: int
+    channel_id: int | None            # None: a direct message to the bot
+    member_id: int
+    member_name: str
+    is_moderator: bool
+    now: datetime
+    platform: str = "console"
+    confirmed: bool = False            # set when the member confirmed a destructive command
+    resolve_channel: Callable[[str], Awaitable[int]] | None = None
+
+    async def channel_from(self, ref: str) -> int:
+        if self.resolve_channel is None:
+            raise UserError("Channels can't be named here.")
+        return await self.resolve_channel(ref)
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._specs: dict[tuple[str, ...], CommandSpec] = {}
+
+    def add_cog(self, cog: object) -> None:
+        for _, member in inspect.getmembers(cog, inspect.ismethod):
+            spec = getattr(member, _SPEC_ATTR, None)
+            if spec is not None:
+                self.add(CommandSpec(**{**spec.__dict__, "handler": member}))
+
+    def add(self, spec: CommandSpec) -> None:
+        if spec.path in self._specs:
+            raise ValueError(f"command {spec.name!r} declared twice")
+        self._specs[spec.path] = spec
+
+    def all(self) -> list[CommandSpec]:
+        return sorted(self._specs.values(), key=lambda s: s.path)
+
+    def get(self, name: str) -> CommandSpec | None:
+        return self._specs.get(tuple(name.split()))
+
+    def groups(self) -> dict[str, list[CommandSpec]]:
+        out: dict[str, list[CommandSpec]] = {}
+        for spec in self.all():
+            out.setdefault(spec.path[0], []).append(spec)
+        return out
+
+    def match(self, words: list[str]) -> tuple[CommandSpec | None, int]:
+        """The longest declared path that prefixes ``words``; returns (spec, words used)."""
+        lowered = [w.lower() for w in words]
+        for n in range(min(len(lowered), 4), 0, -1):
+            spec = self._specs.get(tuple(lowered[:n]))
+            if spec is not None:
+                return spec, n
+        return None, 0
+
+
+# ---- text grammar (console, Matrix) ------------------------------------------------------------
+
+_TOKEN = re.compile(r'"([^"]*)"|\'([^\']*)\'|(\S+)')
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def tokenize(text: str) -> list[tuple[str, int]]:
+    """Words with their start offsets; quotes group words. Never raises on odd input."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        value = next(g for g in m.groups() if g is not None)
+        out.append((value, m.start()))
+    return out
+
+
+def parse_text(registry: Registry, text: str) -> tuple[CommandSpec, dict[str, Any]]:
+    """Match a command line to its spec and bind arguments by position."""
+    tokens = tokenize(text)
+    if not tokens:
+        raise UserError("Type `help` to see what I can do.")
+    spec, used = registry.match([t for t, _ in tokens])
+    if spec is None:
+        group = registry.groups().get(tokens[0][0].lower())
+        if group:
+            raise UserError(f"`{tokens[0][0].lower()}` needs one of: " + ", ".join(f"`{s.usage()}`" for s in group))
+        raise UserError(f"I don't know `{_short(tokens[0][0])}`. Type `help` to see the commands.")
+    return spec, bind_tokens(spec, text, tokens[used:])
+
+
+def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    i = 0
+    params = list(spec.params)
+    for index, param in enumerate(params):
+        if param.type is ParamType.TEXT:
+            if i < len(tokens):
+                args[param.name] = _clip(text[tokens[i][1]:].strip().strip('"\''))
+                i = len(tokens)
+            elif param.required:
+                raise UserError(f"Missing `{param.name}`. Usage: `{spec.usage()}`")
+            continue
+        if i >= len(tokens):
+            if param.required:
+                raise UserError(f"Missing `{param.name}` ({param.help}). Usage: `{spec.usage()}`")
+            continue
+        token = tokens[i][0]
+        later_text = any(p.type is ParamType.TEXT for p in params[index + 1:])
+        if not param.required and later_text and not accepts(param, token):
+            continue   # an optional word that isn't of its type starts the free text instead
+        args[param.name] = convert(param, token)
+        i += 1
+    if i < len(tokens):
+        raise UserError(f"I didn't expect `{_short(tokens[i][0])}`. Usage: `{spec.usage()}`")
+    return args
+
+
+def accepts(param: Param, token: str) -> bool:
+    try:
+        convert(param, token)
+        return True
+    except UserError:
+        return False
+
+
+def convert(param: Param, token: str) -> Any:
+    """Light, context-free checks; handlers do the ones that need the database (metrics, channels)."""
+    t = param.type
+    if t is ParamType.INT:
+        if not re.fullmatch(r"[0-9]{1,6}", token):
+            raise UserError(f"`{param.name}` must be a whole number, e.g. 30.")
+        return int(token)
+    if t is ParamType.CHOICE:
+        word = token.lower()
+        if word not in param.choices:
+            raise UserError(f"`{param.name}` must be one of: {', '.join(param.choices)}.")
+        return word
+    if t is ParamType.TIME:
+        m = _TIME.match(token)
+        if not m:
+            raise UserError("Times are written HH:MM, e.g. 07:30 or 19:00.")
+        return f"{int(m.group(1)):02d}:{m.group(2)}"
+    if t is ParamType.WEEKDAY:
+        word = token.lower()
+        for day in WEEKDAYS:
+            if len(word) >= 3 and day.startswith(word):
+                return day
+        raise UserError("Weekdays are monday … sunday (mon, tue, … also work).")
+    if t is ParamType.WHEN:
+        from bot.metrics import looks_like_when
+        if not looks_like_when(token):
+            raise UserError("`when` can be today, yesterday or a date like 2026-11-20.")
+        return token
+    if t is ParamType.CHANNEL:
+        if len(token) > 100 or any(ord(c) < 32 for c in token):
+            raise UserError("That doesn't look like a channel.")
+        return token
+    if len(token) > 200:
+        raise UserError(f"`{param.name}` is too long.")
+    return token
+
+
+def _short(token: str) -> str:
+    token = "".join(c for c in token if c.isprintable() and c not in "`@<>*_~|")
+    return token[:20] + ("…" if len(token) > 20 else "")
+
+
+def _clip(text: str, limit: int = 500) -> str:
+    text = "".join(c for c in text if c.isprintable())
+    return text[:limit]
+
+
+# ---- help, generated from the specs ------------------------------------------------------------
+
+def help_lines(registry: Registry, topic: str | None, *, prefix: str = "") -> list[str]:
+    if topic:
+        specs = [s for s in registry.all() if s.name == topic.lower() or s.path[0] == topic.lower()]
+        if not specs:
+            raise UserError(f"No command `{_short(topic)}`. Type `{prefix}help` for the list.")
+        lines = []
+        for s in specs:
+            who = " (moderators)" if s.permission is Permission.MODERATOR else ""
+            lines.append(f"`{prefix}{s.usage()}` — {s.help}{who}")
+            lines.extend(f"    {p.name}: {p.help}" + ("" if p.required else " (optional)") for p in s.params)
+        return lines
+    lines = ["Commands (type `help <command>` for details):"]
+    for group, specs in registry.groups().items():
+        lines.append("  " + ", ".join(f"`{prefix}{s.usage()}`" for s in specs))
+    return lines
+
+
+def specs_for(registry: Registry, names: Iterable[str]) -> list[CommandSpec]:
+    return [s for s in registry.all() if s.path[0] in set(names)]

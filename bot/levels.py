@@ -1,0 +1,67 @@
+"""Sharing levels and the one rule that combines them.
+
+Levels are ordered from least to most revealing. A channel rule is a *cap*: what may appear in a
+channel is the lower of the member's own level and the channel's cap, so a rule can only narrow.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from bot.errors import UserError
+
+
+class Level(IntEnum):
+    PRIVATE = 0     # nothing; not even inside group totals
+    AGGREGATE = 1   # only anonymous group figures with at least k contributors
+    TREND = 2       # attributed, relative facts only (change %, streaks, days logged, % of goal, rank)
+    PUBLIC = 3      # raw values, attributed
+
+    @property
+    def word(self) -> str:
+        return self.name.lower()
+
+
+LEVEL_WORDS = tuple(level.word for level in Level)
+# Channel caps use the same scale; "off" hides a metric completely, which is the same as private.
+CAP_WORDS = ("off", "aggregate", "trend", "public")
+
+PLAIN_WORDS = {
+    Level.PRIVATE: "only you see it",
+    Level.AGGREGATE: "only inside anonymous group totals (when at least {k} people contribute)",
+    Level.TREND: "your name with relative progress only (change %, streaks, days logged, % of goal)",
+    Level.PUBLIC: "your name with the actual numbers",
+}
+
+CAP_PLAIN_WORDS = {
+    Level.PRIVATE: "hidden here",
+    Level.AGGREGATE: "anonymous group totals only",
+    Level.TREND: "relative progress at most, no raw numbers",
+    Level.PUBLIC: "numbers allowed (if the member chose public)",
+}
+
+
+def parse_level(text: str) -> Level:
+    word = text.strip().lower()
+    for level in Level:
+        if level.word == word:
+            return level
+    raise UserError(f"Sharing level must be one of: {', '.join(LEVEL_WORDS)}.")
+
+
+def parse_cap(text: str) -> Level:
+    word = text.strip().lower()
+    if word in ("off", "private", "none"):
+        return Level.PRIVATE
+    if word in CAP_WORDS:
+        return parse_level(word)
+    raise UserError(f"A channel rule must be one of: {', '.join(CAP_WORDS)}.")
+
+
+def cap_word(level: Level) -> str:
+    return "off" if level is Level.PRIVATE else level.word
+
+
+def effective_level(member_level: Level, channel_cap: Level) -> Level:
+    """What may appear in a channel: never more than either the member or the channel allows."""
+    return Level(min(member_level, channel_cap))

@@ -1,0 +1,269 @@
+"""The runtime: one path from a command to the members who see its answer.
+
+    Inbound ──> parse against the spec ──> permission check ──> cog handler ──> Reply
+    Reply ──> privacy gate ──> Delivery ──> transport sends it ──> post ledger
+
+Scheduled jobs use :meth:`PeerPulse.publish`, the same gate and ledger. Nothing else can put member
+data into a channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Iterable
+
+from bot.clock import FakeClock
+from bot.adapters.base import DeliveryFailed, Inbound, Target, Transport
+from bot.commands import CommandSpec, Invocation, ParamType, Permission, Registry, convert, parse_text
+from bot.errors import PermissionDenied, UserError
+from bot.gate import Delivery
+from bot.levels import Level
+from bot.reply import Destination, Reply, without_member
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+CONFIRM_WINDOW = timedelta(minutes=5)
+
+
+@dataclass
+class _Pending:
+    spec: CommandSpec
+    args: dict[str, Any]
+    expires: Any
+
+
+class PeerPulse:
+    def __init__(self, services: Services, cog_classes: Iterable[type]):
+        self.services = services
+        self.registry = Registry()
+        self.cogs = [cls(services, self) for cls in cog_classes]
+        for cog in self.cogs:
+            self.registry.add_cog(cog)
+        self.transports: dict[str, Transport] = {}
+        self._pending: dict[int, _Pending] = {}
+
+    async def start(self) -> None:
+        """Start background services once transports are attached. The scheduler fires by itself
+        only on a real clock; a fake clock (console, tests) moves through :meth:`advance_clock`."""
+        for cog in self.cogs:
+            starter = getattr(cog, "start", None)
+            if starter is not None:
+                await starter()
+        await self.services.scheduler.start(live=not isinstance(self.services.clock, FakeClock))
+
+    async def stop(self) -> None:
+        await self.services.scheduler.stop()
+        for cog in reversed(self.cogs):
+            stopper = getattr(cog, "stop", None)
+            if stopper is not None:
+                await stopper()
+        await self.services.db.close()
+
+    def attach(self, transport: Transport) -> None:
+        self.transports[transport.platform] = transport
+
+    # -- commands ------------------------------------------------------------------------------
+    async def handle(self, inbound: Inbound, reply_via: Transport | None = None) -> list[Delivery]:
+        """Run one command from a member and send what the gate releases. Never raises."""
+        transport = reply_via or self.transports[inbound.platform]
+        try:
+            inv = await self._invocation(inbound)
+        except UserError as exc:
+            log.info("refused an inbound message: %s", type(exc).__name__)
+            return []
+        spec = None
+        try:
+            spec, args = self._parse(inbound)
+            if spec.permission is Permission.MODERATOR and not inv.is_moderator:
+                raise PermissionDenied(f"Only moderators can use `{spec.name}`.")
+            if spec.needs_channel and inv.channel_id is None:
+                raise UserError(f"Use `{spec.name}` in the channel it is about, not in a direct message.")
+            if spec.confirm and not inv.confirmed:
+                self._pending[inv.member_id] = _Pending(spec, args, inv.now + CONFIRM_WINDOW)
+                replies = [Reply.text(f"{spec.confirm} Type `confirm` within 5 minutes to go ahead, or `cancel`.", private=True)]
+            else:
+                result = await spec.handler(inv, **args)
+                replies = _as_replies(result)
+        except UserError as exc:
+            replies = [Reply.text(exc.message, private=True)]
+        except Exception:
+            # Log the command's name only: arguments may hold members' values.
+            log.exception("command %s failed", spec.name if spec else "?")
+            replies = [Reply.text("Sorry, something went wrong on my side. Nothing you typed was lost; please try again.",
+                                  private=True)]
+        sent = []
+        for reply in replies:
+            private = reply.private if reply.private is not None else (spec.private if spec else True)
+            if inv.channel_id is None:
+                private = True
+            destination = (Destination.private_to(inv.community_id, inv.member_id, inv.channel_id) if private
+                           else Destination.channel(inv.community_id, inv.channel_id))
+            delivery = await self.publish(reply, destination, transport, tell_on_failure=inv.member_id)
+            if delivery is not None:
+                sent.append(delivery)
+        return sent
+
+    def _parse(self, inbound: Inbound) -> tuple[CommandSpec, dict[str, Any]]:
+        if inbound.command is not None:
+            spec = self.registry.get(inbound.command)
+            if spec is None:
+                raise UserError(f"I don't know `{inbound.command}`.")
+            return spec, _bind_named(spec, inbound.arguments or {})
+        return parse_text(self.registry, inbound.text or "")
+
+    async def _invocation(self, inbound: Inbound) -> Invocation:
+        s = self.services
+        now = s.clock.now()
+        community_id = await s.community.community(inbound.platform, inbound.community_external_id, inbound.community_name)
+        channel_id = None
+        if inbound.channel_external_id is not None:
+            channel_id = (await s.community.channel(community_id, inbound.channel_external_id, inbound.channel_name)).id
+        member = await s.community.member(community_id, inbound.member_external_id, inbound.member_name, now)
+        transport = self.transports.get(inbound.platform)
+
+        async def resolve_channel(ref: str) -> int:
+            resolver = getattr(transport, "resolve_channel", None)
+            if resolver is None:
+                raise UserError("Channels can't be named here.")
+            external_id, name = await resolver(inbound.community_external_id, ref)
+            return (await s.community.channel(community_id, external_id, name)).id
+
+        return Invocation(community_id, channel_id, member.id, member.display_name, inbound.is_moderator, now,
+                          inbound.platform, inbound.confirmed, resolve_channel)
+
+    async def confirm(self, inv: Invocation) -> Any:
+        pending = self._pending.pop(inv.member_id, None)
+        if pending is None or pending.expires < inv.now:
+            raise UserError("There is nothing waiting for your confirmation.")
+        inv.confirmed = True
+        return await pending.spec.handler(inv, **pending.args)
+
+    def cancel(self, member_id: int) -> bool:
+        return self._pending.pop(member_id, None) is not None
+
+    # -- output --------------------------------------------------------------------------------
+    async def publish(self, reply: Reply, destination: Destination, transport: Transport | None = None,
+                      tell_on_failure: int | None = None) -> Delivery | None:
+        """Gate a reply for one destination, send it, and record channel posts in the ledger."""
+        s = self.services
+        delivery = await s.gate.release(reply, destination)
+        if delivery.is_empty:
+            return None
+        target = await self.target(destination)
+        if target is None:
+            return None
+        transport = transport or self.transports.get(await self._platform(destination.community_id))
+        if transport is None:
+            log.warning("no transport for community %s", destination.community_id)
+            return None
+        try:
+            message_id = await transport.send(target, delivery)
+        except DeliveryFailed as exc:
+            log.warning("could not post to %s %s: %s", target.kind, target.external_id, exc.reason)
+            if tell_on_failure is not None and not destination.is_private:
+                note = Reply.text(f"I couldn't post in #{target.name}: {exc.reason}. Nothing was lost.", private=True)
+                await self.publish(note, Destination.private_to(destination.community_id, tell_on_failure), transport)
+            return None
+        if not destination.is_private and message_id is not None:
+            await s.posts.record(destination.channel_id, message_id, delivery.source,
+                                 [(d.member_id, d.metric, d.level) for d in delivery.disclosures], s.clock.now())
+        return delivery
+
+    async def _platform(self, community_id: int) -> str:
+        return await self.services.db.fetchval("SELECT platform FROM communities WHERE id=?", (community_id,))
+
+    async def target(self, destination: Destination) -> Target | None:
+        s = self.services
+        community = await s.db.fetchone("SELECT external_id FROM communities WHERE id=?", (destination.community_id,))
+        if community is None:
+            return None
+        channel = await s.community.channel_by_id(destination.channel_id) if destination.channel_id else None
+        if destination.is_private:
+            member = await s.community.member_by_id(destination.viewer_id)
+            if member is None:
+                return None
+            return Target("member", member.external_id, member.display_name, community[0],
+                          channel.external_id if channel else None)
+        if channel is None:
+            return None
+        return Target("channel", channel.external_id, channel.name, community[0])
+
+    # -- time ----------------------------------------------------------------------------------
+    async def advance_clock(self, clock, when) -> None:
+        """Move a fake clock forward; scheduled work that falls due on the way runs in order."""
+        await self.services.scheduler.advance(clock, when)
+
+    # -- taking back ---------------------------------------------------------------------------
+    async def take_back(self, member_id: int, channel_id: int | None = None, remove: bool = False,
+                        kind: str | None = None) -> tuple[int, int]:
+        """Re-render every live post holding the member's data with today's settings (never more than
+        the post showed), then edit it in place or delete it when nothing is left. ``remove`` takes the
+        member out entirely (left a check-in or challenge, forgot their data). Returns (edited, deleted)."""
+        s = self.services
+        edited = deleted = 0
+        for post in await s.posts.live_posts_with(member_id, channel_id):
+            if kind is not None and post.kind != kind:
+                continue
+            channel = await s.community.channel_by_id(post.channel_id)
+            if channel is None:
+                continue
+            destination = Destination.channel(channel.community_id, channel.id)
+            ceiling = await self._ceiling(post.id)
+            source = without_member(post.reply, member_id) if remove else post.reply
+            if remove:
+                ceiling = {k: v for k, v in ceiling.items() if k[0] != member_id}
+            new = await s.gate.release(source, destination, ceiling)
+            old = {(d[0], d[1]): d[2] for d in await self._disclosures(post.id)}
+            now = {(d.member_id, d.metric): d.level for d in new.disclosures}
+            if now == old and not remove:
+                continue
+            target = await self.target(destination)
+            transport = self.transports.get(await self._platform(channel.community_id))
+            try:
+                if new.is_empty or not new.disclosures:
+                    if transport and target:
+                        await transport.delete(target, post.platform_message_id)
+                    await s.posts.mark_deleted(post.id)
+                    deleted += 1
+                else:
+                    if transport and target:
+                        await transport.edit(target, post.platform_message_id, new)
+                    await s.posts.update(post.id, source, [(d.member_id, d.metric, d.level) for d in new.disclosures])
+                    edited += 1
+            except DeliveryFailed as exc:
+                # The channel or message is gone: nothing is shown any more, so the ledger forgets it too.
+                log.warning("take-back could not reach post %s: %s", post.id, exc.reason)
+                await s.posts.mark_deleted(post.id)
+                deleted += 1
+        return edited, deleted
+
+    async def _disclosures(self, post_id: int) -> list[tuple[int, str, Level]]:
+        rows = await self.services.db.fetchall("SELECT member_id, metric, level FROM post_disclosures WHERE post_id=?", (post_id,))
+        return [(r[0], r[1], Level(r[2])) for r in rows]
+
+    async def _ceiling(self, post_id: int) -> dict[tuple[int, str], Level]:
+        return {(m, metric): lv for m, metric, lv in await self._disclosures(post_id)}
+
+
+def _as_replies(result: Any) -> list[Reply]:
+    if result is None:
+        return []
+    if isinstance(result, Reply):
+        return [result]
+    return [r for r in result if r is not None]
+
+
+def _bind_named(spec: CommandSpec, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Pre-parsed arguments (Discord options) go through the same conversions as typed text."""
+    out: dict[str, Any] = {}
+    for param in spec.params:
+        value = arguments.get(param.name)
+        if value is None or value == "":
+            if param.required:
+                raise UserError(f"Missing `{param.name}`. Usage: `{spec.usage()}`")
+            continue
+        out[param.name] = value if isinstance(value, int) and param.type is ParamType.INT else convert(param, str(value))
+    return out

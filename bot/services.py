@@ -1,0 +1,65 @@
+"""The services a cog is handed (no globals): database and repositories, clock, config, gate, charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.catalogue import Catalogue, is_sensitive
+from bot.charts import ChartSpec, render_png_async
+from bot.clock import Clock
+from bot.config import Config
+from bot.gate import PrivacyGate
+from bot.scheduler import Scheduler
+from storage.community import CommunityRepository
+from storage.contract import MemberData
+from storage.custom_metrics import CustomMetricRepository
+from storage.database import Database
+from storage.entries import EntryRepository
+from storage.posts import PostLedger
+from storage.sharing import ChannelRuleRepository, EffectiveLevels, SharingRepository
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    clock: Clock
+    community: CommunityRepository
+    entries: EntryRepository
+    sharing: SharingRepository
+    rules: ChannelRuleRepository
+    custom_metrics: CustomMetricRepository
+    posts: PostLedger
+    catalogue: Catalogue
+    gate: PrivacyGate
+    scheduler: Scheduler
+    levels: EffectiveLevels
+    extra: dict[str, Any] = field(default_factory=dict)   # repositories that feature cogs add
+    member_data: list[MemberData] = field(default_factory=list)
+
+    @classmethod
+    async def create(cls, config: Config, db: Database, clock: Clock) -> "Services":
+        sharing = SharingRepository(db)
+        rules = ChannelRuleRepository(db, is_sensitive)
+        custom = CustomMetricRepository(db)
+        community = CommunityRepository(db)
+        entries = EntryRepository(db)
+        posts = PostLedger(db)
+        levels = EffectiveLevels(sharing, rules)
+        gate = PrivacyGate(levels, config.privacy.min_group_size, render_chart)
+        services = cls(config, db, clock, community, entries, sharing, rules, custom, posts, Catalogue(custom), gate,
+                       Scheduler(db, clock), levels)
+        # The profile goes last in the list: deleting it cascades whatever another repository missed.
+        services.member_data = [entries, sharing, posts]
+        return services
+
+    def add_member_data(self, repo: MemberData) -> None:
+        self.member_data.append(repo)
+
+    def all_member_data(self) -> list[MemberData]:
+        return [*self.member_data, self.community]
+
+
+async def render_chart(spec: ChartSpec) -> bytes:
+    return await render_png_async(spec)

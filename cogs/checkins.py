@@ -1,0 +1,241 @@
+"""Weekly accountability check-ins: opt in per channel, weekly goals, and the weekly post.
+
+The post is built as a Reply of Facts and GroupFigures; the gate decides per member what shows. A
+member who opted in but logged nothing, paused or left has no line at all, and nothing counts them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from statistics import fmean
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.clock import local_date, parse_timezone, zone
+from bot.commands import Invocation, Param, ParamType, Permission, command
+from bot.errors import UserError
+from bot.levels import Level
+from bot.metrics import MetricDef, format_quantity, parse_quantity
+from bot.progress import change_text, goal_percent, streak, summed, weekly_figure
+from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Reply, Text
+from bot.scheduler import Schedule
+from bot.services import Services
+from storage.checkins import CheckinRepository, GoalRepository
+
+log = logging.getLogger(__name__)
+P = ParamType
+STREAK_LOOKBACK = 56          # days of history read for streaks (shown as "56+" beyond)
+MAX_CHART_SERIES = 12         # a group chart with more lines than this is unreadable; it is left out
+MAX_CHARTS = 2
+
+
+@dataclass(frozen=True)
+class Week:
+    first: date
+    last: date
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range(7)]
+
+    def previous(self) -> "Week":
+        return Week(self.first - timedelta(days=7), self.last - timedelta(days=7))
+
+    def label(self) -> str:
+        return f"{self.first.strftime('%b')} {self.first.day}–{self.last.strftime('%b')} {self.last.day}"
+
+
+class Checkins:
+    def __init__(self, services: Services, app):
+        self.s = services
+        self.app = app
+        self.checkins = CheckinRepository(services.db)
+        self.goals = GoalRepository(services.db)
+        services.extra["checkins"] = self.checkins
+        services.extra["goals"] = self.goals
+        services.add_member_data(self.checkins)
+        services.add_member_data(self.goals)
+        services.scheduler.add_provider(self._schedules)
+
+    # -- commands ------------------------------------------------------------------------------
+    @command("checkin join", "Take part in this channel's weekly check-in (only what your privacy settings allow shows).",
+             needs_channel=True)
+    async def join(self, inv: Invocation) -> Reply:
+        schedule = await self.checkins.schedule(inv.channel_id)
+        if schedule is None:
+            c = self.s.config.checkins
+            await self.checkins.set_schedule(inv.channel_id, c.weekday, c.time, c.timezone, inv.now)
+            await self.s.scheduler.refresh()
+            schedule = await self.checkins.schedule(inv.channel_id)
+        new = await self.checkins.join(inv.member_id, inv.channel_id, inv.now)
+        shared = [m for m, ch, lv in await self.s.sharing.settings(inv.member_id) if lv > Level.PRIVATE and ch in (None, inv.channel_id)]
+        lines = [("You joined" if new else "You're back in") +
+                 f" this channel's weekly check-in ({schedule.weekday.title()}s at {schedule.time} {schedule.timezone})."]
+        if not shared:
+            lines.append("All your numbers are private, so the post won't show you until you `privacy set <metric> trend` "
+                         "(or aggregate/public). You'll still get your own summary privately.")
+        return Reply.text(*lines, private=True)
+
+    @command("checkin leave", "Stop taking part in this channel's weekly check-in.", needs_channel=True)
+    async def leave(self, inv: Invocation) -> Reply:
+        if not await self.checkins.leave(inv.member_id, inv.channel_id):
+            return Reply.text("You weren't in this channel's check-in.", private=True)
+        edited, deleted = await self.app.take_back(inv.member_id, inv.channel_id, remove=True, kind="checkin")
+        note = f" I removed you from {edited + deleted} earlier check-in post(s)." if edited or deleted else ""
+        return Reply.text("You left this channel's check-in. Nobody is told." + note, private=True)
+
+    @command("checkin pause", "Skip check-ins for a while without leaving (nobody is told).",
+             Param("weeks", P.INT, "how many weeks (default 1)", required=False), needs_channel=True)
+    async def pause(self, inv: Invocation, weeks: int = 1) -> Reply:
+        if not 1 <= weeks <= 52:
+            raise UserError("Pause for 1 to 52 weeks.")
+        until = inv.now + timedelta(weeks=weeks)
+        if not await self.checkins.pause(inv.member_id, inv.channel_id, until):
+            return Reply.text("You aren't in this channel's check-in; `checkin join` to take part.", private=True)
+        return Reply.text(f"Paused until {until.date().isoformat()}. Nobody is told; `checkin join` resumes early.", private=True)
+
+    @command("goal", "Set a private weekly goal for a metric (shown only as % of goal, if you share trends).",
+             Param("metric", P.METRIC, "e.g. steps"),
+             Param("value", P.QUANTITY, "the weekly goal: a total for steps/exercise/water, an average for sleep/mood"))
+    async def goal(self, inv: Invocation, metric: str, value: str) -> Reply:
+        m = await self.s.catalogue.resolve(inv.community_id, metric)
+        if summed(m):
+            amount = _parse_weekly_total(m, value)
+        else:
+            amount = parse_quantity(m, value)
+        if amount <= 0:
+            raise UserError("A goal must be more than zero.")
+        await self.goals.set(inv.member_id, m.key, amount, inv.now)
+        kind = "weekly total" if summed(m) else "weekly average"
+        return Reply.text(f"Your {m.name} goal: {_format_weekly(m, amount)} ({kind}). Only you see it.", private=True)
+
+    @command("mod schedule", "Set when this channel's weekly check-in is posted.",
+             Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),
+             Param("weekday", P.WEEKDAY, "monday … sunday"),
+             Param("time", P.TIME, "HH:MM"),
+             Param("zone", P.TIMEZONE, "Area/City, e.g. Europe/Berlin"),
+             permission=Permission.MODERATOR)
+    async def schedule(self, inv: Invocation, channel: str, weekday: str, time: str, zone: str) -> Reply:
+        tz = parse_timezone(zone)
+        channel_id = await inv.channel_from(channel)
+        await self.checkins.set_schedule(channel_id, weekday, time, tz, inv.now)
+        await self.s.scheduler.refresh()
+        name = (await self.s.community.channel_by_id(channel_id)).name
+        return Reply.text(f"#{name}: weekly check-in on {weekday.title()}s at {time} ({tz}).", private=True)
+
+    # -- scheduling ----------------------------------------------------------------------------
+    async def _schedules(self) -> list[Schedule]:
+        grace = timedelta(hours=self.s.config.checkins.grace_hours)
+        out = []
+        for sch in await self.checkins.schedules():
+            hour, minute = (int(x) for x in sch.time.split(":"))
+            trigger = CronTrigger(day_of_week=sch.weekday[:3], hour=hour, minute=minute, timezone=zone(sch.timezone))
+
+            async def run(period: datetime, channel_id=sch.channel_id) -> None:
+                await self.post_checkin(channel_id, period)
+
+            out.append(Schedule(f"checkin:{sch.channel_id}", trigger, run, sch.created_at, grace))
+        return out
+
+    async def post_checkin(self, channel_id: int, period: datetime) -> None:
+        channel = await self.s.community.channel_by_id(channel_id)
+        sch = await self.checkins.schedule(channel_id)
+        if channel is None or sch is None:
+            return
+        post, summaries = await self.build_checkin(channel.community_id, channel_id, sch.timezone, period)
+        if post is not None:
+            await self.app.publish(post, Destination.channel(channel.community_id, channel_id))
+        for member_id, summary in summaries:
+            await self.app.publish(summary, Destination.private_to(channel.community_id, member_id, channel_id))
+
+    async def build_checkin(self, community_id: int, channel_id: int, tz: str, period: datetime,
+                            with_summaries: bool = True) -> tuple[Reply | None, list[tuple[int, Reply]]]:
+        """The weekly post for a channel and each member's private summary, built with a fixed number
+        of queries however many members take part."""
+        members = await self.checkins.active_members(channel_id, period)
+        if not members:
+            return None, []
+        week = Week(local_date(period, tz) - timedelta(days=6), local_date(period, tz))
+        metrics = await self.s.catalogue.metrics(community_id)
+        by_key = {m.key: m for m in metrics}
+        series = await self.s.entries.series_for_members(members, list(by_key), week.first - timedelta(days=STREAK_LOOKBACK), week.last)
+        goals = await self.goals.for_members(members)
+        profiles = await self.s.community.members_by_ids(members)
+        channel = await self.s.community.channel_by_id(channel_id)
+
+        member_lines, groups, summaries = [], {}, []
+        chart_lines: dict[str, list[ChartLine]] = {}
+        for member_id in sorted(members, key=lambda m: profiles[m].display_name.lower() if m in profiles else ""):
+            name = profiles[member_id].display_name if member_id in profiles else "member"
+            facts, private_lines = [], []
+            for key, metric in by_key.items():
+                points = series.get((member_id, key))
+                if not points:
+                    continue
+                this = [v for d, v in points if week.first <= d <= week.last]
+                if not this:
+                    continue
+                prev = [v for d, v in points if week.first - timedelta(days=7) <= d < week.first]
+                figure = weekly_figure(metric, this)
+                change = change_text(weekly_figure(metric, prev), figure)
+                pct_goal = goal_percent(metric, figure, goals.get((member_id, key)))
+                days_logged = len(this)
+                run = streak({d for d, _ in points}, week.last, STREAK_LOOKBACK)
+                relative = [change, f"{days_logged}/7 days",
+                            (f"{run}{'+' if run >= STREAK_LOOKBACK else ''}-day streak" if run >= 3 else None),
+                            (f"{pct_goal}% of goal" if pct_goal is not None else None)]
+                relative_text = ", ".join(r for r in relative if r)
+                raw = _format_weekly(metric, figure) + (" this week" if summed(metric) else " average")
+                shown = raw if raw.startswith(key) or raw.split(" ")[1:2] == [key] else f"{key} {raw}"
+                facts.append(Fact.of(member_id, key, public=f"{shown} ({relative_text})", trend=f"{key} {relative_text}"))
+                groups.setdefault(key, []).append((member_id, figure))
+                private_lines.append(f"{metric.name}: {raw} ({relative_text})")
+                earlier = [v for d, v in points if d < week.first]
+                baseline = fmean(earlier[-28:]) if earlier else fmean(this)
+                goal = goals.get((member_id, key))
+                daily_goal = (goal / 7 if summed(metric) else goal) if goal else None
+                chart_lines.setdefault(key, []).append(ChartLine(member_id, name, tuple((d.isoformat(), v) for d, v in points
+                                                                                      if d >= week.first), baseline, daily_goal))
+            if facts:
+                member_lines.append(Line(tuple(facts), label=f"{name}: "))
+                if with_summaries:
+                    summaries.append((member_id, Reply.text(f"Your week in #{channel.name} ({week.label()}):", *private_lines,
+                                                            private=True)))
+        header = Line((Text(f"Weekly check-in for #{channel.name} — {week.label()}"),))
+        group_parts = tuple(GroupFigure(key, "total" if summed(by_key[key]) else "average", tuple(contribs),
+                                        f"{key} {{value}} {_group_unit(by_key[key])} from {{count}} people", _value_spec(by_key[key]))
+                            for key, contribs in groups.items())
+        lines = [header]
+        if group_parts:
+            lines.append(Line(group_parts, label="Together: "))
+        lines.extend(member_lines)
+        charts = []
+        for key, cl in sorted(chart_lines.items(), key=lambda kv: -len(kv[1])):
+            if len(cl) <= MAX_CHART_SERIES and len(charts) < MAX_CHARTS:
+                m = by_key[key]
+                charts.append(ChartPiece(key, f"{m.name.capitalize()} — week of {week.label()}", m.unit, tz, tuple(cl)))
+        if len(lines) == 1:
+            return None, summaries
+        return Reply(tuple(lines), tuple(charts), private=False, kind="checkin"), summaries
+
+
+def _format_weekly(metric: MetricDef, value: float) -> str:
+    return format_quantity(metric, value)
+
+
+def _parse_weekly_total(metric: MetricDef, text: str) -> float:
+    """Weekly totals exceed one day's range (70,000 steps a week), so check against 7 days' worth."""
+    return parse_quantity(dataclasses.replace(metric, maximum=metric.maximum * 7), text)
+
+
+def _group_unit(metric: MetricDef) -> str:
+    word = "in total" if summed(metric) else "average"
+    unit = "" if metric.key == "steps" else metric.unit
+    return f"{unit} {word}".strip()
+
+
+def _value_spec(metric: MetricDef) -> str:
+    return ",.0f" if metric.key in ("steps",) or metric.unit in ("min", "bpm") else ",.1f"

@@ -1,0 +1,27 @@
+"""Help (generated from the command specs) and the confirm/cancel step of destructive commands."""
+
+from __future__ import annotations
+
+from bot.commands import Invocation, Param, ParamType, command, help_lines
+from bot.reply import Reply
+from bot.services import Services
+
+
+class Core:
+    def __init__(self, services: Services, app):
+        self.s = services
+        self.app = app
+
+    @command("help", "What I can do, or how to use one command.",
+             Param("command", ParamType.TEXT, "a command name, e.g. log or privacy set", required=False))
+    async def help(self, inv: Invocation, command: str | None = None) -> Reply:
+        return Reply.text(*help_lines(self.app.registry, command), private=True)
+
+    @command("confirm", "Go ahead with the command I asked you to confirm.")
+    async def confirm(self, inv: Invocation):
+        return await self.app.confirm(inv)
+
+    @command("cancel", "Cancel the command waiting for your confirmation.")
+    async def cancel(self, inv: Invocation) -> Reply:
+        done = self.app.cancel(inv.member_id)
+        return Reply.text("Cancelled; nothing changed." if done else "Nothing was waiting for confirmation.", private=True)

@@ -1,0 +1,69 @@
+"""Moderators set channel rules (caps that can only narrow what members allow) and custom metrics."""
+
+from __future__ import annotations
+
+from bot.commands import Invocation, Param, ParamType, Permission, command
+from bot.errors import UserError
+from bot.levels import CAP_PLAIN_WORDS, CAP_WORDS, Level, cap_word, parse_cap
+from bot.metrics import BUILTIN_METRICS, custom_metric
+from bot.reply import Reply
+from bot.services import Services
+from storage.sharing import ALL_METRICS
+
+P = ParamType
+MOD = Permission.MODERATOR
+
+
+class Moderation:
+    def __init__(self, services: Services, app):
+        self.s = services
+        self.app = app
+
+    @command("mod rule", "Set the most a channel may show of a metric (it can only narrow what members allow).",
+             Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),
+             Param("metric", P.METRIC, "a metric, or `all`"),
+             Param("cap", P.CAP, f"{'|'.join(CAP_WORDS)}"),
+             permission=MOD)
+    async def rule(self, inv: Invocation, channel: str, metric: str, cap: str) -> Reply:
+        level = parse_cap(cap)
+        channel_id = await inv.channel_from(channel)
+        key = ALL_METRICS if metric.strip().lower() == "all" else (await self.s.catalogue.resolve(inv.community_id, metric)).key
+        await self.s.rules.set_rule(channel_id, key, level, inv.now)
+        name = (await self.s.community.channel_by_id(channel_id)).name
+        what = "every metric" if key == ALL_METRICS else key
+        lines = [f"#{name}: {what} — {cap_word(level)} ({CAP_PLAIN_WORDS[level]})."]
+        if key == ALL_METRICS and level > Level.TREND:
+            lines.append("Weight, mood and heart rate stay at trend there unless you name them in their own rule.")
+        return Reply.text(*lines, private=True)
+
+    @command("mod rules", "Show the sharing rules of a channel.",
+             Param("channel", P.CHANNEL, "the channel (default: this one)", required=False),
+             permission=MOD)
+    async def rules(self, inv: Invocation, channel: str | None = None) -> Reply:
+        if channel is None and inv.channel_id is None:
+            raise UserError("Name a channel, e.g. `mod rules #walkers`.")
+        channel_id = await inv.channel_from(channel) if channel else inv.channel_id
+        name = (await self.s.community.channel_by_id(channel_id)).name
+        rules = await self.s.rules.rules(channel_id)
+        lines = [f"Rules in #{name} (the most this channel shows of each metric):"]
+        for m in await self.s.catalogue.metrics(inv.community_id):
+            cap = self.s.rules.cap_from(rules, m.key)
+            source = "rule" if m.key in rules else ("channel-wide rule" if ALL_METRICS in rules else "default")
+            lines.append(f"{m.key}: {cap_word(cap)} ({source})")
+        return Reply.text(*lines, private=True)
+
+    @command("mod metric add", "Define a custom metric for this community.",
+             Param("name", P.WORD, "one word, e.g. meditation"),
+             Param("unit", P.WORD, "its unit, e.g. min, cups, pages"),
+             Param("min", P.WORD, "the smallest accepted value"),
+             Param("max", P.WORD, "the largest accepted value"),
+             permission=MOD)
+    async def metric_add(self, inv: Invocation, name: str, unit: str, min: str, max: str) -> Reply:
+        try:
+            low, high = float(min), float(max)
+        except ValueError:
+            raise UserError("`min` and `max` must be numbers, e.g. `mod metric add meditation min 0 240`.") from None
+        metric = custom_metric(name, unit, low, high)
+        await self.s.catalogue.add_custom(inv.community_id, metric, inv.now)
+        return Reply.text(f"Members can now `log {metric.key} <value>` ({metric.unit}, {low:g}–{high:g}). "
+                          "It is private for everyone until each member chooses otherwise.", private=True)

@@ -1,0 +1,80 @@
+"""Members decide, metric by metric and channel by channel, what others may ever see."""
+
+from __future__ import annotations
+
+from bot.commands import Invocation, Param, ParamType, command
+from bot.levels import CAP_PLAIN_WORDS, LEVEL_WORDS, PLAIN_WORDS, Level, effective_level, parse_level
+from bot.reply import Reply
+from bot.services import Services
+
+P = ParamType
+
+
+class Privacy:
+    def __init__(self, services: Services, app):
+        self.s = services
+        self.app = app
+
+    def _plain(self, level: Level) -> str:
+        return PLAIN_WORDS[level].format(k=self.s.config.privacy.min_group_size)
+
+    @command("privacy", "See, in plain words, who can see each of your numbers.")
+    async def show(self, inv: Invocation) -> Reply:
+        settings = await self.s.sharing.settings(inv.member_id)
+        metrics = await self.s.catalogue.metrics(inv.community_id)
+        defaults = {m: lv for m, ch, lv in settings if ch is None}
+        overrides = [(m, ch, lv) for m, ch, lv in settings if ch is not None]
+        channel_names = {}
+        for _, ch, _ in overrides:
+            c = await self.s.community.channel_by_id(ch)
+            channel_names[ch] = c.name if c else "?"
+        lines = ["Everything you log is private until you choose otherwise. Your settings:"]
+        for m in metrics:
+            lines.append(f"{m.key}: {defaults.get(m.key, Level.PRIVATE).word} — {self._plain(defaults.get(m.key, Level.PRIVATE))}")
+        for m, ch, lv in overrides:
+            lines.append(f"{m} in #{channel_names[ch]}: {lv.word} — {self._plain(lv)}")
+        if inv.channel_id is not None:
+            channel = await self.s.community.channel_by_id(inv.channel_id)
+            rules = await self.s.rules.rules(inv.channel_id)
+            shown = []
+            for m in metrics:
+                own = await self.s.sharing.level(inv.member_id, m.key, inv.channel_id)
+                if own is Level.PRIVATE:
+                    continue
+                cap = self.s.rules.cap_from(rules, m.key)
+                eff = effective_level(own, cap)
+                note = f" (this channel allows at most {cap.word if cap else 'nothing'})" if cap < own else ""
+                shown.append(f"{m.key}: {eff.word}{note}")
+            if shown:
+                lines.append(f"In #{channel.name} others can see: " + "; ".join(shown) + ".")
+            else:
+                lines.append(f"In #{channel.name} others see none of your numbers.")
+        lines.append(f"Change with `privacy set <metric|all> <{'|'.join(LEVEL_WORDS)}> [#channel]`.")
+        return Reply.text(*lines, private=True)
+
+    @command("privacy set", "Choose who may see a metric: everywhere, or in one channel.",
+             Param("metric", P.METRIC, "a metric, or `all`"),
+             Param("level", P.LEVEL, "private, aggregate (anonymous totals only), trend (relative progress), public (numbers)"),
+             Param("channel", P.CHANNEL, "only in this channel", required=False))
+    async def set(self, inv: Invocation, metric: str, level: str, channel: str | None = None) -> Reply:
+        new = parse_level(level)
+        metrics = await self.s.catalogue.resolve_many(inv.community_id, metric)
+        channel_id = await inv.channel_from(channel) if channel else None
+        lowered = False
+        for m in metrics:
+            before = await self.s.sharing.set_level(inv.member_id, m.key, new, channel_id, inv.now)
+            lowered = lowered or new < before
+        where = ""
+        if channel_id is not None:
+            where = f" in #{(await self.s.community.channel_by_id(channel_id)).name}"
+        names = "all your metrics" if len(metrics) > 1 else metrics[0].key
+        lines = [f"{names}{where}: {new.word} — {self._plain(new)}."]
+        if new >= Level.TREND and any(m.sensitive for m in metrics):
+            lines.append("Weight, mood and heart rate show at most trends in a channel unless its moderators allow more.")
+        if new > Level.PRIVATE:
+            lines.append("This doesn't post anything by itself: you appear in check-ins and challenges only after joining them.")
+        if lowered:
+            edited, deleted = await self.app.take_back(inv.member_id, channel_id)
+            if edited or deleted:
+                lines.append(f"I updated {edited} earlier post(s) and removed {deleted} that now said too much.")
+        return Reply.text(*lines, private=True)

@@ -1,0 +1,64 @@
+"""Opt-in private nudges, only on days the member has not logged. Never in a channel."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.clock import local_date, zone
+from bot.commands import Invocation, Param, ParamType, command
+from bot.errors import UserError
+from bot.reply import Destination, Reply
+from bot.scheduler import Schedule
+from bot.services import Services
+from storage.checkins import ReminderRepository
+
+GRACE = timedelta(hours=1)   # a nudge that is more than an hour late is no help: it is skipped
+
+
+class Reminders:
+    def __init__(self, services: Services, app):
+        self.s = services
+        self.app = app
+        self.reminders = ReminderRepository(services.db)
+        services.add_member_data(self.reminders)
+        services.scheduler.add_provider(self._schedules)
+
+    @command("remind", "A private daily nudge at a time of your choosing, only on days you haven't logged.",
+             Param("state", ParamType.CHOICE, "on or off", choices=("on", "off")),
+             Param("time", ParamType.TIME, "HH:MM in your time zone (with `on`)", required=False))
+    async def remind(self, inv: Invocation, state: str, time: str | None = None) -> Reply:
+        if state == "off":
+            await self.reminders.set(inv.member_id, None, inv.now)
+            await self.s.scheduler.refresh()
+            return Reply.text("Reminders are off.", private=True)
+        if time is None:
+            raise UserError("Tell me when, e.g. `remind on 20:00`.")
+        await self.reminders.set(inv.member_id, time, inv.now)
+        await self.s.scheduler.refresh()
+        member = await self.s.community.member_by_id(inv.member_id)
+        return Reply.text(f"I'll nudge you privately at {time} ({member.timezone}) on days you haven't logged. "
+                          "`remind off` stops it.", private=True)
+
+    async def _schedules(self) -> list[Schedule]:
+        out = []
+        for member_id, time, tz, created in await self.reminders.all():
+            hour, minute = (int(x) for x in time.split(":"))
+
+            async def run(period: datetime, member_id=member_id) -> None:
+                await self.nudge(member_id, period)
+
+            out.append(Schedule(f"remind:{member_id}", CronTrigger(hour=hour, minute=minute, timezone=zone(tz)), run, created, GRACE))
+        return out
+
+    async def nudge(self, member_id: int, period: datetime) -> None:
+        member = await self.s.community.member_by_id(member_id)
+        if member is None:
+            return
+        today = local_date(period, member.timezone)
+        if await self.s.entries.history(member_id, None, limit=1) and today in await self.s.entries.logged_days(member_id):
+            return
+        await self.app.publish(Reply.text("A gentle nudge: nothing logged today yet. `log <metric> <value>` when you're ready "
+                                          "— or `remind off` to stop these.", private=True),
+                               Destination.private_to(member.community_id, member_id))

@@ -1,0 +1,112 @@
+"""Communities, their channels and their members (the member row is the member's profile)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.clock import utc_iso
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    community_id: int
+    external_id: str
+    display_name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: int
+    community_id: int
+    external_id: str
+    name: str
+
+
+def safe_name(name: str, limit: int = 32) -> str:
+    """Display names appear in channel posts: no mentions, markdown or control characters."""
+    cleaned = "".join(c for c in name if c.isprintable() and c not in "@`*_~|<>[]\\#")
+    return cleaned.strip()[:limit] or "member"
+
+
+class CommunityRepository:
+    export_name = "profile"
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def community(self, platform: str, external_id: str, name: str = "") -> int:
+        row = await self.db.fetchone("SELECT id FROM communities WHERE platform=? AND external_id=?", (platform, external_id))
+        if row:
+            return row[0]
+        async with self.db.transaction():
+            await self.db.execute("INSERT OR IGNORE INTO communities(platform, external_id, name) VALUES (?,?,?)",
+                                  (platform, external_id, name))
+            return await self.db.fetchval("SELECT id FROM communities WHERE platform=? AND external_id=?", (platform, external_id))
+
+    async def channel(self, community_id: int, external_id: str, name: str) -> Channel:
+        row = await self.db.fetchone("SELECT * FROM channels WHERE community_id=? AND external_id=?", (community_id, external_id))
+        if row is None:
+            async with self.db.transaction():
+                await self.db.execute("INSERT OR IGNORE INTO channels(community_id, external_id, name) VALUES (?,?,?)",
+                                      (community_id, external_id, safe_name(name, 80)))
+                row = await self.db.fetchone("SELECT * FROM channels WHERE community_id=? AND external_id=?", (community_id, external_id))
+        return Channel(row["id"], row["community_id"], row["external_id"], row["name"])
+
+    async def channel_by_id(self, channel_id: int) -> Channel | None:
+        row = await self.db.fetchone("SELECT * FROM channels WHERE id=?", (channel_id,))
+        return None if row is None else Channel(row["id"], row["community_id"], row["external_id"], row["name"])
+
+    async def channel_by_name(self, community_id: int, name: str) -> Channel | None:
+        row = await self.db.fetchone("SELECT * FROM channels WHERE community_id=? AND lower(name)=lower(?)", (community_id, name))
+        return None if row is None else Channel(row["id"], row["community_id"], row["external_id"], row["name"])
+
+    async def member(self, community_id: int, external_id: str, display_name: str, now: datetime) -> Member:
+        row = await self.db.fetchone("SELECT * FROM members WHERE community_id=? AND external_id=?", (community_id, external_id))
+        if row is None:
+            async with self.db.transaction():
+                await self.db.execute(
+                    "INSERT OR IGNORE INTO members(community_id, external_id, display_name, created_at) VALUES (?,?,?,?)",
+                    (community_id, external_id, safe_name(display_name), utc_iso(now)))
+                row = await self.db.fetchone("SELECT * FROM members WHERE community_id=? AND external_id=?", (community_id, external_id))
+        elif row["display_name"] != safe_name(display_name):
+            await self.db.execute("UPDATE members SET display_name=? WHERE id=?", (safe_name(display_name), row["id"]))
+            return Member(row["id"], row["community_id"], row["external_id"], safe_name(display_name), row["timezone"])
+        return _member(row)
+
+    async def member_by_id(self, member_id: int) -> Member | None:
+        row = await self.db.fetchone("SELECT * FROM members WHERE id=?", (member_id,))
+        return None if row is None else _member(row)
+
+    async def members_by_ids(self, ids: list[int]) -> dict[int, Member]:
+        out: dict[int, Member] = {}
+        for chunk in _chunks(ids, 500):
+            rows = await self.db.fetchall(f"SELECT * FROM members WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            out.update({r["id"]: _member(r) for r in rows})
+        return out
+
+    async def set_timezone(self, member_id: int, tz: str) -> None:
+        await self.db.execute("UPDATE members SET timezone=? WHERE id=?", (tz, member_id))
+
+    async def export_member(self, member_id: int) -> list[dict[str, Any]]:
+        rows = await self.db.fetchall(
+            "SELECT m.id, m.external_id, m.display_name, m.timezone, m.created_at, c.platform, c.external_id AS community "
+            "FROM members m JOIN communities c ON c.id=m.community_id WHERE m.id=?", (member_id,))
+        return [dict(r) for r in rows]
+
+    async def delete_member(self, member_id: int) -> int:
+        """Removes the profile row last; every other table cascades from it."""
+        return await self.db.execute_rowcount("DELETE FROM members WHERE id=?", (member_id,))
+
+
+def _member(row) -> Member:
+    return Member(row["id"], row["community_id"], row["external_id"], row["display_name"], row["timezone"])
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

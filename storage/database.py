@@ -1,0 +1,159 @@
+"""One SQLite database through aiosqlite: WAL, foreign keys, numbered migrations, short transactions.
+
+All writes go through :meth:`Database.transaction`, which serialises writers on the one connection
+(SQLite allows one writer anyway) and commits or rolls back as a unit, so a handler that fails half-way
+stores nothing. Nested ``transaction()`` calls in the same task join the outer one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import re
+import sqlite3
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable, Sequence
+
+import aiosqlite
+
+from bot.errors import UserError
+
+log = logging.getLogger(__name__)
+
+_in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("peerpulse_tx", default=False)
+
+
+class StorageBusy(UserError):
+    """The database is locked or full: the member is asked to try again; nothing was stored."""
+
+    def __init__(self) -> None:
+        super().__init__("I couldn't save that right now (the database is busy). Nothing was stored; please try again in a moment.")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(number, name, sql) of every shipped migration, in order."""
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        m = re.match(r"^(\d{4})_(\w+)\.sql$", entry.name)
+        if m:
+            found.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    def __init__(self, conn: aiosqlite.Connection, path: str):
+        self._conn = conn
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> "Database":
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None, timeout=5.0)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        db = cls(conn, path)
+        await db.migrate()
+        return db
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def migrate(self) -> list[int]:
+        await self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)")
+        done = {row[0] for row in await self._conn.execute_fetchall("SELECT number FROM schema_migrations")}
+        applied = []
+        for number, name, sql in migrations():
+            if number in done:
+                continue
+            async with self._write_lock:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in _statements(sql):
+                        await self._conn.execute(statement)
+                    await self._conn.execute("INSERT INTO schema_migrations(number, name) VALUES (?, ?)", (number, name))
+                    await self._conn.execute("COMMIT")
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+            log.info("applied migration %04d_%s", number, name)
+            applied.append(number)
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator["Database"]:
+        if _in_transaction.get():
+            yield self
+            return
+        async with self._write_lock:
+            token = _in_transaction.set(True)
+            try:
+                try:
+                    await self._conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    log.warning("database busy at BEGIN: %s", type(exc).__name__)
+                    raise StorageBusy() from exc
+                try:
+                    yield self
+                    await self._conn.execute("COMMIT")
+                except BaseException as exc:
+                    await self._conn.execute("ROLLBACK")
+                    if isinstance(exc, sqlite3.OperationalError) and _is_busy_or_full(exc):
+                        raise StorageBusy() from exc
+                    raise
+            finally:
+                _in_transaction.reset(token)
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write inside a transaction; returns lastrowid."""
+        async with self.transaction():
+            cur = await self._conn.execute(sql, params)
+            return cur.lastrowid
+
+    async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self.transaction():
+            cur = await self._conn.execute(sql, params)
+            return cur.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.transaction():
+            await self._conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        async with self._conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def table_names(self) -> list[str]:
+        rows = await self.fetchall("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+        return [r[0] for r in rows]
+
+
+def _is_busy_or_full(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text or "full" in text or "disk" in text
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration file on semicolons that end a line (our migrations hold no procedural SQL)."""
+    out = []
+    for chunk in re.split(r";\s*$", sql, flags=re.M):
+        code = "\n".join(line for line in chunk.splitlines() if not line.strip().startswith("--")).strip()
+        if code:
+            out.append(code)
+    return out

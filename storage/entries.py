@@ -1,0 +1,119 @@
+"""Logged values. One active value per member, metric and day; history is kept for undo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.clock import utc_iso
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    member_id: int
+    metric: str
+    day: date
+    value: float
+    note: str | None
+    replaces: int | None
+
+
+@dataclass(frozen=True)
+class LogResult:
+    entry: Entry
+    previous: float | None   # the value it replaced that day, if any
+
+
+class EntryRepository:
+    export_name = "entries"
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def log(self, member_id: int, metric: str, day: date, value: float, note: str | None, now: datetime) -> LogResult:
+        async with self.db.transaction():
+            old = await self.db.fetchone(
+                "SELECT id, value FROM entries WHERE member_id=? AND metric=? AND day=? AND active=1",
+                (member_id, metric, day.isoformat()))
+            if old is not None:
+                await self.db.execute("UPDATE entries SET active=0 WHERE id=?", (old["id"],))
+            new_id = await self.db.execute(
+                "INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) VALUES (?,?,?,?,?,?,?)",
+                (member_id, metric, day.isoformat(), value, note, utc_iso(now), old["id"] if old else None))
+        return LogResult(Entry(new_id, member_id, metric, day, value, note, old["id"] if old else None),
+                         old["value"] if old else None)
+
+    async def undo_last(self, member_id: int) -> tuple[Entry, float | None] | None:
+        """Remove the member's newest active log; bring back the value it replaced. Returns (removed, restored)."""
+        async with self.db.transaction():
+            row = await self.db.fetchone(
+                "SELECT * FROM entries WHERE member_id=? AND active=1 ORDER BY id DESC LIMIT 1", (member_id,))
+            if row is None:
+                return None
+            await self.db.execute("DELETE FROM entries WHERE id=?", (row["id"],))
+            restored = None
+            if row["replaces"] is not None:
+                await self.db.execute("UPDATE entries SET active=1 WHERE id=?", (row["replaces"],))
+                restored = await self.db.fetchval("SELECT value FROM entries WHERE id=?", (row["replaces"],))
+        return _entry(row), restored
+
+    async def history(self, member_id: int, metric: str | None, limit: int = 14) -> list[Entry]:
+        if metric:
+            rows = await self.db.fetchall(
+                "SELECT * FROM entries WHERE member_id=? AND metric=? AND active=1 ORDER BY day DESC LIMIT ?",
+                (member_id, metric, limit))
+        else:
+            rows = await self.db.fetchall(
+                "SELECT * FROM entries WHERE member_id=? AND active=1 ORDER BY day DESC, metric LIMIT ?", (member_id, limit))
+        return [_entry(r) for r in rows]
+
+    async def series(self, member_id: int, metric: str, first: date, last: date) -> list[tuple[date, float]]:
+        rows = await self.db.fetchall(
+            "SELECT day, value FROM entries WHERE member_id=? AND metric=? AND active=1 AND day BETWEEN ? AND ? ORDER BY day",
+            (member_id, metric, first.isoformat(), last.isoformat()))
+        return [(date.fromisoformat(r[0]), r[1]) for r in rows]
+
+    async def series_for_members(self, member_ids: list[int], metrics: list[str], first: date, last: date
+                                 ) -> dict[tuple[int, str], list[tuple[date, float]]]:
+        """Daily values of many members in one query per chunk (check-ins scale with this)."""
+        out: dict[tuple[int, str], list[tuple[date, float]]] = {}
+        if not member_ids or not metrics:
+            return out
+        mq = ",".join("?" * len(metrics))
+        for i in range(0, len(member_ids), 900):
+            chunk = member_ids[i:i + 900]
+            rows = await self.db.fetchall(
+                f"SELECT member_id, metric, day, value FROM entries WHERE active=1 AND day BETWEEN ? AND ? "
+                f"AND metric IN ({mq}) AND member_id IN ({','.join('?' * len(chunk))}) ORDER BY member_id, metric, day",
+                (first.isoformat(), last.isoformat(), *metrics, *chunk))
+            for r in rows:
+                out.setdefault((r[0], r[1]), []).append((date.fromisoformat(r[2]), r[3]))
+        return out
+
+    async def logged_days(self, member_id: int) -> set[date]:
+        rows = await self.db.fetchall("SELECT DISTINCT day FROM entries WHERE member_id=? AND active=1", (member_id,))
+        return {date.fromisoformat(r[0]) for r in rows}
+
+    async def count_for_metric(self, metric: str) -> int:
+        return await self.db.fetchval("SELECT COUNT(*) FROM entries WHERE metric=?", (metric,))
+
+    async def delete_before(self, community_id: int, day: date) -> int:
+        """Retention: drop every entry older than ``day`` in a community."""
+        return await self.db.execute_rowcount(
+            "DELETE FROM entries WHERE day < ? AND member_id IN (SELECT id FROM members WHERE community_id=?)",
+            (day.isoformat(), community_id))
+
+    async def export_member(self, member_id: int) -> list[dict[str, Any]]:
+        rows = await self.db.fetchall(
+            "SELECT id, metric, day, value, note, logged_at, replaces, active FROM entries WHERE member_id=? ORDER BY id", (member_id,))
+        return [dict(r) for r in rows]
+
+    async def delete_member(self, member_id: int) -> int:
+        return await self.db.execute_rowcount("DELETE FROM entries WHERE member_id=?", (member_id,))
+
+
+def _entry(row) -> Entry:
+    return Entry(row["id"], row["member_id"], row["metric"], date.fromisoformat(row["day"]), row["value"], row["note"], row["replaces"])

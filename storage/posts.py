@@ -1,0 +1,86 @@
+"""The post ledger: which channel message holds which member's which metric, at which level."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable
+
+from bot.clock import utc_iso
+from bot.levels import Level
+from bot.reply import Reply, reply_from_json, reply_to_json
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class Post:
+    id: int
+    channel_id: int
+    platform_message_id: str
+    kind: str
+    created_at: str
+    reply: Reply
+
+
+class PostLedger:
+    export_name = "shared_posts"
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def record(self, channel_id: int, platform_message_id: str, reply: Reply,
+                     disclosures: Iterable[tuple[int, str, Level]], now: datetime) -> int:
+        async with self.db.transaction():
+            post_id = await self.db.execute(
+                "INSERT INTO posts(channel_id, platform_message_id, kind, content, created_at) VALUES (?,?,?,?,?)",
+                (channel_id, platform_message_id, reply.kind, json.dumps(reply_to_json(reply)), utc_iso(now)))
+            await self.db.executemany(
+                "INSERT OR REPLACE INTO post_disclosures(post_id, member_id, metric, level) VALUES (?,?,?,?)",
+                [(post_id, m, metric, int(level)) for m, metric, level in disclosures])
+        return post_id
+
+    async def update(self, post_id: int, reply: Reply, disclosures: Iterable[tuple[int, str, Level]]) -> None:
+        async with self.db.transaction():
+            await self.db.execute("UPDATE posts SET content=?, kind=? WHERE id=?", (json.dumps(reply_to_json(reply)), reply.kind, post_id))
+            await self.db.execute("DELETE FROM post_disclosures WHERE post_id=?", (post_id,))
+            await self.db.executemany(
+                "INSERT OR REPLACE INTO post_disclosures(post_id, member_id, metric, level) VALUES (?,?,?,?)",
+                [(post_id, m, metric, int(level)) for m, metric, level in disclosures])
+
+    async def mark_deleted(self, post_id: int) -> None:
+        async with self.db.transaction():
+            await self.db.execute("UPDATE posts SET deleted=1, content='{\"lines\": [], \"charts\": []}' WHERE id=?", (post_id,))
+            await self.db.execute("DELETE FROM post_disclosures WHERE post_id=?", (post_id,))
+
+    async def live_posts_with(self, member_id: int, channel_id: int | None = None) -> list[Post]:
+        sql = ("SELECT DISTINCT p.* FROM posts p JOIN post_disclosures d ON d.post_id=p.id "
+               "WHERE d.member_id=? AND p.deleted=0")
+        params: list[Any] = [member_id]
+        if channel_id is not None:
+            sql += " AND p.channel_id=?"
+            params.append(channel_id)
+        rows = await self.db.fetchall(sql + " ORDER BY p.id", params)
+        return [_post(r) for r in rows]
+
+    async def shared_by(self, member_id: int) -> list[dict[str, Any]]:
+        rows = await self.db.fetchall(
+            "SELECT p.id AS post, ch.name AS channel, p.platform_message_id AS message, p.kind, p.created_at, d.metric, d.level "
+            "FROM post_disclosures d JOIN posts p ON p.id=d.post_id JOIN channels ch ON ch.id=p.channel_id "
+            "WHERE d.member_id=? AND p.deleted=0 ORDER BY p.id, d.metric", (member_id,))
+        return [{**dict(r), "level": Level(r["level"]).word} for r in rows]
+
+    async def post_by_message(self, channel_id: int, platform_message_id: str) -> Post | None:
+        row = await self.db.fetchone("SELECT * FROM posts WHERE channel_id=? AND platform_message_id=?", (channel_id, platform_message_id))
+        return None if row is None else _post(row)
+
+    async def export_member(self, member_id: int) -> list[dict[str, Any]]:
+        return await self.shared_by(member_id)
+
+    async def delete_member(self, member_id: int) -> int:
+        return await self.db.execute_rowcount("DELETE FROM post_disclosures WHERE member_id=?", (member_id,))
+
+
+def _post(row) -> Post:
+    return Post(row["id"], row["channel_id"], row["platform_message_id"], row["kind"], row["created_at"],
+                reply_from_json(json.loads(row["content"])))

@@ -1,0 +1,67 @@
+"""Shared test harness: the console adapter on a temporary database and a fake clock."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.console import ConsoleAdapter
+from bot.app import build_app
+from bot.clock import FakeClock
+from bot.config import Config, PrivacyConfig
+
+START = "2026-11-16T09:00:00+00:00"   # a Monday
+
+
+class Transcript:
+    """Feed console lines, read back what the bot printed for each."""
+
+    def __init__(self, app, console: ConsoleAdapter, out: io.StringIO, clock: FakeClock, tmp: Path):
+        self.app, self.console, self.out, self.clock, self.tmp = app, console, out, clock, tmp
+
+    async def run(self, *lines: str) -> list[str]:
+        start = self.out.tell()
+        for line in lines:
+            await self.console.run_line(line)
+        self.out.seek(start)
+        printed = self.out.read().splitlines()
+        self.out.seek(0, io.SEEK_END)
+        return printed
+
+    async def say(self, line: str) -> str:
+        """One command, joined output (for simple assertions)."""
+        return "\n".join(await self.run(line))
+
+    @property
+    def db(self):
+        return self.app.services.db
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new one on the same database file (as after a crash or deploy)."""
+        path = self.app.services.db.path
+        config = self.app.services.config
+        moderators = self.console.moderators
+        await self.app.stop()
+        self.app = await build_app(config, self.clock, path)
+        self.console = ConsoleAdapter(self.app, self.clock, self.out, self.tmp / "out")
+        self.console.moderators = moderators
+        await self.app.start()
+
+
+async def make_transcript(tmp_path: Path, config: Config | None = None, start: str = START) -> Transcript:
+    clock = FakeClock(datetime.fromisoformat(start))
+    app = await build_app(config or Config(privacy=PrivacyConfig(min_group_size=3)), clock, str(tmp_path / "test.db"))
+    out = io.StringIO()
+    console = ConsoleAdapter(app, clock, out, tmp_path / "out")
+    await app.start()
+    return Transcript(app, console, out, clock, tmp_path)
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    t = await make_transcript(tmp_path)
+    yield t
+    await t.app.stop()
