@@ -10,7 +10,7 @@ from bot.commands import Invocation, Param, ParamType, command
 from bot.errors import UserError
 from bot.levels import Level
 from bot.progress import summed
-from bot.reply import ChartLine, ChartPiece, Destination, Line, Reply, Text
+from bot.reply import ChartLine, ChartPiece, Destination, Fact, Line, Reply, Text
 from bot.services import Services
 
 
@@ -54,5 +54,7 @@ class Charts:
                               f"`privacy set {m.key} trend` would share a chart relative to your own usual, without numbers.",
                               private=True)
         what = "with your numbers" if level is Level.PUBLIC else "relative to your own usual, without numbers"
-        return [Reply(charts=(piece,), private=False, kind="chart"),
+        caption = f"{member.display_name}'s {m.name}, last {days} days"
+        caption_line = Line((Fact.of(inv.member_id, m.key, public=caption, trend=caption + " (relative to their own usual)"),))
+        return [Reply(lines=(caption_line,), charts=(piece,), private=False, kind="chart"),
                 Reply.text(f"Shared your {m.name} chart here, {what}. Tightening your settings later takes it back.", private=True)]

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.clock import local_date, parse_timezone
 from bot.commands import Invocation, Param, ParamType, command
 from bot.errors import UserError
-from bot.metrics import format_quantity, parse_quantity, parse_when
+from bot.metrics import format_quantity, looks_like_when, parse_quantity, parse_when
 from bot.reply import Reply
 from bot.services import Services
 
@@ -29,7 +29,7 @@ class Tracking:
              Param("note", P.TEXT, "a private note", required=False))
     async def log(self, inv: Invocation, metric: str, value: str, when: str | None = None, note: str | None = None) -> Reply:
         m = await self.s.catalogue.resolve(inv.community_id, metric)
-        amount = parse_quantity(m, value)
+        amount, when, note = _quantity_with_spaced_unit(m, value, when, note)
         tz = await self._timezone(inv)
         today = local_date(inv.now, tz)
         day = parse_when(when, today) if when else today
@@ -38,7 +38,7 @@ class Tracking:
         if result.previous is not None:
             text = f"Updated {m.name} for {on}: {format_quantity(m, result.previous)} → {format_quantity(m, amount)}."
         else:
-            text = f"Logged {format_quantity(m, amount)} of {m.name} for {on}."
+            text = f"Logged {_amount_of(m, amount)} for {on}."
         return Reply.text(text + " (`undo` takes it back.)", private=True)
 
     @command("undo", "Take back your most recent log.")
@@ -89,3 +89,26 @@ class Tracking:
         tz = parse_timezone(zone)
         await self.s.community.set_timezone(inv.member_id, tz)
         return Reply.text(f"Your time zone is now {tz}. Entries you already logged keep their days.", private=True)
+
+
+def _quantity_with_spaced_unit(m, value: str, when: str | None, note: str | None) -> tuple[float, str | None, str | None]:
+    """`log weight 181 lb` arrives as value "181" and note "lb": when the next word completes the value
+    (a unit, or the "30m" of "7h 30m"), it belongs to the value, and a `when` may follow it."""
+    rest = (note or "").split(" ", 1) if when is None and note else None
+    if rest and rest[0]:
+        try:
+            amount = parse_quantity(m, f"{value} {rest[0]}")
+        except UserError:
+            pass
+        else:
+            remainder = rest[1].strip() if len(rest) > 1 else ""
+            words = remainder.split(" ", 1)
+            if words[0] and looks_like_when(words[0]):
+                return amount, words[0], (words[1].strip() if len(words) > 1 else None) or None
+            return amount, None, remainder or None
+    return parse_quantity(m, value), when, note
+
+
+def _amount_of(m, amount: float) -> str:
+    shown = format_quantity(m, amount)
+    return shown if shown.endswith(m.name) else f"{shown} of {m.name}"

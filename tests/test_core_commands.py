@@ -62,7 +62,12 @@ async def test_bad_input_is_answered_and_nothing_stored(bot):
         "alice@dm: log mood 11": "10",
         "alice@dm: log steps 8000 2026-12-01": "future",     # future date
         "alice@dm: log steps": "Missing",
-        "alice@dm: log weight 80 parsecs": "weight",
+        "alice@dm: log weight 80parsecs": "weight",
+        "alice@dm: log steps 8.5": "steps",               # steps are whole numbers
+        "alice@dm: log steps NaN": "steps",
+        "alice@dm: log sleep 1e999": "sleep",
+        "alice@dm: log steps ٨٠٠٠": "steps",              # non-ASCII digits
+        "alice@dm: log steps 8000 2027-02-30": "date",
         "alice@dm: flyaway": "help",
     }
     for line, expected in cases.items():
@@ -139,4 +144,5 @@ async def test_garbage_lines_do_not_crash(bot):
     for line in ("", "nonsense", "alice@#walkers:", 'alice@dm: log "steps 8000', "alice@dm: log steps \x00",
                  ":time yesterday", ":whatever", "alice@dm: privacy set", "alice@dm: log steps 8000 " + "x" * 5000):
         await bot.run(line)
-    assert "Logged" in await bot.say("alice@dm: log steps 8000")
+    assert len(await bot.db.fetchval("SELECT note FROM entries")) <= 500   # a huge note is clipped, not refused
+    assert "Logged 7,000" in await bot.say("bob@dm: log steps 7000")
