@@ -202,23 +202,31 @@ class PeerPulse:
         """Re-render every live post holding the member's data with today's settings (never more than
         the post showed), then edit it in place or delete it when nothing is left. ``remove`` takes the
         member out entirely (left a check-in or challenge, forgot their data). Returns (edited, deleted)."""
+        posts = [p for p in await self.services.posts.live_posts_with(member_id, channel_id)
+                 if kind is None or p.kind == kind]
+        return await self._rerender(posts, member_id if remove else None)
+
+    async def take_back_channel(self, channel_id: int) -> tuple[int, int]:
+        """After a moderator narrows a channel rule, its earlier posts are brought in line with it."""
+        return await self._rerender(await self.services.posts.live_posts_in(channel_id), None)
+
+    async def _rerender(self, posts, removed_member: int | None) -> tuple[int, int]:
         s = self.services
         edited = deleted = 0
-        for post in await s.posts.live_posts_with(member_id, channel_id):
-            if kind is not None and post.kind != kind:
-                continue
+        for post in posts:
             channel = await s.community.channel_by_id(post.channel_id)
             if channel is None:
                 continue
             destination = Destination.channel(channel.community_id, channel.id)
             ceiling = await self._ceiling(post.id)
-            source = without_member(post.reply, member_id) if remove else post.reply
-            if remove:
-                ceiling = {k: v for k, v in ceiling.items() if k[0] != member_id}
+            source = post.reply
+            if removed_member is not None:
+                source = without_member(post.reply, removed_member)
+                ceiling = {k: v for k, v in ceiling.items() if k[0] != removed_member}
             new = await s.gate.release(source, destination, ceiling)
             old = {(d[0], d[1]): d[2] for d in await self._disclosures(post.id)}
             now = {(d.member_id, d.metric): d.level for d in new.disclosures}
-            if now == old and not remove:
+            if now == old:
                 continue
             target = await self.target(destination)
             transport = self.transports.get(await self._platform(channel.community_id))

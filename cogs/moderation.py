@@ -32,6 +32,9 @@ class Moderation:
         name = (await self.s.community.channel_by_id(channel_id)).name
         what = "every metric" if key == ALL_METRICS else key
         lines = [f"#{name}: {what} — {cap_word(level)} ({CAP_PLAIN_WORDS[level]})."]
+        edited, deleted = await self.app.take_back_channel(channel_id)
+        if edited or deleted:
+            lines.append(f"I updated {edited} earlier post(s) there and removed {deleted} to match the new rule.")
         if key == ALL_METRICS and level > Level.TREND:
             lines.append("Weight, mood and heart rate stay at trend there unless you name them in their own rule.")
         return Reply.text(*lines, private=True)

@@ -63,6 +63,10 @@ class PostLedger:
         rows = await self.db.fetchall(sql + " ORDER BY p.id", params)
         return [_post(r) for r in rows]
 
+    async def live_posts_in(self, channel_id: int) -> list[Post]:
+        rows = await self.db.fetchall("SELECT * FROM posts WHERE channel_id=? AND deleted=0 ORDER BY id", (channel_id,))
+        return [_post(r) for r in rows]
+
     async def shared_by(self, member_id: int) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(
             "SELECT p.id AS post, ch.name AS channel, p.platform_message_id AS message, p.kind, p.created_at, d.metric, d.level "
