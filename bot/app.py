@@ -10,12 +10,13 @@ from cogs.charts import Charts
 from cogs.checkins import Checkins
 from cogs.core import Core
 from cogs.moderation import Moderation
+from cogs.mydata import MyData
 from cogs.privacy import Privacy
 from cogs.reminders import Reminders
 from cogs.tracking import Tracking
 from storage.database import Database
 
-COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders)
+COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, MyData)
 
 
 async def build_app(config: Config, clock: Clock | None = None, database: str | None = None) -> PeerPulse:

@@ -207,3 +207,32 @@ def without_member(reply: Reply, member_id: int) -> Reply:
     charts = tuple(ChartPiece(c.metric, c.title, c.unit, c.timezone, tuple(s for s in c.lines if s.member_id != member_id))
                    for c in reply.charts)
     return Reply(tuple(lines), tuple(c for c in charts if c.lines), (), reply.private, reply.kind)
+
+
+def pruned_to(reply: Reply, shown: dict[tuple[int, str], Level]) -> Reply:
+    """Only what a post actually showed, for the post ledger: the ledger never becomes a second copy of
+    data that members kept from that channel (``shown`` maps (member, metric) to the level shown)."""
+
+    def keep(p: Part) -> Part | None:
+        if isinstance(p, Fact):
+            level = shown.get((p.member_id, p.metric))
+            if level is None:
+                return None
+            variants = tuple(v for v in p.variants if v[0] <= level)
+            return Fact(p.member_id, p.metric, variants) if variants else None
+        if isinstance(p, GroupFigure):
+            return GroupFigure(p.metric, p.statistic, tuple(c for c in p.contributions
+                                                            if shown.get((c[0], p.metric), Level.PRIVATE) >= Level.AGGREGATE),
+                               p.template, p.value_spec)
+        return p
+
+    lines = []
+    for ln in reply.lines:
+        parts = tuple(q for q in (keep(p) for p in ln.parts) if q is not None)
+        if ln.has_data and not any(isinstance(p, Fact) or (isinstance(p, GroupFigure) and p.contributions) for p in parts):
+            continue
+        lines.append(Line(parts, ln.label, ln.separator))
+    charts = tuple(ChartPiece(c.metric, c.title, c.unit, c.timezone,
+                              tuple(s for s in c.lines if shown.get((s.member_id, c.metric), Level.PRIVATE) >= Level.TREND))
+                   for c in reply.charts)
+    return Reply(tuple(lines), tuple(c for c in charts if c.lines), (), False, reply.kind)

@@ -20,7 +20,7 @@ from bot.commands import CommandSpec, Invocation, ParamType, Permission, Registr
 from bot.errors import PermissionDenied, UserError
 from bot.gate import Delivery
 from bot.levels import Level
-from bot.reply import Destination, Reply, without_member
+from bot.reply import Destination, Reply, pruned_to, without_member
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ class PeerPulse:
             log.info("refused an inbound message: %s", type(exc).__name__)
             return []
         spec = None
+        # Resolved before the handler runs, so a member who just deleted everything still gets the answer.
+        own_target = await self.target(Destination.private_to(inv.community_id, inv.member_id, inv.channel_id))
         try:
             spec, args = self._parse(inbound)
             if spec.permission is Permission.MODERATOR and not inv.is_moderator:
@@ -101,7 +103,8 @@ class PeerPulse:
                 private = True
             destination = (Destination.private_to(inv.community_id, inv.member_id, inv.channel_id) if private
                            else Destination.channel(inv.community_id, inv.channel_id))
-            delivery = await self.publish(reply, destination, transport, tell_on_failure=inv.member_id)
+            delivery = await self.publish(reply, destination, transport, tell_on_failure=inv.member_id,
+                                          target=own_target if private else None)
             if delivery is not None:
                 sent.append(delivery)
         return sent
@@ -146,13 +149,13 @@ class PeerPulse:
 
     # -- output --------------------------------------------------------------------------------
     async def publish(self, reply: Reply, destination: Destination, transport: Transport | None = None,
-                      tell_on_failure: int | None = None) -> Delivery | None:
+                      tell_on_failure: int | None = None, target: Target | None = None) -> Delivery | None:
         """Gate a reply for one destination, send it, and record channel posts in the ledger."""
         s = self.services
         delivery = await s.gate.release(reply, destination)
         if delivery.is_empty:
             return None
-        target = await self.target(destination)
+        target = target or await self.target(destination)
         if target is None:
             return None
         transport = transport or self.transports.get(await self._platform(destination.community_id))
@@ -168,7 +171,8 @@ class PeerPulse:
                 await self.publish(note, Destination.private_to(destination.community_id, tell_on_failure), transport)
             return None
         if not destination.is_private and message_id is not None:
-            await s.posts.record(destination.channel_id, message_id, delivery.source,
+            shown = {(d.member_id, d.metric): d.level for d in delivery.disclosures}
+            await s.posts.record(destination.channel_id, message_id, pruned_to(delivery.source, shown),
                                  [(d.member_id, d.metric, d.level) for d in delivery.disclosures], s.clock.now())
         return delivery
 
@@ -239,7 +243,8 @@ class PeerPulse:
                 else:
                     if transport and target:
                         await transport.edit(target, post.platform_message_id, new)
-                    await s.posts.update(post.id, source, [(d.member_id, d.metric, d.level) for d in new.disclosures])
+                    await s.posts.update(post.id, pruned_to(source, now),
+                                         [(d.member_id, d.metric, d.level) for d in new.disclosures])
                     edited += 1
             except DeliveryFailed as exc:
                 # The channel or message is gone: nothing is shown any more, so the ledger forgets it too.
