@@ -241,10 +241,11 @@ class PeerPulse:
                     await s.posts.mark_deleted(post.id)
                     deleted += 1
                 else:
+                    new_id = None
                     if transport and target:
-                        await transport.edit(target, post.platform_message_id, new)
+                        new_id = await transport.edit(target, post.platform_message_id, new)
                     await s.posts.update(post.id, pruned_to(source, now),
-                                         [(d.member_id, d.metric, d.level) for d in new.disclosures])
+                                         [(d.member_id, d.metric, d.level) for d in new.disclosures], new_id)
                     edited += 1
             except DeliveryFailed as exc:
                 # The channel or message is gone: nothing is shown any more, so the ledger forgets it too.

@@ -40,9 +40,13 @@ class PostLedger:
                 [(post_id, m, metric, int(level)) for m, metric, level in disclosures])
         return post_id
 
-    async def update(self, post_id: int, reply: Reply, disclosures: Iterable[tuple[int, str, Level]]) -> None:
+    async def update(self, post_id: int, reply: Reply, disclosures: Iterable[tuple[int, str, Level]],
+                     platform_message_id: str | None = None) -> None:
+        """A post was edited; some platforms (Matrix images) give it new message ids."""
         async with self.db.transaction():
             await self.db.execute("UPDATE posts SET content=?, kind=? WHERE id=?", (json.dumps(reply_to_json(reply)), reply.kind, post_id))
+            if platform_message_id:
+                await self.db.execute("UPDATE posts SET platform_message_id=? WHERE id=?", (platform_message_id, post_id))
             await self.db.execute("DELETE FROM post_disclosures WHERE post_id=?", (post_id,))
             await self.db.executemany(
                 "INSERT OR REPLACE INTO post_disclosures(post_id, member_id, metric, level) VALUES (?,?,?,?)",

@@ -27,7 +27,8 @@ class Transport(Protocol):
     async def send(self, target: Target, delivery: Delivery) -> str | None:
         """Returns the platform message id (None for private replies that have none)."""
 
-    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> None: ...
+    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> str | None:
+        """Replace a post in place; may return a new message id where the platform needs one."""
 
     async def delete(self, target: Target, message_id: str) -> None: ...
 
