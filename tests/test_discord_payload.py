@@ -1,0 +1,57 @@
+"""The slash-command payload generated from the specs, and interactions mapped back to specs."""
+
+from __future__ import annotations
+
+import re
+
+from bot.adapters.discord_commands import MANAGE_CHANNELS, build_payload, parse_interaction
+
+
+async def test_every_spec_becomes_a_slash_command(bot):
+    registry = bot.app.registry
+    payload = build_payload(registry)
+    names = {c["name"] for c in payload}
+    assert {"log", "undo", "history", "metrics", "timezone", "help", "privacy", "mod", "checkin", "goal", "remind",
+            "chart", "mydata"} <= names
+    reached = set()
+    for cmd in payload:
+        assert re.fullmatch(r"[-_a-z0-9]{1,32}", cmd["name"]) and 1 <= len(cmd["description"]) <= 100
+        stack = [(cmd["name"], cmd)]
+        while stack:
+            path, node = stack.pop()
+            subs = [o for o in node.get("options", []) if o["type"] in (1, 2)]
+            if not subs:
+                reached.add(path)
+                required_seen_optional = False
+                for opt in node.get("options", []):
+                    assert re.fullmatch(r"[-_a-z0-9]{1,32}", opt["name"]) and len(opt["description"]) <= 100
+                    if not opt["required"]:
+                        required_seen_optional = True
+                    assert not (opt["required"] and required_seen_optional), f"{path}: required after optional"
+            for o in subs:
+                stack.append((f"{path} {o['name']}", o))
+    expected = {s.name if len(s.path) > 1 or s.path[0] not in {"privacy"} else f"{s.name} show" for s in registry.all()}
+    assert expected == reached
+    mod = next(c for c in payload if c["name"] == "mod")
+    assert mod["default_member_permissions"] == str(MANAGE_CHANNELS)
+    assert "default_member_permissions" not in next(c for c in payload if c["name"] == "log")
+    log = next(c for c in payload if c["name"] == "log")
+    opts = {o["name"]: o for o in log["options"]}
+    assert opts["metric"]["autocomplete"] is True and opts["when"]["required"] is False
+    privacy = next(c for c in payload if c["name"] == "privacy")
+    set_cmd = next(o for o in privacy["options"] if o["name"] == "set")
+    level = next(o for o in set_cmd["options"] if o["name"] == "level")
+    assert [c["value"] for c in level["choices"]] == ["private", "aggregate", "trend", "public"]
+    assert next(o for o in set_cmd["options"] if o["name"] == "channel")["type"] == 7
+
+
+def test_interactions_map_back_to_command_names():
+    assert parse_interaction({"name": "log", "options": [
+        {"type": 3, "name": "metric", "value": "steps"}, {"type": 3, "name": "value", "value": "8000"}]}) == (
+        "log", {"metric": "steps", "value": "8000"}, None)
+    assert parse_interaction({"name": "privacy", "options": [{"type": 1, "name": "show"}]}) == ("privacy", {}, None)
+    assert parse_interaction({"name": "mod", "options": [{"type": 2, "name": "metric", "options": [
+        {"type": 1, "name": "add", "options": [{"type": 3, "name": "name", "value": "x", "focused": True}]}]}]}) == (
+        "mod metric add", {"name": "x"}, "name")
+    assert parse_interaction({"name": "mod", "options": [{"type": 1, "name": "rule", "options": [
+        {"type": 7, "name": "channel", "value": "123"}]}]})[1] == {"channel": "<#123>"}
