@@ -79,9 +79,26 @@ async def bench_logs(tmp: Path, members: int, per_member: int) -> dict:
     await asyncio.gather(*(member(i) for i in range(members)))
     elapsed = time.perf_counter() - t0
     stored = await app.services.db.fetchval("SELECT COUNT(*) FROM entries")
-    await app.stop()
     assert stored == members * per_member
     total = members * per_member
+
+    # Latency at the target rate: 200 members sending 2,000 logs a second between them (open loop).
+    paced: list[float] = []
+
+    async def one(i: int, k: int) -> None:
+        t0 = time.perf_counter()
+        await app.handle(Inbound("bench", "c", "c", None, "", f"m{i}", f"m{i}", False, text=f"log water {1 + k % 9} today"))
+        paced.append(time.perf_counter() - t0)
+
+    tasks = []
+    t0 = time.perf_counter()
+    for k in range(4000):
+        delay = t0 + k / 2000 - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(k % members, k)))
+    await asyncio.gather(*tasks)
+    await app.stop()
 
     async with aiosqlite.connect(tmp / "bare.db", isolation_level=None) as conn:
         await conn.execute("PRAGMA journal_mode=WAL")
@@ -92,7 +109,8 @@ async def bench_logs(tmp: Path, members: int, per_member: int) -> dict:
             await conn.execute("INSERT INTO t VALUES (?,?,?)", (k % members, str(k), float(k)))
         bare = time.perf_counter() - t1
     return {"logs": total, "rate": total / elapsed, "p50_ms": pct(latencies, 50) * 1000,
-            "p99_ms": pct(latencies, 99) * 1000, "bare_rate": total / bare}
+            "p99_ms": pct(latencies, 99) * 1000, "bare_rate": total / bare,
+            "paced_p50_ms": pct(paced, 50) * 1000, "paced_p99_ms": pct(paced, 99) * 1000}
 
 
 def sample_spec(days: int = 60, series: int = 3) -> ChartSpec:
@@ -239,7 +257,10 @@ async def main(argv: list[str]) -> int:
         row(f"`log` throughput, {args.members} concurrent members", f"{logs['rate']:,.0f}/s "
             f"(bare aiosqlite inserts {logs['bare_rate']:,.0f}/s, ratio {logs['rate'] / logs['bare_rate']:.2f})",
             ">= 2,000/s", logs["rate"] >= 2000),
-        row("`log` latency p50 / p99", f"{logs['p50_ms']:.1f} / {logs['p99_ms']:.1f} ms", "p99 < 20 ms", logs["p99_ms"] < 20),
+        row("`log` latency p50 / p99 at 2,000 logs/s", f"{logs['paced_p50_ms']:.1f} / {logs['paced_p99_ms']:.1f} ms",
+            "p99 < 20 ms", logs["paced_p99_ms"] < 20),
+        row("`log` latency p50 / p99, saturated (all 200 at once)", f"{logs['p50_ms']:.1f} / {logs['p99_ms']:.1f} ms",
+            "(queueing: 200 in flight ÷ rate)", None),
         row("event-loop lag p99, 20 charts rendering", f"{lag['lag_p99_ms']:.1f} ms (max {lag['lag_max_ms']:.1f}; "
             f"{lag['seconds']:.1f} s for all)", "< 25 ms", lag["lag_p99_ms"] < 25),
         row(f"weekly check-in, {checkin['members']:,} members × {args.days} days", f"{checkin['build_s']:.2f} s build, "

@@ -176,14 +176,16 @@ class PeerPulse:
                                  [(d.member_id, d.metric, d.level) for d in delivery.disclosures], s.clock.now())
         return delivery
 
-    async def _platform(self, community_id: int) -> str:
-        return await self.services.db.fetchval("SELECT platform FROM communities WHERE id=?", (community_id,))
+    async def _platform(self, community_id: int) -> str | None:
+        address = await self.services.community.community_address(community_id)
+        return address[0] if address else None
 
     async def target(self, destination: Destination) -> Target | None:
         s = self.services
-        community = await s.db.fetchone("SELECT external_id FROM communities WHERE id=?", (destination.community_id,))
-        if community is None:
+        address = await s.community.community_address(destination.community_id)
+        if address is None:
             return None
+        community = (address[1],)
         channel = await s.community.channel_by_id(destination.channel_id) if destination.channel_id else None
         if destination.is_private:
             member = await s.community.member_by_id(destination.viewer_id)

@@ -38,15 +38,36 @@ class CommunityRepository:
 
     def __init__(self, db: Database):
         self.db = db
+        # Every command starts with these lookups; they rarely change, so they are kept in memory
+        # (and updated here, the only place that writes them).
+        self._communities: dict[tuple[str, str], int] = {}
+        self._community_rows: dict[int, tuple[str, str]] = {}
+        self._channels: dict[int, Channel] = {}
+        self._members: dict[int, Member] = {}
+        self._member_ids: dict[tuple[int, str], int] = {}
 
     async def community(self, platform: str, external_id: str, name: str = "") -> int:
+        cached = self._communities.get((platform, external_id))
+        if cached is not None:
+            return cached
         row = await self.db.fetchone("SELECT id FROM communities WHERE platform=? AND external_id=?", (platform, external_id))
-        if row:
-            return row[0]
-        async with self.db.transaction():
-            await self.db.execute("INSERT OR IGNORE INTO communities(platform, external_id, name) VALUES (?,?,?)",
-                                  (platform, external_id, name))
-            return await self.db.fetchval("SELECT id FROM communities WHERE platform=? AND external_id=?", (platform, external_id))
+        if row is None:
+            async with self.db.transaction():
+                await self.db.execute("INSERT OR IGNORE INTO communities(platform, external_id, name) VALUES (?,?,?)",
+                                      (platform, external_id, name))
+                row = await self.db.fetchone("SELECT id FROM communities WHERE platform=? AND external_id=?", (platform, external_id))
+        self._communities[(platform, external_id)] = row[0]
+        self._community_rows[row[0]] = (platform, external_id)
+        return row[0]
+
+    async def community_address(self, community_id: int) -> tuple[str, str] | None:
+        """(platform, external id) of a community."""
+        if community_id not in self._community_rows:
+            row = await self.db.fetchone("SELECT platform, external_id FROM communities WHERE id=?", (community_id,))
+            if row is None:
+                return None
+            self._community_rows[community_id] = (row[0], row[1])
+        return self._community_rows[community_id]
 
     async def channel(self, community_id: int, external_id: str, name: str) -> Channel:
         row = await self.db.fetchone("SELECT * FROM channels WHERE community_id=? AND external_id=?", (community_id, external_id))
@@ -58,14 +79,28 @@ class CommunityRepository:
         return Channel(row["id"], row["community_id"], row["external_id"], row["name"])
 
     async def channel_by_id(self, channel_id: int) -> Channel | None:
+        if channel_id in self._channels:
+            return self._channels[channel_id]
         row = await self.db.fetchone("SELECT * FROM channels WHERE id=?", (channel_id,))
-        return None if row is None else Channel(row["id"], row["community_id"], row["external_id"], row["name"])
+        if row is None:
+            return None
+        self._channels[channel_id] = Channel(row["id"], row["community_id"], row["external_id"], row["name"])
+        return self._channels[channel_id]
 
     async def channel_by_name(self, community_id: int, name: str) -> Channel | None:
         row = await self.db.fetchone("SELECT * FROM channels WHERE community_id=? AND lower(name)=lower(?)", (community_id, name))
         return None if row is None else Channel(row["id"], row["community_id"], row["external_id"], row["name"])
 
     async def member(self, community_id: int, external_id: str, display_name: str, now: datetime) -> Member:
+        cached = self._members.get(self._member_ids.get((community_id, external_id), -1))
+        if cached is not None and cached.display_name == safe_name(display_name):
+            return cached
+        member = await self._load_member(community_id, external_id, display_name, now)
+        self._members[member.id] = member
+        self._member_ids[(community_id, external_id)] = member.id
+        return member
+
+    async def _load_member(self, community_id: int, external_id: str, display_name: str, now: datetime) -> Member:
         row = await self.db.fetchone("SELECT * FROM members WHERE community_id=? AND external_id=?", (community_id, external_id))
         if row is None:
             async with self.db.transaction():
@@ -79,6 +114,8 @@ class CommunityRepository:
         return _member(row)
 
     async def member_by_id(self, member_id: int) -> Member | None:
+        if member_id in self._members:
+            return self._members[member_id]
         row = await self.db.fetchone("SELECT * FROM members WHERE id=?", (member_id,))
         return None if row is None else _member(row)
 
@@ -91,6 +128,7 @@ class CommunityRepository:
 
     async def set_timezone(self, member_id: int, tz: str) -> None:
         await self.db.execute("UPDATE members SET timezone=? WHERE id=?", (tz, member_id))
+        self._members.pop(member_id, None)
 
     async def export_member(self, member_id: int) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(
@@ -100,6 +138,9 @@ class CommunityRepository:
 
     async def delete_member(self, member_id: int) -> int:
         """Removes the profile row last; every other table cascades from it."""
+        member = self._members.pop(member_id, None)
+        if member is not None:
+            self._member_ids.pop((member.community_id, member.external_id), None)
         return await self.db.execute_rowcount("DELETE FROM members WHERE id=?", (member_id,))
 
 

@@ -15,13 +15,15 @@ import sqlite3
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable, Sequence
+from typing import Any, AsyncIterator, Callable, Iterable, Sequence, TypeVar
 
 import aiosqlite
 
 from bot.errors import UserError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("peerpulse_tx", default=False)
 
@@ -48,6 +50,8 @@ class Database:
         self._conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._pending: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> "Database":
@@ -113,6 +117,33 @@ class Database:
             finally:
                 _in_transaction.reset(token)
 
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` (plain sqlite3, in the database thread) in a write transaction, committed
+        together with other writes waiting at the same moment (group commit): one thread hop and
+        one commit for many members' logs. The caller hears back only after the commit."""
+        if _in_transaction.get():
+            return await self._conn._execute(fn, self._conn._connection)
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._pending.append((fn, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:512], self._pending[512:]
+            async with self._write_lock:
+                try:
+                    outcomes = await self._conn._execute(_run_batch, self._conn._connection, [fn for fn, _ in batch])
+                except sqlite3.OperationalError as exc:
+                    log.warning("database busy or full during a batch: %s", type(exc).__name__)
+                    outcomes = [(False, StorageBusy() if _is_busy_or_full(exc) else exc)] * len(batch)
+                except Exception as exc:
+                    outcomes = [(False, exc)] * len(batch)
+            for (_, future), (ok, value) in zip(batch, outcomes):
+                if not future.done():
+                    future.set_result(value) if ok else future.set_exception(value)
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write inside a transaction; returns lastrowid."""
         async with self.transaction():
@@ -142,6 +173,29 @@ class Database:
     async def table_names(self) -> list[str]:
         rows = await self.fetchall("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
         return [r[0] for r in rows]
+
+
+def _run_batch(conn: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
+    """One transaction for many writes; each in a savepoint so one bad write fails alone."""
+    conn.execute("BEGIN IMMEDIATE")
+    outcomes: list[tuple[bool, Any]] = []
+    try:
+        for fn in fns:
+            conn.execute("SAVEPOINT w")
+            try:
+                outcomes.append((True, fn(conn)))
+                conn.execute("RELEASE w")
+            except sqlite3.OperationalError:
+                raise
+            except Exception as exc:   # this write alone is undone
+                conn.execute("ROLLBACK TO w")
+                conn.execute("RELEASE w")
+                outcomes.append((False, exc))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return outcomes
 
 
 def _is_busy_or_full(exc: sqlite3.OperationalError) -> bool:

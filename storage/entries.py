@@ -34,17 +34,20 @@ class EntryRepository:
         self.db = db
 
     async def log(self, member_id: int, metric: str, day: date, value: float, note: str | None, now: datetime) -> LogResult:
-        async with self.db.transaction():
-            old = await self.db.fetchone(
-                "SELECT id, value FROM entries WHERE member_id=? AND metric=? AND day=? AND active=1",
-                (member_id, metric, day.isoformat()))
+        """Store a value (replacing that day's earlier one); returns after it is committed."""
+
+        def write(conn) -> tuple[int, int | None, float | None]:
+            old = conn.execute("SELECT id, value FROM entries WHERE member_id=? AND metric=? AND day=? AND active=1",
+                               (member_id, metric, day.isoformat())).fetchone()
             if old is not None:
-                await self.db.execute("UPDATE entries SET active=0 WHERE id=?", (old["id"],))
-            new_id = await self.db.execute(
+                conn.execute("UPDATE entries SET active=0 WHERE id=?", (old[0],))
+            cur = conn.execute(
                 "INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) VALUES (?,?,?,?,?,?,?)",
-                (member_id, metric, day.isoformat(), value, note, utc_iso(now), old["id"] if old else None))
-        return LogResult(Entry(new_id, member_id, metric, day, value, note, old["id"] if old else None),
-                         old["value"] if old else None)
+                (member_id, metric, day.isoformat(), value, note, utc_iso(now), old[0] if old else None))
+            return cur.lastrowid, (old[0] if old else None), (old[1] if old else None)
+
+        new_id, replaced, previous = await self.db.write(write)
+        return LogResult(Entry(new_id, member_id, metric, day, value, note, replaced), previous)
 
     async def undo_last(self, member_id: int) -> tuple[Entry, float | None] | None:
         """Remove the member's newest active log; bring back the value it replaced. Returns (removed, restored)."""
