@@ -255,7 +255,9 @@ def _line_labels(ax, lines: list[tuple[float, str]], y_lo: float, y_hi: float) -
 def _build_figure(spec: ChartSpec) -> Figure:
     """The chart as an unrendered Figure (tests read its Text artists). Never raises for empty or
     one-point series."""
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white", layout="constrained")
+    # Fixed margins instead of constrained layout: the size never changes, and constrained layout
+    # draws the figure an extra time to measure it (half the render time).
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     _style_axes(ax)
@@ -362,6 +364,10 @@ def _build_figure(spec: ChartSpec) -> Figure:
             t.set_parse_math(False)
         pad += 19.5 * rows
     ax.set_title(title, pad=pad, **title_kw)
+    height_px = HEIGHT_IN * DPI
+    title_lines = title.count("\n") + 1
+    top_px = pad + title_lines * TITLE_PT * DPI / 72 * 1.25 + 8
+    fig.subplots_adjust(left=0.105, right=0.855, bottom=0.15, top=1 - top_px / height_px)
     return fig
 
 

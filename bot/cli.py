@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import asyncio
 import logging
 import sys
@@ -65,6 +66,8 @@ async def _console(config_path, db, out, start, echo, file, transcript: str | No
     from bot.adapters.console import ConsoleAdapter
 
     config = load_config(config_path)
+    if config_path is None:
+        config = dataclasses.replace(config, chart_processes=0)   # a console session renders few charts
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     clock = FakeClock(datetime.fromisoformat(start) if start else datetime.now(timezone.utc))
     with tempfile.TemporaryDirectory(prefix="peerpulse-") as tmp:

@@ -72,6 +72,7 @@ class Config:
     output_dir: str = "peerpulse-out"
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    chart_processes: int = 2         # worker processes for charts (0: threads, as the console and tests use)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     checkins: CheckinConfig = field(default_factory=CheckinConfig)
     challenges: ChallengeConfig = field(default_factory=ChallengeConfig)
@@ -122,6 +123,7 @@ def load_config(path: str | Path | None) -> Config:
         output_dir=bot.get("output_dir", "peerpulse-out"),
         default_timezone=bot.get("default_timezone", "UTC"),
         log_level=bot.get("log_level", "INFO"),
+        chart_processes=int(bot.get("chart_processes", 2)),
         privacy=_section(PrivacyConfig, data.get("privacy"), "privacy"),
         checkins=_section(CheckinConfig, data.get("checkins"), "checkins"),
         challenges=_section(ChallengeConfig, data.get("challenges"), "challenges"),

@@ -60,6 +60,7 @@ class PeerPulse:
             stopper = getattr(cog, "stop", None)
             if stopper is not None:
                 await stopper()
+        self.services.renderer.close()
         await self.services.db.close()
 
     def attach(self, transport: Transport) -> None:

@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.catalogue import Catalogue, is_sensitive
-from bot.charts import ChartSpec, render_png_async
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+from bot.charts import ChartSpec, render_png, render_png_async
 from bot.clock import Clock
 from bot.config import Config
 from bot.gate import PrivacyGate
@@ -35,6 +39,7 @@ class Services:
     gate: PrivacyGate
     scheduler: Scheduler
     levels: EffectiveLevels
+    renderer: "ChartRenderer"
     extra: dict[str, Any] = field(default_factory=dict)   # repositories that feature cogs add
     member_data: list[MemberData] = field(default_factory=list)
 
@@ -47,9 +52,10 @@ class Services:
         entries = EntryRepository(db)
         posts = PostLedger(db)
         levels = EffectiveLevels(sharing, rules)
-        gate = PrivacyGate(levels, config.privacy.min_group_size, render_chart)
+        renderer = ChartRenderer(config.chart_processes)
+        gate = PrivacyGate(levels, config.privacy.min_group_size, renderer)
         services = cls(config, db, clock, community, entries, sharing, rules, custom, posts, Catalogue(custom), gate,
-                       Scheduler(db, clock), levels)
+                       Scheduler(db, clock), levels, renderer)
         # The profile goes last in the list: deleting it cascades whatever another repository missed.
         services.member_data = [entries, sharing, posts]
         return services
@@ -61,5 +67,22 @@ class Services:
         return [*self.member_data, self.community]
 
 
-async def render_chart(spec: ChartSpec) -> bytes:
-    return await render_png_async(spec)
+class ChartRenderer:
+    """Renders charts off the event loop. With worker processes (the default when running for real)
+    matplotlib's CPU time never holds the event loop's GIL; with 0 it uses threads (tests, console)."""
+
+    def __init__(self, processes: int):
+        self._processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def __call__(self, spec: ChartSpec) -> bytes:
+        if self._processes <= 0:
+            return await render_png_async(spec)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self._processes, mp_context=multiprocessing.get_context("spawn"))
+        return await asyncio.get_running_loop().run_in_executor(self._pool, render_png, spec)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

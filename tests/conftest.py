@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import datetime
 from pathlib import Path
@@ -53,7 +54,8 @@ class Transcript:
 
 async def make_transcript(tmp_path: Path, config: Config | None = None, start: str = START) -> Transcript:
     clock = FakeClock(datetime.fromisoformat(start))
-    app = await build_app(config or Config(privacy=PrivacyConfig(min_group_size=3)), clock, str(tmp_path / "test.db"))
+    config = dataclasses.replace(config or Config(privacy=PrivacyConfig(min_group_size=3)), chart_processes=0)
+    app = await build_app(config, clock, str(tmp_path / "test.db"))
     out = io.StringIO()
     console = ConsoleAdapter(app, clock, out, tmp_path / "out")
     await app.start()
