@@ -19,7 +19,7 @@ from bot.commands import Invocation, Param, ParamType, Permission, command
 from bot.errors import UserError
 from bot.levels import Level
 from bot.metrics import MetricDef, format_quantity, parse_quantity
-from bot.progress import change_text, goal_percent, streak, summed, weekly_figure
+from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
 from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Reply, Text
 from bot.scheduler import Schedule
 from bot.services import Services
@@ -27,7 +27,7 @@ from storage.checkins import CheckinRepository, GoalRepository
 
 log = logging.getLogger(__name__)
 P = ParamType
-STREAK_LOOKBACK = 56          # days of history read for streaks (shown as "56+" beyond)
+STREAK_LOOKBACK = 28          # days of history read for streaks and baselines (shown as "28+" beyond)
 MAX_CHART_SERIES = 12         # a group chart with more lines than this is unreadable; it is left out
 MAX_CHARTS = 2
 
@@ -161,29 +161,34 @@ class Checkins:
         week = Week(local_date(period, tz) - timedelta(days=6), local_date(period, tz))
         metrics = await self.s.catalogue.metrics(community_id)
         by_key = {m.key: m for m in metrics}
-        series = await self.s.entries.series_for_members(members, list(by_key), week.first - timedelta(days=STREAK_LOOKBACK), week.last)
-        goals = await self.goals.for_members(members)
-        profiles = await self.s.community.members_by_ids(members)
+        # Days stay ISO strings here (they sort as dates): tens of thousands of members' rows are
+        # partitioned by comparison, without building a date object per row.
+        first, last = week.first.isoformat(), week.last.isoformat()
+        prev_first = (week.first - timedelta(days=7)).isoformat()
+        back = days_back(week.last, STREAK_LOOKBACK)
+        series = await self.s.entries.series_for_checkin(channel_id, period, list(by_key),
+                                                         week.first - timedelta(days=STREAK_LOOKBACK), week.last)
+        goals = await self.goals.for_checkin(channel_id)
+        profiles = await self.s.community.members_in_checkin(channel_id)
         channel = await self.s.community.channel_by_id(channel_id)
 
         member_lines, groups, summaries = [], {}, []
-        chart_lines: dict[str, list[ChartLine]] = {}
+        chart_inputs: dict[str, list[tuple]] = {}   # turned into chart lines only for the charts drawn
         for member_id in sorted(members, key=lambda m: profiles[m].display_name.lower() if m in profiles else ""):
             name = profiles[member_id].display_name if member_id in profiles else "member"
             facts, private_lines = [], []
             for key, metric in by_key.items():
                 points = series.get((member_id, key))
-                if not points:
+                if not points or points[-1][0] < first:
                     continue
-                this = [v for d, v in points if week.first <= d <= week.last]
-                if not this:
-                    continue
-                prev = [v for d, v in points if week.first - timedelta(days=7) <= d < week.first]
+                this = [v for d, v in points if d >= first]
+                prev = [v for d, v in points if prev_first <= d < first]
+                earlier = [v for d, v in points if d < first]
                 figure = weekly_figure(metric, this)
                 change = change_text(weekly_figure(metric, prev), figure)
                 pct_goal = goal_percent(metric, figure, goals.get((member_id, key)))
                 days_logged = len(this)
-                run = streak({d for d, _ in points}, week.last, STREAK_LOOKBACK)
+                run = streak_of(points, back)
                 relative = [change, f"{days_logged}/7 days",
                             (f"{run}{'+' if run >= STREAK_LOOKBACK else ''}-day streak" if run >= 3 else None),
                             (f"{pct_goal}% of goal" if pct_goal is not None else None)]
@@ -193,12 +198,10 @@ class Checkins:
                 facts.append(Fact.of(member_id, key, public=f"{shown} ({relative_text})", trend=f"{key} {relative_text}"))
                 groups.setdefault(key, []).append((member_id, figure))
                 private_lines.append(f"{metric.name}: {raw} ({relative_text})")
-                earlier = [v for d, v in points if d < week.first]
                 baseline = fmean(earlier[-28:]) if earlier else fmean(this)
                 goal = goals.get((member_id, key))
                 daily_goal = (goal / 7 if summed(metric) else goal) if goal else None
-                chart_lines.setdefault(key, []).append(ChartLine(member_id, name, tuple((d.isoformat(), v) for d, v in points
-                                                                                      if d >= week.first), baseline, daily_goal))
+                chart_inputs.setdefault(key, []).append((member_id, name, points, baseline, daily_goal))
             if facts:
                 member_lines.append(Line(tuple(facts), label=f"{name}: "))
                 if with_summaries:
@@ -213,10 +216,12 @@ class Checkins:
             lines.append(Line(group_parts, label="Together: "))
         lines.extend(member_lines)
         charts = []
-        for key, cl in sorted(chart_lines.items(), key=lambda kv: -len(kv[1])):
-            if len(cl) <= MAX_CHART_SERIES and len(charts) < MAX_CHARTS:
+        for key, inputs in sorted(chart_inputs.items(), key=lambda kv: -len(kv[1])):
+            if len(inputs) <= MAX_CHART_SERIES and len(charts) < MAX_CHARTS:
                 m = by_key[key]
-                charts.append(ChartPiece(key, f"{m.name.capitalize()} — week of {week.label()}", m.unit, tz, tuple(cl)))
+                lines_ = tuple(ChartLine(mid, name, tuple((d, v) for d, v in pts if d >= first), base, goal)
+                               for mid, name, pts, base, goal in inputs)
+                charts.append(ChartPiece(key, f"{m.name.capitalize()} — week of {week.label()}", m.unit, tz, lines_))
         if len(lines) == 1:
             return None, summaries
         return Reply(tuple(lines), tuple(charts), private=False, kind="checkin"), summaries

@@ -98,6 +98,12 @@ class GoalRepository:
             out.update({(r[0], r[1]): r[2] for r in rows})
         return out
 
+    async def for_checkin(self, channel_id: int) -> dict[tuple[int, str], float]:
+        rows = await self.db.fetchall(
+            "SELECT g.member_id, g.metric, g.weekly_value FROM goals g JOIN checkin_members cm ON cm.member_id=g.member_id "
+            "WHERE cm.channel_id=?", (channel_id,))
+        return {(r[0], r[1]): r[2] for r in rows}
+
     async def export_member(self, member_id: int) -> list[dict[str, Any]]:
         return [dict(r) for r in await self.db.fetchall("SELECT metric, weekly_value, updated_at FROM goals WHERE member_id=?", (member_id,))]
 

@@ -126,6 +126,11 @@ class CommunityRepository:
             out.update({r["id"]: _member(r) for r in rows})
         return out
 
+    async def members_in_checkin(self, channel_id: int) -> dict[int, Member]:
+        rows = await self.db.fetchall(
+            "SELECT m.* FROM members m JOIN checkin_members cm ON cm.member_id=m.id WHERE cm.channel_id=?", (channel_id,))
+        return {r["id"]: _member(r) for r in rows}
+
     async def set_timezone(self, member_id: int, tz: str) -> None:
         await self.db.execute("UPDATE members SET timezone=? WHERE id=?", (tz, member_id))
         self._members.pop(member_id, None)

@@ -162,6 +162,16 @@ class Database:
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return list(await self._conn.execute_fetchall(sql, params))
 
+    async def fetch_tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Plain tuples in one hop: for big reads (a check-in of thousands of members)."""
+
+        def query(conn: sqlite3.Connection) -> list[tuple]:
+            cur = conn.cursor()
+            cur.row_factory = None
+            return cur.execute(sql, params).fetchall()
+
+        return await self._conn._execute(query, self._conn._connection)
+
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         async with self._conn.execute(sql, params) as cur:
             return await cur.fetchone()

@@ -55,14 +55,22 @@ class SharingRepository:
         if not ids or not mets:
             return out
         mq = ",".join("?" * len(mets))
-        for i in range(0, len(ids), 900):
-            chunk = ids[i:i + 900]
+        channel = channel_id if channel_id is not None else -1
+        if len(ids) > 900:
+            # Many members (a big check-in): one query for the metrics in this channel, filtered here,
+            # rather than a query per chunk of members.
+            wanted = set(ids)
             rows = await self.db.fetchall(
                 f"SELECT member_id, metric, channel_id, level FROM sharing WHERE metric IN ({mq}) "
-                f"AND member_id IN ({','.join('?' * len(chunk))}) AND (channel_id IS NULL OR channel_id=?)",
-                (*mets, *chunk, channel_id if channel_id is not None else -1))
-            for m, metric, ch, level in rows:
-                (out if ch is None else overrides)[(m, metric)] = Level(level)
+                f"AND (channel_id IS NULL OR channel_id=?)", (*mets, channel))
+            rows = [r for r in rows if r[0] in wanted]
+        else:
+            rows = await self.db.fetchall(
+                f"SELECT member_id, metric, channel_id, level FROM sharing WHERE metric IN ({mq}) "
+                f"AND member_id IN ({','.join('?' * len(ids))}) AND (channel_id IS NULL OR channel_id=?)",
+                (*mets, *ids, channel))
+        for m, metric, ch, level in rows:
+            (out if ch is None else overrides)[(m, metric)] = Level(level)
         out.update(overrides)
         return out
 
