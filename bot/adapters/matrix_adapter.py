@@ -223,7 +223,7 @@ class MatrixAdapter:
         old = message_id.split(",")
         first, rest = old[0], old[1:]
         content = _text_content(delivery.text or "(updated)")
-        await self._send(room_id, {"msgtype": "m.text", "body": "* " + content["body"], "m.new_content": content,
+        await self._send(room_id, {"msgtype": content["msgtype"], "body": "* " + content["body"], "m.new_content": content,
                                    "m.relates_to": {"rel_type": "m.replace", "event_id": first}})
         for event_id in rest:
             await self._redact(room_id, event_id)

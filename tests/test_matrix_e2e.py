@@ -1,0 +1,186 @@
+"""The Matrix adapter end to end against a real Synapse on 127.0.0.1, with matrix-nio clients
+playing the members: invite, log, privacy, a check-in over a forced clock, a shared chart, edits and
+redactions of earlier posts, private replies in a direct room, and Synapse restarted mid-run."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import time
+from datetime import datetime
+
+import pytest
+from nio import AsyncClient, InviteMemberEvent, RedactionEvent, RoomMessageImage, RoomMessageNotice, RoomMessageText
+from nio.api import RoomPreset
+
+from bot.adapters.matrix_adapter import MatrixAdapter
+from bot.app import build_app
+from bot.clock import FakeClock
+from bot.config import Config, MatrixConfig, PrivacyConfig
+from tests.matrix_harness import SynapseServer, synapse_available
+
+pytestmark = pytest.mark.skipif(not synapse_available() and os.environ.get("CI") != "true",
+                                reason="matrix-synapse is not installed (pip install -e '.[test]')")
+
+
+@pytest.fixture(scope="module")
+def homeserver(tmp_path_factory):
+    with SynapseServer(tmp_path_factory.mktemp("synapse")) as hs:
+        yield hs
+
+
+class Member:
+    """A member's own Matrix client: syncs, joins the rooms it is invited to, remembers what it saw."""
+
+    def __init__(self, hs: SynapseServer, name: str):
+        self.user_id, token = hs.register_user(name, "pw-" + name)
+        self.client = AsyncClient(hs.url, self.user_id)
+        self.client.access_token = token
+        self.client.user_id = self.user_id
+        self.seen: list[tuple[str, object]] = []
+        self.since: str | None = None
+
+    async def sync(self) -> None:
+        for attempt in range(20):
+            response = await self.client.sync(timeout=300, since=self.since)
+            if hasattr(response, "next_batch"):
+                break
+            await asyncio.sleep(0.5)   # the homeserver is restarting
+        else:
+            raise AssertionError("member could not sync")
+        self.since = response.next_batch
+        for room_id in response.rooms.invite:
+            await self.client.join(room_id)
+        for room_id, info in response.rooms.join.items():
+            for event in info.timeline.events:
+                self.seen.append((room_id, event))
+
+    async def say(self, room_id: str, text: str) -> None:
+        await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": text})
+
+    async def wait_for(self, predicate, timeout: float = 20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for room_id, event in self.seen:
+                if predicate(room_id, event):
+                    return room_id, event
+            await self.sync()
+        raise AssertionError(f"{self.user_id} did not see the expected event")
+
+    def from_bot(self, bot_id: str, kind=RoomMessageNotice):
+        return [(r, e) for r, e in self.seen if isinstance(e, kind) and e.sender == bot_id]
+
+
+def notice_containing(bot_id: str, text: str, room: str | None = None):
+    return lambda r, e: isinstance(e, RoomMessageNotice) and e.sender == bot_id and text in e.body and (room is None or r == room)
+
+
+async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
+    hs = homeserver
+    bot_id, bot_token = hs.register_user("peerpulse", "pw-bot")
+    monkeypatch.setenv("PP_TEST_MATRIX_TOKEN", bot_token)
+    matrix = MatrixConfig(homeserver=hs.url, user_id=bot_id, access_token_env="PP_TEST_MATRIX_TOKEN")
+    clock = FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00"))
+    config = Config(privacy=PrivacyConfig(min_group_size=2), matrix=matrix, chart_processes=0)
+    db_path = str(tmp_path / "bot.db")
+    app = await build_app(config, clock, db_path)
+    adapter = MatrixAdapter(app, matrix, sync_timeout_ms=300, max_backoff=2)
+    await adapter.login()
+    await app.start()
+    stop = asyncio.Event()
+    loop_task = asyncio.create_task(adapter.sync_loop(stop))
+    alice, bob, mia = Member(hs, "alice"), Member(hs, "bob"), Member(hs, "mia")
+    try:
+        await asyncio.wait_for(adapter.ready.wait(), 20)
+        created = await alice.client.room_create(name="walkers", preset=RoomPreset.public_chat,
+                                                 invite=[bot_id, bob.user_id, mia.user_id],
+                                                 power_level_override={"users": {mia.user_id: 50}})
+        assert hasattr(created, "room_id"), created
+        room = created.room_id
+        await bob.sync()
+        await mia.sync()
+        deadline = time.monotonic() + 20
+        while room not in adapter.client.rooms and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        assert room in adapter.client.rooms, "the bot joins rooms it is invited to"
+        await asyncio.sleep(0.5)   # let the bot's sync see the members' joins and power levels
+
+        # A command answers privately in a direct room, never in the public room.
+        await alice.say(room, "!pp log steps 8000")
+        dm, reply = await alice.wait_for(notice_containing(bot_id, "Logged 8,000 steps"))
+        assert dm != room
+        assert "<br>" in reply.source["content"].get("formatted_body", "") or reply.source["content"]["format"] == "org.matrix.custom.html"
+        await alice.say(room, "!pp log steps 9000 yesterday")
+        await alice.wait_for(notice_containing(bot_id, "9,000 steps", dm))   # the same direct room, reused
+
+        # Non-moderators are refused; moderators (power level >= 50) are not.
+        await bob.say(room, "!pp mod schedule #walkers sunday 18:00 UTC")
+        await bob.wait_for(notice_containing(bot_id, "Only moderators"))
+        await mia.say(room, "!pp mod schedule #walkers sunday 18:00 UTC")
+        await mia.wait_for(notice_containing(bot_id, "weekly check-in on Sundays at 18:00"))
+
+        for member, value in ((alice, 8000), (bob, 5000)):
+            await member.say(room, "!pp privacy set steps public")
+            await member.wait_for(notice_containing(bot_id, "steps: public"))
+            await member.say(room, "!pp checkin join")
+            await member.wait_for(notice_containing(bot_id, "joined this channel's weekly check-in"))
+        await bob.say(room, "!pp log steps 5,500")
+        await bob.wait_for(notice_containing(bot_id, "Logged 5,500"))
+
+        # The check-in, over a forced clock: posted in the room, with a chart image.
+        await app.advance_clock(clock, datetime.fromisoformat("2026-11-22T19:00:00+00:00"))
+        _, post = await alice.wait_for(notice_containing(bot_id, "Weekly check-in", room))
+        assert "alice: 8,000 steps this week (↓11% vs last week" in post.body and "bob: 5,500 steps this week" in post.body
+        await alice.wait_for(lambda r, e: r == room and isinstance(e, RoomMessageImage) and e.sender == bot_id)
+        await bob.wait_for(notice_containing(bot_id, "Your week in #walkers"))   # private summary in bob's DM
+        assert not [e for r, e in bob.seen if r == room and isinstance(e, RoomMessageNotice) and "Your week" in e.body]
+
+        # A shared chart.
+        await alice.say(room, "!pp chart steps 7 share")
+        await alice.wait_for(notice_containing(bot_id, "alice's steps, last 7 days", room))
+
+        # Lowering a level edits the earlier posts in place (m.replace) ...
+        await alice.say(room, "!pp privacy set steps trend")
+        _, edit = await alice.wait_for(lambda r, e: r == room and e.sender == bot_id and isinstance(e, RoomMessageNotice)
+                                       and (e.source["content"].get("m.relates_to") or {}).get("rel_type") == "m.replace"
+                                       and "Weekly check-in" in e.source["content"]["m.new_content"]["body"])
+        new_body = edit.source["content"]["m.new_content"]["body"]
+        assert "alice: steps" in new_body and "8,000" not in new_body and "bob: 5,500 steps" in new_body
+        # ... and making it private removes what only held her data (redaction).
+        await alice.say(room, "!pp privacy set steps private")
+        await alice.wait_for(lambda r, e: r == room and isinstance(e, RedactionEvent) and e.sender == bot_id)
+
+        # Synapse restarts mid-run: a command sent right after is answered exactly once.
+        hs.restart()
+        await alice.say(room, "!pp log water 1.5L")
+        await alice.wait_for(notice_containing(bot_id, "1.5 L"), timeout=60)
+        await asyncio.sleep(2)
+        await alice.sync()
+        assert len([e for r, e in alice.seen if isinstance(e, RoomMessageNotice) and "Logged 1.5 L" in e.body]) == 1
+
+        # The bot restarts: its sync token is in the database, so old commands are not replayed.
+        stop.set()
+        await asyncio.wait_for(loop_task, 30)
+        await adapter.client.close()
+        await app.stop()
+        app = await build_app(config, clock, db_path)
+        adapter = MatrixAdapter(app, matrix, sync_timeout_ms=300, max_backoff=2)
+        await adapter.login()
+        await app.start()
+        stop = asyncio.Event()
+        loop_task = asyncio.create_task(adapter.sync_loop(stop))
+        await alice.say(room, "!pp log water 2L")
+        await alice.wait_for(notice_containing(bot_id, "2 L"))
+        await asyncio.sleep(2)
+        await alice.sync()
+        bodies = [e.body for r, e in alice.seen if isinstance(e, RoomMessageNotice) and e.sender == bot_id]
+        assert sum("Logged 8,000 steps" in b for b in bodies) == 1
+        assert sum("Logged 1.5 L" in b for b in bodies) == 1
+    finally:
+        stop.set()
+        loop_task.cancel()
+        for m in (alice, bob, mia):
+            await m.client.close()
+        await adapter.client.close()
+        await app.stop()
