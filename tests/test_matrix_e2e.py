@@ -119,6 +119,8 @@ async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
         await bob.wait_for(notice_containing(bot_id, "Only moderators"))
         await mia.say(room, "!pp mod schedule #walkers sunday 18:00 UTC")
         await mia.wait_for(notice_containing(bot_id, "weekly check-in on Sundays at 18:00"))
+        await alice.say(room, "!pp mod rules")          # the room's creator (room version 12: not listed in power levels)
+        await alice.wait_for(notice_containing(bot_id, "Rules in #walkers"))
 
         for member, value in ((alice, 8000), (bob, 5000)):
             await member.say(room, "!pp privacy set steps public")

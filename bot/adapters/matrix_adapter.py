@@ -137,6 +137,8 @@ class MatrixAdapter:
             community = await self._community(room_id)
             channel_id, channel_name = room_id, (room.display_name if room else room_id)
         level = room.power_levels.get_user_level(event.sender) if room else 0
+        if room is not None and event.sender == room.creator:
+            level = max(level, 100)   # room version 12: the creator is all-powerful but not listed in power levels
         name = room.user_name(event.sender) if room else None
         inbound = Inbound(platform=PLATFORM, community_external_id=community, community_name="",
                           channel_external_id=channel_id, channel_name=channel_name,

@@ -196,6 +196,7 @@ class SynapseServer:
         self._proc: subprocess.Popen | None = None
         self._finalizer: weakref.finalize | None = None
         self._stdout_fh = None
+        self._started_once = False  # after the first successful start the port is pinned
         #: seconds the last start() took until /versions answered
         self.last_start_seconds: float | None = None
 
@@ -342,16 +343,19 @@ class SynapseServer:
             return
         attempts = 1 if self._port_fixed else 3
         for attempt in range(attempts):
-            if self._port is not None and not self._port_fixed and not _port_is_free(self._port):
-                if self.database_path.exists():
-                    raise SynapseHarnessError(f"port {self._port} is taken; cannot restart on it")
+            if self._port is not None and not _port_is_free(self._port):
+                if self._port_fixed or self._started_once:
+                    raise SynapseHarnessError(
+                        f"port {self._port} is taken by another process; cannot (re)start on it"
+                    )
                 self._port = None  # never started yet: just pick another one
             try:
                 self._spawn_and_wait()
                 return
             except SynapseHarnessError as exc:
+                # Lost the race for the port chosen by _free_port(): pick another.
                 if "Address already in use" in str(exc) and attempt + 1 < attempts \
-                        and not self.database_path.exists():
+                        and not self._started_once:
                     self._port = None
                     continue
                 raise
@@ -396,6 +400,7 @@ class SynapseServer:
                 )
             time.sleep(0.05)
         self.last_start_seconds = time.monotonic() - t0
+        self._started_once = True
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM, wait up to ``timeout`` s, then SIGKILL.  Idempotent."""
