@@ -195,9 +195,8 @@ def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> 
                 raise UserError(f"Missing `{param.name}` ({param.help}). Usage: `{spec.usage()}`")
             continue
         token = tokens[i][0]
-        later_text = any(p.type is ParamType.TEXT for p in params[index + 1:])
-        if not param.required and later_text and not accepts(param, token):
-            continue   # an optional word that isn't of its type starts the free text instead
+        if not param.required and _belongs_later(param, params[index + 1:], token):
+            continue   # an optional parameter left out: the word is for a later one
         args[param.name] = convert(param, token)
         i += 1
     if i < len(tokens):
@@ -205,7 +204,20 @@ def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> 
     return args
 
 
+def _belongs_later(param: Param, later: list[Param], token: str) -> bool:
+    """Optional parameters may be left out: a word skips ahead when it is a keyword of a later choice
+    (`challenge create walk steps total group`), or doesn't fit here but fits later (free text)."""
+    word = token.lower()
+    if param.type is ParamType.CHOICE and word in param.choices:
+        return False
+    if any(p.type is ParamType.CHOICE and word in p.choices for p in later):
+        return True
+    return not accepts(param, token) and any(accepts(p, token) for p in later)
+
+
 def accepts(param: Param, token: str) -> bool:
+    if param.type is ParamType.TEXT:
+        return True   # free text takes the rest of the line (clipped), whatever it is
     try:
         convert(param, token)
         return True

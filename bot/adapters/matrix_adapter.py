@@ -42,7 +42,7 @@ class MatrixAdapter:
         self.state = PlatformState(app.services.db)
         self.sync_timeout_ms = sync_timeout_ms
         self.max_backoff = max_backoff
-        self._spaces: dict[str, tuple[float, str]] = {}
+        self._spaces: dict[str, tuple[float, tuple[str, str | None]]] = {}
         self._dm_lock = asyncio.Lock()
         self.ready = asyncio.Event()
         app.attach(self)
@@ -137,7 +137,7 @@ class MatrixAdapter:
             community = await self._community(room_id)
             channel_id, channel_name = room_id, (room.display_name if room else room_id)
         level = room.power_levels.get_user_level(event.sender) if room else 0
-        if room is not None and event.sender == room.creator:
+        if channel_id is not None and event.sender == (await self._room_info(room_id))[1]:
             level = max(level, 100)   # room version 12: the creator is all-powerful but not listed in power levels
         name = room.user_name(event.sender) if room else None
         inbound = Inbound(platform=PLATFORM, community_external_id=community, community_name="",
@@ -151,18 +151,23 @@ class MatrixAdapter:
             log.exception("a Matrix command failed")
 
     async def _community(self, room_id: str) -> str:
+        return (await self._room_info(room_id))[0]
+
+    async def _room_info(self, room_id: str) -> tuple[str, str | None]:
+        """(community, creator) of a room, from its state: the parent space if any, else the room."""
         cached = self._spaces.get(room_id)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        community = room_id
+        community, creator = room_id, None
         response = await self.client.room_get_state(room_id)
         if not isinstance(response, RoomGetStateError):
             parents = [e.get("state_key") for e in response.events
                        if e.get("type") == "m.space.parent" and e.get("content")]
             if parents:
                 community = sorted(parents)[0]
-        self._spaces[room_id] = (time.monotonic() + SPACE_CACHE_SECONDS, community)
-        return community
+            creator = next((e.get("sender") for e in response.events if e.get("type") == "m.room.create"), None)
+        self._spaces[room_id] = (time.monotonic() + SPACE_CACHE_SECONDS, (community, creator))
+        return community, creator
 
     # -- outbound (Transport) ------------------------------------------------------------------
     async def resolve_channel(self, community_external_id: str, ref: str) -> tuple[str, str]:
