@@ -6,6 +6,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.runtime import PeerPulse
 from bot.services import Services
+from cogs.challenges import Challenges
 from cogs.charts import Charts
 from cogs.checkins import Checkins
 from cogs.core import Core
@@ -14,12 +15,14 @@ from cogs.mydata import MyData
 from cogs.privacy import Privacy
 from cogs.reminders import Reminders
 from cogs.tracking import Tracking
-from storage.database import Database
+from storage.database import open_database
 
-COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, MyData)
+COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, Challenges, MyData)
 
 
 async def build_app(config: Config, clock: Clock | None = None, database: str | None = None) -> PeerPulse:
-    db = await Database.open(database or config.database)
+    """``database`` (a SQLite path or a postgresql:// URL) overrides the config; else `[storage] url`
+    (postgresql://... selects PostgreSQL), else the SQLite file `[storage] path`."""
+    db = await open_database(database or config.storage_url or config.database)
     services = await Services.create(config, db, clock or SystemClock())
     return PeerPulse(services, COGS)

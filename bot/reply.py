@@ -188,14 +188,15 @@ def reply_from_json(data: dict) -> Reply:
 
 
 def without_member(reply: Reply, member_id: int) -> Reply:
-    """The same reply with every trace of one member removed (used when a member forgets their data)."""
+    """The same reply with every trace of one member removed (used when a member forgets their data).
+    A group figure they counted in goes entirely: recomputed without them, the old and new totals
+    would differ by exactly their value."""
 
     def keep(p: Part) -> Part | None:
         if isinstance(p, Fact):
             return None if p.member_id == member_id else p
         if isinstance(p, GroupFigure):
-            return GroupFigure(p.metric, p.statistic, tuple(c for c in p.contributions if c[0] != member_id),
-                               p.template, p.value_spec)
+            return None if any(c[0] == member_id for c in p.contributions) else p
         return p
 
     lines = []

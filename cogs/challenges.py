@@ -1,0 +1,527 @@
+"""Weekly group challenges in a channel, with leaderboards that respect each member's sharing level.
+
+A challenge ranks participants (``ranked``) or adds everyone's numbers toward one shared target
+(``group``). Joining is the explicit consent to be on that one board; what the board then shows of each
+member is still decided by the privacy gate: raw values at ``public``, rank and relative progress at
+``trend``, only the anonymous total at ``aggregate`` (with at least k people), nothing at ``private``.
+Boards are built from Facts and GroupFigures only; no member's number is ever put into Text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from statistics import fmean
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.clock import local_date, zone
+from bot.commands import Invocation, Param, ParamType, Permission, command
+from bot.errors import PermissionDenied, UserError
+from bot.levels import Level
+from bot.metrics import MetricDef, format_quantity, parse_quantity
+from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Reply, Text
+from bot.scheduler import Schedule
+from bot.services import Services
+from storage.challenges import Challenge, ChallengeRepository
+
+P = ParamType
+KINDS = ("total", "average", "days", "streak", "improvement")
+MODES = ("ranked", "group")
+POSTS = ("final", "midway")
+STARTS = ("tomorrow", "today")
+MAX_WEEKS = 12
+MAX_CHART_SERIES = 12
+FINAL_GRACE = timedelta(days=7)        # final results still go out this late after downtime
+NO_RANKING = {"weight", "rhr"}         # "more" isn't better for everyone: never ranked or summed
+_NAME = re.compile(r"^\w[\w '-]{0,39}$")
+
+KIND_WORDS = {
+    "total": "most {metric} in total",
+    "average": "best daily average of {metric}",
+    "days": "most days with {target} or more",
+    "streak": "longest run of days logging {metric}",
+    "improvement": "biggest change in {metric} against your own previous {weeks}",
+}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One participant's result over the days counted so far (computed from their own entries)."""
+
+    member_id: int
+    score: float            # what ranks: total, daily average, days at target, longest run, % change
+    total: float
+    average: float
+    days_logged: int
+    days_met: int
+    longest_run: int
+    change: float | None    # % vs own previous period (improvement only)
+    previous_average: float | None
+    cumulative: tuple[tuple[str, float], ...]
+
+
+class Challenges:
+    def __init__(self, services: Services, app):
+        self.s = services
+        self.app = app
+        self.repo = ChallengeRepository(services.db)
+        services.extra["challenges"] = self.repo
+        services.add_member_data(self.repo)
+        services.scheduler.add_provider(self._schedules)
+        self._finishing = asyncio.Lock()   # `challenge end` and the scheduled end never post twice
+
+    # -- commands ------------------------------------------------------------------------------
+    @command("challenge create",
+             "Start a challenge in this channel, e.g. `challenge create stride steps total 70000 2 midway` or "
+             "`challenge create together steps total 500k group`. Leave out any optional part; numbers come first "
+             "(target, then weeks), then the words ranked|group, final|midway, tomorrow|today.",
+             Param("name", P.WORD, "one word, or \"several in quotes\""),
+             Param("metric", P.METRIC, "e.g. steps"),
+             Param("kind", P.CHOICE, "total, average (daily), days (at a daily target), streak, improvement (vs own "
+                                     "previous period)", choices=KINDS),
+             Param("target", P.QUANTITY, "per member (total, average), the daily bar (days: required), the shared "
+                                         "goal (group: required); - for none", required=False),
+             Param("weeks", P.INT, f"1-{MAX_WEEKS} (default 1)", required=False),
+             Param("mode", P.CHOICE, "ranked (a leaderboard, default) or group (one shared goal, no ranking)",
+                   required=False, choices=MODES),
+             Param("posts", P.CHOICE, "final (default) or midway (also a board half-way)", required=False, choices=POSTS),
+             Param("start", P.CHOICE, "tomorrow (default: the next local day) or today", required=False, choices=STARTS),
+             private=False, needs_channel=True)
+    async def create(self, inv: Invocation, name: str, metric: str, kind: str, target: str | None = None,
+                     weeks: int | None = None, mode: str | None = None, posts: str | None = None,
+                     start: str | None = None) -> Reply:
+        if not inv.is_moderator and not self.s.config.challenges.members_can_create:
+            raise PermissionDenied("Only moderators can start challenges here.")
+        name = " ".join(name.split())
+        if not _NAME.match(name):
+            raise UserError("A challenge name is up to 40 letters, digits, spaces, - or _, e.g. `stride`.")
+        m = await self.s.catalogue.resolve(inv.community_id, metric)
+        mode = mode or "ranked"
+        target, weeks = _target_and_weeks(kind, target, weeks)
+        if m.key in NO_RANKING:
+            raise UserError(f"Challenges don't use {m.name}: more isn't better for everyone. Try steps, exercise or sleep.")
+        if mode == "group" and kind != "total":
+            raise UserError("A group challenge adds everyone's numbers toward one shared target, so its kind is `total`.")
+        cap = (await self.s.rules.caps(inv.channel_id, [m.key]))[m.key]
+        if cap is Level.PRIVATE:
+            raise UserError(f"This channel's rule hides {m.key} completely (`off`), so a challenge on it could show nothing.")
+        if await self._open_named(inv.channel_id, name) is not None:
+            raise UserError(f"There is already a challenge called `{name}` in this channel; pick another name.")
+        tz = await self._timezone(inv.channel_id)
+        today = local_date(inv.now, tz)
+        first = today if start == "today" else today + timedelta(days=1)
+        starts_at, ends_at = _day_start(first, tz), _day_start(first + timedelta(weeks=weeks), tz)
+        if ends_at <= starts_at:
+            raise UserError("That challenge would end before it starts.")
+        amount = _parse_target(m, kind, mode, target, weeks)
+        c = await self.repo.create(inv.community_id, inv.channel_id, name, m.key, kind, mode, amount, tz, starts_at,
+                                   ends_at, posts == "midway", inv.member_id, inv.now)
+        await self.s.scheduler.refresh()
+        return Reply.text(f"New challenge `{c.name}`: {_describe(c, m)}, {_period_label(c)} ({tz}).",
+                          "Results are posted when it ends" + (", with a board half-way." if c.midboard else ".")
+                          + f" Nobody is on the board unless they type `challenge join {c.name}`;"
+                          " each shows only as much as their privacy settings allow here.", private=False)
+
+    @command("challenge join", "Take part in a challenge here (your consent to appear on its board, as your settings allow).",
+             Param("name", P.TEXT, "the challenge's name"), needs_channel=True)
+    async def join(self, inv: Invocation, name: str) -> Reply:
+        c = await self._named(inv.channel_id, name)
+        if c.ended:
+            raise UserError(f"`{c.name}` has ended. `challenge list` shows the ones running here.")
+        level = await self._level(c, inv.member_id)
+        m = await self._metric(c)
+        k = self.s.config.privacy.min_group_size
+        channel = (await self.s.community.channel_by_id(c.channel_id)).name
+        if c.mode == "group" and level < Level.AGGREGATE:
+            if (await self.s.rules.caps(c.channel_id, [c.metric]))[c.metric] is Level.PRIVATE:
+                raise UserError(f"This channel's rule now hides {m.name} completely, so `{c.name}` can't count anyone's.")
+            raise UserError(f"`{c.name}` adds everyone's {m.name} toward one shared goal, and yours are private here, so "
+                            f"they couldn't count. If you'd like to take part, allow at least anonymous totals: "
+                            f"`privacy set {m.key} aggregate #{channel}` (totals show only with {k}+ people), then join again.")
+        if not await self.repo.join(c.id, inv.member_id, inv.now):
+            raise UserError(f"You're already in `{c.name}`.")
+        how = {
+            Level.PUBLIC: f"The board shows your name with your {m.name}" + (" and your place." if c.mode == "ranked" else "."),
+            Level.TREND: "The board shows your name with " + ("your rank and relative progress" if c.mode == "ranked"
+                                                             else "how many days you contributed") + ", never your numbers.",
+            Level.AGGREGATE: f"Here your {m.name} count only inside the anonymous total (shown when {k}+ people share it); "
+                             "your name isn't shown.",
+            Level.PRIVATE: f"Your {m.name} are private here, so the board won't show you; your place still counts in the "
+                           f"order of ranks, anonymously. `privacy set {m.key} trend #{channel}` would show your rank "
+                           "without numbers.",
+        }[level]
+        return Reply.text(f"You joined `{c.name}` ({_period_label(c)}). {how} `challenge leave {c.name}` takes you off "
+                          "at once, from earlier boards too.", private=True)
+
+    @command("challenge leave", "Leave a challenge: you're taken off its boards at once, earlier ones too.",
+             Param("name", P.TEXT, "the challenge's name"), needs_channel=True)
+    async def leave(self, inv: Invocation, name: str) -> Reply:
+        c = await self._named(inv.channel_id, name)
+        if not await self.repo.leave(c.id, inv.member_id):
+            raise UserError(f"You aren't in `{c.name}`.")
+        edited, deleted = await self.app.take_back(inv.member_id, c.channel_id, remove=True, kind="challenge")
+        note = f" I took you off {edited + deleted} earlier board(s)." if edited or deleted else ""
+        return Reply.text(f"You left `{c.name}`. Nobody is told.{note}", private=True)
+
+    @command("challenge board", "See a challenge's board so far (only you see this reply).",
+             Param("name", P.TEXT, "the challenge's name"), needs_channel=True)
+    async def board(self, inv: Invocation, name: str) -> Reply:
+        c = await self._named(inv.channel_id, name)
+        as_of = min(inv.now, c.ends_at)
+        if as_of <= c.starts_at:
+            return Reply.text(f"`{c.name}` runs {_period_label(c)}; there is nothing to show before it starts.", private=True)
+        reply = await self.build_board(c, as_of, "final results" if c.ended else "board so far", viewer=inv.member_id)
+        return dataclasses.replace(reply, charts=(), private=True)
+
+    @command("challenge list", "The challenges in this channel.", needs_channel=True)
+    async def list_challenges(self, inv: Invocation) -> Reply:
+        running = await self.repo.in_channel(inv.channel_id)
+        if not running:
+            return Reply.text("No challenge is running here. Moderators can start one with `challenge create`.", private=True)
+        mine = await self.repo.joined(inv.member_id, [c.id for c in running])
+        lines = ["Challenges here:"]
+        for c in running:
+            state = "coming up" if inv.now < c.starts_at else "running"
+            you = " — you're in" if c.id in mine else f" — `challenge join {c.name}`"
+            lines.append(f"`{c.name}`: {_describe(c, await self._metric(c))}, {_period_label(c)} ({state}){you}")
+        return Reply.text(*lines, private=True)
+
+    @command("challenge end", "End a challenge now and post its final results.",
+             Param("name", P.TEXT, "the challenge's name"), permission=Permission.MODERATOR, needs_channel=True,
+             confirm="This ends the challenge now and posts its final results here; it cannot be reopened.")
+    async def end(self, inv: Invocation, name: str) -> Reply:
+        if inv.channel_id is None:
+            raise UserError("Type `confirm` in the challenge's channel to end it.")
+        c = await self._open_named(inv.channel_id, name)
+        if c is None:
+            raise UserError(f"No running challenge called `{_echo(name)}` here. `challenge list` shows them.")
+        if inv.now <= c.starts_at:
+            await self.repo.mark_ended(c.id)
+            await self.s.scheduler.refresh()
+            return Reply.text(f"`{c.name}` hadn't started yet, so I called it off; nothing was posted.", private=True)
+        await self.repo.end_early(c.id, inv.now)   # (a no-op when its time is up but the results are still due)
+        c = await self.repo.get(c.id)
+        await self.s.scheduler.run_period(self._final_schedule(c), inv.now)
+        await self.s.scheduler.refresh()
+        if not (await self.repo.get(c.id)).ended:
+            return Reply.text("Sorry, I couldn't post the results just now; the challenge is still open. Please try again.",
+                              private=True)
+        return Reply.text(f"`{c.name}` has ended; the final results are posted here.", private=True)
+
+    # -- lookups -------------------------------------------------------------------------------
+    async def _named(self, channel_id: int, name: str) -> Challenge:
+        c = await self.repo.by_name(channel_id, " ".join(name.split()))
+        if c is None:
+            raise UserError(f"There's no challenge called `{_echo(name)}` here. `challenge list` shows them.")
+        return c
+
+    async def _open_named(self, channel_id: int, name: str) -> Challenge | None:
+        c = await self.repo.by_name(channel_id, " ".join(name.split()))
+        return c if c is not None and not c.ended else None
+
+    async def _timezone(self, channel_id: int) -> str:
+        checkins = self.s.extra.get("checkins")
+        schedule = await checkins.schedule(channel_id) if checkins is not None else None
+        return schedule.timezone if schedule is not None else self.s.config.checkins.timezone
+
+    async def _metric(self, c: Challenge) -> MetricDef:
+        return await self.s.catalogue.get(c.community_id, c.metric) or MetricDef(c.metric, c.metric, "", 0, 1e9, custom=True)
+
+    async def _level(self, c: Challenge, member_id: int) -> Level:
+        where = Destination.channel(c.community_id, c.channel_id)
+        return (await self.s.levels.effective_levels(where, {(member_id, c.metric)}))[(member_id, c.metric)]
+
+    # -- scheduling ----------------------------------------------------------------------------
+    async def _schedules(self) -> list[Schedule]:
+        out = []
+        for c in await self.repo.running():
+            if c.midboard:
+                mid = c.starts_at + (c.ends_at - c.starts_at) / 2
+
+                async def midway(period: datetime, challenge_id=c.id) -> None:
+                    await self.post_midway(challenge_id, period)
+
+                out.append(Schedule(f"challenge:{c.id}:midway", _once(mid), midway, c.created_at,
+                                    timedelta(hours=self.s.config.checkins.grace_hours)))
+            out.append(self._final_schedule(c))
+        return out
+
+    def _final_schedule(self, c: Challenge) -> Schedule:
+        async def final(period: datetime, challenge_id=c.id) -> None:
+            await self.post_final(challenge_id)
+
+        return Schedule(f"challenge:{c.id}:final", _once(c.ends_at), final, c.created_at, FINAL_GRACE)
+
+    async def post_midway(self, challenge_id: int, period: datetime) -> None:
+        c = await self.repo.get(challenge_id)
+        if c is None or c.ended:
+            return
+        reply = await self.build_board(c, period, "half-way board")
+        if _has_results(reply):   # nobody has logged yet: no post at all
+            await self.app.publish(reply, Destination.channel(c.community_id, c.channel_id))
+
+    async def post_final(self, challenge_id: int) -> None:
+        """Posted once: the run ledger guards each period, the ended flag the challenge."""
+        async with self._finishing:
+            c = await self.repo.get(challenge_id)
+            if c is None or c.ended:
+                return
+            reply = await self.build_board(c, c.ends_at, "final results")
+            reply = reply.with_lines(Line((Text("Thanks to everyone who took part."),)))
+            await self.app.publish(reply, Destination.channel(c.community_id, c.channel_id))
+            await self.repo.mark_ended(c.id)
+        await self.s.scheduler.refresh()
+
+    # -- the board -----------------------------------------------------------------------------
+    async def build_board(self, c: Challenge, as_of: datetime, stage: str, viewer: int | None = None) -> Reply:
+        """The board as of ``as_of``: Facts per participant (the gate picks the variant each audience may
+        see) and one anonymous GroupFigure. Ranks are among all participants with a result, so a rank
+        shown is the member's true place; who has no result or is hidden has no line."""
+        m = await self._metric(c)
+        first, last = _days(c, as_of)
+        length = (local_date(c.ends_at - timedelta(seconds=1), c.timezone) - first).days + 1
+        members = await self.repo.members(c.id)
+        earliest = first - timedelta(days=length) if c.kind == "improvement" else first
+        series = await self.s.entries.series_for_members(members, [c.metric], earliest, last) if last >= first else {}
+        standings = [s for s in (_standing(mid, c, series.get((mid, c.metric), []), first, last, length) for mid in members)
+                     if s is not None]
+        names = await self.s.community.members_by_ids([s.member_id for s in standings])
+        name_of = {mid: (names[mid].display_name if mid in names else "member") for mid in members}
+        elapsed = (last - first).days + 1
+        header = Line((Text(f"{c.name} — {stage}: {_describe(c, m)}, {_period_label(c)}"),))
+        lines = [header]
+        if c.mode == "group":
+            lines.append(Line((GroupFigure(c.metric, "total", tuple((s.member_id, s.total) for s in standings),
+                                           f"Together: {{value}} of {format_quantity(m, c.target)} from {{count}} people",
+                                           _spec(m)),)))
+            for s in sorted(standings, key=lambda s: name_of[s.member_id].lower()):
+                days = _plural(s.days_logged, "day")
+                lines.append(Line((Fact.of(s.member_id, c.metric, public=f"{format_quantity(m, s.total)} on {days}",
+                                           trend=f"contributed on {days}"),), label=f"{name_of[s.member_id]}: "))
+        else:
+            figure = _group_figure(c, m, standings)
+            if figure is not None:
+                lines.append(Line((figure,), label="Together: "))
+            rank = _ranks({s.member_id: s.score for s in standings})
+            for s in sorted(standings, key=lambda s: (rank[s.member_id], name_of[s.member_id].lower())):
+                public, trend = _variants(c, m, s, elapsed)
+                lines.append(Line((Fact.of(s.member_id, c.metric, public=f"#{rank[s.member_id]} · {public}",
+                                           trend=f"#{rank[s.member_id]} · {trend}"),), label=f"{name_of[s.member_id]}: "))
+            if standings:
+                lines.append(Line((Text("Places count everyone taking part; each shows only what they share here."),)))
+        if viewer is not None:
+            lines = await self._for_viewer(c, m, lines, viewer, members, standings)
+        chart = ()
+        if 0 < len(standings) <= MAX_CHART_SERIES:
+            chart = (ChartPiece(c.metric, f"{c.name}: {m.name}, running total", m.unit, c.timezone, tuple(
+                ChartLine(s.member_id, name_of[s.member_id], s.cumulative, s.previous_average or s.average or None)
+                for s in standings)),)
+        return Reply(tuple(lines), chart, private=False, kind="challenge")
+
+    async def _for_viewer(self, c: Challenge, m: MetricDef, lines: list[Line], viewer: int, members: list[int],
+                          standings: list[Standing]) -> list[Line]:
+        """A private board: the viewer sees their own line in full, but never counts themselves into a
+        group figure the channel wouldn't count them in (they could subtract their own value)."""
+        if await self._level(c, viewer) < Level.AGGREGATE:
+            lines = [Line(tuple(_without(p, viewer) for p in ln.parts), ln.label, ln.separator) for ln in lines]
+        if viewer not in members:
+            lines.append(Line((Text(f"You haven't joined; `challenge join {c.name}` to take part."),)))
+        elif viewer not in {s.member_id for s in standings}:
+            why = (f"no {m.name} from the {_weeks(c)} before it to compare with" if c.kind == "improvement"
+                   else f"no {m.name} logged in it yet")
+            lines.append(Line((Text(f"You have {why}, so you aren't on the board yet."),)))
+        return lines
+
+
+# ---- scoring (pure) --------------------------------------------------------------------------
+
+def _standing(member_id: int, c: Challenge, points: list[tuple[date, float]], first: date, last: date,
+              length: int) -> Standing | None:
+    """A member's result from their own daily values; None when they have nothing to count."""
+    inside = [(d, v) for d, v in points if first <= d <= last]
+    if not inside:
+        return None
+    values = [v for _, v in inside]
+    total, average = sum(values), fmean(values)
+    logged = {d for d, _ in inside}
+    met = sum(1 for v in values if c.target is not None and v >= c.target)
+    run = best = 0
+    day = first
+    while day <= last:
+        run = run + 1 if day in logged else 0
+        best = max(best, run)
+        day += timedelta(days=1)
+    before = [v for d, v in points if first - timedelta(days=length) <= d < first]
+    previous = fmean(before) if before else None
+    change = 100.0 * (average - previous) / previous if previous else None
+    score = {"total": total, "average": average, "days": float(met), "streak": float(best), "improvement": change}[c.kind]
+    if score is None:
+        return None
+    by_day, cumulative, running = dict(inside), [], 0.0
+    day = first
+    while day <= last:
+        running += by_day.get(day, 0.0)
+        cumulative.append((day.isoformat(), running))
+        day += timedelta(days=1)
+    return Standing(member_id, round(score, 6), total, average, len(logged), met, best, change, previous, tuple(cumulative))
+
+
+def _ranks(scores: dict[int, float]) -> dict[int, int]:
+    """Higher is better; equal scores share a place (1, 2, 2, 4)."""
+    ordered = sorted(scores.values(), reverse=True)
+    return {mid: 1 + sum(1 for v in ordered if v > s) for mid, s in scores.items()}
+
+
+def _variants(c: Challenge, m: MetricDef, s: Standing, elapsed: int) -> tuple[str, str]:
+    """(public, trend) text for a ranked line. Trend never carries a raw value nor a figure one follows
+    from: the exact % of a public target would give the value away, so progress shows in broad bands."""
+    if c.kind in ("total", "average"):
+        figure = s.total if c.kind == "total" else s.average
+        raw = format_quantity(m, figure) + ("" if c.kind == "total" else " a day")
+        if c.target:
+            pct = round(100.0 * figure / c.target)
+            band = _band(pct)
+            return f"{raw} ({pct}% of target)", band or "on the way"
+        return raw, f"{_plural(s.days_logged, 'day')} logged"
+    if c.kind == "days":
+        text = f"{s.days_met} of {_plural(elapsed, 'day')} with {format_quantity(m, c.target)} or more"
+        return text, text
+    if c.kind == "streak":
+        text = f"{s.longest_run}-day run"
+        return text, text
+    change = f"{round(s.change):+d}% vs own previous {_weeks(c)}"
+    return f"{change} ({format_quantity(m, s.average)} a day)", change
+
+
+def _band(pct: int) -> str | None:
+    if pct >= 100:
+        return "target reached"
+    if pct >= 75:
+        return "past ¾ of the target"
+    if pct >= 50:
+        return "past half of the target"
+    return None
+
+
+def _group_figure(c: Challenge, m: MetricDef, standings: list[Standing]) -> GroupFigure | None:
+    """The anonymous figure of a ranked board: everyone who allows `aggregate` counts in it (the gate
+    drops the rest and shows it only with k contributors)."""
+    if c.kind == "total":
+        return GroupFigure(c.metric, "total", tuple((s.member_id, s.total) for s in standings),
+                           f"{{value}} {_unit(m)} in total from {{count}} people", _spec(m))
+    if c.kind == "average":
+        return GroupFigure(c.metric, "average", tuple((s.member_id, s.average) for s in standings),
+                           f"{{value}} {_unit(m)} a day on average from {{count}} people", _spec(m))
+    if c.kind == "days":
+        return GroupFigure(c.metric, "total", tuple((s.member_id, float(s.days_met)) for s in standings),
+                           "{value} days at the target from {count} people", ",.0f")
+    if c.kind == "improvement":
+        return GroupFigure(c.metric, "average", tuple((s.member_id, s.change) for s in standings),
+                           "{value}% change on average from {count} people", "+.0f")
+    return None
+
+
+# ---- time and words --------------------------------------------------------------------------
+
+def _once(when: datetime) -> CronTrigger:
+    """A trigger that fires once at ``when``. (APScheduler's DateTrigger returns its date whatever
+    `now` is, so stepping a fake clock past it would list the same run forever; this one stops.)"""
+    w = when.astimezone(timezone.utc)
+    return CronTrigger(year=w.year, month=w.month, day=w.day, hour=w.hour, minute=w.minute, second=w.second,
+                       timezone=zone("UTC"))
+
+
+def _day_start(day: date, tz: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone(tz)).astimezone(timezone.utc)
+
+
+def _days(c: Challenge, as_of: datetime) -> tuple[date, date]:
+    """First and last local day counted: a partly gone day counts (today's logs show as they come)."""
+    first = local_date(c.starts_at, c.timezone)
+    last = min(local_date(c.ends_at - timedelta(seconds=1), c.timezone), local_date(as_of - timedelta(seconds=1), c.timezone))
+    return first, last
+
+
+def _target_and_weeks(kind: str, target: str | None, weeks: int | None) -> tuple[str | None, int]:
+    """Streak and improvement take no target, so in `challenge create x steps streak 2` the lone
+    number is the weeks; `-` stands for no target."""
+    target = None if target in (None, "-") else target
+    if target is not None and kind in ("streak", "improvement"):
+        if weeks is not None or not re.fullmatch(r"\d{1,2}", target):
+            raise UserError(f"A `{kind}` challenge has no target; the number after it is the weeks (1-{MAX_WEEKS}).")
+        target, weeks = None, int(target)
+    weeks = 1 if weeks is None else weeks
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise UserError(f"A challenge runs 1 to {MAX_WEEKS} weeks.")
+    return target, weeks
+
+
+def _parse_target(m: MetricDef, kind: str, mode: str, target: str | None, weeks: int) -> float | None:
+    if mode == "group" or kind == "days":
+        if target is None:
+            what = "the group's shared goal" if mode == "group" else "the daily amount that counts a day"
+            raise UserError(f"This challenge needs a target: {what}, e.g. "
+                            f"`{'500000' if m.key == 'steps' else format_quantity(m, m.maximum / 4)}`.")
+    if target is None:
+        return None
+    if kind == "total":
+        # a total over the period (and for a group, many people's) goes far beyond one day's range
+        scale = 7 * weeks * (10_000 if mode == "group" else 1)
+        m = dataclasses.replace(m, maximum=m.maximum * scale)
+    amount = parse_quantity(m, target)
+    if amount <= 0:
+        raise UserError("A target must be more than zero.")
+    return amount
+
+
+def _describe(c: Challenge, m: MetricDef) -> str:
+    if c.mode == "group":
+        return f"together toward {format_quantity(m, c.target)}"
+    target = format_quantity(m, c.target) if c.target is not None else ""
+    text = KIND_WORDS[c.kind].format(metric=m.name, target=target, weeks=_weeks(c))
+    if c.target is not None and c.kind in ("total", "average"):
+        text += f", target {target}" + (" a day" if c.kind == "average" else " each")
+    return text
+
+
+def _weeks(c: Challenge) -> str:
+    days = (local_date(c.ends_at - timedelta(seconds=1), c.timezone) - local_date(c.starts_at, c.timezone)).days + 1
+    return _plural(days // 7, "week") if days % 7 == 0 else _plural(days, "day")
+
+
+def _period_label(c: Challenge) -> str:
+    first = local_date(c.starts_at, c.timezone)
+    last = local_date(c.ends_at - timedelta(seconds=1), c.timezone)
+    return f"{first.strftime('%b')} {first.day}–{last.strftime('%b')} {last.day}"
+
+
+def _unit(m: MetricDef) -> str:
+    return "steps" if m.key == "steps" else m.unit
+
+
+def _spec(m: MetricDef) -> str:
+    return ",.0f" if m.key == "steps" or m.unit in ("min", "bpm", "steps") else ",.1f"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _has_results(reply: Reply) -> bool:
+    return any(isinstance(p, Fact) or (isinstance(p, GroupFigure) and p.contributions)
+               for line in reply.lines for p in line.parts)
+
+
+def _without(part, member_id: int):
+    if isinstance(part, GroupFigure):
+        return dataclasses.replace(part, contributions=tuple(c for c in part.contributions if c[0] != member_id))
+    return part
+
+
+def _echo(text: str) -> str:
+    cleaned = "".join(ch for ch in text if ch.isprintable() and ch not in "`@<>*_~|[]\\#")
+    return cleaned[:40]
