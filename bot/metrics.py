@@ -1,8 +1,17 @@
 """The metric catalogue and the units people type.
 
-Values are stored in one canonical unit per metric (steps, hours, bpm, kg, /10, minutes, litres);
-parsing accepts what people actually write (`7h30m`, `7.5h`, `8,000`, `82.5kg`, `181 lb`, `62 bpm`)
-and every failure is a :class:`UserError` that says what would be accepted.
+Values are stored in one canonical unit per metric (steps, hours, bpm, kg, /10, minutes, litres) so
+that sums, averages and charts never mix units. Parsing accepts what people actually write (`7h30m`,
+`7.5h`, `8,000`, `82.5kg`, `181 lb`, `62 bpm`), and every failure is a :class:`UserError` with one
+friendly line saying what would be accepted: a typo must never crash a command or store a guess.
+
+Numbers: digits 0-9 only (other scripts' digits are refused explicitly, because ``float()`` would
+quietly accept some of them). A comma followed by exactly three digits is a thousands separator
+(``8,000``, ``1,234.5``) unless the number starts with ``0`` (``0,500`` is half); any other comma
+is a decimal comma (``82,5``). A space also separates thousands (``8 000``). A dot is always a
+decimal point. Exponents, ``nan`` and ``inf`` are not numbers here.
+
+Everything here is pure: no I/O, no clock (``parse_when`` is given ``today``).
 """
 
 from __future__ import annotations
@@ -11,15 +20,22 @@ import difflib
 import math
 import re
 import unicodedata
+import dataclasses
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 
 from bot.errors import UserError
 
+MAX_INPUT = 40          # longer values are typos or abuse, never a quantity
+_ECHO = 20              # at most this much of the member's text goes back into a reply
+_RESERVED = {"all"}     # `privacy set all ...` must keep meaning every metric
+
 
 @dataclass(frozen=True)
 class MetricDef:
+    """One loggable metric; ``minimum``/``maximum`` are inclusive and in the canonical ``unit``."""
+
     key: str
     name: str
     unit: str
@@ -32,252 +48,437 @@ class MetricDef:
     higher_is_better: bool | None = None
 
 
-BUILTIN_METRICS: tuple[MetricDef, ...] = (
-    MetricDef("steps", "steps", "steps", 0, 200_000, ("step", "walk", "walking"), help="steps walked: 8000, 8,000 or 8k",
-              higher_is_better=True),
-    MetricDef("sleep", "sleep", "h", 0, 24, ("slept", "sleeping"), help="hours slept: 7h30m, 7.5h, 7:30 or 450m"),
-    MetricDef("rhr", "resting heart rate", "bpm", 25, 250, ("heart", "heartrate", "hr", "resting_hr", "pulse"),
-              sensitive=True, help="resting heart rate in bpm: 62 or 62 bpm"),
-    MetricDef("weight", "weight", "kg", 20, 400, ("weigh", "bodyweight"), sensitive=True,
-              help="body weight: 82.5kg, 181 lb or 13st 2lb"),
-    MetricDef("mood", "mood", "/10", 1, 10, ("feeling",), sensitive=True, help="mood from 1 to 10: 7 or 7/10",
-              higher_is_better=True),
-    MetricDef("exercise", "exercise", "min", 0, 1440, ("workout", "training", "active"),
-              help="minutes of exercise: 45, 45m or 1h15m", higher_is_better=True),
-    MetricDef("water", "water", "L", 0, 20, ("drink", "hydration"), help="water drunk: 1.5L, 1500ml, 6 cups or 16 oz",
-              higher_is_better=True),
-)
+# ---- text hygiene ----------------------------------------------------------------------------
 
-MAX_INPUT = 40
-_RESERVED = {"all", "help", "none", "off"}
-_NUMBER = r"(?:\d+(?:[.,]\d+)*|\.\d+)"
+_UNSAFE_ECHO = set("`@<>*_~|[]()\\#:")   # markdown, mentions, links
 
-
-# ---- numbers ---------------------------------------------------------------------------------
 
 def _echo(text: str) -> str:
-    """A safe, short echo of what the member typed, for error messages shown in chat."""
-    cleaned = "".join(c for c in text if c.isprintable() and c not in "`@<>*_~|[]\\#")
-    return cleaned[:20] + ("…" if len(cleaned) > 20 else "")
+    """A short, inert copy of what the member typed, safe to show back in chat."""
+    cleaned = "".join(c for c in str(text) if c.isprintable() and c not in _UNSAFE_ECHO).strip()
+    return cleaned[:_ECHO] + ("…" if len(cleaned) > _ECHO else "")
+
+
+def _quoted(text: str) -> str:
+    shown = _echo(text)
+    return f"`{shown}`" if shown else "that"
+
+
+def _or_list(items: Iterable[str], quote: bool = False) -> str:
+    items = [f"`{i}`" if quote else i for i in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _tidy(text: str, what: str, examples: tuple[str, ...]) -> str:
+    """Collapse whitespace and refuse what can never be a value (empty, too long, control characters).
+
+    Unicode spaces (no-break, thin) become plain spaces: phones and French keyboards type them in
+    ``8 000``. Non-ASCII digits are checked later, once a custom unit such as ``°C`` is off.
+    """
+    try_ = f"try {_or_list(examples, quote=True)}"
+    if not isinstance(text, str) or not text.strip():
+        raise UserError(f"Please give a value for {what}: {try_}.")
+    if len(text) > MAX_INPUT:
+        raise UserError(f"That's too long to be a value for {what}: {try_}.")
+    text = "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
+    if any(not c.isprintable() for c in text):
+        raise UserError(f"That value has a hidden or control character in it: {try_}.")
+    return " ".join(text.split())
+
+
+def _require_ascii(text: str, what: str, examples: tuple[str, ...]) -> None:
+    if not text.isascii():
+        digits = any(unicodedata.category(c) == "Nd" or unicodedata.numeric(c, None) is not None for c in text)
+        why = "I can only read the digits 0-9" if digits else "I can only read plain letters and the digits 0-9"
+        raise UserError(f"{why} for {what}: try {_or_list(examples, quote=True)}.")
+
+
+# ---- numbers and unit words ------------------------------------------------------------------
+
+# One number: comma-grouped thousands (with an optional decimal point), space-grouped thousands
+# (with an optional decimal point or comma), a plain number with a decimal point or comma, or ".5".
+_NUM = (r"[+-]?(?:[1-9]\d{0,2}(?:(?:,\d{3})+(?!\d)(?:\.\d+)?|(?: \d{3})+(?!\d)(?:[.,]\d+)?)"
+        r"|\d+(?:[.,]\d+)?|[.,]\d+)")
+_UNIT_WORD = r"(?:/ ?\d+|[a-z][a-z.]*(?: [a-z][a-z.]*)?)"
+_TERM = re.compile(rf"( ?)({_NUM}) ?({_UNIT_WORD})?")
+_CLOCK = re.compile(r"(\d{1,3}):([0-5]\d)")
 
 
 def _number(text: str) -> float:
-    """An ASCII number with optional thousands separators ("8,000") or a decimal comma ("82,5")."""
-    if "," in text:
-        parts = text.split(",")
-        if len(parts) > 1 and all(len(p) == 3 and p.isdigit() for p in parts[1:]) and "." not in parts[0]:
-            text = "".join(parts)
-        elif len(parts) == 2 and "." not in text:
-            text = parts[0] + "." + parts[1]
-        else:
-            raise ValueError(text)
+    """Value of a string matched by ``_NUM`` (ASCII only, so ``float`` sees nothing surprising)."""
+    if re.fullmatch(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", text):
+        text = text.replace(",", "")
+    else:
+        text = text.replace(" ", "").replace(",", ".")
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(text)
-    return value + 0.0   # turns -0.0 into 0.0
-
-
-def _clean(text: str, metric: "MetricDef") -> str:
-    raw = text
-    text = unicodedata.normalize("NFKC", text).strip().lower() if text.isascii() else text
-    if not text or len(text) > MAX_INPUT or not text.isascii() or any(not c.isprintable() for c in text):
-        raise UserError(_bad(metric, raw))
-    return re.sub(r"\s+", " ", text)
-
-
-def _bad(metric: "MetricDef", text: str) -> str:
-    shown = _echo(text)
-    what = f"`{shown}` as {metric.name}" if shown else f"that as {metric.name}"
-    return f"I couldn't read {what}. Try {metric.help or 'a number'}."
-
-
-# ---- per-kind unit parsers (each returns the value in the canonical unit, or raises ValueError) --
-
-def _plain_or(units: dict[str, float]) -> Callable[[str], float]:
-    pattern = re.compile(rf"^({_NUMBER}) ?([a-z /.]*)$")
-
-    def parse(text: str) -> float:
-        m = pattern.match(text)
-        if not m:
-            raise ValueError(text)
-        unit = m.group(2).strip()
-        if unit not in units:
-            raise ValueError(text)
-        return _number(m.group(1)) * units[unit]
-
-    return parse
-
-
-def _duration(default_unit: str) -> Callable[[str], float]:
-    """Durations in hours or minutes: 7h30m, 7h 30m, 7.5h, 450m, 7:30, or a bare number in the default unit."""
-    hm = re.compile(rf"^(?:({_NUMBER}) ?h(?:ours?|rs?)?)? ?(?:({_NUMBER}) ?m(?:in(?:ute)?s?)?)?$")
-    clock = re.compile(r"^(\d{1,2}):([0-5]\d)$")
-    to_unit = 1.0 if default_unit == "h" else 60.0     # hours -> unit
-
-    def parse(text: str) -> float:
-        m = clock.match(text)
-        if m:
-            return (int(m.group(1)) + int(m.group(2)) / 60) * to_unit
-        if re.fullmatch(_NUMBER, text):
-            return _number(text)
-        m = hm.match(text)
-        if not m or not (m.group(1) or m.group(2)):
-            raise ValueError(text)
-        hours = _number(m.group(1)) if m.group(1) else 0.0
-        minutes = _number(m.group(2)) if m.group(2) else 0.0
-        return (hours + minutes / 60) * to_unit
-
-    return parse
-
-
-def _steps(text: str) -> float:
-    m = re.match(rf"^({_NUMBER}) ?(k)? ?(steps?)?$", text)
-    if not m:
-        raise ValueError(text)
-    value = _number(m.group(1)) * (1000 if m.group(2) else 1)
-    if value != int(value):
-        raise ValueError(text)
+        raise ValueError("not finite")
     return value
 
 
-def _weight(text: str) -> float:
-    stone = re.match(rf"^({_NUMBER}) ?st(?:one)?s? ?(?:({_NUMBER}) ?(?:lbs?|pounds?))?$", text)
-    if stone:
-        return (_number(stone.group(1)) * 14 + (_number(stone.group(2)) if stone.group(2) else 0)) * 0.45359237
-    return _plain_or({"": 1.0, "kg": 1.0, "kgs": 1.0, "kilo": 1.0, "kilos": 1.0, "lb": 0.45359237, "lbs": 0.45359237,
-                      "pound": 0.45359237, "pounds": 0.45359237})(text)
+def _spellings(symbol: str, *words: str) -> dict[str, str]:
+    return dict.fromkeys((symbol.lower(), *words), symbol)
 
 
-def _mood(text: str) -> float:
-    m = re.match(r"^(\d{1,2})(?: ?/ ?10)?$", text)
-    if not m:
-        raise ValueError(text)
-    return float(int(m.group(1)))
+# What people type -> one unit symbol. Unit words are compared lowercased without spaces or dots,
+# so "fl. oz", "fl oz" and "floz" are the same word, as are "8k steps" and "8ksteps".
+_SPELLINGS: dict[str, str] = {
+    "": "",
+    **_spellings("steps", "step"),
+    **_spellings("k", "ksteps", "kstep"),
+    **_spellings("h", "hr", "hrs", "hour", "hours"),
+    **_spellings("min", "m", "mins", "minute", "minutes"),
+    **_spellings("bpm", "beats"),
+    **_spellings("kg", "kgs", "kilo", "kilos", "kilogram", "kilograms"),
+    **_spellings("lb", "lbs", "pound", "pounds"),
+    **_spellings("st", "stone", "stones"),
+    **_spellings("/10"),
+    **_spellings("L", "litre", "litres", "liter", "liters"),
+    **_spellings("ml", "millilitre", "millilitres", "milliliter", "milliliters"),
+    **_spellings("cup", "cups"),
+    **_spellings("floz", "oz", "ounce", "ounces", "fluidounce", "fluidounces"),
+}
+
+LB = 0.45359237          # kg, exact by definition
+STONE = 14 * LB
+US_FL_OZ = 0.0295735     # L
+CUP = 0.25               # L, a "metric cup": people who say cups mean a glass, not 236.6 ml
 
 
-_PARSERS: dict[str, Callable[[str], float]] = {
-    "steps": _steps,
-    "sleep": _duration("h"),
-    "rhr": _plain_or({"": 1.0, "bpm": 1.0}),
-    "weight": _weight,
-    "mood": _mood,
-    "exercise": _duration("min"),
-    "water": _plain_or({"": 1.0, "l": 1.0, "litre": 1.0, "litres": 1.0, "liter": 1.0, "liters": 1.0, "ml": 0.001,
-                        "cup": 0.25, "cups": 0.25, "oz": 0.0295735, "fl oz": 0.0295735, "floz": 0.0295735}),
+def _terms(text: str) -> list[tuple[float, str]]:
+    """Split ``7h 30m`` into [(7, "h"), (30, "min")]; raises ValueError on anything else."""
+    terms: list[tuple[float, str]] = []
+    pos = 0
+    while pos < len(text):
+        m = _TERM.match(text, pos)
+        if not m or (terms and not m.group(1) and text[pos - 1].isdigit()):
+            raise ValueError("unreadable")
+        if terms and m.group(2)[0] in "+-":
+            raise ValueError("sign inside a value")
+        word = re.sub(r"[ .]", "", m.group(3) or "")
+        if word not in _SPELLINGS:
+            raise ValueError("unknown unit")
+        terms.append((_number(m.group(2)), _SPELLINGS[word]))
+        pos = m.end()
+    if not terms:
+        raise ValueError("empty")
+    return terms
+
+
+# ---- how each kind of metric is read and shown -----------------------------------------------
+
+def _decimal(value: float, places: int) -> str:
+    """``1234.50`` -> ``1,234.5``: thousands separators, no trailing zeros, never ``-0``."""
+    text = f"{value:,.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "+0") else text
+
+
+def _hours_minutes(total_minutes: float, minutes_word: str) -> str:
+    """``450`` -> ``7h 30m``; under an hour -> ``45m`` / ``45 min`` (both read back)."""
+    total = round(total_minutes)
+    sign, total = ("-" if total < 0 else ""), abs(total)
+    h, m = divmod(total, 60)
+    if h == 0:
+        return f"{sign}{m}{minutes_word}" if m else ("0h" if minutes_word == "m" else "0 min")
+    return f"{sign}{h}h {m}m" if m else f"{sign}{h}h"
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How one metric's values are typed and shown. ``units``: unit symbol -> factor into the
+    canonical unit ("" is a bare number). ``pair``: a two-part value like ``7h 30m``/``13st 2lb``
+    (big unit, small unit; a bare second number takes the small one). ``clock``: ``7:30`` means
+    hours and minutes. ``also``: a second unit shown in range errors, for people who think in it."""
+
+    units: dict[str, float]
+    show: Callable[[float], str]
+    examples: tuple[str, ...]
+    whole: bool = False
+    pair: tuple[str, str] | None = None
+    clock: bool = False
+    also: tuple[str, float] | None = None
+
+    def read(self, text: str) -> float:
+        """The canonical value of ``text`` (no range check); raises ValueError when unreadable."""
+        m = _CLOCK.fullmatch(text) if self.clock else None
+        if m:
+            return (int(m.group(1)) + int(m.group(2)) / 60) * self.units["h"]
+        terms = _terms(text)
+        if len(terms) == 1 and terms[0][1] in self.units:
+            value, unit = terms[0]
+            return value * self.units[unit]
+        if len(terms) == 2 and self.pair:
+            (big, big_unit), (small, small_unit) = terms
+            if big_unit == self.pair[0] and small_unit in ("", self.pair[1]):
+                return big * self.units[self.pair[0]] + small * self.units[self.pair[1]]
+        raise ValueError("unit not accepted")
+
+
+_READINGS: dict[str, _Reading] = {
+    "steps": _Reading({"": 1, "steps": 1, "k": 1000}, lambda v: f"{_decimal(v, 0)} steps",
+                      ("8000", "8,000", "8k"), whole=True),
+    "sleep": _Reading({"": 1, "h": 1, "min": 1 / 60}, lambda v: _hours_minutes(v * 60, "m"),
+                      ("7h30m", "7.5h", "7:30", "450m"), pair=("h", "min"), clock=True),
+    "rhr": _Reading({"": 1, "bpm": 1}, lambda v: f"{_decimal(v, 1)} bpm", ("62", "62 bpm")),
+    "weight": _Reading({"": 1, "kg": 1, "lb": LB, "st": STONE}, lambda v: f"{_decimal(v, 1)} kg",
+                       ("82.5kg", "181 lb", "13st 2lb"), pair=("st", "lb"), also=("lb", LB)),
+    "mood": _Reading({"": 1, "/10": 1}, lambda v: f"{_decimal(v, 1)}/10", ("7", "7/10"), whole=True),
+    "exercise": _Reading({"": 1, "min": 1, "h": 60}, lambda v: _hours_minutes(v, " min"),
+                         ("45", "45 min", "1h15m"), pair=("h", "min"), clock=True),
+    "water": _Reading({"": 1, "L": 1, "ml": 0.001, "cup": CUP, "floz": US_FL_OZ},
+                      lambda v: f"{_decimal(v, 2)} L", ("1.5L", "1500ml", "6 cups", "16 oz")),
 }
 
 
-def parse_quantity(metric: MetricDef, text: str) -> float:
-    """The value in the metric's canonical unit, range-checked; anything else is a friendly UserError."""
-    cleaned = _clean(text, metric)
-    parser = _PARSERS.get(metric.key) if not metric.custom else _plain_or({"": 1.0, metric.unit.lower(): 1.0})
-    if parser is None:
-        parser = _plain_or({"": 1.0, metric.unit.lower(): 1.0})
-    try:
-        value = parser(cleaned)
-    except (ValueError, OverflowError, ArithmeticError):
-        raise UserError(_bad(metric, text)) from None
-    if not math.isfinite(value) or value < metric.minimum or value > metric.maximum:
-        raise UserError(f"{metric.name.capitalize()} must be between {format_quantity(metric, metric.minimum)} and "
-                        f"{format_quantity(metric, metric.maximum)}; nothing was stored.")
-    return value + 0.0
+def _builtin(key: str, name: str, unit: str, low: float, high: float, what: str, aliases: tuple[str, ...] = (),
+             sensitive: bool = False, better: bool | None = None) -> MetricDef:
+    help_ = f"{what}: {_or_list(_READINGS[key].examples)}"
+    return MetricDef(key, name, unit, low, high, aliases, sensitive, False, help_, better)
 
 
-def format_quantity(metric: MetricDef, value: float) -> str:
-    k = metric.key if not metric.custom else None
-    if k == "steps":
-        return f"{value:,.0f} steps"
-    if k in ("sleep", "exercise"):
-        minutes = round(value * 60) if k == "sleep" else round(value)
-        h, m = divmod(int(minutes), 60)
-        if k == "exercise" and h == 0:
-            return f"{m} min"
-        return f"{h}h {m:02d}m" if m else f"{h}h"
-    if k == "rhr":
-        return f"{value:.0f} bpm"
-    if k == "weight":
-        return f"{value:.1f} kg"
-    if k == "mood":
-        return f"{value:.0f}/10"
-    if k == "water":
-        return f"{value:.2f}".rstrip("0").rstrip(".") + " L"
-    shown = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{shown} {metric.unit}"
+BUILTIN_METRICS: tuple[MetricDef, ...] = (
+    _builtin("steps", "steps", "steps", 0, 200_000, "steps walked", ("step", "walk", "walking"), better=True),
+    _builtin("sleep", "sleep", "h", 0, 24, "hours slept", ("slept", "sleeping")),
+    _builtin("rhr", "resting heart rate", "bpm", 25, 250, "resting heart rate in bpm",
+             ("heart", "heartrate", "hr", "resting_hr", "pulse"), sensitive=True),
+    _builtin("weight", "weight", "kg", 20, 400, "body weight", ("weigh", "bodyweight"), sensitive=True),
+    _builtin("mood", "mood", "/10", 1, 10, "mood from 1 to 10", ("feeling",), sensitive=True, better=True),
+    _builtin("exercise", "exercise", "min", 0, 1440, "minutes of exercise", ("workout", "training", "active"),
+             better=True),
+    _builtin("water", "water", "L", 0, 20, "water drunk", ("drink", "hydration"), better=True),
+)
 
 
-def format_change(before: float, after: float) -> str:
-    if before == 0:
-        return "new"
-    pct = round(100 * (after - before) / before)
-    return "no change" if pct == 0 else f"{pct:+d}%"
+# ---- custom metrics --------------------------------------------------------------------------
+
+def _custom_places(value: float) -> int:
+    """Two decimals for ordinary values, more for small ones, so that tiny ranges still read back."""
+    size = abs(value)
+    return 2 if size >= 1 or size == 0 else min(9, 2 - math.floor(math.log10(size)))
 
 
-# ---- names -------------------------------------------------------------------------------------
+def _custom_show(unit: str) -> Callable[[float], str]:
+    gap = " " if unit[:1].isalpha() else ""      # "3 cups", but "50%" and "20°C"
+    return lambda v: f"{_decimal(v, _custom_places(v))}{gap}{unit}"
 
-def resolve_metric(text: str, available: Iterable[MetricDef]) -> MetricDef:
-    word = text.strip().lower()
-    metrics = list(available)
-    for m in metrics:
-        if word in (m.key, m.name.lower()) or word in m.aliases:
-            return m
-    names = [m.key for m in metrics] + [a for m in metrics for a in m.aliases]
-    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
-    if close:
-        best = next(m for m in metrics if close[0] == m.key or close[0] in m.aliases)
-        return_hint = f" Did you mean `{best.key}`?"
-    else:
-        return_hint = ""
-    raise UserError(f"I don't know the metric `{_echo(text)}`.{return_hint} Known: {', '.join(m.key for m in metrics)}.")
+
+def _custom_reading(metric: MetricDef) -> _Reading:
+    show = _custom_show(metric.unit)
+    mid = (metric.minimum + metric.maximum) / 2
+    rounded = float(f"{mid:.1g}")
+    example = rounded if metric.minimum <= rounded <= metric.maximum else mid
+    number = _decimal(example, _custom_places(example)).replace(",", "")
+    return _Reading({"": 1}, show, (number, show(example)))
+
+
+def _strip_unit(text: str, unit: str) -> str:
+    """``3 cups`` -> ``3`` for the unit ``cups`` (also ``1 cup``); case-insensitive."""
+    forms = {unit, unit + "s"} | ({unit[:-1]} if len(unit) > 1 and unit.endswith("s") else set())
+    for form in sorted(forms, key=len, reverse=True):
+        if len(text) > len(form) and text[-len(form):].lower() == form.lower():
+            return text[:-len(form)].rstrip()
+    return text
+
+
+_UNIT_FORBIDDEN = set("`*_~|<>[]()\\#@:")
 
 
 def custom_metric(name: str, unit: str, minimum: float, maximum: float) -> MetricDef:
-    key = name.strip().lower()
-    if not re.fullmatch(r"[a-z][a-z0-9_-]{0,23}", key) or key in _RESERVED:
-        raise UserError("A metric name is one word of up to 24 letters, digits, - or _, starting with a letter.")
-    if not re.fullmatch(r"[A-Za-z%/°][A-Za-z0-9%/°.]{0,11}", unit):
-        raise UserError("A unit is one short word like min, cups, pages or %.")
-    for v in (minimum, maximum):
-        if not math.isfinite(v) or abs(v) > 1e9:
-            raise UserError("The range must be ordinary numbers, e.g. 0 240.")
-    if minimum >= maximum:
-        raise UserError("The smallest value must be below the largest, e.g. 0 240.")
-    return MetricDef(key, key, unit, float(minimum) + 0.0, float(maximum), (), False, True,
-                     help=f"a number in {unit}, e.g. {maximum / 4:g}")
+    """A moderator's metric (``mod metric add meditation min 0 240``), validated so that it can be
+    typed, shown in chat without side effects, and stored safely. Also rebuilds stored rows."""
+    key = name.strip().lower() if isinstance(name, str) else ""
+    if not re.fullmatch(r"[a-z][a-z0-9_-]{0,23}", key):
+        raise UserError("A metric name is one word of 1-24 letters, digits, - or _, starting with a letter, "
+                        "e.g. `meditation`.")
+    if key in _RESERVED:
+        raise UserError(f"`{key}` is a reserved word: pick another name, e.g. `meditation`.")
+    squashed = _squash(key)
+    for m in BUILTIN_METRICS:
+        if squashed in {_squash(m.key), _squash(m.name), *map(_squash, m.aliases)}:
+            raise UserError(f"`{key}` is already a built-in metric ({m.key}): pick another name.")
+    unit = unit.strip() if isinstance(unit, str) else ""
+    if (not 1 <= len(unit) <= 12 or any(not c.isprintable() or c.isspace() or c in _UNIT_FORBIDDEN for c in unit)
+            or unit[0] in "+-.,0123456789" or unicodedata.category(unit[0]) == "Nd"):
+        raise UserError("A unit is one short word (up to 12 characters, no spaces or symbols like ` * @), "
+                        "e.g. `min`, `cups`, `pages` or `%`.")
+    try:
+        low, high = float(minimum), float(maximum)
+    except (TypeError, ValueError, OverflowError):
+        low = high = math.nan
+    if not (math.isfinite(low) and math.isfinite(high)) or max(abs(low), abs(high)) > 1e9:
+        raise UserError("The range must be two ordinary numbers between -1,000,000,000 and 1,000,000,000, e.g. 0 240.")
+    if low >= high:
+        raise UserError("The smallest value must be below the largest, e.g. `0 240`.")
+    metric = MetricDef(key, key, unit, low + 0.0, high + 0.0, custom=True)
+    return dataclasses.replace(metric, help=f"a number of {unit}: {_or_list(_custom_reading(metric).examples)}")
 
 
-# ---- dates -------------------------------------------------------------------------------------
+# ---- parsing and showing values --------------------------------------------------------------
+
+def _reading(metric: MetricDef) -> _Reading:
+    builtin = None if metric.custom else _READINGS.get(metric.key)
+    return builtin or _custom_reading(metric)
+
+
+def parse_quantity(metric: MetricDef, text: str) -> float:
+    """The value in the metric's canonical unit, range-checked; anything else is one friendly UserError."""
+    reading = _reading(metric)
+    what, examples = metric.name, reading.examples
+    cleaned = _tidy(text, what, examples)
+    if metric.custom or metric.key not in _READINGS:
+        cleaned = _strip_unit(cleaned, metric.unit)
+    _require_ascii(cleaned, what, examples)
+    try:
+        value = reading.read(cleaned.lower())
+    except (ValueError, ArithmeticError):
+        raise UserError(f"I couldn't read {_quoted(text)} as {what}: try {_or_list(examples, quote=True)}.") from None
+    if not math.isfinite(value):
+        raise UserError(f"I couldn't read {_quoted(text)} as {what}: try {_or_list(examples, quote=True)}.")
+    value = _snap(value, metric.minimum, metric.maximum)
+    if value < metric.minimum or value > metric.maximum:
+        raise UserError(_out_of_range(metric, reading, cleaned.lower(), value))
+    if reading.whole:
+        if abs(value - round(value)) > 1e-6:
+            raise UserError(f"{_cap(what)} must be a whole number: try {_or_list(examples, quote=True)}.")
+        value = float(round(value))
+    return value + 0.0          # never -0.0
+
+
+def _snap(value: float, low: float, high: float) -> float:
+    """Undo float noise from unit conversion (``1440m`` of sleep is 24h, not 24.000000000000004h)."""
+    for bound in (low, high):
+        if abs(value - bound) <= 1e-9 * max(1.0, abs(bound)):
+            return bound
+    return value
+
+
+_SMALL_WORDS = {"min": ("minutes", "m"), "lb": ("pounds", "lb")}
+
+
+def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float) -> str:
+    low, high = reading.show(metric.minimum), reading.show(metric.maximum)
+    line = f"{_cap(metric.name)} must be between {low} and {high}"
+    if reading.also:
+        unit, factor = reading.also
+        line += f" ({_decimal(metric.minimum / factor, 0)}-{_decimal(metric.maximum / factor, 0)} {unit})"
+    if reading.pair and re.fullmatch(_NUM, text):
+        # "450" as sleep is 450 hours; the member most likely meant minutes.
+        small = value * reading.units[reading.pair[1]]
+        if metric.minimum <= small <= metric.maximum:
+            words, suffix = _SMALL_WORDS[reading.pair[1]]
+            return f"{line}: for {words}, write `{_echo(text)}{suffix}`."
+    return line + "."
+
+
+def format_quantity(metric: MetricDef, value: float) -> str:
+    """A value in the words people use: ``8,000 steps``, ``7h 30m``, ``82.5 kg``, ``3 cups``.
+    Every shown value reads back through :func:`parse_quantity` (to the shown precision)."""
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "?"
+    return _reading(metric).show(float(value))
+
+
+def format_change(before: float, after: float) -> str:
+    """Relative change against the member's own earlier figure (a trend-level fact, no raw value)."""
+    if before == after:
+        return "no change"
+    if before == 0:
+        return "new"
+    try:
+        pct = round(100 * (after - before) / abs(before))
+    except (ArithmeticError, ValueError):
+        return "no change" if before == after else "new"
+    return "no change" if pct == 0 else f"{pct:+,d}%"
+
+
+# ---- names -----------------------------------------------------------------------------------
+
+def _squash(text: str) -> str:
+    """``Resting-HR``, ``resting hr`` and ``resting_hr`` are the same name."""
+    return re.sub(r"[\s_-]+", "", text.lower())
+
+
+def resolve_metric(text: str, available: Iterable[MetricDef]) -> MetricDef:
+    """The metric a member named, by key, name or alias (case-insensitive): exact first, then ignoring
+    spaces, - and _. Unknown -> UserError suggesting close names, or listing the known keys."""
+    metrics = list(available)
+    word = " ".join(str(text).split()).lower()[:MAX_INPUT]
+    for names in (lambda m: (m.key.lower(),), lambda m: (m.name.lower(),), lambda m: tuple(a.lower() for a in m.aliases)):
+        for m in metrics:
+            if word in names(m):
+                return m
+    squashed = _squash(word)
+    for m in metrics:
+        if squashed and squashed in {_squash(m.key), _squash(m.name), *map(_squash, m.aliases)}:
+            return m
+    known = ", ".join(m.key for m in metrics)
+    if not word:
+        raise UserError(f"Which metric? Try one of: {known}.")
+    owner = {}
+    for m in metrics:
+        for n in (m.key, m.name, *m.aliases):
+            owner.setdefault(n.lower(), m.key)
+    close = list(dict.fromkeys(owner[c] for c in difflib.get_close_matches(word, owner, n=5, cutoff=0.6)))
+    if close:
+        raise UserError(f"I don't know the metric {_quoted(text)}: did you mean {_or_list(close[:3], quote=True)}?")
+    raise UserError(f"I don't know the metric {_quoted(text)}: try one of {known}.")
+
+
+# ---- dates -----------------------------------------------------------------------------------
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_AGO = re.compile(r"^(\d{1,3}) ?(?:d|days?)(?: ?ago)?$")
+_WEEKDAY_WORDS = {
+    **{d: i for i, d in enumerate(_WEEKDAYS)},
+    **{d[:3]: i for i, d in enumerate(_WEEKDAYS)},
+    "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
+}
+_RELATIVE = {"today": 0, "yesterday": 1, "yday": 1, "tomorrow": -1}
+_AGO = re.compile(r"(\d{1,6}) ?(?:d|days?)(?: ago)?")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_WHEN_HELP = "try today, yesterday, a weekday (mon), 3d (3 days ago) or a date like 2026-11-20"
+MAX_DAYS_BACK = 366
 
 
 def looks_like_when(text: str) -> bool:
-    t = text.strip().lower()
-    return (t in ("today", "yesterday") or bool(_AGO.match(t)) or bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", t))
-            or any(len(t) >= 3 and d.startswith(t) for d in _WEEKDAYS))
+    """True if ``text`` is meant as a day (even an impossible one such as a future date or
+    2027-02-30), so `log steps 8000 tomorrow` is refused instead of storing "tomorrow" as a note."""
+    if not isinstance(text, str) or len(text) > MAX_INPUT or not text.isascii():
+        return False
+    t = " ".join(text.split()).lower()
+    return t in _RELATIVE or t in _WEEKDAY_WORDS or bool(_AGO.fullmatch(t) or _ISO.fullmatch(t))
 
 
 def parse_when(text: str, today: date) -> date:
-    t = text.strip().lower()
-    if t == "today":
-        day = today
-    elif t == "yesterday":
-        day = today - timedelta(days=1)
-    elif _AGO.match(t):
-        day = today - timedelta(days=int(_AGO.match(t).group(1)))
-    elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+    """The day a `when` names, never after ``today`` and at most a year back."""
+    if isinstance(today, datetime):
+        today = today.date()
+    if not isinstance(text, str) or not text.strip():
+        raise UserError(f"Which day? {_cap(_WHEN_HELP)}.")
+    if len(text) > MAX_INPUT or not text.isascii() or any(not c.isprintable() for c in text):
+        raise UserError(f"I couldn't read that as a day: {_WHEN_HELP}.")
+    t = " ".join(text.split()).lower()
+    if t in _RELATIVE:
+        back = _RELATIVE[t]
+    elif t in _WEEKDAY_WORDS:
+        back = (today.weekday() - _WEEKDAY_WORDS[t]) % 7   # the most recent such day, or today
+    elif m := _AGO.fullmatch(t):
+        back = int(m.group(1))
+    elif m := _ISO.fullmatch(t):
         try:
-            day = date.fromisoformat(t)
+            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
-            raise UserError(f"`{_echo(text)}` isn't a real date. Write dates like 2026-11-20.") from None
+            raise UserError(f"{_quoted(text)} isn't a real date: write dates like 2026-11-20.") from None
+        back = (today - day).days
     else:
-        names = [d for d in _WEEKDAYS if len(t) >= 3 and d.startswith(t)]
-        if not names:
-            raise UserError("`when` can be today, yesterday, a weekday, `3 days ago` or a date like 2026-11-20.")
-        back = (today.weekday() - _WEEKDAYS.index(names[0])) % 7
-        day = today - timedelta(days=back)
-    if day > today:
-        raise UserError("That date is in the future; I can only log today or earlier.")
-    if (today - day).days > 366:
-        raise UserError("That's more than a year ago; I can log up to 366 days back.")
-    return day
+        raise UserError(f"I couldn't read {_quoted(text)} as a day: {_WHEN_HELP}.")
+    if back < 0:
+        raise UserError("That date is in the future: I can only log today or earlier.")
+    if back > MAX_DAYS_BACK:
+        raise UserError(f"That's more than a year ago: I can log up to {MAX_DAYS_BACK} days back.")
+    return today - timedelta(days=back)
