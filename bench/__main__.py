@@ -59,8 +59,9 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def bench_logs(tmp: Path, members: int, per_member: int) -> dict:
-    app = await build_app(Config(), FakeClock(START), str(tmp / "logs.db"))
+async def bench_logs(tmp: Path, members: int, per_member: int, database: str | None = None) -> dict:
+    """``database``: a postgresql:// URL to measure PostgreSQL instead (no bare-driver comparison then)."""
+    app = await build_app(Config(), FakeClock(START), database or str(tmp / "logs.db"))
     transport = NullTransport()
     app.attach(transport)
     latencies: list[float] = []
@@ -99,6 +100,10 @@ async def bench_logs(tmp: Path, members: int, per_member: int) -> dict:
         tasks.append(asyncio.create_task(one(k % members, k)))
     await asyncio.gather(*tasks)
     await app.stop()
+    if database is not None:
+        return {"logs": total, "rate": total / elapsed, "p50_ms": pct(latencies, 50) * 1000,
+                "p99_ms": pct(latencies, 99) * 1000, "paced_p50_ms": pct(paced, 50) * 1000,
+                "paced_p99_ms": pct(paced, 99) * 1000}
 
     async with aiosqlite.connect(tmp / "bare.db", isolation_level=None) as conn:
         await conn.execute("PRAGMA journal_mode=WAL")
@@ -241,6 +246,8 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--checkin-members", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="also measure `log` on PostgreSQL (a throwaway database is made on this server and dropped)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="peerpulse-bench-") as d:
         tmp = Path(d)
@@ -248,7 +255,14 @@ async def main(argv: list[str]) -> int:
         lag = await bench_loop_lag(20)
         chart = bench_chart_vs_bare()
         checkin = await bench_checkin(tmp, args.checkin_members, args.days)
+        pg_logs = None
+        if args.postgres:
+            from storage.postgres import scratch_database
+            async with scratch_database(args.postgres, "peerpulse_bench") as url:
+                pg_logs = await bench_logs(tmp, args.members, args.logs, url)
     results = {"logs": logs, "loop_lag": lag, "chart": chart, "checkin": checkin}
+    if pg_logs is not None:
+        results["logs_postgres"] = pg_logs
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
@@ -265,6 +279,13 @@ async def main(argv: list[str]) -> int:
             "p99 < 20 ms", logs["paced_p99_ms"] < 20),
         row("`log` latency p50 / p99, saturated (all 200 at once)", f"{logs['p50_ms']:.1f} / {logs['p99_ms']:.1f} ms",
             "(queueing: 200 in flight ÷ rate)", None),
+        *([] if pg_logs is None else [
+            row(f"PostgreSQL: `log` throughput, {args.members} concurrent members", f"{pg_logs['rate']:,.0f}/s",
+                "(beside SQLite's; server on this machine)", None),
+            row("PostgreSQL: `log` latency p50 / p99 at 2,000 logs/s",
+                f"{pg_logs['paced_p50_ms']:.1f} / {pg_logs['paced_p99_ms']:.1f} ms", "(queues if 2,000/s > throughput)", None),
+            row("PostgreSQL: `log` latency p50 / p99, saturated",
+                f"{pg_logs['p50_ms']:.1f} / {pg_logs['p99_ms']:.1f} ms", "", None)]),
         row("event-loop lag p99, 20 charts rendering", f"{lag['lag_p99_ms']:.1f} ms (max {lag['lag_max_ms']:.1f}; "
             f"{lag['seconds']:.1f} s for all)", "< 25 ms", lag["lag_p99_ms"] < 25),
         row(f"weekly check-in, {checkin['members']:,} members × {args.days} days", f"{checkin['build_s']:.2f} s build, "

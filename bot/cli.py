@@ -24,6 +24,8 @@ commands:
   peerpulse console [FILE]            play a community yourself: type lines like `alice@#walkers: log steps 8000`
                                       (reads FILE, a pipe, or the terminal); `--db PATH` keeps the database
   peerpulse run --config config.toml  run the bot on Discord and/or Matrix as configured (tokens from env vars)
+  peerpulse copy-db --from peerpulse.db --to postgresql://USER@HOST/DB
+                                      copy a SQLite database into an empty PostgreSQL one (stop the bot first)
 """
 
 
@@ -33,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("console", help="play a community in the console")
     c.add_argument("file", nargs="?", help="a transcript to play (default: standard input)")
     c.add_argument("--config", help="config file (optional)")
-    c.add_argument("--db", help="SQLite database file (default: a fresh temporary one)")
+    c.add_argument("--db", help="SQLite database file or postgresql:// URL (default: a fresh temporary SQLite file)")
     c.add_argument("--out", default="peerpulse-out", help="folder for charts and exports (default: peerpulse-out)")
     c.add_argument("--start", help="the fake clock's start, ISO time (default: now)")
     c.add_argument("--echo", action="store_true", help="print each input line before the bot's answer")
@@ -41,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--out", default="peerpulse-out", help="folder for charts (default: peerpulse-out)")
     r = sub.add_parser("run", help="run the bot on Discord and/or Matrix")
     r.add_argument("--config", required=True, help="config file (see config.example.toml)")
+    k = sub.add_parser("copy-db", help="copy a SQLite database into an empty PostgreSQL database")
+    k.add_argument("--from", dest="source", required=True, help="the SQLite database file")
+    k.add_argument("--to", dest="target", required=True, help="postgresql://user@host:port/database (empty)")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -54,11 +59,31 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from bot.runner import run
             return asyncio.run(run(load_config(args.config)))
+        if args.command == "copy-db":
+            return asyncio.run(_copy_db(args.source, args.target))
     except ConfigError as exc:
         print(f"peerpulse: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    return 0
+
+
+async def _copy_db(source: str, target: str) -> int:
+    from storage.copy import CopyError, copy_sqlite_to_postgres
+    from storage.database import is_postgres_url
+    from storage.postgres import StorageUnavailable, redact
+
+    if not is_postgres_url(target):
+        print("peerpulse: --to must be a postgresql:// URL", file=sys.stderr)
+        return 2
+    try:
+        counts = await copy_sqlite_to_postgres(source, target, progress=lambda table, n: print(f"  {table}: {n} rows"))
+    except (CopyError, StorageUnavailable) as exc:
+        print(f"peerpulse: {exc}", file=sys.stderr)
+        return 2
+    print(f"Copied {sum(counts.values())} rows in {len(counts)} tables from {source} to {redact(target)}; "
+          "id sequences continue after the copied ids.")
     return 0
 
 

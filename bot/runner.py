@@ -21,10 +21,14 @@ class _NoSecrets(logging.Filter):
         self.secrets = [s for s in secrets if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        for secret in self.secrets:
-            if secret in message:
-                record.msg, record.args = "[a log line holding a secret was withheld]", ()
+        # The traceback counts too: libraries put tokens in exception messages (URLs, "401 for ...").
+        parts = [record.getMessage(), record.exc_text or "", record.stack_info or ""]
+        if record.exc_info:
+            parts.append(logging.Formatter().formatException(record.exc_info))
+        if any(secret in part for part in parts for secret in self.secrets):
+            kind = f" ({record.exc_info[0].__name__})" if record.exc_info and record.exc_info[0] else ""
+            record.msg, record.args = "[a log line holding a secret was withheld]" + kind, ()
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
         return True
 
 

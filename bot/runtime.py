@@ -22,6 +22,7 @@ from bot.gate import Delivery
 from bot.levels import Level
 from bot.reply import Destination, Reply, pruned_to, without_member
 from bot.services import Services
+from storage.community import safe_name
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,10 @@ class PeerPulse:
         try:
             inv = await self._invocation(inbound)
         except UserError as exc:
+            # The community, channel or member could not be recorded (the database is busy or full):
+            # there is no member row to address yet, so answer by the platform address the message came from.
             log.info("refused an inbound message: %s", type(exc).__name__)
+            await self._answer_unrecorded(inbound, transport, exc.message)
             return []
         spec = None
         # Resolved before the handler runs, so a member who just deleted everything still gets the answer.
@@ -109,6 +113,16 @@ class PeerPulse:
             if delivery is not None:
                 sent.append(delivery)
         return sent
+
+    async def _answer_unrecorded(self, inbound: Inbound, transport: Transport, text: str) -> None:
+        # A plain text holds no member data, so the gate needs no real ids to release it.
+        delivery = await self.services.gate.release(Reply.text(text, private=True), Destination.private_to(0, 0))
+        target = Target("member", inbound.member_external_id, safe_name(inbound.member_name),
+                        inbound.community_external_id, inbound.channel_external_id)
+        try:
+            await transport.send(target, delivery)
+        except (DeliveryFailed, UserError) as exc:
+            log.warning("could not answer an unrecorded member: %s", type(exc).__name__)
 
     def _parse(self, inbound: Inbound) -> tuple[CommandSpec, dict[str, Any]]:
         if inbound.command is not None:

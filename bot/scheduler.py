@@ -5,6 +5,15 @@ In production an ``AsyncIOScheduler`` fires it; when the console's fake clock ju
 ``get_next_fire_time`` list the runs that fell due on the way, in order. Either way a run goes through
 the run ledger keyed by (job, period), so each period's work happens once across restarts, and after
 downtime a missed run still happens if it is within the grace window (else it is skipped and logged).
+
+Several processes may share one database (a sharded bot on PostgreSQL): each runs every schedule, and
+the ledger lets exactly one of them run each period. A claim is one atomic insert of the (job, period)
+row; a claim left `running` by a process that died is retaken after the lease by one conditional
+update (so one process retakes it), by whichever process sweeps first (every minute when live, after
+each clock move on a fake clock), while the period is still within its grace window. The lease is
+measured in real time (``claimed_at`` is the wall clock), not on the schedule's clock: it asks whether
+the claiming process is still alive, and processes with fake clocks (tests, the console) disagree
+about the schedule's time but not about that.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)   # a run claimed longer ago than this by a dead process may be retaken
+MAINTENANCE = "peerpulse:maintenance"   # the live scheduler's own job: re-read schedules, retake stale claims
 
 
 @dataclass(frozen=True)
@@ -41,12 +51,15 @@ Provider = Callable[[], Awaitable[list[Schedule]]]
 
 
 class Scheduler:
-    def __init__(self, db: Database, clock: Clock):
+    def __init__(self, db: Database, clock: Clock, lease: timedelta = LEASE):
         self.db = db
         self.clock = clock
+        self.lease = lease
         self._providers: list[Provider] = []
         self._schedules: dict[str, Schedule] = {}
         self._live: AsyncIOScheduler | None = None
+        self._live_triggers: dict[str, str] = {}
+        self._running: set[tuple[str, str]] = set()   # (job, period) this process is running now
         self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
     def add_provider(self, provider: Provider) -> None:
@@ -68,6 +81,8 @@ class Scheduler:
         if live:
             self._live = AsyncIOScheduler(timezone=timezone.utc)
             self._sync_live()
+            # Other processes may add schedules or die holding a claim: look every minute.
+            self._live.add_job(self.maintain, "interval", minutes=1, id=MAINTENANCE, coalesce=True, max_instances=1)
             self._live.start()
 
     async def stop(self) -> None:
@@ -79,11 +94,24 @@ class Scheduler:
         assert self._live is not None
         wanted = set(self._schedules)
         for job in self._live.get_jobs():
-            if job.id not in wanted:
+            if job.id not in wanted and job.id != MAINTENANCE:
                 job.remove()
+                self._live_triggers.pop(job.id, None)
         for key, s in self._schedules.items():
+            fingerprint = f"{s.trigger!r} {s.grace}"
+            if self._live_triggers.get(key) == fingerprint:
+                continue   # unchanged: keep its next run time
             self._live.add_job(self._fired, s.trigger, args=[key], id=key, replace_existing=True,
                                misfire_grace_time=int(s.grace.total_seconds()) or None, coalesce=True)
+            self._live_triggers[key] = fingerprint
+
+    async def maintain(self) -> None:
+        """The live scheduler's minutely job: schedules made by other processes, stale claims."""
+        try:
+            await self.refresh()
+            await self.retake_stale()
+        except Exception:
+            log.exception("scheduler maintenance failed")
 
     async def _fired(self, key: str) -> None:
         """APScheduler fired a trigger: run the period that is due now (the ledger drops duplicates)."""
@@ -121,7 +149,7 @@ class Scheduler:
             if missed and not await self._claimed(s.key, missed[-1]):
                 log.warning("skipped %s for %s: the bot was down past the grace window", s.key, utc_iso(missed[-1]))
                 await self.db.execute("INSERT OR IGNORE INTO job_runs(job, period, status, claimed_at, owner) VALUES (?,?,?,?,?)",
-                                      (s.key, utc_iso(missed[-1]), "skipped", utc_iso(now), self._owner))
+                                      (s.key, utc_iso(missed[-1]), "skipped", utc_iso(_wall()), self._owner))
 
     async def advance(self, clock, until: datetime) -> None:
         """Move a fake clock to ``until``, running every period that falls due on the way, in order."""
@@ -135,10 +163,29 @@ class Scheduler:
             await self.run_period(self._schedules[key], t)
             start = t
         clock.set(until)
+        await self.retake_stale()
+
+    async def retake_stale(self) -> int:
+        """Run the periods whose claim a dead process left behind (past the lease, within the grace)."""
+        if not self._schedules:
+            return 0
+        now = self.clock.now()
+        rows = await self.db.fetchall("SELECT job, period FROM job_runs WHERE status='running' AND claimed_at < ?",
+                                      (utc_iso(_wall() - self.lease),))
+        ran = 0
+        for job, period in rows:
+            s = self._schedules.get(job)
+            when = datetime.fromisoformat(period)
+            if s is None or (job, period) in self._running or when <= now - s.grace:
+                continue
+            log.warning("retaking %s for %s: its claim went stale", job, period)
+            ran += await self.run_period(s, when)
+        return ran
 
     async def run_period(self, s: Schedule, period: datetime) -> bool:
-        if not await self._claim(s.key, period):
+        if (s.key, utc_iso(period)) in self._running or not await self._claim(s.key, period):
             return False
+        self._running.add((s.key, utc_iso(period)))
         try:
             await s.run(period)
         except Exception:
@@ -146,21 +193,32 @@ class Scheduler:
             await self.db.execute("DELETE FROM job_runs WHERE job=? AND period=? AND owner=?",
                                   (s.key, utc_iso(period), self._owner))
             return False
+        finally:
+            self._running.discard((s.key, utc_iso(period)))
         await self.db.execute("UPDATE job_runs SET status='done' WHERE job=? AND period=?", (s.key, utc_iso(period)))
         return True
 
     async def _claim(self, key: str, period: datetime) -> bool:
-        now = self.clock.now()
-        async with self.db.transaction():
-            row = await self.db.fetchone("SELECT status, claimed_at FROM job_runs WHERE job=? AND period=?", (key, utc_iso(period)))
-            if row is not None:
-                stale = row["status"] == "running" and datetime.fromisoformat(row["claimed_at"]) < now - LEASE
-                if not stale:
-                    return False
-                await self.db.execute("DELETE FROM job_runs WHERE job=? AND period=?", (key, utc_iso(period)))
-            await self.db.execute("INSERT INTO job_runs(job, period, status, claimed_at, owner) VALUES (?,?,?,?,?)",
-                                  (key, utc_iso(period), "running", utc_iso(now), self._owner))
-        return True
+        """True for the one process (and call) that may run this period now. Each step is a single
+        statement, atomic on its own in SQLite and PostgreSQL alike: insert the claim row (the primary
+        key (job, period) lets one insert win), else retake it only if it is a `running` claim older
+        than the lease (the condition is re-checked on the row itself, so of several processes that
+        see it stale, one updates it and the others update nothing)."""
+        now = _wall()
+        p = utc_iso(period)
+        if await self.db.execute_rowcount(
+                "INSERT OR IGNORE INTO job_runs(job, period, status, claimed_at, owner) VALUES (?,?,?,?,?)",
+                (key, p, "running", utc_iso(now), self._owner)) > 0:
+            return True
+        # ISO strings in UTC (utc_iso) compare as the times they are.
+        return await self.db.execute_rowcount(
+            "UPDATE job_runs SET claimed_at=?, owner=? WHERE job=? AND period=? AND status='running' AND claimed_at < ?",
+            (utc_iso(now), self._owner, key, p, utc_iso(now - self.lease))) > 0
 
     async def _claimed(self, key: str, period: datetime) -> bool:
         return await self.db.fetchval("SELECT 1 FROM job_runs WHERE job=? AND period=?", (key, utc_iso(period))) is not None
+
+
+def _wall() -> datetime:
+    """Real time, for leases (see the module docstring)."""
+    return datetime.now(timezone.utc)

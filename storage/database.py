@@ -9,23 +9,82 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import inspect
 import logging
 import re
 import sqlite3
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Iterable, Sequence, TypeVar
+from typing import Any, AsyncIterator, Callable, Generator, Iterable, Sequence, TypeVar
 
 import aiosqlite
 
 from bot.errors import UserError
 
 log = logging.getLogger(__name__)
+# aiosqlite logs every call at DEBUG with its SQL parameters, i.e. members' values: never let those
+# through, even when the bot runs with log_level = "DEBUG".
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 T = TypeVar("T")
 
 _in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("peerpulse_tx", default=False)
+
+#: The dialect-neutral name for a constraint violation (a duplicate key, a missing row a foreign key
+#: names). PgDatabase raises a subclass of it, so repositories catch this on either backend.
+IntegrityError = sqlite3.IntegrityError
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement of a write script (see :meth:`Database.write`): built by the script, run by the backend."""
+
+    kind: str                  # "one" | "all" | "val" | "execute" (new row id) | "rowcount"
+    sql: str                   # SQLite dialect with ? placeholders; PgDatabase translates it
+    params: Sequence[Any] = ()
+
+
+class Statements:
+    """What a write script is handed. Each method only *describes* a statement; the script yields it,
+    and the backend runs it and sends the result back into the script:
+
+        def script(w):
+            old = yield w.fetchone("SELECT id FROM entries WHERE ...", (...))
+            new_id = yield w.execute("INSERT INTO entries(...) VALUES (...)", (...))
+            return new_id
+
+    So one script runs on SQLite synchronously in the database thread (group commit, one thread hop
+    for many scripts) and on PostgreSQL asynchronously on a pooled connection. A statement that fails
+    ends the script, and its writes are undone (alone: the other scripts of the batch still commit).
+    Scripts hold no I/O of their own and may be run again from the start (PgDatabase retries one that
+    lost a race with another process)."""
+
+    @staticmethod
+    def fetchone(sql: str, params: Sequence[Any] = ()) -> Statement:
+        return Statement("one", sql, params)
+
+    @staticmethod
+    def fetchall(sql: str, params: Sequence[Any] = ()) -> Statement:
+        return Statement("all", sql, params)
+
+    @staticmethod
+    def fetchval(sql: str, params: Sequence[Any] = ()) -> Statement:
+        return Statement("val", sql, params)
+
+    @staticmethod
+    def execute(sql: str, params: Sequence[Any] = ()) -> Statement:
+        """Yields the new row's id for an INSERT (like :meth:`Database.execute`)."""
+        return Statement("execute", sql, params)
+
+    @staticmethod
+    def execute_rowcount(sql: str, params: Sequence[Any] = ()) -> Statement:
+        return Statement("rowcount", sql, params)
+
+
+STATEMENTS = Statements()
+WriteScript = Callable[[Statements], "Generator[Statement, Any, T] | T"]
 
 
 class StorageBusy(UserError):
@@ -50,7 +109,7 @@ class Database:
         self._conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
-        self._pending: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future]] = []
+        self._pending: list[tuple[WriteScript, asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
 
     @classmethod
@@ -110,19 +169,20 @@ class Database:
                     yield self
                     await self._conn.execute("COMMIT")
                 except BaseException as exc:
-                    await self._conn.execute("ROLLBACK")
+                    if self._conn.in_transaction:   # SQLite may have rolled back already (e.g. disk full)
+                        await self._conn.execute("ROLLBACK")
                     if isinstance(exc, sqlite3.OperationalError) and _is_busy_or_full(exc):
                         raise StorageBusy() from exc
                     raise
             finally:
                 _in_transaction.reset(token)
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` (plain sqlite3, in the database thread) in a write transaction, committed
+    async def write(self, fn: WriteScript) -> T:
+        """Run the write script ``fn`` (see :class:`Statements`) in a write transaction, committed
         together with other writes waiting at the same moment (group commit): one thread hop and
         one commit for many members' logs. The caller hears back only after the commit."""
         if _in_transaction.get():
-            return await self._conn._execute(fn, self._conn._connection)
+            return await self._conn._execute(_run_script, self._conn._connection, fn)
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._pending.append((fn, future))
         if self._writer is None or self._writer.done():
@@ -184,8 +244,62 @@ class Database:
         rows = await self.fetchall("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
         return [r[0] for r in rows]
 
+    async def column_names(self, table: str) -> list[str]:
+        return [r[0] for r in await self.fetchall("SELECT name FROM pragma_table_info(?) ORDER BY cid", (table,))]
 
-def _run_batch(conn: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
+
+def is_postgres_url(target: str | Path | None) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+async def open_database(target: str | Path):
+    """A PostgreSQL URL opens :class:`storage.postgres.PgDatabase` (asyncpg, the `postgres` extra);
+    anything else is a SQLite file (or ``sqlite:///path``)."""
+    if is_postgres_url(target):
+        from storage.postgres import PgDatabase
+        return await PgDatabase.open(target)
+    if isinstance(target, str) and target.startswith("sqlite:///"):
+        target = target[len("sqlite:///"):]
+    elif isinstance(target, str) and "://" in target:
+        raise ValueError("storage url must start with postgresql:// (or be a SQLite file path)")
+    return await Database.open(target)
+
+
+def _run_script(conn: sqlite3.Connection, fn: WriteScript) -> Any:
+    """Drive a write script on a plain sqlite3 connection (in the database thread)."""
+    script = fn(STATEMENTS)
+    if not inspect.isgenerator(script):
+        return script                      # a script that needed no statement
+    result: Any = None
+    while True:
+        try:
+            statement = script.send(result)
+        except StopIteration as stop:
+            return stop.value
+        try:
+            result = _run_statement(conn, statement)
+        except BaseException:   # ends the script; _run_batch undoes its writes (or all, if busy or full)
+            script.close()
+            raise
+
+
+def _run_statement(conn: sqlite3.Connection, st: Statement) -> Any:
+    cur = conn.execute(st.sql, st.params)
+    if st.kind == "one":
+        return cur.fetchone()
+    if st.kind == "all":
+        return cur.fetchall()
+    if st.kind == "val":
+        row = cur.fetchone()
+        return None if row is None else row[0]
+    if st.kind == "execute":
+        return cur.lastrowid
+    if st.kind == "rowcount":
+        return cur.rowcount
+    raise ValueError(f"unknown statement kind {st.kind!r}")
+
+
+def _run_batch(conn: sqlite3.Connection, fns: list[WriteScript]) -> list[tuple[bool, Any]]:
     """One transaction for many writes; each in a savepoint so one bad write fails alone."""
     conn.execute("BEGIN IMMEDIATE")
     outcomes: list[tuple[bool, Any]] = []
@@ -193,7 +307,7 @@ def _run_batch(conn: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection]
         for fn in fns:
             conn.execute("SAVEPOINT w")
             try:
-                outcomes.append((True, fn(conn)))
+                outcomes.append((True, _run_script(conn, fn)))
                 conn.execute("RELEASE w")
             except sqlite3.OperationalError:
                 raise
@@ -203,7 +317,8 @@ def _run_batch(conn: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection]
                 outcomes.append((False, exc))
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:   # SQLite may have rolled back already (e.g. disk full); keep the real error
+            conn.execute("ROLLBACK")
         raise
     return outcomes
 

@@ -36,15 +36,15 @@ class EntryRepository:
     async def log(self, member_id: int, metric: str, day: date, value: float, note: str | None, now: datetime) -> LogResult:
         """Store a value (replacing that day's earlier one); returns after it is committed."""
 
-        def write(conn) -> tuple[int, int | None, float | None]:
-            old = conn.execute("SELECT id, value FROM entries WHERE member_id=? AND metric=? AND day=? AND active=1",
-                               (member_id, metric, day.isoformat())).fetchone()
+        def write(w):   # a write script (see storage.database.Statements): runs on SQLite and PostgreSQL
+            old = yield w.fetchone("SELECT id, value FROM entries WHERE member_id=? AND metric=? AND day=? AND active=1",
+                                   (member_id, metric, day.isoformat()))
             if old is not None:
-                conn.execute("UPDATE entries SET active=0 WHERE id=?", (old[0],))
-            cur = conn.execute(
+                yield w.execute("UPDATE entries SET active=0 WHERE id=?", (old[0],))
+            new_id = yield w.execute(
                 "INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) VALUES (?,?,?,?,?,?,?)",
                 (member_id, metric, day.isoformat(), value, note, utc_iso(now), old[0] if old else None))
-            return cur.lastrowid, (old[0] if old else None), (old[1] if old else None)
+            return new_id, (old[0] if old else None), (old[1] if old else None)
 
         new_id, replaced, previous = await self.db.write(write)
         return LogResult(Entry(new_id, member_id, metric, day, value, note, replaced), previous)
@@ -70,7 +70,7 @@ class EntryRepository:
                 (member_id, metric, limit))
         else:
             rows = await self.db.fetchall(
-                "SELECT * FROM entries WHERE member_id=? AND active=1 ORDER BY day DESC, metric LIMIT ?", (member_id, limit))
+                "SELECT * FROM entries WHERE member_id>=? AND active=1 ORDER BY day DESC, metric LIMIT ?", (0, limit))
         return [_entry(r) for r in rows]
 
     async def series(self, member_id: int, metric: str, first: date, last: date) -> list[tuple[date, float]]:

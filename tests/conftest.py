@@ -52,10 +52,12 @@ class Transcript:
         await self.app.start()
 
 
-async def make_transcript(tmp_path: Path, config: Config | None = None, start: str = START) -> Transcript:
+async def make_transcript(tmp_path: Path, config: Config | None = None, start: str = START,
+                          database: str | None = None) -> Transcript:
+    """``database``: a postgresql:// URL to play on PostgreSQL (default: a SQLite file in tmp_path)."""
     clock = FakeClock(datetime.fromisoformat(start))
     config = dataclasses.replace(config or Config(privacy=PrivacyConfig(min_group_size=3)), chart_processes=0)
-    app = await build_app(config, clock, str(tmp_path / "test.db"))
+    app = await build_app(config, clock, database or str(tmp_path / "test.db"))
     out = io.StringIO()
     console = ConsoleAdapter(app, clock, out, tmp_path / "out")
     await app.start()

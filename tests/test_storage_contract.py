@@ -8,7 +8,7 @@ from storage.contract import MemberData
 async def _tables_with_member_column(db) -> dict[str, str]:
     out = {}
     for table in await db.table_names():
-        cols = [r[1] for r in await db.fetchall(f"PRAGMA table_info({table})")]
+        cols = await db.column_names(table)
         for col in ("member_id", "created_by"):
             if col in cols:
                 out[table] = col

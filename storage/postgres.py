@@ -1,0 +1,518 @@
+"""PostgreSQL through asyncpg, with the same public interface as :class:`storage.database.Database`.
+
+Repositories are written once, in SQLite's dialect with ``?`` placeholders. This module translates
+each statement for PostgreSQL with a small, explicit dialect (:func:`pg_sql` for queries,
+:func:`pg_ddl` for the numbered migrations) and caches the result; nothing else differs:
+
+- ``transaction()`` takes a pooled connection and holds it in a context variable, so every call made
+  inside it (and nested ``transaction()`` calls, which join the outer one) runs on that connection.
+  Calls outside a transaction use any pooled connection and commit by themselves.
+- ``write(script)`` runs a write script (:class:`storage.database.Statements`) with group commit, as
+  on SQLite: one writer task per process runs the scripts waiting at the same moment one after the
+  other in one transaction (no races between this process's writes, one commit for many). If any of
+  them fails, the batch is rolled back and each script runs alone, so only the failing one fails; a
+  script that lost a race with another process (a duplicate key, a serialization failure, a
+  deadlock) runs again from the start.
+- Rows are asyncpg Records: ``row["col"]``, ``row[0]`` and ``dict(row)`` all work.
+- A constraint violation raises :class:`PgIntegrityError`, a subclass of
+  ``storage.database.IntegrityError`` (``sqlite3.IntegrityError``), so repositories catch one name on
+  both backends; a lost connection or an overloaded server raises ``StorageBusy`` (the member is asked
+  to try again).
+- Migrations are the same numbered files, translated; a sibling ``NNNN_name.pg.sql`` file, written in
+  PostgreSQL's dialect, replaces the translation of a migration that can't be translated mechanically.
+  Several processes may start at once: an advisory lock lets one of them migrate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import logging
+import re
+import secrets
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, AsyncIterator, Iterable, Sequence
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from storage.database import STATEMENTS, IntegrityError, StorageBusy, WriteScript, _statements, migrations
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_LOCK = 0x7065657270756C73   # "peerpuls": the advisory lock one migrating process holds
+_RETRYABLE = (asyncpg.UniqueViolationError, asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+_BUSY = (asyncpg.PostgresConnectionError, asyncpg.ConnectionDoesNotExistError, asyncpg.TooManyConnectionsError,
+         asyncpg.CannotConnectNowError, asyncpg.QueryCanceledError, asyncpg.SerializationError,
+         asyncpg.DeadlockDetectedError, asyncpg.LockNotAvailableError, OSError, asyncio.TimeoutError)
+
+# (database, connection) of the transaction the current task is in, if any.
+_current: contextvars.ContextVar[tuple["PgDatabase", asyncpg.Connection] | None] = contextvars.ContextVar(
+    "peerpulse_pg_tx", default=None)
+
+
+class PgIntegrityError(IntegrityError):
+    """A PostgreSQL constraint violation, catchable as ``storage.database.IntegrityError``."""
+
+    def __init__(self, exc: asyncpg.IntegrityConstraintViolationError):
+        super().__init__(f"{type(exc).__name__}: {exc}")
+        self.sqlstate = exc.sqlstate
+
+
+class StorageUnavailable(Exception):
+    """PostgreSQL can't be reached at start (the message names the server, never the password)."""
+
+
+# -- the dialect -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Schema:
+    """What the query translation needs to know about the tables (read from the catalog)."""
+
+    id_tables: frozenset[str] = frozenset()                              # tables with an `id` column
+    primary_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+_INSERT_OR = re.compile(r"^\s*INSERT\s+OR\s+(?P<verb>IGNORE|REPLACE)\s+INTO\s+(?P<table>\w+)\s*(?:\((?P<cols>[^)]*)\))?",
+                        re.I)
+_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(?P<table>\w+)", re.I)
+_RETURNING = re.compile(r"\bRETURNING\b", re.I)
+
+
+def pg_sql(sql: str, schema: Schema, returning_id: bool = False) -> str:
+    """Translate one SQLite statement (as the repositories write them) for PostgreSQL:
+
+    - ``?`` placeholders become ``$1, $2, ...`` (not inside quotes);
+    - ``INSERT OR IGNORE`` becomes ``INSERT ... ON CONFLICT DO NOTHING``;
+    - ``INSERT OR REPLACE INTO t(cols)`` becomes an upsert on t's primary key that sets the other columns;
+    - with ``returning_id``, an INSERT into a table that has an ``id`` column gets ``RETURNING id``
+      (PostgreSQL has no lastrowid).
+    Everything else our SQL uses (``ON CONFLICT ... DO UPDATE``, ``lower``, ``COALESCE``, partial
+    indexes, ``LIMIT``) means the same in both."""
+    text = _placeholders(sql).strip().rstrip(";")
+    conflict = ""
+    m = _INSERT_OR.match(text)
+    if m:
+        table, cols = m.group("table"), m.group("cols")
+        text = f"INSERT INTO {table}" + (f"({cols})" if cols is not None else "") + text[m.end():]
+        if m.group("verb").upper() == "IGNORE":
+            conflict = " ON CONFLICT DO NOTHING"
+        else:
+            key = schema.primary_keys.get(table)
+            if not key or cols is None:
+                raise ValueError(f"INSERT OR REPLACE INTO {table} needs a column list and a primary key to translate")
+            others = [c.strip() for c in cols.split(",") if c.strip() not in key]
+            conflict = f" ON CONFLICT ({', '.join(key)}) " + (
+                "DO UPDATE SET " + ", ".join(f"{c}=EXCLUDED.{c}" for c in others) if others else "DO NOTHING")
+    returning = ""
+    ins = _INSERT.match(text)
+    if returning_id and ins and ins.group("table") in schema.id_tables and not _RETURNING.search(text):
+        returning = " RETURNING id"
+    if conflict:
+        r = _RETURNING.search(text)
+        if r:
+            text = text[:r.start()].rstrip() + conflict + " " + text[r.start():]
+            conflict = ""
+    return text + conflict + returning
+
+
+def pg_ddl(statement: str) -> str:
+    """Translate one statement of a migration file (SQLite's dialect) for PostgreSQL:
+
+    - ``id INTEGER PRIMARY KEY`` (SQLite's auto-numbered rowid) becomes
+      ``id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY``; another ``INTEGER PRIMARY KEY``
+      column (a one-to-one key such as ``reminders.member_id``, always given a value) becomes
+      ``BIGINT PRIMARY KEY``;
+    - the other ``INTEGER`` columns become ``BIGINT`` (SQLite's integers are 64-bit; ids refer to ids);
+    - ``REAL`` becomes ``DOUBLE PRECISION``;
+    - statements that aren't DDL (data fixes in a migration) go through :func:`pg_sql`'s rules for
+      ``?``, ``INSERT OR IGNORE`` and ``INSERT OR REPLACE`` (the caller passes the schema so far).
+    Whatever this can't express goes into a ``NNNN_name.pg.sql`` file instead."""
+    text = re.sub(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b", "id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                  statement, flags=re.I)
+    text = re.sub(r"\bINTEGER\s+PRIMARY\s+KEY\b", "BIGINT PRIMARY KEY", text, flags=re.I)
+    text = re.sub(r"\bINTEGER\b", "BIGINT", text, flags=re.I)
+    return re.sub(r"\bREAL\b", "DOUBLE PRECISION", text, flags=re.I)
+
+
+def _is_ddl(statement: str) -> bool:
+    return re.match(r"\s*(CREATE|DROP|ALTER)\b", statement, re.I) is not None
+
+
+def _placeholders(sql: str) -> str:
+    out: list[str] = []
+    n = 0
+    quote: str | None = None
+    for ch in sql:
+        if quote is not None:
+            if ch == quote:
+                quote = None   # a doubled quote ('it''s') closes and reopens: still right
+        elif ch in ("'", '"'):
+            quote = ch
+        elif ch == "?":
+            n += 1
+            out.append(f"${n}")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def pg_migrations() -> list[tuple[int, str, str, bool]]:
+    """(number, name, sql, native) of every migration for PostgreSQL: the shipped SQLite file, or its
+    ``NNNN_name.pg.sql`` override when there is one (native: already in PostgreSQL's dialect)."""
+    overrides: dict[int, tuple[str, str]] = {}
+    for entry in resources.files("storage.migrations").iterdir():
+        m = re.match(r"^(\d{4})_(\w+)\.pg\.sql$", entry.name)
+        if m:
+            overrides[int(m.group(1))] = (m.group(2), entry.read_text(encoding="utf-8"))
+    out = []
+    for number, name, sql in migrations():
+        if number in overrides:
+            out.append((number, name, overrides.pop(number)[1], True))
+        else:
+            out.append((number, name, sql, False))
+    if overrides:
+        raise RuntimeError(f"PostgreSQL overrides without a migration: {sorted(overrides)}")
+    return out
+
+
+def _rowcount(status: str) -> int:
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else -1
+
+
+def redact(url: str) -> str:
+    """A URL fit for messages: the password left out."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    user = f"{parts.username}@" if parts.username else ""
+    return f"{parts.scheme}://{user}{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
+
+
+# -- the database ------------------------------------------------------------------------------
+class PgDatabase:
+    dialect = "postgresql"
+
+    def __init__(self, pool: asyncpg.Pool, url: str):
+        self._pool = pool
+        self.path = url   # what build_app is given to open the same database again (tests' restart)
+        self._schema = Schema()
+        self._sql_cache: dict[tuple[str, bool], tuple[str, bool]] = {}
+        self._pending: list[tuple[WriteScript, asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
+
+    @classmethod
+    async def open(cls, url: str, min_size: int = 1, max_size: int = 10) -> "PgDatabase":
+        try:
+            pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60)
+        except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
+            raise StorageUnavailable(f"cannot open PostgreSQL at {redact(url)}: {type(exc).__name__}: {exc}") from None
+        db = cls(pool, url)
+        try:
+            await db.migrate()
+        except BaseException:
+            await pool.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        try:
+            await asyncio.wait_for(self._pool.close(), 10)
+        except asyncio.TimeoutError:
+            self._pool.terminate()
+
+    # -- schema ------------------------------------------------------------------------------
+    async def migrate(self) -> list[int]:
+        applied = []
+        async with self._pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)   # other processes wait here
+            try:
+                await conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (number BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+                    "applied_at TEXT NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'))")
+                done = {r[0] for r in await conn.fetch("SELECT number FROM schema_migrations")}
+                for number, name, sql, native in pg_migrations():
+                    if number in done:
+                        continue
+                    async with conn.transaction():
+                        for statement in _statements(sql):
+                            if not native:
+                                statement = (pg_ddl(statement) if _is_ddl(statement)
+                                             else pg_sql(statement, await _read_schema(conn)))
+                            await conn.execute(statement)
+                        await conn.execute("INSERT INTO schema_migrations(number, name) VALUES ($1, $2)", number, name)
+                    log.info("applied migration %04d_%s (PostgreSQL)", number, name)
+                    applied.append(number)
+                self._schema = await _read_schema(conn)
+                self._sql_cache.clear()
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+        return applied
+
+    async def table_names(self) -> list[str]:
+        rows = await self.fetchall("SELECT table_name FROM information_schema.tables WHERE table_schema=current_schema() "
+                                   "AND table_type='BASE TABLE' ORDER BY table_name")
+        return [r[0] for r in rows]
+
+    async def column_names(self, table: str) -> list[str]:
+        rows = await self.fetchall("SELECT column_name FROM information_schema.columns WHERE table_schema=current_schema() "
+                                   "AND table_name=? ORDER BY ordinal_position", (table,))
+        return [r[0] for r in rows]
+
+    # -- transactions --------------------------------------------------------------------------
+    def _tx_conn(self) -> asyncpg.Connection | None:
+        cur = _current.get()
+        return cur[1] if cur is not None and cur[0] is self else None
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        conn = self._tx_conn()
+        if conn is not None:
+            yield conn
+        else:
+            async with self._pool.acquire() as conn:
+                yield conn
+
+    @asynccontextmanager
+    async def _raw_transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        conn = self._tx_conn()
+        if conn is not None:        # nested: join the outer transaction
+            yield conn
+            return
+        async with self._pool.acquire() as conn:
+            token = _current.set((self, conn))
+            try:
+                async with conn.transaction():
+                    yield conn
+            finally:
+                _current.reset(token)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator["PgDatabase"]:
+        with _translated():
+            async with self._raw_transaction():
+                yield self
+
+    async def write(self, fn: WriteScript) -> Any:
+        """Run a write script, committed together with the others waiting at the same moment (group
+        commit); inside a transaction, it runs there. The caller hears back only after the commit."""
+        conn = self._tx_conn()
+        if conn is not None:
+            with _translated():
+                return await self._drive(fn, conn)
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._pending.append((fn, future))
+        if self._writer is None or self._writer.done():
+            # One writer task, as on SQLite: this process's writes commit in the order they came
+            # (a member's quick `log 5000`, `log 7000` ends at 7000) and never race each other.
+            self._writer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:256], self._pending[256:]
+            outcomes = await self._write_batch([fn for fn, _ in batch])
+            for (_, future), (ok, value) in zip(batch, outcomes):
+                if not future.done():
+                    future.set_result(value) if ok else future.set_exception(value)
+
+    async def _write_batch(self, fns: list[WriteScript]) -> list[tuple[bool, Any]]:
+        if len(fns) > 1:
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    results = [await self._drive(fn, conn) for fn in fns]
+                return [(True, r) for r in results]
+            except Exception:
+                pass   # one of them failed (or lost a race): each on its own, so only that one fails
+        return [await self._write_alone(fn) for fn in fns]
+
+    async def _write_alone(self, fn: WriteScript, attempts: int = 5) -> tuple[bool, Any]:
+        for attempt in range(attempts):
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    return True, await self._drive(fn, conn)
+            except _RETRYABLE as exc:   # another process wrote the same key first: run it again
+                if attempt == attempts - 1:
+                    return False, _translate(exc)
+                await asyncio.sleep(0.002 * (attempt + 1))
+            except Exception as exc:
+                return False, _translate(exc)
+        raise AssertionError("unreachable")
+
+    async def _drive(self, fn: WriteScript, conn: asyncpg.Connection) -> Any:
+        script = fn(STATEMENTS)
+        if not inspect.isgenerator(script):
+            return script
+        result: Any = None
+        while True:
+            try:
+                statement = script.send(result)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                result = await self._run(conn, statement.kind, statement.sql, statement.params)
+            except BaseException:
+                script.close()
+                raise
+
+    # -- statements ----------------------------------------------------------------------------
+    def _sql(self, sql: str, returning_id: bool = False) -> tuple[str, bool]:
+        key = (sql, returning_id)
+        cached = self._sql_cache.get(key)
+        if cached is None:
+            text = pg_sql(sql, self._schema, returning_id)
+            cached = self._sql_cache[key] = (text, text.endswith(" RETURNING id"))
+        return cached
+
+    async def _run(self, conn: asyncpg.Connection, kind: str, sql: str, params: Sequence[Any]) -> Any:
+        text, returns_id = self._sql(sql, returning_id=kind == "execute")
+        if kind == "one":
+            return await conn.fetchrow(text, *params)
+        if kind == "all":
+            return await conn.fetch(text, *params)
+        if kind == "val":
+            return await conn.fetchval(text, *params)
+        if kind == "execute":
+            if returns_id:
+                return await conn.fetchval(text, *params)
+            await conn.execute(text, *params)
+            return None
+        if kind == "rowcount":
+            return _rowcount(await conn.execute(text, *params))
+        raise ValueError(f"unknown statement kind {kind!r}")
+
+    async def _one_statement(self, kind: str, sql: str, params: Sequence[Any]) -> Any:
+        with _translated():
+            async with self._connection() as conn:
+                return await self._run(conn, kind, sql, params)
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int | None:
+        """Run one write; returns the new row's id for an INSERT into a table with an id column."""
+        return await self._one_statement("execute", sql, params)
+
+    async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return await self._one_statement("rowcount", sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        text, _ = self._sql(sql)
+        with _translated():
+            async with self._raw_transaction() as conn:
+                await conn.executemany(text, rows)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[asyncpg.Record]:
+        return await self._one_statement("all", sql, params)
+
+    async def fetch_tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return [tuple(r) for r in await self._one_statement("all", sql, params)]
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> asyncpg.Record | None:
+        return await self._one_statement("one", sql, params)
+
+    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return await self._one_statement("val", sql, params)
+
+    # -- bulk loading (copy-db) ----------------------------------------------------------------
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """COPY rows into a table, inside the current transaction (binary COPY: values must match the
+        column types exactly; see storage.copy)."""
+        with _translated():
+            async with self._raw_transaction() as conn:
+                await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+
+    async def column_types(self, table: str) -> dict[str, str]:
+        rows = await self.fetchall("SELECT column_name, data_type FROM information_schema.columns "
+                                   "WHERE table_schema=current_schema() AND table_name=?", (table,))
+        return {r[0]: r[1] for r in rows}
+
+    async def foreign_key_parents(self) -> dict[str, set[str]]:
+        """table -> the tables its foreign keys point at (itself left out)."""
+        rows = await self.fetchall(
+            "SELECT child.relname, parent.relname FROM pg_constraint c "
+            "JOIN pg_class child ON child.oid=c.conrelid JOIN pg_class parent ON parent.oid=c.confrelid "
+            "JOIN pg_namespace n ON n.oid=child.relnamespace WHERE c.contype='f' AND n.nspname=current_schema()")
+        out: dict[str, set[str]] = {}
+        for child, parent in rows:
+            if child != parent:
+                out.setdefault(child, set()).add(parent)
+        return out
+
+    async def reset_identities(self) -> dict[str, int]:
+        """After rows were loaded with their ids: each identity sequence continues after the largest id."""
+        out = {}
+        async with self.transaction():
+            for table in sorted(self._schema.id_tables):
+                seq = await self.fetchval("SELECT pg_get_serial_sequence(?, 'id')", (table,))
+                if seq is None:
+                    continue
+                top = await self.fetchval(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+                await self.fetchval("SELECT setval(CAST(? AS text)::regclass, ?, ?)", (seq, max(top, 1), top > 0))
+                out[table] = top
+        return out
+
+
+async def _read_schema(conn: asyncpg.Connection) -> Schema:
+    ids = await conn.fetch("SELECT table_name FROM information_schema.columns "
+                           "WHERE table_schema=current_schema() AND column_name='id'")
+    keys = await conn.fetch(
+        "SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid=i.indrelid "
+        "JOIN pg_namespace n ON n.oid=c.relnamespace JOIN pg_attribute a ON a.attrelid=c.oid AND a.attnum=ANY(i.indkey) "
+        "WHERE i.indisprimary AND n.nspname=current_schema() ORDER BY c.relname, array_position(i.indkey::int2[], a.attnum)")
+    primary: dict[str, tuple[str, ...]] = {}
+    for table, column in keys:
+        primary[table] = (*primary.get(table, ()), column)
+    return Schema(frozenset(r[0] for r in ids), primary)
+
+
+def _translate(exc: BaseException) -> BaseException:
+    """asyncpg's errors, as the rest of the bot knows them (see the module docstring)."""
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        new: BaseException = PgIntegrityError(exc)
+    elif isinstance(exc, _BUSY):
+        log.warning("PostgreSQL busy or unreachable: %s", type(exc).__name__)
+        new = StorageBusy()
+    else:
+        return exc
+    new.__cause__ = exc
+    return new
+
+
+class _translated:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        translated = exc if exc is None else _translate(exc)
+        if translated is not exc:
+            raise translated from exc
+        return False
+
+
+# -- scratch databases (tests, benchmark) ------------------------------------------------------
+def database_url(url: str, name: str) -> str:
+    """The same server and user, another database."""
+    return urlsplit(url)._replace(path="/" + name).geturl()
+
+
+@asynccontextmanager
+async def scratch_database(server_url: str, prefix: str = "peerpulse_scratch") -> AsyncIterator[str]:
+    """A new, empty database on the server of ``server_url`` (the user needs CREATEDB), dropped after
+    (with FORCE: connections left by killed processes don't keep it)."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(server_url, timeout=5)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield database_url(server_url, name)
+    finally:
+        admin = await asyncpg.connect(server_url, timeout=5)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
