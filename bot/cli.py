@@ -58,7 +58,12 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_console(None, None, args.out, "2026-11-02T08:00:00+00:00", True, None, transcript))
         if args.command == "run":
             from bot.runner import run
-            return asyncio.run(run(load_config(args.config)))
+            from storage.postgres import StorageUnavailable
+            try:
+                return asyncio.run(run(load_config(args.config)))
+            except StorageUnavailable as exc:
+                print(f"peerpulse: {exc}", file=sys.stderr)
+                return 2
         if args.command == "copy-db":
             return asyncio.run(_copy_db(args.source, args.target))
     except ConfigError as exc:

@@ -24,8 +24,6 @@ class PlatformState:
 
     async def claim_event(self, event_id: str, now: datetime) -> bool:
         """True the first time an event is seen: a replayed sync never answers twice."""
-        async with self.db.transaction():
-            if await self.db.fetchval("SELECT 1 FROM handled_events WHERE event_id=?", (event_id,)):
-                return False
-            await self.db.execute("INSERT INTO handled_events(event_id, handled_at) VALUES (?,?)", (event_id, utc_iso(now)))
-        return True
+        inserted = await self.db.execute_rowcount(
+            "INSERT OR IGNORE INTO handled_events(event_id, handled_at) VALUES (?,?)", (event_id, utc_iso(now)))
+        return inserted == 1   # atomic, so two processes can never both answer the same event
