@@ -70,7 +70,7 @@ class EntryRepository:
                 (member_id, metric, limit))
         else:
             rows = await self.db.fetchall(
-                "SELECT * FROM entries WHERE member_id>=? AND active=1 ORDER BY day DESC, metric LIMIT ?", (0, limit))
+                "SELECT * FROM entries WHERE member_id=? AND active=1 ORDER BY day DESC, metric LIMIT ?", (member_id, limit))
         return [_entry(r) for r in rows]
 
     async def series(self, member_id: int, metric: str, first: date, last: date) -> list[tuple[date, float]]:
