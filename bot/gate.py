@@ -73,7 +73,7 @@ class PrivacyGate:
         return self._k
 
     async def release(self, reply: Reply, destination: Destination,
-                      ceiling: dict[tuple[int, str], Level] | None = None) -> Delivery:
+                      ceiling: dict[tuple[int, str], Level] | None = None, render: bool = True) -> Delivery:
         """Turn a reply into what ``destination`` may see.
 
         ``ceiling`` is used when an earlier post is re-rendered: it holds what the post showed
@@ -109,7 +109,7 @@ class PrivacyGate:
             if spec is None:
                 continue
             disclosures.extend(shown)
-            png = await self._render_chart(spec)
+            png = await self._render_chart(spec) if render else b""   # render=False: only what would show
             attachments.append(Attachment(f"{piece.metric}-chart.png", png, "image/png", spec))
         for f in reply.files:
             if destination.viewer_id == f.owner_id:

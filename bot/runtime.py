@@ -244,11 +244,15 @@ class PeerPulse:
             if removed_member is not None:
                 source = without_member(post.reply, removed_member)
                 ceiling = {k: v for k, v in ceiling.items() if k[0] != removed_member}
-            new = await s.gate.release(source, destination, ceiling)
+            # First find out whether anything changes, without drawing charts (a rule change touches
+            # every post in a channel); draw only for the posts that really need an edit.
+            new = await s.gate.release(source, destination, ceiling, render=False)
             old = {(d[0], d[1]): d[2] for d in await self._disclosures(post.id)}
             now = {(d.member_id, d.metric): d.level for d in new.disclosures}
             if now == old:
                 continue
+            if not (new.is_empty or not new.disclosures):
+                new = await s.gate.release(source, destination, ceiling)
             target = await self.target(destination)
             transport = self.transports.get(await self._platform(channel.community_id))
             try:
