@@ -163,7 +163,7 @@ class DiscordAdapter:
         if interaction.guild_id is None:
             return None
         user = interaction.user
-        perms = getattr(user, "guild_permissions", None)
+        perms = interaction.permissions   # resolved in this channel by Discord, sent with the interaction
         moderator = bool(perms and (perms.manage_guild or perms.manage_channels or perms.administrator))
         channel = interaction.channel
         return Inbound(platform=PLATFORM, community_external_id=str(interaction.guild_id),
