@@ -128,6 +128,14 @@ async def test_discord_end_to_end(discord_bot):
     buttons = [c["custom_id"] for row in ask.json["data"]["components"] for c in row["components"]]
     assert buttons == ["peerpulse:confirm", "peerpulse:cancel"] and ask.json["data"]["flags"] & 64
     assert await app.services.db.fetchval("SELECT COUNT(*) FROM members WHERE external_id='1002'") == 1
+    click = await standin.interact({"custom_id": "peerpulse:confirm", "component_type": 2}, "1002", "bob", kind=3,
+                                   message=standin.callback_messages[iid])
+    done = await standin.wait_for(lambda r: r.method == "POST" and (r.path.startswith(f"/interactions/{click}/")
+                                                                    or r.path.startswith(f"/webhooks/{APP_ID}/token-{click}"))
+                                  and "deleted everything" in str(r.json))
+    assert done is not None
+    assert await app.services.db.fetchval("SELECT COUNT(*) FROM entries e JOIN members m ON m.id=e.member_id "
+                                          "WHERE m.external_id='1002'") == 0
 
     # The gateway drops the connection: the client resumes and keeps answering.
     await standin.drop_connection()

@@ -42,6 +42,7 @@ class DiscordStandIn:
         self.channels = {"700000000000000001": "walkers", "700000000000000002": "forbidden"}
         self.forbidden = {"700000000000000002"}
         self.messages: dict[str, dict[str, Any]] = {}
+        self.callback_messages: dict[str, dict[str, Any]] = {}   # interaction id -> its response message
         self.ws: web.WebSocketResponse | None = None
         self.seq = 0
         self.session_id = "session-1"
@@ -135,7 +136,7 @@ class DiscordStandIn:
                 "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "permissions": str(perms), "deaf": False, "mute": False, "flags": 0}
 
     async def interact(self, data: dict[str, Any], user_id: str, name: str, *, moderator: bool = False,
-                       channel_id: str = "700000000000000001", kind: int = 2) -> str:
+                       channel_id: str = "700000000000000001", kind: int = 2, message: dict | None = None) -> str:
         """Send an INTERACTION_CREATE (2: slash command, 3: component, 4: autocomplete); returns its id."""
         interaction_id = snowflake()
         await self.dispatch("INTERACTION_CREATE", {
@@ -144,7 +145,8 @@ class DiscordStandIn:
                                                   "guild_id": str(GUILD_ID)},
             "member": self.member(user_id, name, moderator), "token": f"token-{interaction_id}", "version": 1,
             "app_permissions": "2147483647", "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
-            "authorizing_integration_owners": {}, "context": 0, "attachment_size_limit": 10485760})
+            "authorizing_integration_owners": {}, "context": 0, "attachment_size_limit": 10485760,
+            **({"message": message} if message else {})})
         return interaction_id
 
     async def wait_for(self, predicate, timeout: float = 10.0) -> Recorded:
@@ -212,6 +214,7 @@ class DiscordStandIn:
             kind = (body or {}).get("type", 4)
             data = (body or {}).get("data") or {}
             message = self._message("700000000000000001", data, files)
+            self.callback_messages[parts[1]] = message
             return self._json({"interaction": {"id": parts[1], "type": 2, "response_message_id": message["id"],
                                                "response_message_loading": kind == 5,
                                                "response_message_ephemeral": bool(data.get("flags", 0) & 64)},
