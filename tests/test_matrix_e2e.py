@@ -84,12 +84,17 @@ async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
     clock = FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00"))
     config = Config(privacy=PrivacyConfig(min_group_size=2), matrix=matrix, chart_processes=0)
     db_path = str(tmp_path / "bot.db")
-    app = await build_app(config, clock, db_path)
-    adapter = MatrixAdapter(app, matrix, sync_timeout_ms=300, max_backoff=2)
-    await adapter.login()
-    await app.start()
-    stop = asyncio.Event()
-    loop_task = asyncio.create_task(adapter.sync_loop(stop))
+
+    async def start_bot():
+        """The bot as `peerpulse run` starts it, on the same database file each time."""
+        app = await build_app(config, clock, db_path)
+        adapter = MatrixAdapter(app, matrix, sync_timeout_ms=300, max_backoff=2)
+        await adapter.login()
+        await app.start()
+        stop = asyncio.Event()
+        return app, adapter, stop, asyncio.create_task(adapter.sync_loop(stop))
+
+    app, adapter, stop, loop_task = await start_bot()
     alice, bob, mia = Member(hs, "alice"), Member(hs, "bob"), Member(hs, "mia")
     try:
         await asyncio.wait_for(adapter.ready.wait(), 20)
@@ -166,12 +171,7 @@ async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
         await asyncio.wait_for(loop_task, 30)
         await adapter.client.close()
         await app.stop()
-        app = await build_app(config, clock, db_path)
-        adapter = MatrixAdapter(app, matrix, sync_timeout_ms=300, max_backoff=2)
-        await adapter.login()
-        await app.start()
-        stop = asyncio.Event()
-        loop_task = asyncio.create_task(adapter.sync_loop(stop))
+        app, adapter, stop, loop_task = await start_bot()
         await alice.say(room, "!pp log water 2L")
         await alice.wait_for(notice_containing(bot_id, "2 L"))
         await asyncio.sleep(2)
