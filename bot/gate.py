@@ -2,21 +2,31 @@
 
 For every data part of a reply the gate asks what level the audience may see (the lower of the
 member's level and the channel's cap, or everything when the member is looking at their own data)
-and keeps only that: the most revealing allowed rendering of a Fact, the contributions to a
-GroupFigure that allow AGGREGATE (and then only with at least k of them), chart series as raw values
-(PUBLIC) or relative to the member's own baseline (TREND). What it lets through is listed as
-disclosures, which the runtime writes to the post ledger.
+and keeps only that. Everything computed *across* members is computed here, from only what that
+audience may see: group figures (under disclosure control, :mod:`bot.disclosure`), places on a board,
+how many people a figure is from, which charts appear and whether a post appears at all. So a private
+member leaves no trace, and what a reader can work out stays within PRIVACY.md.
+
+The gate also returns the *released form* of what it showed (``Delivery.shown``): Facts reduced to
+the variants shown, group figures frozen as the text shown with contributor ids only, boards with
+banded keys, charts with the points drawn. The post ledger keeps that and nothing else, and later
+take-backs re-release it, so an edited post can only shrink and never recomputes anything.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Iterable, Protocol
 
-from bot.charts import ChartSeries, ChartSpec, to_relative
+from bot import disclosure
+from bot.charts import ChartSeries, ChartSpec
+from bot.disclosure import Parameters
 from bot.levels import Level
-from bot.reply import ChartPiece, Destination, Fact, GroupFigure, Line, Reply, Text
+from bot.reply import (Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative,
+                       Reply, Text)
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +44,7 @@ class Attachment:
     data: bytes
     mime: str
     chart: ChartSpec | None = None   # the exact data the renderer was given (kept for tests and audits)
+    alt_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,7 @@ class Delivery:
     text: str
     attachments: tuple[Attachment, ...]
     disclosures: tuple[Disclosure, ...]
-    source: Reply   # the reply it came from, so the post can be re-rendered when settings change
+    shown: Reply    # the released form: exactly what this delivery showed, for the ledger and re-renders
     kind: str = "reply"
 
     @property
@@ -56,155 +67,261 @@ class LevelResolver(Protocol):
     async def effective_levels(self, destination: Destination,
                                pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Level]: ...
 
+    async def attributed_anywhere(self, community_id: int,
+                                  pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Level]: ...
+
 
 ChartRenderer = Callable[[ChartSpec], Awaitable[bytes]]
+LevelOf = Callable[[int, str], Level]
+
+BANDED_NOTE = ("Places go by steps of {p}% when someone here shares only their progress; "
+               "within a step, by name.")
 
 
 class PrivacyGate:
-    def __init__(self, resolver: LevelResolver, min_group_size: int, render_chart: ChartRenderer):
-        if min_group_size < 2:
-            raise ValueError("privacy.min_group_size must be at least 2")
+    def __init__(self, resolver: LevelResolver, min_group_size: int, render_chart: ChartRenderer,
+                 secret: bytes | None = None):
         self._resolver = resolver
-        self._k = min_group_size
+        self.params = Parameters(k=min_group_size)
         self._render_chart = render_chart
+        # Keys the perturbation of group figures; persisted by the services so a figure is the same
+        # number after a restart. A random one is still safe (released figures are frozen).
+        self._secret = secret or os.urandom(32)
 
     @property
     def min_group_size(self) -> int:
-        return self._k
+        return self.params.k
 
     async def release(self, reply: Reply, destination: Destination,
                       ceiling: dict[tuple[int, str], Level] | None = None, render: bool = True) -> Delivery:
-        """Turn a reply into what ``destination`` may see.
-
-        ``ceiling`` is used when an earlier post is re-rendered: it holds what the post showed
-        originally, so a post can only ever shrink (a member who raised a level since does not
-        appear in old posts), and a group figure that lost a contributor is removed rather than
-        recomputed (which would let readers subtract and recover that member's value).
-        """
+        """Turn a reply (a cog's, or the released form of an earlier post) into what ``destination``
+        may see. ``ceiling`` holds what an earlier post showed: a re-render never shows more."""
         pairs = set(_data_pairs(reply))
         levels: dict[tuple[int, str], Level] = {}
-        if pairs:
-            viewer = destination.viewer_id
-            others = {p for p in pairs if p[0] != viewer}
-            if others:
-                levels.update(await self._resolver.effective_levels(destination, others))
-            for p in pairs - others:
-                levels[p] = Level.PUBLIC   # a member always sees their own data in full, privately
+        viewer = destination.viewer_id
+        others = {p for p in pairs if p[0] != viewer}
+        if others:
+            levels.update(await self._resolver.effective_levels(destination, others))
+        for p in pairs - others:
+            levels[p] = Level.PUBLIC   # a member always sees their own data in full, privately
         if ceiling is not None:
             levels = {p: Level(min(lv, ceiling.get(p, Level.PRIVATE))) for p, lv in levels.items()}
-        disclosures: list[Disclosure] = []
+        group_pairs = {p for p in _group_pairs(reply) if levels.get(p, Level.PRIVATE) >= Level.AGGREGATE}
+        attributed = (await self._resolver.attributed_anywhere(destination.community_id, group_pairs)
+                      if group_pairs else {})
 
         def level_of(member_id: int, metric: str) -> Level:
             return levels.get((member_id, metric), Level.PRIVATE)
 
-        text_lines = []
+        out = _Output()
         for line in reply.lines:
-            rendered = self._render_line(line, level_of, disclosures, ceiling)
-            if rendered is not None:
-                text_lines.append(rendered)
+            if isinstance(line, Board):
+                self._board(line, level_of, out)
+            else:
+                self._line(line, level_of, attributed, out)
 
-        attachments = []
+        charts = []
         for piece in reply.charts:
-            spec, shown = self._release_chart(piece, level_of)
-            if spec is None:
-                continue
-            disclosures.extend(shown)
+            made = self._chart(piece, level_of, destination)
+            if made is not None:
+                charts.append(made)
+        if reply.max_charts is not None:
+            charts = sorted(charts, key=lambda c: -len(c[0].series))[:reply.max_charts]
+            order = {id(p): i for i, p in enumerate(reply.charts)}
+            charts.sort(key=lambda c: order.get(id(c[3]), 0))
+        attachments, shown_charts = [], []
+        for spec, released, shown, _piece in charts:
+            out.disclosures.extend(shown)
             png = await self._render_chart(spec) if render else b""   # render=False: only what would show
-            attachments.append(Attachment(f"{piece.metric}-chart.png", png, "image/png", spec))
+            attachments.append(Attachment(f"{released.metric}-chart.png", png, "image/png", spec, _alt_text(spec)))
+            shown_charts.append(released)
         for f in reply.files:
-            if destination.viewer_id == f.owner_id:
+            if viewer == f.owner_id:
                 attachments.append(Attachment(f.filename, f.data, f.mime))
             else:
                 log.error("gate refused a file addressed to someone other than its owner")
-        return Delivery(destination, "\n".join(text_lines), tuple(attachments), tuple(_dedupe(disclosures)),
-                        reply, reply.kind)
+
+        if reply.requires_data and not out.disclosures:
+            out.text, out.shown, attachments, shown_charts = [], [], [], []   # nothing of anyone's: no post
+        shown = Reply(tuple(out.shown), tuple(shown_charts), (), reply.private, reply.kind, reply.subject,
+                      reply.requires_data, reply.max_charts)
+        return Delivery(destination, "\n".join(out.text), tuple(attachments), tuple(_dedupe(out.disclosures)),
+                        shown, reply.kind)
 
     # -- lines ---------------------------------------------------------------------------------
-    def _render_line(self, line: Line, level_of, disclosures: list[Disclosure], ceiling) -> str | None:
-        shown: list[str] = []
+    def _line(self, line: Line, level_of: LevelOf, attributed: dict, out: "_Output") -> None:
+        shown_text: list[str] = []
+        kept: list = []
         any_data = False
         for part in line.parts:
             if isinstance(part, Text):
-                shown.append(part.text)
+                shown_text.append(part.text)
+                kept.append(part)
             elif isinstance(part, Fact):
-                allowed = level_of(part.member_id, part.metric)
-                best = _best_variant(part, allowed)
-                if best is not None:
-                    level, text = best
-                    shown.append(text)
-                    disclosures.append(Disclosure(part.member_id, part.metric, level))
+                chosen = _fact_variant(part, level_of(part.member_id, part.metric))
+                if chosen is not None:
+                    level, text, released = chosen
+                    shown_text.append(text)
+                    kept.append(released)
+                    out.disclosures.append(Disclosure(part.member_id, part.metric, level))
                     any_data = True
             elif isinstance(part, GroupFigure):
-                text, contributors = self._group_figure(part, level_of, ceiling)
-                if text is not None:
-                    shown.append(text)
-                    disclosures.extend(Disclosure(m, part.metric, Level.AGGREGATE) for m in contributors)
+                released = self._group_figure(part, level_of, attributed)
+                if released is not None:
+                    shown_text.append(released.frozen)
+                    kept.append(released)
+                    out.disclosures.extend(Disclosure(m, part.metric, Level.AGGREGATE) for m, _ in released.contributions)
                     any_data = True
         if line.has_data and not any_data:
-            return None
-        body = line.separator.join(s for s in shown if s)
-        return f"{line.label}{body}" if line.label else body
+            return
+        body = line.separator.join(s for s in shown_text if s)
+        out.text.append(f"{line.label}{body}" if line.label else body)
+        out.shown.append(Line(tuple(kept), line.label, line.separator))
 
-    def _group_figure(self, fig: GroupFigure, level_of, ceiling) -> tuple[str | None, list[int]]:
-        kept = [(m, v) for m, v in fig.contributions if level_of(m, fig.metric) >= Level.AGGREGATE]
-        if ceiling is not None:
-            counted_before = {m for m, _ in fig.contributions if ceiling.get((m, fig.metric), Level.PRIVATE) >= Level.AGGREGATE}
-            if counted_before != {m for m, _ in kept}:
-                return None, []   # someone withdrew: drop the figure, never show a recomputed one
-        if len(kept) < self._k:
-            return None, []
+    def _group_figure(self, fig: GroupFigure, level_of: LevelOf, attributed: dict) -> GroupFigure | None:
+        """A group figure under disclosure control, or None when it may not be shown.
+
+        Fresh: everyone who allows at least `aggregate` here is in it, but only contributors this
+        audience never sees attributed (anywhere in the community) count toward k; the p% rule over
+        the values the audience doesn't know; a perturbation bounded by p% of the largest of those;
+        rounding. Frozen (an earlier release): shown as it was while every contributor still allows
+        it, else dropped as a whole (never recomputed: old and new would differ by someone's value)."""
+        if fig.frozen is not None:
+            if all(level_of(m, fig.metric) >= Level.AGGREGATE for m, _ in fig.contributions):
+                return fig
+            return None
+        kept, anonymous, hidden = [], 0, []
+        for m, v in fig.contributions:
+            here = level_of(m, fig.metric)
+            if here < Level.AGGREGATE:
+                continue   # private here: not in the figure, not counted, no trace
+            kept.append((m, v))
+            shown = max(here if here >= Level.TREND else Level.PRIVATE, attributed.get((m, fig.metric), Level.PRIVATE))
+            if shown < Level.PUBLIC:
+                hidden.append(v)      # the audience doesn't know this value
+            if shown < Level.TREND:
+                anonymous += 1        # ... and never sees it attributed: only these count toward k
+        if disclosure.withheld_reason(anonymous, hidden, self.params) is not None:
+            return None
         values = [v for _, v in kept]
-        if fig.statistic == "total":
-            value = sum(values)
-        elif fig.statistic == "average":
-            value = sum(values) / len(values)
-        else:
+        ids = sorted(m for m, _ in kept)
+        identity = f"{fig.metric}|{fig.statistic}|{fig.period or fig.template}|{','.join(map(str, ids))}"
+        if fig.statistic == "count":
             value = float(len(values))
-        return fig.template.format(value=format(value, fig.value_spec), count=len(values)), [m for m, _ in kept]
+        else:
+            value = disclosure.released_value(fig.metric, fig.statistic, values, hidden, identity, self._secret,
+                                              self.params)
+        text = fig.template.format(value=format(value, fig.value_spec), count=len(values))
+        return dataclasses.replace(fig, contributions=tuple((m, 0.0) for m in ids), frozen=text)
+
+    def _board(self, board: Board, level_of: LevelOf, out: "_Output") -> None:
+        """Places among the entries this audience may see, and only them (a private participant takes
+        no place); on banded scores when anyone shown shares only progress; never shared places."""
+        visible = []
+        for entry in board.entries:
+            chosen = _fact_variant(entry.fact, level_of(entry.member_id, board.metric))
+            if chosen is not None:
+                visible.append((entry, chosen))
+        if not visible:
+            return
+        banded = board.banded or any(level < Level.PUBLIC for _, (level, _, _) in visible)
+        keyed = [(disclosure.rank_key(e.score, board.scale, banded), e, chosen) for e, chosen in visible]
+        keyed.sort(key=lambda t: (-t[0], t[1].label.lower(), t[1].member_id))
+        entries = []
+        for place, (key, entry, (level, text, released)) in enumerate(keyed, start=1):
+            out.text.append(f"{entry.label}#{place} · {text}")
+            out.disclosures.append(Disclosure(entry.member_id, board.metric, level))
+            entries.append(BoardEntry(entry.member_id, entry.label, key, released))
+        if banded:
+            out.text.append(BANDED_NOTE.format(p=self.params.p_percent))
+        out.shown.append(Board(board.metric, tuple(entries), "exact", banded))
 
     # -- charts --------------------------------------------------------------------------------
-    def _release_chart(self, piece: ChartPiece, level_of) -> tuple[ChartSpec | None, list[Disclosure]]:
-        allowed = [(s, level_of(s.member_id, piece.metric)) for s in piece.lines]
-        allowed = [(s, lv) for s, lv in allowed if lv >= Level.TREND and s.points]
-        if not allowed:
-            return None, []
-        relative = any(lv < Level.PUBLIC for _, lv in allowed)
-        series, shown = [], []
-        for s, lv in allowed:
-            if relative:
-                if not s.baseline or s.baseline <= 0:
-                    continue
-                points = to_relative(s.points, s.baseline)
-                shown.append(Disclosure(s.member_id, piece.metric, Level.TREND))
-            else:
-                points = s.points
-                shown.append(Disclosure(s.member_id, piece.metric, Level.PUBLIC))
-            series.append(ChartSeries(s.label, tuple(points)))
-        if not series:
-            return None, []
-        goal = None
-        if len(allowed) == 1:
-            only = allowed[0][0]
-            if only.goal is not None:
-                goal = 100.0 * only.goal / only.baseline if relative and only.baseline else (None if relative else only.goal)
+    def _chart(self, piece: ChartPiece, level_of: LevelOf, destination: Destination):
+        """(spec to draw, released piece, disclosures, source piece), or None when the chart is left out."""
+        own_view = destination.is_private and all(s.member_id == destination.viewer_id for s in piece.lines)
+        if piece.shown is None:
+            visible = [(s, level_of(s.member_id, piece.metric)) for s in piece.lines]
+            visible = [(s, lv) for s, lv in visible if lv >= Level.TREND and s.points]
+            relative = any(lv < Level.PUBLIC for _, lv in visible)
+            lines = []
+            for s, _ in visible:
+                points = disclosure.relative_steps(s.points, s.baseline) if relative else tuple(s.points)
+                if points:
+                    lines.append(ChartLine(s.member_id, s.label, tuple(points)))
+            kind = "relative" if relative else "raw"
+        else:
+            kind = piece.shown
+            need = Level.TREND if kind == "relative" else Level.PUBLIC
+            lines = [s for s in piece.lines if level_of(s.member_id, piece.metric) >= need and s.points]
+        if not lines or len(lines) > piece.max_series:
+            return None
+        relative = kind == "relative"
+        # A goal is the member's own business: drawn only on their own private chart.
+        goal = piece.lines[0].goal if own_view and len(piece.lines) == 1 and not relative else None
         title = piece.title + (" (relative to own usual)" if relative else "")
-        return ChartSpec(title=title, unit="%" if relative else piece.unit, timezone=piece.timezone,
-                         series=tuple(series), goal=goal, relative=relative), shown
+        spec = ChartSpec(title=title, unit="%" if relative else piece.unit, timezone=piece.timezone,
+                         series=tuple(ChartSeries(s.label, tuple(s.points)) for s in lines), goal=goal,
+                         relative=relative)
+        level = Level.TREND if relative else Level.PUBLIC
+        shown = [Disclosure(s.member_id, piece.metric, level) for s in lines]
+        released = dataclasses.replace(piece, lines=tuple(lines), shown=kind)
+        return spec, released, shown, piece
 
 
-def _best_variant(fact: Fact, allowed: Level) -> tuple[Level, str] | None:
-    best = None
-    for level, text in fact.variants:
-        lv = Level(level)
-        if lv < Level.TREND:      # attributed data needs at least TREND
-            continue
-        if lv <= allowed and (best is None or lv > best[0]):
-            best = (lv, text)
-    return best
+@dataclass
+class _Output:
+    text: list = dataclasses.field(default_factory=list)
+    shown: list = dataclasses.field(default_factory=list)
+    disclosures: list = dataclasses.field(default_factory=list)
+
+
+def _fact_variant(fact: Fact, allowed: Level) -> tuple[Level, str, Fact] | None:
+    """(level shown, text, released fact) for the most revealing variant ``allowed`` permits.
+    Attributed data needs at least TREND; a trend text built from relative facts is banded here."""
+    texts = fact.texts()
+    if Level.TREND not in texts and fact.relative:
+        trend = _relative_text(fact.prefix, fact.relative)
+        if trend:
+            texts[Level.TREND] = trend
+    for level in (Level.PUBLIC, Level.TREND):
+        if level <= allowed and level in texts:
+            kept = tuple((int(lv), t) for lv, t in sorted(texts.items(), reverse=True) if lv <= level)
+            return level, texts[level], Fact(fact.member_id, fact.metric, kept)   # no raw inputs kept
+    return None
+
+
+def _relative_text(prefix: str, facts: Iterable[Relative]) -> str:
+    words = [w for w in (_relative_words(r) for r in facts) if w]
+    return (prefix + ", ".join(words)).strip()
+
+
+def _relative_words(r: Relative) -> str | None:
+    if r.kind == "change":
+        return disclosure.change_band(r.a, r.b, r.label)
+    if r.kind == "share":
+        return disclosure.goal_band(r.a, r.label)
+    return r.label   # "count": a fact about logging, shown as it is
+
+
+def _alt_text(spec: ChartSpec) -> str:
+    """A description of the chart from the data it shows (for screen readers); charts.alt_text when
+    the renderer provides one."""
+    from bot import charts
+    describe = getattr(charts, "alt_text", None)
+    if describe is not None:
+        return describe(spec)
+    who = ", ".join(s.label for s in spec.series)
+    what = "relative to each person's own usual" if spec.relative else f"in {spec.unit}" if spec.unit else ""
+    return f"Chart: {spec.title}; lines for {who} {what}".strip()
 
 
 def _data_pairs(reply: Reply) -> Iterable[tuple[int, str]]:
     for line in reply.lines:
+        if isinstance(line, Board):
+            for e in line.entries:
+                yield (e.member_id, line.metric)
+            continue
         for part in line.parts:
             if isinstance(part, Fact):
                 yield (part.member_id, part.metric)
@@ -214,6 +331,15 @@ def _data_pairs(reply: Reply) -> Iterable[tuple[int, str]]:
     for chart in reply.charts:
         for s in chart.lines:
             yield (s.member_id, chart.metric)
+
+
+def _group_pairs(reply: Reply) -> Iterable[tuple[int, str]]:
+    for line in reply.lines:
+        if isinstance(line, Line):
+            for part in line.parts:
+                if isinstance(part, GroupFigure) and part.frozen is None:
+                    for m, _ in part.contributions:
+                        yield (m, part.metric)
 
 
 def _dedupe(items: list[Disclosure]) -> list[Disclosure]:

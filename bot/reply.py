@@ -9,6 +9,7 @@ so that a channel post can be re-rendered later when a member tightens their set
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
@@ -23,25 +24,50 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Relative:
+    """A relative fact about one member against themselves, for the ``trend`` level.
+
+    Cogs hand over the inputs, the gate writes the words in bands (see :mod:`bot.disclosure`), so no
+    exact ratio can slip into a trend line:
+
+    * ``change``: ``a`` the earlier figure, ``b`` the new one, ``label`` e.g. "vs last week";
+    * ``share``: ``a`` a percentage of a goal or target, ``label`` "goal" or "target";
+    * ``count``: ``label`` a fact about logging, not values ("5/7 days", "4-day streak"): shown as is.
+    """
+
+    kind: Literal["change", "share", "count"]
+    label: str
+    a: float | None = None
+    b: float | None = None
+
+
+@dataclass(frozen=True)
 class Fact:
     """One member's figure for one metric, written once per level it may be shown at.
 
     ``variants`` maps a level (TREND or PUBLIC; attributed data is never shown at AGGREGATE) to the
-    text for that level. The gate shows the most revealing variant the audience is allowed, or none.
+    text for that level. A trend text may instead be built by the gate from ``relative`` facts after
+    ``prefix`` (the gate bands them). The gate shows the most revealing variant allowed, or none.
     """
 
     member_id: int
     metric: str
     variants: tuple[tuple[int, str], ...]
+    relative: tuple[Relative, ...] = ()
+    prefix: str = ""
 
     @staticmethod
-    def of(member_id: int, metric: str, *, public: str | None = None, trend: str | None = None) -> "Fact":
+    def of(member_id: int, metric: str, *, public: str | None = None, trend: str | None = None,
+           relative: tuple[Relative, ...] = (), prefix: str = "") -> "Fact":
         variants = []
         if public is not None:
             variants.append((int(Level.PUBLIC), public))
         if trend is not None:
             variants.append((int(Level.TREND), trend))
-        return Fact(member_id, metric, tuple(variants))
+        return Fact(member_id, metric, tuple(variants), tuple(relative), prefix)
+
+    def texts(self) -> dict[Level, str]:
+        return {Level(lv): text for lv, text in self.variants}
 
 
 Statistic = Literal["total", "average", "count"]
@@ -49,11 +75,13 @@ Statistic = Literal["total", "average", "count"]
 
 @dataclass(frozen=True)
 class GroupFigure:
-    """An anonymous group figure: shown only if at least k members allow it (level AGGREGATE+).
+    """An anonymous group figure, computed and released by the gate under disclosure control.
 
     ``template`` may use ``{value}`` (the statistic, formatted with ``value_spec``) and ``{count}``.
-    The gate computes the statistic itself from the contributions it lets through, so a cog cannot
-    accidentally print a figure that includes someone who kept their numbers private.
+    Only contributors the audience never sees attributed count (and are counted); see PRIVACY.md.
+    ``period`` names what the figure is about (e.g. the week), so the same figure released twice is
+    the same number. ``frozen`` is the released text once shown (the ledger keeps that and the
+    contributors' ids, never their values).
     """
 
     metric: str
@@ -61,6 +89,29 @@ class GroupFigure:
     contributions: tuple[tuple[int, float], ...]
     template: str
     value_spec: str = ",.0f"
+    period: str = ""
+    frozen: str | None = None
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    member_id: int
+    label: str          # the member's name as shown, e.g. "alice: "
+    score: float        # what places are decided on (higher is better)
+    fact: Fact          # what the line says of them, per level
+
+
+@dataclass(frozen=True)
+class Board:
+    """A ranked list. The gate keeps the entries the audience may see and numbers the places among
+    them alone, on banded scores when anyone shown shares only progress (``scale``: ``ratio``,
+    ``points`` or ``exact``, see :func:`bot.disclosure.rank_key`). Places are never shared (no visible
+    ties); within a band they go by name."""
+
+    metric: str
+    entries: tuple[BoardEntry, ...]
+    scale: Literal["ratio", "points", "exact"] = "ratio"
+    banded: bool = False    # set by the gate in the released form
 
 
 Part = Union[Text, Fact, GroupFigure]
@@ -93,11 +144,16 @@ class ChartLine:
 
 @dataclass(frozen=True)
 class ChartPiece:
+    """A chart of one metric. ``shown`` is None for a cog's raw data; in the released form it says
+    what the points already are (``raw`` or ``relative``), so a re-render never recomputes them."""
+
     metric: str
     title: str
     unit: str
     timezone: str
     lines: tuple[ChartLine, ...]
+    max_series: int = 12      # more visible lines than this is unreadable: the chart is left out
+    shown: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,19 +168,22 @@ class FilePiece:
 
 @dataclass(frozen=True)
 class Reply:
-    lines: tuple[Line, ...] = ()
+    lines: tuple[Union[Line, Board], ...] = ()
     charts: tuple[ChartPiece, ...] = ()
     files: tuple[FilePiece, ...] = ()
     # Who it is for: None lets the command's spec decide (private or not); handlers may force.
     private: bool | None = None
     kind: str = "reply"   # e.g. "checkin", "chart", "board": recorded in the post ledger
+    subject: str = ""     # what it is about, e.g. "challenge:12" (to find the last release of a board)
+    requires_data: bool = False   # a post with nothing of anyone's to show is not sent at all
+    max_charts: int | None = None  # the gate keeps this many charts, those with most visible lines
 
     @staticmethod
     def text(*lines: str, private: bool | None = None) -> "Reply":
         return Reply(lines=tuple(Line((Text(t),)) for t in lines), private=private)
 
     def with_lines(self, *lines: Line) -> "Reply":
-        return Reply(self.lines + lines, self.charts, self.files, self.private, self.kind)
+        return dataclasses.replace(self, lines=self.lines + lines)
 
 
 @dataclass(frozen=True)
@@ -150,47 +209,76 @@ class Destination:
 
 
 # ---- JSON round trip for the post ledger -------------------------------------------------------
+# The ledger holds the gate's released form (what was shown): Facts with the variants shown, frozen
+# group figures with contributor ids only, boards with banded keys, charts with the points drawn.
 
 def reply_to_json(reply: Reply) -> dict:
+    def fact(p: Fact) -> dict:
+        return {"t": "fact", "m": p.member_id, "metric": p.metric, "v": [list(v) for v in p.variants],
+                "prefix": p.prefix, "rel": [[r.kind, r.label, r.a, r.b] for r in p.relative]}
+
     def part(p: Part) -> dict:
         if isinstance(p, Text):
             return {"t": "text", "text": p.text}
         if isinstance(p, Fact):
-            return {"t": "fact", "m": p.member_id, "metric": p.metric, "v": [list(v) for v in p.variants]}
+            return fact(p)
         return {"t": "group", "metric": p.metric, "stat": p.statistic, "c": [list(c) for c in p.contributions],
-                "template": p.template, "spec": p.value_spec}
+                "template": p.template, "spec": p.value_spec, "period": p.period, "frozen": p.frozen}
+
+    def line(ln: Line | Board) -> dict:
+        if isinstance(ln, Board):
+            return {"board": ln.metric, "scale": ln.scale, "banded": ln.banded,
+                    "entries": [{"m": e.member_id, "label": e.label, "score": e.score, "fact": fact(e.fact)}
+                                for e in ln.entries]}
+        return {"label": ln.label, "sep": ln.separator, "parts": [part(p) for p in ln.parts]}
 
     return {
-        "kind": reply.kind,
-        "lines": [{"label": ln.label, "sep": ln.separator, "parts": [part(p) for p in ln.parts]} for ln in reply.lines],
-        "charts": [{"metric": c.metric, "title": c.title, "unit": c.unit, "tz": c.timezone,
+        "kind": reply.kind, "subject": reply.subject, "requires_data": reply.requires_data,
+        "max_charts": reply.max_charts,
+        "lines": [line(ln) for ln in reply.lines],
+        "charts": [{"metric": c.metric, "title": c.title, "unit": c.unit, "tz": c.timezone, "max": c.max_series,
+                    "shown": c.shown,
                     "lines": [{"m": s.member_id, "label": s.label, "points": [list(pt) for pt in s.points],
                                "baseline": s.baseline, "goal": s.goal} for s in c.lines]} for c in reply.charts],
     }
 
 
 def reply_from_json(data: dict) -> Reply:
+    def fact(d: dict) -> Fact:
+        return Fact(d["m"], d["metric"], tuple((int(a), str(b)) for a, b in d["v"]),
+                    tuple(Relative(*r) for r in d.get("rel", [])), d.get("prefix", ""))
+
     def part(d: dict) -> Part:
         if d["t"] == "text":
             return Text(d["text"])
         if d["t"] == "fact":
-            return Fact(d["m"], d["metric"], tuple((int(a), str(b)) for a, b in d["v"]))
-        return GroupFigure(d["metric"], d["stat"], tuple((int(a), float(b)) for a, b in d["c"]), d["template"], d["spec"])
+            return fact(d)
+        return GroupFigure(d["metric"], d["stat"], tuple((int(a), float(b)) for a, b in d["c"]), d["template"],
+                           d["spec"], d.get("period", ""), d.get("frozen"))
+
+    def line(d: dict) -> Line | Board:
+        if "board" in d:
+            return Board(d["board"], tuple(BoardEntry(e["m"], e["label"], float(e["score"]), fact(e["fact"]))
+                                           for e in d["entries"]), d["scale"], d.get("banded", False))
+        return Line(tuple(part(p) for p in d["parts"]), d["label"], d["sep"])
 
     return Reply(
-        lines=tuple(Line(tuple(part(p) for p in ln["parts"]), ln["label"], ln["sep"]) for ln in data["lines"]),
+        lines=tuple(line(ln) for ln in data["lines"]),
         charts=tuple(ChartPiece(c["metric"], c["title"], c["unit"], c["tz"], tuple(
             ChartLine(s["m"], s["label"], tuple((str(a), float(b)) for a, b in s["points"]), s["baseline"], s["goal"])
-            for s in c["lines"])) for c in data["charts"]),
+            for s in c["lines"]), c.get("max", 12), c.get("shown")) for c in data["charts"]),
         private=False,
         kind=data.get("kind", "reply"),
+        subject=data.get("subject", ""),
+        requires_data=data.get("requires_data", False),
+        max_charts=data.get("max_charts"),
     )
 
 
 def without_member(reply: Reply, member_id: int) -> Reply:
-    """The same reply with every trace of one member removed (used when a member forgets their data).
-    A group figure they counted in goes entirely: recomputed without them, the old and new totals
-    would differ by exactly their value."""
+    """The same reply with every trace of one member removed (they left, or forgot their data). A
+    group figure they counted in goes entirely: recomputed without them, the old and new totals would
+    differ by exactly their value. Board places are renumbered by the gate, so no gap is left."""
 
     def keep(p: Part) -> Part | None:
         if isinstance(p, Fact):
@@ -199,41 +287,15 @@ def without_member(reply: Reply, member_id: int) -> Reply:
             return None if any(c[0] == member_id for c in p.contributions) else p
         return p
 
-    lines = []
+    lines: list[Line | Board] = []
     for ln in reply.lines:
+        if isinstance(ln, Board):
+            lines.append(dataclasses.replace(ln, entries=tuple(e for e in ln.entries if e.member_id != member_id)))
+            continue
         parts = tuple(q for q in (keep(p) for p in ln.parts) if q is not None)
         if ln.has_data and not any(not isinstance(p, Text) for p in parts):
             continue
         lines.append(Line(parts, ln.label, ln.separator))
-    charts = tuple(ChartPiece(c.metric, c.title, c.unit, c.timezone, tuple(s for s in c.lines if s.member_id != member_id))
+    charts = tuple(dataclasses.replace(c, lines=tuple(s for s in c.lines if s.member_id != member_id))
                    for c in reply.charts)
-    return Reply(tuple(lines), tuple(c for c in charts if c.lines), (), reply.private, reply.kind)
-
-
-def pruned_to(reply: Reply, shown: dict[tuple[int, str], Level]) -> Reply:
-    """Only what a post actually showed, for the post ledger: the ledger never becomes a second copy of
-    data that members kept from that channel (``shown`` maps (member, metric) to the level shown)."""
-
-    def keep(p: Part) -> Part | None:
-        if isinstance(p, Fact):
-            level = shown.get((p.member_id, p.metric))
-            if level is None:
-                return None
-            variants = tuple(v for v in p.variants if v[0] <= level)
-            return Fact(p.member_id, p.metric, variants) if variants else None
-        if isinstance(p, GroupFigure):
-            return GroupFigure(p.metric, p.statistic, tuple(c for c in p.contributions
-                                                            if shown.get((c[0], p.metric), Level.PRIVATE) >= Level.AGGREGATE),
-                               p.template, p.value_spec)
-        return p
-
-    lines = []
-    for ln in reply.lines:
-        parts = tuple(q for q in (keep(p) for p in ln.parts) if q is not None)
-        if ln.has_data and not any(isinstance(p, Fact) or (isinstance(p, GroupFigure) and p.contributions) for p in parts):
-            continue
-        lines.append(Line(parts, ln.label, ln.separator))
-    charts = tuple(ChartPiece(c.metric, c.title, c.unit, c.timezone,
-                              tuple(s for s in c.lines if shown.get((s.member_id, c.metric), Level.PRIVATE) >= Level.TREND))
-                   for c in reply.charts)
-    return Reply(tuple(lines), tuple(c for c in charts if c.lines), (), False, reply.kind)
+    return dataclasses.replace(reply, lines=tuple(lines), charts=tuple(c for c in charts if c.lines), files=())

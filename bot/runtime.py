@@ -20,7 +20,7 @@ from bot.commands import CommandSpec, Invocation, ParamType, Permission, Registr
 from bot.errors import PermissionDenied, UserError
 from bot.gate import Delivery
 from bot.levels import Level
-from bot.reply import Destination, Reply, pruned_to, without_member
+from bot.reply import Destination, Reply, without_member
 from bot.services import Services
 from storage.community import safe_name
 
@@ -186,8 +186,8 @@ class PeerPulse:
                 await self.publish(note, Destination.private_to(destination.community_id, tell_on_failure), transport)
             return None
         if not destination.is_private and message_id is not None:
-            shown = {(d.member_id, d.metric): d.level for d in delivery.disclosures}
-            await s.posts.record(destination.channel_id, message_id, pruned_to(delivery.source, shown),
+            # The ledger keeps the released form: what the post showed, never the values behind it.
+            await s.posts.record(destination.channel_id, message_id, delivery.shown,
                                  [(d.member_id, d.metric, d.level) for d in delivery.disclosures], s.clock.now())
         return delivery
 
@@ -265,7 +265,7 @@ class PeerPulse:
                     new_id = None
                     if transport and target:
                         new_id = await transport.edit(target, post.platform_message_id, new)
-                    await s.posts.update(post.id, pruned_to(source, now),
+                    await s.posts.update(post.id, new.shown,
                                          [(d.member_id, d.metric, d.level) for d in new.disclosures], new_id)
                     edited += 1
             except DeliveryFailed as exc:
@@ -274,6 +274,11 @@ class PeerPulse:
                 await s.posts.mark_deleted(post.id)
                 deleted += 1
         return edited, deleted
+
+    async def last_release(self, channel_id: int, subject: str) -> Reply | None:
+        """What was last posted about ``subject`` in a channel, as it shows now: on-demand views show
+        this rather than a fresh computation (DESIGN 2.1, released once)."""
+        return await self.services.posts.last_release(channel_id, subject)
 
     async def _disclosures(self, post_id: int) -> list[tuple[int, str, Level]]:
         rows = await self.services.db.fetchall("SELECT member_id, metric, level FROM post_disclosures WHERE post_id=?", (post_id,))

@@ -8,6 +8,7 @@ from typing import Any
 from bot.catalogue import Catalogue, is_sensitive
 import asyncio
 import multiprocessing
+import secrets
 from concurrent.futures import ProcessPoolExecutor
 
 from bot.charts import ChartSpec, render_png, render_png_async
@@ -20,8 +21,12 @@ from storage.contract import MemberData
 from storage.custom_metrics import CustomMetricRepository
 from storage.database import Database
 from storage.entries import EntryRepository
+from storage.platform_state import PlatformState
 from storage.posts import PostLedger
 from storage.sharing import ChannelRuleRepository, EffectiveLevels, SharingRepository
+
+
+GATE_SECRET_KEY = "gate.secret"
 
 
 @dataclass
@@ -53,7 +58,7 @@ class Services:
         posts = PostLedger(db)
         levels = EffectiveLevels(sharing, rules)
         renderer = ChartRenderer(config.chart_processes)
-        gate = PrivacyGate(levels, config.privacy.min_group_size, renderer)
+        gate = PrivacyGate(levels, config.privacy.min_group_size, renderer, await _gate_secret(db))
         services = cls(config, db, clock, community, entries, sharing, rules, custom, posts, Catalogue(custom), gate,
                        Scheduler(db, clock), levels, renderer)
         # The profile goes last in the list: deleting it cascades whatever another repository missed.
@@ -65,6 +70,17 @@ class Services:
 
     def all_member_data(self) -> list[MemberData]:
         return [*self.member_data, self.community]
+
+
+async def _gate_secret(db: Database) -> bytes:
+    """The key of the gate's perturbation of group figures, made once per installation and kept in
+    the database, so the same figure released again after a restart is the same number."""
+    state = PlatformState(db)
+    value = await state.get(GATE_SECRET_KEY)
+    if value is None:
+        value = secrets.token_hex(32)
+        await state.set(GATE_SECRET_KEY, value)
+    return bytes.fromhex(value)
 
 
 class ChartRenderer:

@@ -23,7 +23,7 @@ from bot.commands import Invocation, Param, ParamType, Permission, command
 from bot.errors import PermissionDenied, UserError
 from bot.levels import Level
 from bot.metrics import MetricDef, format_quantity, parse_quantity
-from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Reply, Text
+from bot.reply import Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
 from bot.services import Services
 from storage.challenges import Challenge, ChallengeRepository
@@ -104,6 +104,9 @@ class Challenges:
         target, weeks = _target_and_weeks(kind, target, weeks)
         if m.key in NO_RANKING:
             raise UserError(f"Challenges don't use {m.name}: more isn't better for everyone. Try steps, exercise or sleep.")
+        if kind == "days" and m.sensitive:
+            raise UserError(f"A `days` challenge counts days at a bar, which would tell others about your {m.name} "
+                            "on each day; for weight, mood and heart rate try `streak` (days logged in a row).")
         if mode == "group" and kind != "total":
             raise UserError("A group challenge adds everyone's numbers toward one shared target, so its kind is `total`.")
         cap = (await self.s.rules.caps(inv.channel_id, [m.key]))[m.key]
@@ -150,9 +153,8 @@ class Challenges:
                                                              else "how many days you contributed") + ", never your numbers.",
             Level.AGGREGATE: f"Here your {m.name} count only inside the anonymous total (shown when {k}+ people share it); "
                              "your name isn't shown.",
-            Level.PRIVATE: f"Your {m.name} are private here, so the board won't show you; your place still counts in the "
-                           f"order of ranks, anonymously. `privacy set {m.key} trend #{channel}` would show your rank "
-                           "without numbers.",
+            Level.PRIVATE: f"Your {m.name} are private here, so the board won't show you, count you or leave a gap "
+                           f"for you. `privacy set {m.key} trend #{channel}` would show your place without numbers.",
         }[level]
         return Reply.text(f"You joined `{c.name}` ({_period_label(c)}). {how} `challenge leave {c.name}` takes you off "
                           "at once, from earlier boards too.", private=True)
@@ -170,12 +172,21 @@ class Challenges:
     @command("challenge board", "See a challenge's board so far (only you see this reply).",
              Param("name", P.TEXT, "the challenge's name"), needs_channel=True)
     async def board(self, inv: Invocation, name: str) -> Reply:
+        """The last board posted here (released once, never recomputed for whoever asks: asking before
+        and after someone joins would let anyone subtract), and the asker's own standing, privately."""
         c = await self._named(inv.channel_id, name)
         as_of = min(inv.now, c.ends_at)
         if as_of <= c.starts_at:
             return Reply.text(f"`{c.name}` runs {_period_label(c)}; there is nothing to show before it starts.", private=True)
-        reply = await self.build_board(c, as_of, "final results" if c.ended else "board so far", viewer=inv.member_id)
-        return dataclasses.replace(reply, charts=(), private=True)
+        posted = await self.app.last_release(c.channel_id, f"challenge:{c.id}")
+        lines: list = []
+        if posted is not None:
+            lines.extend(posted.lines)
+        else:
+            when = " (a half-way board comes at the midpoint)" if c.midboard and not c.ended else ""
+            lines.append(Line((Text(f"`{c.name}`: no board has been posted here yet; results come when it ends{when}."),)))
+        lines.extend(await self._own_standing(c, inv.member_id, as_of))
+        return Reply(tuple(lines), private=True, kind="challenge")
 
     @command("challenge list", "The challenges in this channel.", needs_channel=True)
     async def list_challenges(self, inv: Invocation) -> Reply:
@@ -261,8 +272,8 @@ class Challenges:
         if c is None or c.ended:
             return
         reply = await self.build_board(c, period, "half-way board")
-        if _has_results(reply):   # nobody has logged yet: no post at all
-            await self.app.publish(reply, Destination.channel(c.community_id, c.channel_id))
+        # With nothing anyone shares here to show, the gate sends no post at all (requires_data).
+        await self.app.publish(reply, Destination.channel(c.community_id, c.channel_id))
 
     async def post_final(self, challenge_id: int) -> None:
         """Posted once: the run ledger guards each period, the ended flag the challenge."""
@@ -277,10 +288,10 @@ class Challenges:
         await self.s.scheduler.refresh()
 
     # -- the board -----------------------------------------------------------------------------
-    async def build_board(self, c: Challenge, as_of: datetime, stage: str, viewer: int | None = None) -> Reply:
+    async def build_board(self, c: Challenge, as_of: datetime, stage: str) -> Reply:
         """The board as of ``as_of``: Facts per participant (the gate picks the variant each audience may
-        see) and one anonymous GroupFigure. Ranks are among all participants with a result, so a rank
-        shown is the member's true place; who has no result or is hidden has no line."""
+        see), a Board whose places the gate numbers among the visible entries only, and one group
+        figure under disclosure control; who has no result or is hidden has no line and no place."""
         m = await self._metric(c)
         first, last = _days(c, as_of)
         length = (local_date(c.ends_at - timedelta(seconds=1), c.timezone) - first).days + 1
@@ -293,48 +304,45 @@ class Challenges:
         name_of = {mid: (names[mid].display_name if mid in names else "member") for mid in members}
         elapsed = (last - first).days + 1
         header = Line((Text(f"{c.name} — {stage}: {_describe(c, m)}, {_period_label(c)}"),))
-        lines = [header]
+        lines: list = [header]
+        period = f"{first.isoformat()}..{last.isoformat()}"
         if c.mode == "group":
             lines.append(Line((GroupFigure(c.metric, "total", tuple((s.member_id, s.total) for s in standings),
-                                           f"Together: {{value}} of {format_quantity(m, c.target)} from {{count}} people",
-                                           _spec(m)),)))
+                                           f"Together: about {{value}} of {format_quantity(m, c.target)} from {{count}} people",
+                                           _spec(m), period),)))
             for s in sorted(standings, key=lambda s: name_of[s.member_id].lower()):
                 days = _plural(s.days_logged, "day")
                 lines.append(Line((Fact.of(s.member_id, c.metric, public=f"{format_quantity(m, s.total)} on {days}",
                                            trend=f"contributed on {days}"),), label=f"{name_of[s.member_id]}: "))
         else:
-            figure = _group_figure(c, m, standings)
+            figure = _group_figure(c, m, standings, period)
             if figure is not None:
                 lines.append(Line((figure,), label="Together: "))
-            rank = _ranks({s.member_id: s.score for s in standings})
-            for s in sorted(standings, key=lambda s: (rank[s.member_id], name_of[s.member_id].lower())):
-                public, trend = _variants(c, m, s, elapsed)
-                lines.append(Line((Fact.of(s.member_id, c.metric, public=f"#{rank[s.member_id]} · {public}",
-                                           trend=f"#{rank[s.member_id]} · {trend}"),), label=f"{name_of[s.member_id]}: "))
-            if standings:
-                lines.append(Line((Text("Places count everyone taking part; each shows only what they share here."),)))
-        if viewer is not None:
-            lines = await self._for_viewer(c, m, lines, viewer, members, standings)
-        chart = ()
-        if 0 < len(standings) <= MAX_CHART_SERIES:
-            chart = (ChartPiece(c.metric, f"{c.name}: {m.name}, running total", m.unit, c.timezone, tuple(
-                ChartLine(s.member_id, name_of[s.member_id], s.cumulative, s.previous_average or s.average or None)
-                for s in standings)),)
-        return Reply(tuple(lines), chart, private=False, kind="challenge")
+            # Places are numbered by the gate among the entries this audience may see.
+            lines.append(Board(c.metric, tuple(BoardEntry(s.member_id, f"{name_of[s.member_id]}: ", s.score,
+                                                          _fact(c, m, s, elapsed)) for s in standings), _SCALES[c.kind]))
+        # The gate keeps the lines this audience may see, and the chart only with 1 to MAX_CHART_SERIES.
+        chart = (ChartPiece(c.metric, f"{c.name}: {m.name}, running total", m.unit, c.timezone, tuple(
+            ChartLine(s.member_id, name_of[s.member_id], s.cumulative, s.previous_average or s.average or None)
+            for s in standings), MAX_CHART_SERIES),) if standings else ()
+        return Reply(tuple(lines), chart, private=False, kind="challenge", subject=f"challenge:{c.id}",
+                     requires_data=True)
 
-    async def _for_viewer(self, c: Challenge, m: MetricDef, lines: list[Line], viewer: int, members: list[int],
-                          standings: list[Standing]) -> list[Line]:
-        """A private board: the viewer sees their own line in full, but never counts themselves into a
-        group figure the channel wouldn't count them in (they could subtract their own value)."""
-        if await self._level(c, viewer) < Level.AGGREGATE:
-            lines = [Line(tuple(_without(p, viewer) for p in ln.parts), ln.label, ln.separator) for ln in lines]
-        if viewer not in members:
-            lines.append(Line((Text(f"You haven't joined; `challenge join {c.name}` to take part."),)))
-        elif viewer not in {s.member_id for s in standings}:
+    async def _own_standing(self, c: Challenge, viewer: int, as_of: datetime) -> list[Line]:
+        """The viewer's own result so far, from their own entries only."""
+        m = await self._metric(c)
+        if viewer not in await self.repo.members(c.id):
+            return [Line((Text(f"You haven't joined; `challenge join {c.name}` to take part."),))]
+        first, last = _days(c, as_of)
+        length = (local_date(c.ends_at - timedelta(seconds=1), c.timezone) - first).days + 1
+        earliest = first - timedelta(days=length) if c.kind == "improvement" else first
+        series = await self.s.entries.series_for_members([viewer], [c.metric], earliest, last) if last >= first else {}
+        s = _standing(viewer, c, series.get((viewer, c.metric), []), first, last, length)
+        if s is None:
             why = (f"no {m.name} from the {_weeks(c)} before it to compare with" if c.kind == "improvement"
                    else f"no {m.name} logged in it yet")
-            lines.append(Line((Text(f"You have {why}, so you aren't on the board yet."),)))
-        return lines
+            return [Line((Text(f"You have {why}, so you aren't on the board yet."),))]
+        return [Line((_fact(c, m, s, (last - first).days + 1),), label="You so far: ")]
 
 
 # ---- scoring (pure) --------------------------------------------------------------------------
@@ -370,59 +378,45 @@ def _standing(member_id: int, c: Challenge, points: list[tuple[date, float]], fi
     return Standing(member_id, round(score, 6), total, average, len(logged), met, best, change, previous, tuple(cumulative))
 
 
-def _ranks(scores: dict[int, float]) -> dict[int, int]:
-    """Higher is better; equal scores share a place (1, 2, 2, 4)."""
-    ordered = sorted(scores.values(), reverse=True)
-    return {mid: 1 + sum(1 for v in ordered if v > s) for mid, s in scores.items()}
+_SCALES = {"total": "ratio", "average": "ratio", "days": "exact", "streak": "exact", "improvement": "points"}
 
 
-def _variants(c: Challenge, m: MetricDef, s: Standing, elapsed: int) -> tuple[str, str]:
-    """(public, trend) text for a ranked line. Trend never carries a raw value nor a figure one follows
-    from: the exact % of a public target would give the value away, so progress shows in broad bands."""
+def _fact(c: Challenge, m: MetricDef, s: Standing, elapsed: int) -> Fact:
+    """A participant's line. The public text has their numbers; the trend text is built by the gate
+    from relative facts in bands (an exact % of a public target would give the value away)."""
+    logged = Relative("count", f"{_plural(s.days_logged, 'day')} logged")
     if c.kind in ("total", "average"):
         figure = s.total if c.kind == "total" else s.average
         raw = format_quantity(m, figure) + ("" if c.kind == "total" else " a day")
         if c.target:
-            pct = round(100.0 * figure / c.target)
-            band = _band(pct)
-            return f"{raw} ({pct}% of target)", band or "on the way"
-        return raw, f"{_plural(s.days_logged, 'day')} logged"
-    if c.kind == "days":
+            pct = 100.0 * figure / c.target
+            return Fact.of(s.member_id, c.metric, public=f"{raw} ({round(pct)}% of target)",
+                           relative=(Relative("share", "the target", pct), logged))
+        return Fact.of(s.member_id, c.metric, public=raw, relative=(logged,))
+    if c.kind == "days":   # a count of days at a bar (never offered on sensitive metrics)
         text = f"{s.days_met} of {_plural(elapsed, 'day')} with {format_quantity(m, c.target)} or more"
-        return text, text
+        return Fact.of(s.member_id, c.metric, public=text, trend=text)
     if c.kind == "streak":
         text = f"{s.longest_run}-day run"
-        return text, text
+        return Fact.of(s.member_id, c.metric, public=text, trend=text)
     change = f"{round(s.change):+d}% vs own previous {_weeks(c)}"
-    return f"{change} ({format_quantity(m, s.average)} a day)", change
+    return Fact.of(s.member_id, c.metric, public=f"{change} ({format_quantity(m, s.average)} a day)",
+                   relative=(Relative("change", f"vs own previous {_weeks(c)}", s.previous_average, s.average),))
 
 
-def _band(pct: int) -> str | None:
-    if pct >= 100:
-        return "target reached"
-    if pct >= 75:
-        return "past ¾ of the target"
-    if pct >= 50:
-        return "past half of the target"
-    return None
-
-
-def _group_figure(c: Challenge, m: MetricDef, standings: list[Standing]) -> GroupFigure | None:
-    """The anonymous figure of a ranked board: everyone who allows `aggregate` counts in it (the gate
-    drops the rest and shows it only with k contributors)."""
+def _group_figure(c: Challenge, m: MetricDef, standings: list[Standing], period: str) -> GroupFigure | None:
+    """The group figure of a ranked board, released by the gate under disclosure control (only
+    contributors never shown with their names count toward k)."""
     if c.kind == "total":
         return GroupFigure(c.metric, "total", tuple((s.member_id, s.total) for s in standings),
-                           f"{{value}} {_unit(m)} in total from {{count}} people", _spec(m))
+                           f"about {{value}} {_unit(m)} in total from {{count}} people", _spec(m), period)
     if c.kind == "average":
         return GroupFigure(c.metric, "average", tuple((s.member_id, s.average) for s in standings),
-                           f"{{value}} {_unit(m)} a day on average from {{count}} people", _spec(m))
+                           f"about {{value}} {_unit(m)} a day on average from {{count}} people", _spec(m), period)
     if c.kind == "days":
         return GroupFigure(c.metric, "total", tuple((s.member_id, float(s.days_met)) for s in standings),
-                           "{value} days at the target from {count} people", ",.0f")
-    if c.kind == "improvement":
-        return GroupFigure(c.metric, "average", tuple((s.member_id, s.change) for s in standings),
-                           "{value}% change on average from {count} people", "+.0f")
-    return None
+                           "about {value} days at the target from {count} people", ",.0f", period)
+    return None   # streaks are shown per person; an average of % changes says little and leaks more
 
 
 # ---- time and words --------------------------------------------------------------------------
@@ -509,17 +503,6 @@ def _spec(m: MetricDef) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _has_results(reply: Reply) -> bool:
-    return any(isinstance(p, Fact) or (isinstance(p, GroupFigure) and p.contributions)
-               for line in reply.lines for p in line.parts)
-
-
-def _without(part, member_id: int):
-    if isinstance(part, GroupFigure):
-        return dataclasses.replace(part, contributions=tuple(c for c in part.contributions if c[0] != member_id))
-    return part
 
 
 def _echo(text: str) -> str:

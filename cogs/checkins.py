@@ -20,7 +20,7 @@ from bot.errors import UserError
 from bot.levels import Level
 from bot.metrics import MetricDef, format_quantity, parse_quantity
 from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
-from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Reply, Text
+from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
 from bot.services import Services
 from storage.checkins import CheckinRepository, GoalRepository
@@ -185,46 +185,55 @@ class Checkins:
                 prev = [v for d, v in points if prev_first <= d < first]
                 earlier = [v for d, v in points if d < first]
                 figure = weekly_figure(metric, this)
-                change = change_text(weekly_figure(metric, prev), figure)
-                pct_goal = goal_percent(metric, figure, goals.get((member_id, key)))
+                before = weekly_figure(metric, prev)
+                change = change_text(before, figure)
+                goal = goals.get((member_id, key))
+                pct_goal = goal_percent(metric, figure, goal)
                 days_logged = len(this)
                 run = streak_of(points, back)
-                relative = [change, f"{days_logged}/7 days",
-                            (f"{run}{'+' if run >= STREAK_LOOKBACK else ''}-day streak" if run >= 3 else None),
-                            (f"{pct_goal}% of goal" if pct_goal is not None else None)]
-                relative_text = ", ".join(r for r in relative if r)
+                streak = f"{run}{'+' if run >= STREAK_LOOKBACK else ''}-day streak" if run >= 3 else None
+                exact = [change, f"{days_logged}/7 days", streak, (f"{pct_goal}% of goal" if pct_goal is not None else None)]
+                exact_text = ", ".join(r for r in exact if r)
+                # The trend variant is built by the gate from these inputs, in bands (PRIVACY.md).
+                relative = [Relative("change", "vs last week", before, figure), Relative("count", f"{days_logged}/7 days")]
+                if streak:
+                    relative.append(Relative("count", streak))
+                if pct_goal is not None:
+                    relative.append(Relative("share", "goal", float(pct_goal)))
                 raw = _format_weekly(metric, figure) + (" this week" if summed(metric) else " average")
                 shown = raw if raw.startswith(key) or raw.split(" ")[1:2] == [key] else f"{key} {raw}"
-                facts.append(Fact.of(member_id, key, public=f"{shown} ({relative_text})", trend=f"{key} {relative_text}"))
+                facts.append(Fact.of(member_id, key, public=f"{shown} ({exact_text})", relative=tuple(relative),
+                                     prefix=f"{key} "))
                 groups.setdefault(key, []).append((member_id, figure))
-                private_lines.append(f"{metric.name}: {raw} ({relative_text})")
+                private_lines.append(f"{metric.name}: {raw} ({exact_text})")
                 baseline = fmean(earlier[-28:]) if earlier else fmean(this)
-                goal = goals.get((member_id, key))
-                daily_goal = (goal / 7 if summed(metric) else goal) if goal else None
-                chart_inputs.setdefault(key, []).append((member_id, name, points, baseline, daily_goal))
+                chart_inputs.setdefault(key, []).append((member_id, name, points, baseline))
             if facts:
                 member_lines.append(Line(tuple(facts), label=f"{name}: "))
                 if with_summaries:
                     summaries.append((member_id, Reply.text(f"Your week in #{channel.name} ({week.label()}):", *private_lines,
                                                             private=True)))
         header = Line((Text(f"Weekly check-in for #{channel.name} — {week.label()}"),))
+        period = f"{first}..{last}"
         group_parts = tuple(GroupFigure(key, "total" if summed(by_key[key]) else "average", tuple(contribs),
-                                        f"{key} {{value}} {_group_unit(by_key[key])} from {{count}} people", _value_spec(by_key[key]))
+                                        f"{key} about {{value}} {_group_unit(by_key[key])} from {{count}} people",
+                                        _value_spec(by_key[key]), period)
                             for key, contribs in groups.items())
         lines = [header]
         if group_parts:
             lines.append(Line(group_parts, label="Together: "))
         lines.extend(member_lines)
-        charts = []
-        for key, inputs in sorted(chart_inputs.items(), key=lambda kv: -len(kv[1])):
-            if len(inputs) <= MAX_CHART_SERIES and len(charts) < MAX_CHARTS:
-                m = by_key[key]
-                lines_ = tuple(ChartLine(mid, name, tuple((d, v) for d, v in pts if d >= first), base, goal)
-                               for mid, name, pts, base, goal in inputs)
-                charts.append(ChartPiece(key, f"{m.name.capitalize()} — week of {week.label()}", m.unit, tz, lines_))
+        # Every metric's chart goes to the gate, which keeps those with visible lines (at most
+        # MAX_CHART_SERIES of them) and the MAX_CHARTS with the most: what appears depends only on
+        # what this channel may see.
+        charts = tuple(ChartPiece(key, f"{by_key[key].name.capitalize()} — week of {week.label()}", by_key[key].unit, tz,
+                                  tuple(ChartLine(mid, name, tuple((d, v) for d, v in pts if d >= first), base)
+                                        for mid, name, pts, base in inputs), MAX_CHART_SERIES)
+                       for key, inputs in chart_inputs.items())
         if len(lines) == 1:
             return None, summaries
-        return Reply(tuple(lines), tuple(charts), private=False, kind="checkin"), summaries
+        return Reply(tuple(lines), charts, private=False, kind="checkin", subject=f"checkin:{channel_id}:{period}",
+                     requires_data=True, max_charts=MAX_CHARTS), summaries
 
 
 def _format_weekly(metric: MetricDef, value: float) -> str:

@@ -78,6 +78,17 @@ class PostLedger:
             "WHERE d.member_id=? AND p.deleted=0 ORDER BY p.id, d.metric", (member_id,))
         return [{**dict(r), "level": Level(r["level"]).word} for r in rows]
 
+    async def last_release(self, channel_id: int, subject: str) -> Reply | None:
+        """The newest live post about ``subject`` in a channel, in its released form (as it shows now)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM posts WHERE channel_id=? AND deleted=0 AND content LIKE ? ORDER BY id DESC",
+            (channel_id, f'%"subject": {json.dumps(subject)}%'))
+        for row in rows:
+            post = _post(row)
+            if post.reply.subject == subject:
+                return post.reply
+        return None
+
     async def post_by_message(self, channel_id: int, platform_message_id: str) -> Post | None:
         row = await self.db.fetchone("SELECT * FROM posts WHERE channel_id=? AND platform_message_id=?", (channel_id, platform_message_id))
         return None if row is None else _post(row)

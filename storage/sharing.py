@@ -74,6 +74,29 @@ class SharingRepository:
         out.update(overrides)
         return out
 
+    async def levels_everywhere(self, member_ids: Iterable[int], metrics: Iterable[str]
+                                ) -> dict[tuple[int, str], tuple[Level, dict[int, Level]]]:
+        """Each (member, metric)'s default level and its per-channel overrides, in one query."""
+        ids, mets = sorted(set(member_ids)), sorted(set(metrics))
+        out: dict[tuple[int, str], tuple[Level, dict[int, Level]]] = {}
+        if not ids or not mets:
+            return out
+        wanted = set(ids)
+        rows = await self.db.fetchall(
+            f"SELECT member_id, metric, channel_id, level FROM sharing WHERE metric IN ({','.join('?' * len(mets))})"
+            + ("" if len(ids) > 900 else f" AND member_id IN ({','.join('?' * len(ids))})"),
+            (*mets, *([] if len(ids) > 900 else ids)))
+        for m, metric, ch, level in rows:
+            if m not in wanted:
+                continue
+            default, overrides = out.get((m, metric), (Level.PRIVATE, {}))
+            if ch is None:
+                default = Level(level)
+            else:
+                overrides = {**overrides, ch: Level(level)}
+            out[(m, metric)] = (default, overrides)
+        return out
+
     async def export_member(self, member_id: int) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(
             "SELECT s.metric, ch.name AS channel, s.level, s.updated_at FROM sharing s LEFT JOIN channels ch ON ch.id=s.channel_id "
@@ -94,6 +117,24 @@ class ChannelRuleRepository:
             "INSERT INTO channel_rules(channel_id, metric, cap, updated_at) VALUES (?,?,?,?) "
             "ON CONFLICT(channel_id, metric) DO UPDATE SET cap=excluded.cap, updated_at=excluded.updated_at",
             (channel_id, metric, int(cap), utc_iso(now)))
+
+    async def set_channel_wide(self, channel_id: int, cap: Level, now: datetime) -> dict[str, Level]:
+        """`all` replaces the channel's per-metric rules; returns the ones it replaced."""
+        async with self.db.transaction():
+            replaced = {m: lv for m, lv in (await self.rules(channel_id)).items() if m != ALL_METRICS}
+            await self.db.execute("DELETE FROM channel_rules WHERE channel_id=?", (channel_id,))
+            await self.set_rule(channel_id, ALL_METRICS, cap, now)
+        return replaced
+
+    async def rules_in_community(self, community_id: int) -> dict[int, dict[str, Level]]:
+        """Every channel of a community the bot knows, with its rules (empty: defaults apply)."""
+        out: dict[int, dict[str, Level]] = {r[0]: {} for r in await self.db.fetchall(
+            "SELECT id FROM channels WHERE community_id=?", (community_id,))}
+        for ch, metric, cap in await self.db.fetchall(
+                "SELECT r.channel_id, r.metric, r.cap FROM channel_rules r JOIN channels c ON c.id=r.channel_id "
+                "WHERE c.community_id=?", (community_id,)):
+            out.setdefault(ch, {})[metric] = Level(cap)
+        return out
 
     async def rules(self, channel_id: int) -> dict[str, Level]:
         rows = await self.db.fetchall("SELECT metric, cap FROM channel_rules WHERE channel_id=?", (channel_id,))
@@ -128,3 +169,22 @@ class EffectiveLevels:
         member_levels = await self.sharing.levels_for((m for m, _ in pairs), metrics, destination.channel_id)
         caps = await self.rules.caps(destination.channel_id, metrics)
         return {p: effective_level(member_levels.get(p, Level.PRIVATE), caps[p[1]]) for p in pairs}
+
+    async def attributed_anywhere(self, community_id: int, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Level]:
+        """For (member, metric) pairs shown with the member's name in at least one channel of the
+        community, the most revealing such level (trend or public). Readers of one channel often read
+        the others, so such a value is known or bounded there and never counts as anonymous."""
+        if not pairs:
+            return {}
+        channels = await self.rules.rules_in_community(community_id)
+        levels = await self.sharing.levels_everywhere({m for m, _ in pairs}, {metric for _, metric in pairs})
+        out: dict[tuple[int, str], Level] = {}
+        for member, metric in pairs:
+            default, overrides = levels.get((member, metric), (Level.PRIVATE, {}))
+            if default < Level.TREND and all(lv < Level.TREND for lv in overrides.values()):
+                continue
+            best = max((effective_level(overrides.get(ch, default), self.rules.cap_from(rules, metric))
+                        for ch, rules in channels.items()), default=Level.PRIVATE)
+            if best >= Level.TREND:
+                out[(member, metric)] = best
+        return out

@@ -69,3 +69,21 @@ async def bot(tmp_path):
     t = await make_transcript(tmp_path)
     yield t
     await t.app.stop()
+
+
+def group_figure(text: str, pattern: str) -> tuple[float, int] | None:
+    """The value and the "from N people" count of a released group figure matching ``pattern``
+    (a regex with one ``{value}`` slot, e.g. r"Together: about {value} steps in total"), or None."""
+    import re
+    rx = re.escape(pattern).replace(re.escape("{value}"), r"(?P<value>[\d,.]+)") + r".*?from (?P<count>\d+) people"
+    m = re.search(rx, text)
+    if m is None:
+        return None
+    return float(m.group("value").replace(",", "")), int(m.group("count"))
+
+
+def within_release_bound(shown: float, true_value: float, hidden: list[float], step: float) -> bool:
+    """A released group figure is the true one moved by at most p/2 % of the largest hidden value
+    (bot.disclosure's perturbation) and rounded to ``step``: the bound PRIVACY.md states."""
+    from bot.disclosure import P_PERCENT
+    return abs(shown - true_value) <= P_PERCENT / 200 * max(hidden) + step / 2 + 1e-9

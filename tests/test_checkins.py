@@ -6,6 +6,8 @@ from datetime import datetime
 
 import pytest
 
+from conftest import group_figure, within_release_bound
+
 SETUP = [
     ":moderator mia",
     "mia@#walkers: mod schedule #walkers sunday 18:00 UTC",
@@ -13,10 +15,11 @@ SETUP = [
     "tre@#walkers: privacy set steps trend",
     "agg1@#walkers: privacy set steps aggregate",
     "agg2@#walkers: privacy set steps aggregate",
+    "agg3@#walkers: privacy set steps aggregate",
     "quiet@#walkers: privacy set steps public",   # joins but never logs
     "priv@#walkers: privacy set steps private",   # private member who logs
 ]
-MEMBERS = ["pub", "tre", "agg1", "agg2", "quiet", "priv"]
+MEMBERS = ["pub", "tre", "agg1", "agg2", "agg3", "quiet", "priv"]
 
 
 async def setup(bot):
@@ -37,18 +40,21 @@ def channel_lines(out: list[str], channel: str = "#walkers") -> list[str]:
 async def test_weekly_post_respects_each_level(bot):
     await setup(bot)
     await bot.run(":time 2026-11-20T12:00:00+00:00")
-    await log_week(bot, {"pub": 10001, "tre": 20002, "agg1": 30003, "agg2": 40004, "priv": 50005})
+    await log_week(bot, {"pub": 10001, "tre": 20002, "agg1": 30003, "agg2": 40004, "agg3": 25005, "priv": 50005})
     out = await bot.run(":time 2026-11-22T19:00:00+00:00")
     post = channel_lines(out)
     text = "\n".join(post)
     assert "Weekly check-in for #walkers" in text
     assert "pub: 30,003 steps this week" in text                # public: raw weekly figure
     assert "tre: steps 3/7 days" in text and "60,006" not in text   # trend: relative only
-    assert "agg1" not in text and "agg2" not in text and "90,009" not in text
+    assert "agg1" not in text and "agg2" not in text and "agg3" not in text and "90,009" not in text
     assert "priv" not in text and "150,015" not in text and "50,005" not in text
     assert "quiet" not in text                                   # joined, logged nothing: never mentioned
-    # the group total counts exactly those who allow aggregate or more (pub, tre, agg1, agg2)
-    assert "Together: steps 300,030 in total from 4 people" in text
+    # the group total holds those who allow aggregate or more (pub, tre, agg1, agg2, agg3), released
+    # within its bound (perturbed by at most p/2 % of the largest value the channel doesn't know)
+    value, count = group_figure(text, "Together: steps about {value} in total")
+    assert count == 5 and within_release_bound(value, 3 * (10001 + 20002 + 30003 + 40004 + 25005),
+                                               [3 * 20002, 3 * 30003, 3 * 40004, 3 * 25005], 100)
     assert any("image:" in line for line in post)
     # everyone who logged gets a private summary with their own full numbers; quiet gets nothing
     assert "[@priv] steps: 150,015 steps this week (3/7 days)" in out
@@ -62,7 +68,9 @@ async def test_channel_rule_narrows_and_k_hides_small_groups(bot):
     await log_week(bot, {"pub": 10001, "tre": 20002, "agg1": 30003})
     text = "\n".join(channel_lines(await bot.run(":time 2026-11-22T19:00:00+00:00")))
     assert "pub: steps 3/7 days" in text and "30,003" not in text   # the rule capped pub at trend
-    assert "Together: steps 180,018 in total from 3 people" in text
+    # pub and tre are shown by name, so only agg1 is anonymous: fewer than k, no total (else the
+    # channel would learn a sum of just the named two and agg1)
+    assert "Together" not in text
     await bot.run("tre@#walkers: privacy set steps private")
     await log_week(bot, {"pub": 1, "tre": 2, "agg1": 3}, days=("2026-11-24",))
     text = "\n".join(channel_lines(await bot.run(":time 2026-11-29T19:00:00+00:00")))

@@ -34,7 +34,7 @@ async def discord_bot(tmp_path):
     standin = DiscordStandIn()
     await standin.start()
     base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    config = Config(privacy=PrivacyConfig(min_group_size=2), chart_processes=0,
+    config = Config(privacy=PrivacyConfig(min_group_size=3), chart_processes=0,
                     discord=DiscordConfig(api_base=standin.api_base, gateway_url=standin.gateway_url, dev_guild_id=GUILD_ID))
     clock = FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00"))
     app = await build_app(config, clock, str(tmp_path / "bot.db"))

@@ -1,6 +1,6 @@
 """Property: the gate never releases into a channel more than the lower of the member's level and
 the channel's cap, never names a raw value below `public`, and shows group figures only with k
-contributors who allow `aggregate`, computed from exactly them."""
+anonymous contributors (never shown by name anywhere), within the released bound."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bot.catalogue import is_sensitive
+from bot.disclosure import rounding_step
+from conftest import group_figure, within_release_bound
 from bot.charts import ChartSpec
 from bot.gate import PrivacyGate
 from bot.levels import Level
@@ -30,8 +32,18 @@ member_settings = st.fixed_dictionaries({
 scenario = st.fixed_dictionaries({
     "members": st.lists(member_settings, min_size=1, max_size=7),
     "rules": st.dictionaries(st.sampled_from(METRICS + [ALL_METRICS]), levels),
-    "k": st.integers(min_value=2, max_value=4),
+    "k": st.integers(min_value=3, max_value=4),
 })
+
+
+def shown_anywhere(member: dict, metric: str, rules: dict) -> Level:
+    """The most this member's metric is shown with their name in any channel (here, or "there",
+    which has no rules): TREND or PUBLIC, else PRIVATE."""
+    here = expected_level(member, metric, rules)
+    there_cap = Level.TREND if metric in ("weight", "mood", "rhr") else Level.PUBLIC
+    there = Level(min(member["elsewhere"].get(metric, member["default"].get(metric, Level.PRIVATE)), there_cap))
+    best = max(here, there)
+    return best if best >= Level.TREND else Level.PRIVATE
 
 
 def expected_level(member: dict, metric: str, rules: dict) -> Level:
@@ -83,7 +95,7 @@ async def _check(sc: dict) -> None:
         lines, charts = [Line((Text("Weekly check-in"),))], []
         for j, metric in enumerate(METRICS):
             lines.append(Line((GroupFigure(metric, "total", tuple((ids[i], float(raw(i, j))) for i in range(len(ids))),
-                                           "together: {value} from {count}", ".0f"),)))
+                                           f"{metric} together: {{value}} from {{count}} people", ".0f"),)))
             charts.append(ChartPiece(metric, metric, "u", "UTC", tuple(
                 ChartLine(ids[i], f"m{i}", (("2026-11-15", float(raw(i, j))), ("2026-11-16", float(raw(i, j) + 1))),
                           baseline=float(raw(i, j)), goal=float(raw(i, j) + 5)) for i in range(len(ids)))))
@@ -102,11 +114,21 @@ async def _check(sc: dict) -> None:
                 assert (f"TRENDm{i}" in delivery.text and f"{metric} TRENDm{i}" in delivery.text) == (eff == Level.TREND)
             if all(expected_level(m, metric, sc["rules"]) < Level.TREND for metric in METRICS):
                 assert f"m{i}:" not in delivery.text   # nobody is named with nothing to show
+        # Group figures: everyone allowing aggregate here is in it, but only those never shown by name
+        # anywhere count toward k; released within the perturbation bound (values are all alike, so
+        # the p% rule never withholds here).
         for j, metric in enumerate(METRICS):
-            allowed = [i for i, m in enumerate(sc["members"]) if expected_level(m, metric, sc["rules"]) >= Level.AGGREGATE]
-            total = f"together: {sum(raw(i, j) for i in allowed)} from {len(allowed)}"
-            if len(allowed) >= sc["k"]:
-                assert total in delivery.text
+            members = sc["members"]
+            allowed = [i for i, m in enumerate(members) if expected_level(m, metric, sc["rules"]) >= Level.AGGREGATE]
+            anonymous = [i for i in allowed if shown_anywhere(members[i], metric, sc["rules"]) < Level.TREND]
+            hidden = [raw(i, j) for i in allowed if shown_anywhere(members[i], metric, sc["rules"]) < Level.PUBLIC]
+            found = group_figure(delivery.text, f"{metric} together: {{value}}")
+            if len(anonymous) >= sc["k"]:
+                assert found is not None and found[1] == len(allowed)
+                step = rounding_step(metric, "total", found[0])
+                assert within_release_bound(found[0], sum(raw(i, j) for i in allowed), hidden, step)
+            else:
+                assert found is None
         # Charts: the renderer only ever received public series raw, trend series relative, nothing else.
         for spec in rendered:
             metric = next(mt for mt in METRICS if spec.title.startswith(mt))

@@ -82,7 +82,7 @@ async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
     monkeypatch.setenv("PP_TEST_MATRIX_TOKEN", bot_token)
     matrix = MatrixConfig(homeserver=hs.url, user_id=bot_id, access_token_env="PP_TEST_MATRIX_TOKEN")
     clock = FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00"))
-    config = Config(privacy=PrivacyConfig(min_group_size=2), matrix=matrix, chart_processes=0)
+    config = Config(privacy=PrivacyConfig(min_group_size=3), matrix=matrix, chart_processes=0)
     db_path = str(tmp_path / "bot.db")
 
     async def start_bot():

@@ -1,0 +1,163 @@
+"""Disclosure control: the parameters and arithmetic that bound what a reader can *work out*.
+
+The gate decides which data parts an audience may see; this module decides how precise what it sees
+may be, so that combining posts over weeks (subtracting totals, chaining relative facts, reading ranks
+against public members) never pins a hidden value more tightly than PRIVACY.md promises:
+
+* group figures: at least ``k`` anonymous contributors, the p% rule against an insider, a bounded
+  perturbation against coalitions of accounts, rounding to the metric's step;
+* relative facts: in bands (``↑ 10–20%``, "over half of your goal"); counts of days and streaks are
+  about logging, not values, and stay exact;
+* ranks: on banded scores when anyone on the board shares only progress;
+* trend charts: the member's values as a share of their own usual, in steps of 10 points.
+
+Everything is pure and deterministic given its inputs (the perturbation from a keyed hash), so the
+tests and PRIVACY.md read the same numbers from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+# ---- parameters ------------------------------------------------------------------------------
+
+MIN_K = 3                 # a group figure never has fewer anonymous contributors than this
+P_PERCENT = 10            # the p% rule, and the relative precision no reader may get below
+CHANGE_BAND = 10          # percentage points per band of a change against one's own earlier weeks
+CHANGE_SAME = 10          # |change| under this reads "about the same"
+CHANGE_TOP = 50           # changes beyond this read "more than 50%"
+GOAL_BANDS = (100, 75, 50)  # % of goal shown as "goal reached", "over ¾", "over half" (below: nothing)
+RANK_RATIO = 1 + P_PERCENT / 100   # ranks on geometric bands of scores 10% wide
+CHART_STEP = 10           # trend charts: % of own usual in steps of 10 points
+
+# The step a group figure is rounded to, by metric and statistic ("total" over a period or the
+# "average" of daily values). Unknown (custom) metrics round to 2 significant digits.
+ROUNDING: dict[tuple[str, str], float] = {
+    ("steps", "total"): 100, ("steps", "average"): 10,
+    ("sleep", "total"): 0.5, ("sleep", "average"): 0.1,
+    ("exercise", "total"): 10, ("exercise", "average"): 1,
+    ("water", "total"): 0.5, ("water", "average"): 0.1,
+    ("weight", "average"): 0.5, ("rhr", "average"): 1.0, ("mood", "average"): 0.1,
+}
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What the gate applies; ``k`` comes from the config (never below MIN_K)."""
+
+    k: int = MIN_K
+    p_percent: int = P_PERCENT
+
+    def __post_init__(self) -> None:
+        if self.k < MIN_K:
+            raise ValueError(f"privacy.min_group_size must be at least {MIN_K}")
+
+
+# ---- group figures ---------------------------------------------------------------------------
+
+def withheld_reason(anonymous: int, hidden: Sequence[float], params: Parameters) -> str | None:
+    """Why a group figure may not be shown, or None.
+
+    ``anonymous`` is how many contributors this audience never sees attributed (raw or relative):
+    only they count toward k. ``hidden`` are the values the audience does not know (anonymous and
+    relative-only contributors; public values are known and subtracted by any reader).
+
+    The p% rule (magnitude tables): the second-largest hidden contributor, subtracting their own
+    value, must still be uncertain about the largest by at least p% of it: sum(hidden) - x1 - x2 >=
+    p/100 * x1. Magnitudes are used, so figures of signed values (changes) are judged by size."""
+    if anonymous < params.k:
+        return "fewer than k"
+    mags = sorted((abs(v) for v in hidden), reverse=True)
+    if mags and mags[0] > 0 and sum(mags[2:]) < params.p_percent / 100 * mags[0]:
+        return "dominated"
+    return None
+
+
+def rounding_step(metric: str, statistic: str, value: float) -> float:
+    step = ROUNDING.get((metric, statistic))
+    if step is not None:
+        return step
+    if value == 0:
+        return 1.0
+    return 10 ** (math.floor(math.log10(abs(value))) - 1)   # two significant digits
+
+
+def perturbation(secret: bytes, key: str, largest: float, p_percent: int) -> float:
+    """A bounded, deterministic offset in [-p/2, +p/2] % of the largest contribution.
+
+    Keyed by the figure's identity (metric, statistic, period, contributor ids), so the same figure
+    released twice is the same number (no averaging out), while a reader controlling all but one
+    contributor still cannot pin the last one closer than p% of the largest contribution."""
+    digest = hmac.new(secret, key.encode(), hashlib.sha256).digest()
+    unit = int.from_bytes(digest[:8], "big") / 2 ** 64          # [0, 1)
+    return (unit - 0.5) * (p_percent / 100) * abs(largest)
+
+
+def released_value(metric: str, statistic: str, values: Sequence[float], hidden: Sequence[float], identity: str,
+                   secret: bytes, params: Parameters) -> float:
+    """The number shown for a group figure that passed :func:`withheld_reason`: the statistic over
+    all ``values``, perturbed in proportion to the largest ``hidden`` one, then rounded."""
+    total = sum(values)
+    noisy_total = total + perturbation(secret, identity, max((abs(v) for v in hidden), default=0.0), params.p_percent)
+    value = noisy_total / len(values) if statistic == "average" else noisy_total
+    step = rounding_step(metric, statistic, value)
+    return round(value / step) * step
+
+
+# ---- relative facts --------------------------------------------------------------------------
+
+def change_band(before: float | None, after: float | None, against: str) -> str | None:
+    """``↑ 10–20% vs last week``: a change against one's own earlier figure, in bands."""
+    if before is None or after is None or before <= 0:
+        return None
+    pct = 100.0 * (after - before) / before
+    if abs(pct) < CHANGE_SAME:
+        return f"about the same as {against.removeprefix('vs ')}"
+    arrow = "↑" if pct > 0 else "↓"
+    size = abs(pct)
+    if size >= CHANGE_TOP:
+        return f"{arrow} more than {CHANGE_TOP}% {against}"
+    low = int(size // CHANGE_BAND) * CHANGE_BAND
+    return f"{arrow} {low}–{low + CHANGE_BAND}% {against}"
+
+
+def goal_band(percent: float | None, of: str = "goal") -> str | None:
+    """A share of a goal or target in broad bands; below half says nothing (no pressure)."""
+    if percent is None:
+        return None
+    if percent >= GOAL_BANDS[0]:
+        return f"{of} reached"
+    if percent >= GOAL_BANDS[1]:
+        return f"over ¾ of {of}"
+    if percent >= GOAL_BANDS[2]:
+        return f"over half of {of}"
+    return None
+
+
+# ---- ranks -----------------------------------------------------------------------------------
+
+def rank_key(score: float, scale: str, banded: bool) -> float:
+    """What places are decided on. ``ratio`` scores (totals, averages) in geometric bands 10% wide,
+    ``points`` scores (% changes) in bands of 10 points, ``exact`` scores (days, streaks: counts of
+    logging, not values) as they are. Unbanded when everyone on the board is public."""
+    if not banded or scale == "exact":
+        return score
+    if scale == "points":
+        return math.floor(score / CHANGE_BAND)
+    if score <= 0:
+        return -math.inf
+    return math.floor(math.log(score) / math.log(RANK_RATIO))
+
+
+# ---- trend charts ----------------------------------------------------------------------------
+
+def relative_steps(points: Iterable[Sequence], baseline: float) -> tuple[tuple[str, float], ...]:
+    """Values as % of the member's own usual, rounded to steps of CHART_STEP points, so no exact
+    ratio (and through one known day, no raw value) can be read back from a trend chart."""
+    if not baseline or baseline <= 0 or not math.isfinite(baseline):
+        return ()
+    return tuple((str(d), float(round(100.0 * float(v) / baseline / CHART_STEP) * CHART_STEP)) for d, v in points)
