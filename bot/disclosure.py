@@ -5,7 +5,7 @@ may be, so that combining posts over weeks (subtracting totals, chaining relativ
 against public members) never pins a hidden value more tightly than PRIVACY.md promises:
 
 * group figures: at least ``k`` anonymous contributors, the p% rule against an insider, a bounded
-  perturbation against coalitions of accounts, rounding to the metric's step;
+  perturbation of each hidden contribution against coalitions of accounts, rounding;
 * relative facts: in bands (``↑ 10–20%``, "over half of your goal"); counts of days and streaks are
   about logging, not values, and stay exact;
 * ranks: on banded scores when anyone on the board shares only progress;
@@ -86,24 +86,29 @@ def rounding_step(metric: str, statistic: str, value: float) -> float:
     return 10 ** (math.floor(math.log10(abs(value))) - 1)   # two significant digits
 
 
-def perturbation(secret: bytes, key: str, largest: float, p_percent: int) -> float:
-    """A bounded, deterministic offset in [-p/2, +p/2] % of the largest contribution.
+def perturbation(secret: bytes, key: str, value: float, p_percent: int) -> float:
+    """A bounded, deterministic offset in [-p/2, +p/2] % of one hidden contribution.
 
-    Keyed by the figure's identity (metric, statistic, period, contributor ids), so the same figure
-    released twice is the same number (no averaging out), while a reader controlling all but one
-    contributor still cannot pin the last one closer than p% of the largest contribution."""
+    Each hidden contribution gets its own offset, keyed by what it is (metric, statistic, period,
+    member), so the same person's figure for the same days carries the same offset in every release
+    (nothing averages out or intersects away), while a reader who knows all the other contributions,
+    their own included, still cannot pin it closer than p% of its value: their own offsets are
+    unknown to them too."""
     digest = hmac.new(secret, key.encode(), hashlib.sha256).digest()
     unit = int.from_bytes(digest[:8], "big") / 2 ** 64          # [0, 1)
-    return (unit - 0.5) * (p_percent / 100) * abs(largest)
+    return (unit - 0.5) * (p_percent / 100) * abs(value)
 
 
-def released_value(metric: str, statistic: str, values: Sequence[float], hidden: Sequence[float], identity: str,
+def released_value(metric: str, statistic: str, period: str, contributions: Sequence[tuple[int, float, bool]],
                    secret: bytes, params: Parameters) -> float:
     """The number shown for a group figure that passed :func:`withheld_reason`: the statistic over
-    all ``values``, perturbed in proportion to the largest ``hidden`` one, then rounded."""
-    total = sum(values)
-    noisy_total = total + perturbation(secret, identity, max((abs(v) for v in hidden), default=0.0), params.p_percent)
-    value = noisy_total / len(values) if statistic == "average" else noisy_total
+    all contributions ``(member, value, hidden)``, each hidden one perturbed, then rounded."""
+    total = 0.0
+    for member, value, hidden in contributions:
+        total += value
+        if hidden:
+            total += perturbation(secret, f"{metric}|{statistic}|{period}|{member}", value, params.p_percent)
+    value = total / len(contributions) if statistic == "average" else total
     step = rounding_step(metric, statistic, value)
     return round(value / step) * step
 
@@ -161,3 +166,23 @@ def relative_steps(points: Iterable[Sequence], baseline: float) -> tuple[tuple[s
     if not baseline or baseline <= 0 or not math.isfinite(baseline):
         return ()
     return tuple((str(d), float(round(100.0 * float(v) / baseline / CHART_STEP) * CHART_STEP)) for d, v in points)
+
+
+# ---- the parameters as PRIVACY.md states them ------------------------------------------------
+
+def parameters_table(k: int = MIN_K) -> str:
+    """The Markdown table of parameters in PRIVACY.md (a test checks the file holds exactly this)."""
+    rows = [
+        ("k: anonymous contributors a group figure needs (config `privacy.min_group_size`, never below 3)", f"{k}"),
+        ("p: the p% rule, and the perturbation of each hidden contribution to a group figure (at most ±p/2 % of it)",
+         f"{P_PERCENT}%"),
+        ("change against one's own earlier weeks: band width / \"about the same\" below / top band from",
+         f"{CHANGE_BAND} points / {CHANGE_SAME}% / {CHANGE_TOP}%"),
+        ("share of a goal or target: bands", " / ".join(f"{b}%" for b in GOAL_BANDS) + " (below: not shown)"),
+        ("places on a board when someone shares only progress: score bands", f"×{RANK_RATIO:.2f} (10% wide)"),
+        ("trend charts: % of own usual, in steps of", f"{CHART_STEP} points"),
+    ]
+    rounding = ", ".join(f"{m} {stat} {step:g}" for (m, stat), step in sorted(ROUNDING.items()))
+    rows.append(("group figures rounded to (metric, statistic, step); custom metrics: 2 significant digits", rounding))
+    lines = ["| parameter | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows]
+    return "\n".join(lines)

@@ -183,7 +183,7 @@ class PrivacyGate:
 
         Fresh: everyone who allows at least `aggregate` here is in it, but only contributors this
         audience never sees attributed (anywhere in the community) count toward k; the p% rule over
-        the values the audience doesn't know; a perturbation bounded by p% of the largest of those;
+        the values the audience doesn't know; each of those perturbed by at most p/2 % of itself;
         rounding. Frozen (an earlier release): shown as it was while every contributor still allows
         it, else dropped as a whole (never recomputed: old and new would differ by someone's value)."""
         if fig.frozen is not None:
@@ -195,22 +195,21 @@ class PrivacyGate:
             here = level_of(m, fig.metric)
             if here < Level.AGGREGATE:
                 continue   # private here: not in the figure, not counted, no trace
-            kept.append((m, v))
             shown = max(here if here >= Level.TREND else Level.PRIVATE, attributed.get((m, fig.metric), Level.PRIVATE))
+            kept.append((m, v, shown < Level.PUBLIC))   # hidden: the audience doesn't know this value
             if shown < Level.PUBLIC:
-                hidden.append(v)      # the audience doesn't know this value
+                hidden.append(v)
             if shown < Level.TREND:
                 anonymous += 1        # ... and never sees it attributed: only these count toward k
         if disclosure.withheld_reason(anonymous, hidden, self.params) is not None:
             return None
-        values = [v for _, v in kept]
-        ids = sorted(m for m, _ in kept)
-        identity = f"{fig.metric}|{fig.statistic}|{fig.period or fig.template}|{','.join(map(str, ids))}"
+        values = [v for _, v, _ in kept]
+        ids = sorted(m for m, _, _ in kept)
         if fig.statistic == "count":
             value = float(len(values))
         else:
-            value = disclosure.released_value(fig.metric, fig.statistic, values, hidden, identity, self._secret,
-                                              self.params)
+            value = disclosure.released_value(fig.metric, fig.statistic, fig.period or fig.template, kept,
+                                              self._secret, self.params)
         text = fig.template.format(value=format(value, fig.value_spec), count=len(values))
         return dataclasses.replace(fig, contributions=tuple((m, 0.0) for m in ids), frozen=text)
 

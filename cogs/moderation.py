@@ -28,10 +28,17 @@ class Moderation:
         level = parse_cap(cap)
         channel_id = await inv.channel_from(channel)
         key = ALL_METRICS if metric.strip().lower() == "all" else (await self.s.catalogue.resolve(inv.community_id, metric)).key
-        await self.s.rules.set_rule(channel_id, key, level, inv.now)
+        replaced: dict[str, Level] = {}
+        if key == ALL_METRICS:
+            replaced = await self.s.rules.set_channel_wide(channel_id, level, inv.now)   # `all` replaces the rest
+        else:
+            await self.s.rules.set_rule(channel_id, key, level, inv.now)
         name = (await self.s.community.channel_by_id(channel_id)).name
         what = "every metric" if key == ALL_METRICS else key
         lines = [f"#{name}: {what} — {cap_word(level)} ({CAP_PLAIN_WORDS[level]})."]
+        if replaced:
+            lines.append("This replaces the earlier rules there for " +
+                         ", ".join(f"{m} ({cap_word(lv)})" for m, lv in sorted(replaced.items())) + ".")
         edited, deleted = await self.app.take_back_channel(channel_id)
         if edited or deleted:
             lines.append(f"I updated {edited} earlier post(s) there and removed {deleted} to match the new rule.")

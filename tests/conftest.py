@@ -83,7 +83,7 @@ def group_figure(text: str, pattern: str) -> tuple[float, int] | None:
 
 
 def within_release_bound(shown: float, true_value: float, hidden: list[float], step: float) -> bool:
-    """A released group figure is the true one moved by at most p/2 % of the largest hidden value
-    (bot.disclosure's perturbation) and rounded to ``step``: the bound PRIVACY.md states."""
+    """A released group figure is the true one with each hidden contribution moved by at most p/2 %
+    of itself (bot.disclosure's perturbation), rounded to ``step``: the bound PRIVACY.md states."""
     from bot.disclosure import P_PERCENT
-    return abs(shown - true_value) <= P_PERCENT / 200 * max(hidden) + step / 2 + 1e-9
+    return abs(shown - true_value) <= P_PERCENT / 200 * sum(abs(h) for h in hidden) + step / 2 + 1e-9

@@ -77,7 +77,7 @@ class ConsoleAdapter:
                         " (e.g. `alice@#walkers: log steps 8000`), `:moderator alice`, `:time 2026-11-30T18:00:00+00:00`.")
             return
         member, where, text = m.group("member"), m.group("where"), m.group("text")
-        channel = None if where == "dm" else where[1:]
+        channel = None if where == "dm" else where[1:].lower()   # channel names compare case-insensitively
         await self.app.handle(Inbound(
             platform=self.platform, community_external_id=COMMUNITY, community_name="console community",
             channel_external_id=channel, channel_name=channel or "", member_external_id=member, member_name=member,
@@ -109,7 +109,7 @@ class ConsoleAdapter:
         m = _CHANNEL.match(ref.strip())
         if m is None:
             raise UserError("Channels are written like #walkers.")
-        return m.group(1), m.group(1)
+        return m.group(1).lower(), m.group(1).lower()
 
     async def send(self, target: Target, delivery: Delivery) -> str | None:
         require_delivery(delivery)
