@@ -28,8 +28,10 @@ CAP_WORDS = ("off", "aggregate", "trend", "public")
 
 PLAIN_WORDS = {
     Level.PRIVATE: "only you see it",
-    Level.AGGREGATE: "only inside anonymous group totals (when at least {k} people contribute)",
-    Level.TREND: "your name with relative progress only (change %, streaks, days logged, % of goal)",
+    Level.AGGREGATE: ("only inside anonymous group totals (shown when at least {k} people who don't show "
+                      "their numbers by name contribute, and never precise enough to work yours out)"),
+    Level.TREND: ("your name with rough progress only (change in steps of 10%, days logged, streaks, "
+                  "about how close to your goal), never a number"),
     Level.PUBLIC: "your name with the actual numbers",
 }
 
