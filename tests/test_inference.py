@@ -351,3 +351,22 @@ def test_the_adversary_catches_an_unbanded_change(monkeypatch):
           "in_challenge": {1, 2}, "lower": (0, 1, "trend")}
     with pytest.raises(AssertionError, match=r"\('m0', 1, "):   # m0's trend week, pinned
         asyncio.run(play(sc))
+
+
+async def test_a_member_shown_by_name_in_another_channel_is_not_anonymous_here(bot):
+    """Readers of #runners read #walkers too: x's public steps there must not make up k here."""
+    await bot.run(":moderator mia", "mia@#walkers: mod schedule #walkers sunday 18:00 UTC",
+                  "mia@#runners: mod schedule #runners sunday 18:00 UTC",
+                  "x@#walkers: privacy set steps public", "x@#walkers: privacy set steps aggregate #runners",
+                  *[f"{m}@#runners: privacy set steps aggregate" for m in ("a", "b")],
+                  "x@#walkers: checkin join", *[f"{m}@#runners: checkin join" for m in ("x", "a", "b")])
+    await bot.run(":time 2026-11-20T08:00:00+00:00",
+                  *[f"{m}@dm: log steps {v} 2026-11-18" for m, v in (("x", 8000), ("a", 9000), ("b", 7000))])
+    out = await bot.run(":time 2026-11-22T19:00:00+00:00")
+    assert "x: 8,000 steps" in posts(out, "#walkers")
+    assert "Together" not in posts(out, "#runners")        # only a and b are anonymous: fewer than k
+    await bot.run("c@#runners: privacy set steps aggregate", "c@#runners: checkin join", ":time 2026-11-25T08:00:00+00:00",
+                  "c@dm: log steps 6000 2026-11-24", *[f"{m}@dm: log steps 1000 2026-11-24" for m in ("x", "a", "b")])
+    out = await bot.run(":time 2026-11-29T19:00:00+00:00")
+    value, count = group_figure(posts(out, "#runners"), "Together: steps about {value} in total")
+    assert count == 4                                       # x is in it, as a value readers know, not as k
