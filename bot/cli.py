@@ -29,6 +29,8 @@ commands:
                                       an operator's export or deletion of one member's data (by platform ids)
   peerpulse community forget --config config.toml --platform discord --community ID
                                       delete everything about a community the bot was removed from
+  peerpulse health --config config.toml
+                                      exit 0 if the running bot's heartbeat is fresh (container healthchecks)
   peerpulse copy-db --from peerpulse.db --to postgresql://USER@HOST/DB
                                       copy a SQLite database into an empty PostgreSQL one (stop the bot first)
 """
@@ -66,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--config", required=True, help="config file")
     g.add_argument("--platform", required=True, choices=("discord", "matrix", "console"))
     g.add_argument("--community", required=True, help="the guild id (Discord) or space/room id (Matrix)")
+    h = sub.add_parser("health", help="exit 0 if the bot on this host wrote its heartbeat lately (for healthchecks)")
+    h.add_argument("--config", required=True, help="config file")
+    h.add_argument("--max-age", type=int, default=120, help="seconds a heartbeat stays fresh (default: 120)")
     k = sub.add_parser("copy-db", help="copy a SQLite database into an empty PostgreSQL database")
     k.add_argument("--from", dest="source", required=True, help="the SQLite database file")
     k.add_argument("--to", dest="target", required=True, help="postgresql://user@host:port/database (empty)")
@@ -126,6 +131,9 @@ def _dispatch(args) -> int:
     if args.command == "community":
         from bot import operator_tools as operator
         return asyncio.run(operator.forget_community(load_config(args.config), args.platform, args.community))
+    if args.command == "health":
+        from bot.operator_tools import health
+        return asyncio.run(health(load_config(args.config), args.max_age))
     if args.command == "copy-db":
         return asyncio.run(_copy_db(args.source, args.target))
     return 0

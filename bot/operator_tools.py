@@ -61,6 +61,31 @@ def backup(config: Config, target: str) -> int:
     return 0
 
 
+async def health(config: Config, max_age: int) -> int:
+    """Reads the heartbeat the running bot writes every 30 s (bot.runner); never creates a database."""
+    from bot.runner import heartbeat_key
+    from storage.database import is_postgres_url, open_database
+
+    target = config.storage_url or config.database
+    if not is_postgres_url(target) and not Path(target).is_file():
+        print(f"unhealthy: no database at {target}", file=sys.stderr)
+        return 1
+    db = await open_database(target)
+    try:
+        beat = await db.fetchval("SELECT value FROM platform_state WHERE key=?", (heartbeat_key(),))
+    finally:
+        await db.close()
+    if beat is None:
+        print("unhealthy: no heartbeat yet", file=sys.stderr)
+        return 1
+    age = (datetime.now(timezone.utc) - datetime.fromisoformat(beat)).total_seconds()
+    if age > max_age:
+        print(f"unhealthy: the last heartbeat is {age:.0f} s old", file=sys.stderr)
+        return 1
+    print(f"healthy: heartbeat {age:.0f} s ago")
+    return 0
+
+
 async def _app(config: Config):
     from bot.app import build_app
     from bot.clock import SystemClock

@@ -15,11 +15,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
+from datetime import datetime, timezone
 
 from bot.config import Config, Secrets, check_secrets
 from bot.logs import NoSecrets as _NoSecrets, setup_logging   # noqa: F401 (re-exported for tests)
 
 log = logging.getLogger("peerpulse")
+HEARTBEAT_SECONDS = 30
+
+
+def heartbeat_key() -> str:
+    """One heartbeat row per host (a container's hostname is its id), read by `peerpulse health`."""
+    return f"heartbeat:{socket.gethostname()}"
 
 
 async def run(config: Config, secrets: Secrets | None = None) -> int:
@@ -36,7 +44,11 @@ async def run(config: Config, secrets: Secrets | None = None) -> int:
     try:
         tasks = _start_platforms(app, config, secrets, adapters)
         await app.start()
-        return await _serve(tasks, config)
+        beat = asyncio.create_task(_heartbeat(app), name="heartbeat")
+        try:
+            return await _serve(tasks, config)
+        finally:
+            beat.cancel()
     finally:
         for adapter in adapters:
             closer = getattr(adapter, "close", None)
@@ -62,6 +74,18 @@ def _start_platforms(app, config: Config, secrets: Secrets, adapters: list) -> l
         matrix_adapter = MatrixAdapter(app, config.matrix)
         tasks.append(asyncio.create_task(matrix_adapter.run(), name="matrix"))   # run() closes its own client
     return tasks
+
+
+async def _heartbeat(app) -> None:
+    """The event loop is alive and the database takes writes: what a container healthcheck asks."""
+    from storage.platform_state import PlatformState
+    state = PlatformState(app.services.db)
+    while True:
+        try:
+            await state.set(heartbeat_key(), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        except Exception as exc:
+            log.warning("heartbeat not written: %s", type(exc).__name__)
+        await asyncio.sleep(HEARTBEAT_SECONDS)
 
 
 async def _serve(tasks: list[asyncio.Task], config: Config) -> int:
