@@ -107,7 +107,20 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class _OurHandler(logging.StreamHandler):
-    """Marks the handler this module installed, so a second set-up replaces it instead of doubling lines."""
+    """The handler this module installs (a second set-up replaces it instead of doubling lines). Without
+    an explicit stream it writes to whatever ``sys.stderr`` is at the time of each line."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self._follow_stderr = stream is None
+        super().__init__(stream)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr if self._follow_stderr else self._stream
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        self._stream = value
 
 
 def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = (),
@@ -116,7 +129,7 @@ def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str]
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _OurHandler)]:
         root.removeHandler(handler)
-    handler = _OurHandler(stream or sys.stderr)
+    handler = _OurHandler(stream)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(level.upper())

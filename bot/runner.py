@@ -19,7 +19,7 @@ import socket
 from datetime import datetime, timezone
 
 from bot.config import Config, Secrets, check_secrets
-from bot.logs import NoSecrets as _NoSecrets, setup_logging   # noqa: F401 (re-exported for tests)
+from bot.logs import NoSecrets as _NoSecrets, setup_logging   # noqa: F401 (_NoSecrets: re-exported for tests)
 
 log = logging.getLogger("peerpulse")
 HEARTBEAT_SECONDS = 30

@@ -188,3 +188,19 @@ async def test_default_timezone_is_where_new_members_start(tmp_path):
         assert await t.db.fetchval("SELECT timezone FROM members WHERE display_name='alice'") == "Europe/Berlin"
     finally:
         await t.app.stop()
+
+
+async def test_about_shows_the_version_and_the_source_url_from_config(tmp_path):
+    from bot import version
+    from tests.conftest import make_transcript
+
+    t = await make_transcript(tmp_path, config_from_dict({"bot": {"source_url": "https://git.example.org/club/peerpulse"}}))
+    try:
+        out = await t.run("alice@#walkers: about")
+    finally:
+        await t.app.stop()
+    assert all(line.startswith("[@alice]") for line in out), "a private answer"
+    text = "\n".join(out)
+    assert f"peerpulse {version()}" in text and "https://git.example.org/club/peerpulse" in text
+    assert "Affero General Public License" in text
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("                    GNU AFFERO GENERAL PUBLIC LICENSE")
