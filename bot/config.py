@@ -66,7 +66,9 @@ def _one_of(choices, fold=str.lower):
 
 
 def _env_name(v: str) -> str | None:
-    return None if _ENV_NAME.fullmatch(v) else "the NAME of an environment variable (e.g. PEERPULSE_DISCORD_TOKEN)"
+    # A Matrix token (syt_...) has the shape of a name: upper-case names pass, a pasted secret does not.
+    pasted = looks_like_secret(v) and not re.fullmatch(r"[A-Z][A-Z0-9_]*", v)
+    return None if _ENV_NAME.fullmatch(v) and not pasted else "the NAME of an environment variable (e.g. PEERPULSE_DISCORD_TOKEN)"
 
 
 def _timezone(v: str) -> str | None:

@@ -43,6 +43,9 @@ BAD_CONFIGS = [
      ["[discord] token_env", "PP_TEST_UNSET_TOKEN is not set", "export PP_TEST_UNSET_TOKEN"]),
     ("a token pasted into token_env", f'[discord]\ntoken_env = "{TOKEN}"\n', {},
      ["[discord] token_env", "NAME of an environment variable", "not shown"]),
+    ("a Matrix token pasted into access_token_env", '[matrix]\nhomeserver = "https://m.example.org"\n'
+     'user_id = "@bot:example.org"\naccess_token_env = "syt_cGVlcnB1bHNl_AbCdEfGhIjKlMnOp_2x9Yq1"\n', {},
+     ["[matrix] access_token_env", "NAME of an environment variable", "not shown"]),
     ("a token in the file", f'[discord]\ntoken = "{TOKEN}"\n', {},
      ["[discord] token", "never go in the config file", "token_env"]),
     ("matrix without a secret", '[discord]\ntoken_env = "PP_TEST_TOKEN"\n[matrix]\nhomeserver = "https://m.example.org"\n'
@@ -80,7 +83,7 @@ def test_run_with_a_bad_config_fails_fast_and_clearly(tmp_path, name, body, env,
     assert seconds < 5
     for words in expected:
         assert words in out, (words, out)
-    assert TOKEN not in out and TOKEN[:24] not in out and PASSWORD not in out
+    assert TOKEN not in out and TOKEN[:24] not in out and PASSWORD not in out and "syt_" not in out
     assert "Traceback" not in out
     problems = [line for line in out.splitlines() if line.startswith("peerpulse: ")]
     assert problems and all(len(p) < 400 for p in problems)
