@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--community", required=True, help="the guild id (Discord) or space/room id (Matrix)")
     m.add_argument("--member", required=True, help="the member's user id on the platform")
     m.add_argument("--to", dest="target", help="export: the JSON file to write (default: standard output)")
+    m.add_argument("--offline", action="store_true",
+                   help="forget: don't connect to the platform (list the posts to delete by hand instead)")
     g = sub.add_parser("community", help="forget a whole community (operator)")
     g.add_argument("action", choices=("forget",))
     g.add_argument("--config", required=True, help="config file")
@@ -127,7 +129,7 @@ def _dispatch(args) -> int:
         config = load_config(args.config)
         if args.action == "export":
             return asyncio.run(operator.export_member(config, args.platform, args.community, args.member, args.target))
-        return asyncio.run(operator.forget_member(config, args.platform, args.community, args.member))
+        return asyncio.run(operator.forget_member(config, args.platform, args.community, args.member, args.offline))
     if args.command == "community":
         from bot import operator_tools as operator
         return asyncio.run(operator.forget_community(load_config(args.config), args.platform, args.community))

@@ -45,10 +45,8 @@ class Key:
 
 
 def key(default: Any, kind, help: str, check=None, toml_name: str | None = None):
-    meta = {"key": Key(kind, help, check, toml_name)}
-    if isinstance(default, (list, dict)):
-        raise TypeError("use tuples for list defaults")
-    return field(default=default, metadata=meta)
+    """A config field: its default (immutable: lists are tuples) and what the file's value must be."""
+    return field(default=default, metadata={"key": Key(kind, help, check, toml_name)})
 
 
 def _between(lo, hi=None):
@@ -329,9 +327,9 @@ def _example(f) -> str:
 
 
 def _describe(cls, name: str) -> str:
-    f = next(f for f in fields(cls) if f.name == name)
-    meta: Key = f.metadata["key"]
-    return meta.check("") or meta.help if meta.check else meta.help
+    """What a required key must be: its check's wording for an empty value, else its help."""
+    meta: Key = next(f for f in fields(cls) if f.name == name).metadata["key"]
+    return (meta.check("") if meta.check else None) or meta.help
 
 
 def _did_you_mean(name: str, choices: list[str]) -> str:

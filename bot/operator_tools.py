@@ -7,11 +7,12 @@
   repositories as the chat commands, so nothing a feature stores is missed.
 - ``community forget``: everything about a community, when the bot was removed from it.
 
-The command line has no platform connection, so it cannot edit or delete earlier channel posts: the
-ledger is brought in line (nothing in the database still holds the member's data) and the posts that
-showed the member's data are listed by channel and message id, for the operator to delete on the
-platform if the member asks. (A member's own `mydata forget` edits the posts itself.)
-Stop the bot first for the forget commands: a running bot keeps members in memory.
+``member forget`` connects to the member's platform for REST calls only (Discord: the bot token, no
+gateway session; Matrix: the access token or password, no sync) and takes the member out of every post,
+as their own `mydata forget` would. With ``--offline``, or when the platform is not configured or can't
+be reached, the ledger is brought in line (nothing in the database still holds the member's data) and
+the messages that showed the member's data are listed by channel and message id, for the operator to
+delete on the platform. Stop the bot first for the forget commands: a running bot keeps members in memory.
 """
 
 from __future__ import annotations
@@ -119,8 +120,12 @@ async def export_member(config: Config, platform: str, community: str, member: s
         await app.stop()
 
 
-async def forget_member(config: Config, platform: str, community: str, member: str) -> int:
+async def forget_member(config: Config, platform: str, community: str, member: str, offline: bool = False) -> int:
+    """Like the member's own `mydata forget`: takes them out of every post (edited or deleted on the
+    platform when it can be reached), then deletes every record. ``offline`` (or a platform that is not
+    configured or not reachable) changes the ledger only and lists the messages left as they were."""
     app = await _app(config)
+    disconnect = None
     try:
         member_id = await _find_member(app, platform, community, member)
         if member_id is None:
@@ -128,17 +133,47 @@ async def forget_member(config: Config, platform: str, community: str, member: s
             return 1
         s = app.services
         shown = await _posts_shown(app, await s.posts.live_posts_with(member_id))
-        await app.take_back(member_id, remove=True)   # no platform attached: the ledger only
+        if shown and not offline:
+            disconnect = await _connect(app, config, platform)
+        edited, deleted = await app.take_back(member_id, remove=True)
         removed = 0
         for repo in s.all_member_data():
             removed += await repo.delete_member(member_id)
         if platform == "matrix":
             removed += await _forget_matrix_rooms(s.db, member)
         print(f"Deleted {removed} records of member {member} ({platform} community {community}).")
-        _report_posts(shown)
+        if disconnect is not None:
+            print(f"Took the member out of {edited + deleted} post(s) on {platform} ({deleted} removed).")
+        else:
+            _report_posts(shown)
         return 0
     finally:
+        if disconnect is not None:
+            await disconnect()
         await app.stop()
+
+
+async def _connect(app, config: Config, platform: str):
+    """Attach the platform's adapter for REST calls only (no gateway or sync), so take-back can edit and
+    delete the bot's own posts. Returns how to disconnect, or None when the platform can't be reached."""
+    from bot.config import ConfigError
+    try:
+        if platform == "discord" and config.discord is not None:
+            from bot.adapters.discord_adapter import DiscordAdapter
+            adapter = DiscordAdapter(app, config.discord)
+            await adapter.client.login(config.discord.token())
+            return adapter.client.close
+        if platform == "matrix" and config.matrix is not None:
+            from bot.adapters.matrix_adapter import MatrixAdapter
+            adapter = MatrixAdapter(app, config.matrix)
+            await adapter.login()
+            return adapter.client.close
+    except ConfigError as exc:
+        print(f"peerpulse: not connecting to {platform}: {exc}", file=sys.stderr)
+    except Exception as exc:   # the type only: library messages may carry tokens
+        print(f"peerpulse: could not connect to {platform} ({type(exc).__name__})", file=sys.stderr)
+    app.transports.pop(platform, None)
+    return None
 
 
 async def forget_community(config: Config, platform: str, community: str) -> int:
