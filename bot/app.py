@@ -6,6 +6,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.runtime import PeerPulse
 from bot.services import Services
+from cogs.about import About
 from cogs.challenges import Challenges
 from cogs.charts import Charts
 from cogs.checkins import Checkins
@@ -17,7 +18,7 @@ from cogs.reminders import Reminders
 from cogs.tracking import Tracking
 from storage.database import open_database
 
-COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, Challenges, MyData)
+COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, Challenges, MyData, About)
 
 
 async def build_app(config: Config, clock: Clock | None = None, database: str | None = None) -> PeerPulse:

@@ -101,6 +101,8 @@ class PeerPulse:
             log.exception("command %s failed", spec.name if spec else "?")
             replies = [Reply.text("Sorry, something went wrong on my side. Nothing you typed was lost; please try again.",
                                   private=True)]
+        # The command's name only: its arguments may hold members' values.
+        log.debug("%s command %s answered with %d reply(s)", inbound.platform, spec.name if spec else "?", len(replies))
         sent = []
         for reply in replies:
             private = reply.private if reply.private is not None else (spec.private if spec else True)
@@ -186,6 +188,7 @@ class PeerPulse:
                 await self.publish(note, Destination.private_to(destination.community_id, tell_on_failure), transport)
             return None
         if not destination.is_private and message_id is not None:
+            log.info("posted %s in channel %s", reply.kind, destination.channel_id)   # one line per channel post
             # The ledger keeps the released form: what the post showed, never the values behind it.
             await s.posts.record(destination.channel_id, message_id, delivery.shown,
                                  [(d.member_id, d.metric, d.level) for d in delivery.disclosures], s.clock.now())

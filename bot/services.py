@@ -53,7 +53,7 @@ class Services:
         sharing = SharingRepository(db)
         rules = ChannelRuleRepository(db, is_sensitive)
         custom = CustomMetricRepository(db)
-        community = CommunityRepository(db)
+        community = CommunityRepository(db, config.default_timezone)
         entries = EntryRepository(db)
         posts = PostLedger(db)
         levels = EffectiveLevels(sharing, rules)

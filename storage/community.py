@@ -36,8 +36,9 @@ def safe_name(name: str, limit: int = 32) -> str:
 class CommunityRepository:
     export_name = "profile"
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, default_timezone: str = "UTC"):
         self.db = db
+        self.default_timezone = default_timezone   # a new member's zone until they run `timezone`
         # Every command starts with these lookups; they rarely change, so they are kept in memory
         # (and updated here, the only place that writes them).
         self._communities: dict[tuple[str, str], int] = {}
@@ -105,8 +106,9 @@ class CommunityRepository:
         if row is None:
             async with self.db.transaction():
                 await self.db.execute(
-                    "INSERT OR IGNORE INTO members(community_id, external_id, display_name, created_at) VALUES (?,?,?,?)",
-                    (community_id, external_id, safe_name(display_name), utc_iso(now)))
+                    "INSERT OR IGNORE INTO members(community_id, external_id, display_name, timezone, created_at) "
+                    "VALUES (?,?,?,?,?)", (community_id, external_id, safe_name(display_name), self.default_timezone,
+                                          utc_iso(now)))
                 row = await self.db.fetchone("SELECT * FROM members WHERE community_id=? AND external_id=?", (community_id, external_id))
         elif row["display_name"] != safe_name(display_name):
             await self.db.execute("UPDATE members SET display_name=? WHERE id=?", (safe_name(display_name), row["id"]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -87,3 +89,28 @@ def within_release_bound(shown: float, true_value: float, hidden: list[float], s
     of itself (bot.disclosure's perturbation), rounded to ``step``: the bound PRIVACY.md states."""
     from bot.disclosure import P_PERCENT
     return abs(shown - true_value) <= P_PERCENT / 200 * sum(abs(h) for h in hidden) + step / 2 + 1e-9
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _logs_to_a_file_for_the_log_proof():
+    """With PEERPULSE_TEST_LOG_FILE set (tests/test_library_logs.py runs the end-to-end tests so), every
+    log record of the session goes to that file at DEBUG: through the bot's own logging set-up, or with
+    PEERPULSE_TEST_LOG_RAW=1 through a bare handler (the control that shows what libraries would log)."""
+    path = os.environ.get("PEERPULSE_TEST_LOG_FILE")
+    if not path:
+        yield
+        return
+    with open(path, "w", encoding="utf-8") as stream:
+        if os.environ.get("PEERPULSE_TEST_LOG_RAW") == "1":
+            handler = logging.StreamHandler(stream)
+            handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+            logging.getLogger().addHandler(handler)
+            logging.getLogger().setLevel(logging.DEBUG)
+            for name in ("discord", "nio", "aiohttp", "asyncio", "apscheduler", "aiosqlite"):
+                logging.getLogger(name).setLevel(logging.DEBUG)
+        else:
+            from bot.logs import setup_logging
+            setup_logging("DEBUG", "text", stream=stream)
+        yield
+        for handler in logging.getLogger().handlers:
+            handler.flush()

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from matplotlib.text import Text
 
-from bot.charts import (EMPTY_TEXT, PIXEL_SIZE, ChartSeries, ChartSpec, _build_figure, _ChangeFormatter, _rolling,
+from bot.chart_drawing import _build_figure, _ChangeFormatter
+from bot.charts import (EMPTY_TEXT, PIXEL_SIZE, ChartSeries, ChartSpec, _rolling,
                         render_png, render_png_async, to_relative)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,0 +1,22 @@
+"""`about`: which version runs and where its source is (the AGPL's offer of the source to every member)."""
+
+from __future__ import annotations
+
+from bot import version
+from bot.commands import Invocation, command
+from bot.reply import Reply
+from bot.services import Services
+
+
+class About:
+    def __init__(self, services: Services, app):
+        self.s = services
+
+    @command("about", "Which version of peerpulse this is, its licence, and where to get its source code.")
+    async def about(self, inv: Invocation) -> Reply:
+        url = self.s.config.source_url
+        source = (f"Source code: {url}" if url else
+                  "Source code: the operator has not set [bot] source_url yet; please ask them for it.")
+        return Reply.text(f"peerpulse {version()}: a privacy-first bot for peer-support communities.",
+                          "Free software under the GNU Affero General Public License, version 3 or later.",
+                          source, private=True)
