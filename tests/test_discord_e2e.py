@@ -1,12 +1,14 @@
-"""The Discord adapter end to end: the real discord.py client against a local stand-in for Discord's
-gateway and REST API (tests/discord_fake). Command sync, interactions with ephemeral replies,
-deferral, attachments, confirmation buttons, a check-in post and its later edit, a channel the bot
-may not post in, and a dropped gateway connection that the client resumes."""
+"""The Discord adapter end to end: the real discord.py client against the suite's local stand-in for
+Discord's gateway and REST API (tests/discord_standin). Command sync, interactions with ephemeral
+replies, deferral, attachments, confirmation buttons, a check-in post and its later edit, a channel
+the bot may not post in, and a dropped gateway connection that the client resumes."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import discord
 import pytest
@@ -16,130 +18,159 @@ from bot.adapters.discord_commands import build_payload
 from bot.app import build_app
 from bot.clock import FakeClock
 from bot.config import Config, DiscordConfig, PrivacyConfig
-from tests.discord_fake.server import APP_ID, GUILD_ID, DiscordStandIn
+from tests.discord_standin.server import DEFAULT_PERMISSIONS, EPHEMERAL, DiscordStandIn
 
-WALKERS, FORBIDDEN = "700000000000000001", "700000000000000002"
-
-
-def opt(name, value, kind=3):
-    return {"type": kind, "name": name, "value": value}
+MODERATOR = str(int(DEFAULT_PERMISSIONS) | (1 << 4))    # + manage channels
+START = "2026-11-16T09:00:00+00:00"
 
 
-def callback_for(interaction_id):
-    return lambda r: r.method == "POST" and r.path.startswith(f"/interactions/{interaction_id}/")
+@dataclass
+class Community:
+    """The stand-in, the bot on it, and the people and channels of one test guild."""
+
+    standin: DiscordStandIn
+    tmp: Path
+    config: Config
+    clock: FakeClock
+    app: object = None
+    adapter: DiscordAdapter | None = None
+    task: asyncio.Task | None = None
+
+    @property
+    def guild(self) -> str:
+        return self.standin.guild_id
+
+    async def start_bot(self) -> None:
+        self.app = await build_app(self.config, self.clock, str(self.tmp / "bot.db"))
+        self.adapter = DiscordAdapter(self.app, self.config.discord, guild_ready_timeout=0.05)
+        await self.app.start()
+        self.task = asyncio.create_task(self.adapter.start("not-a-real-token"))
+        await asyncio.wait_for(self.adapter.synced.wait(), 20)
+
+    async def stop_bot(self) -> None:
+        await self.adapter.close()
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+        await self.app.stop()
+
+    async def restart(self) -> None:
+        """As after a deploy: a new process on the same database, a new gateway session."""
+        await self.stop_bot()
+        await self.start_bot()
+
+    async def run(self, name: str, options=None, user: str | None = None, **kw):
+        """A member runs a slash command; returns the injected interaction."""
+        return await self.standin.inject_command(name, options or {}, user_id=user or self.alice,
+                                                 channel_id=kw.pop("channel_id", self.walkers), **kw)
+
+    async def autocomplete(self, name: str, options, user: str | None = None):
+        return await self.standin.inject_interaction(4, name=name, options=options, user_id=user or self.alice,
+                                                     channel_id=self.walkers)
+
+    async def answer(self, inj, timeout: float = 10.0) -> str:
+        """The text of the first answer to an interaction: its response, or (after a deferral) its first followup."""
+        response = await inj.wait_response(timeout)
+        if response.json["type"] == 5:
+            return (await inj.wait_followup(timeout)).json.get("content") or ""
+        return (response.json.get("data") or {}).get("content") or ""
 
 
 @pytest.fixture
-async def discord_bot(tmp_path):
-    standin = DiscordStandIn()
+async def community(tmp_path):
+    standin = DiscordStandIn(guild_name="Walkers Club")
     await standin.start()
-    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    config = Config(privacy=PrivacyConfig(min_group_size=2), chart_processes=0,
-                    discord=DiscordConfig(api_base=standin.api_base, gateway_url=standin.gateway_url, dev_guild_id=GUILD_ID))
-    clock = FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00"))
-    app = await build_app(config, clock, str(tmp_path / "bot.db"))
-    adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=0.2)
-    await app.start()
-    task = asyncio.create_task(adapter.start("not-a-real-token"))
-    await asyncio.wait_for(adapter.synced.wait(), 20)
+    c = Community(standin, tmp_path, Config(privacy=PrivacyConfig(min_group_size=2), chart_processes=0,
+                                            discord=DiscordConfig(api_base=standin.api_base, gateway_url=standin.gateway_url,
+                                                                  dev_guild_id=int(standin.guild_id))),
+                  FakeClock(datetime.fromisoformat(START)))
+    c.walkers = standin.add_channel(standin.guild_id, "walkers")
+    c.forbidden = standin.add_channel(standin.guild_id, "announcements")
+    standin.forbid_channel(c.forbidden)
+    c.alice = standin.user_id
+    c.bob = standin.add_member(standin.guild_id, "bob")
+    c.mia = standin.add_member(standin.guild_id, "mia")
+    await c.start_bot()
     try:
-        yield standin, adapter, app, clock
+        yield c
     finally:
-        await adapter.close()
-        task.cancel()
-        await app.stop()
+        await c.stop_bot()
         await standin.stop()
-        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+        assert standin.unhandled == [], "the bot called a Discord route the stand-in does not know"
 
 
-async def test_discord_end_to_end(discord_bot):
-    standin, adapter, app, clock = discord_bot
+def channel_posts(standin: DiscordStandIn, channel_id: str) -> list[dict]:
+    return [standin.messages[m] for m in standin.channel_messages.get(channel_id, []) if m in standin.messages
+            and not standin.messages[m].get("webhook_id")]
+
+
+async def test_discord_end_to_end(community):
+    c, standin = community, community.standin
     # The command tree was synced to the development guild, exactly as generated from the specs.
-    sync = await standin.wait_for(lambda r: r.method == "PUT" and r.path == f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
-    assert sync.json == build_payload(app.registry)
-    mod = next(c for c in sync.json if c["name"] == "mod")
+    sync = await standin.wait_for_request(method="PUT", path=rf"/applications/{standin.app_id}/guilds/{c.guild}/commands")
+    assert sync.json == build_payload(c.app.registry)
+    mod = next(cmd for cmd in sync.json if cmd["name"] == "mod")
     assert mod["default_member_permissions"] == "16"
 
-    # A private reply is an ephemeral interaction response.
-    iid = await standin.interact({"name": "log", "type": 1, "options": [opt("metric", "steps"), opt("value", "8,000")]},
-                                 "1001", "alice")
-    cb = await standin.wait_for(callback_for(iid))
-    assert cb.json["type"] == 4 and cb.json["data"]["flags"] & 64
+    # A private reply is an ephemeral interaction response, mentions disabled.
+    inj = await c.run("log", {"metric": "steps", "value": "8,000"})
+    cb = await inj.wait_response()
+    assert cb.json["type"] == 4 and cb.json["data"]["flags"] & EPHEMERAL
     assert "Logged 8,000 steps" in cb.json["data"]["content"]
     assert cb.json["data"]["allowed_mentions"] == {"parse": []}
 
     # Bad input: a clear private line; a non-moderator is refused `mod`.
-    iid = await standin.interact({"name": "log", "type": 1, "options": [opt("metric", "steps"), opt("value", "lots")]},
-                                 "1001", "alice")
-    assert "couldn't read" in (await standin.wait_for(callback_for(iid))).json["data"]["content"].lower()
-    iid = await standin.interact({"name": "mod", "type": 1, "options": [{"type": 1, "name": "rules", "options": []}]},
-                                 "1002", "bob")
-    assert "Only moderators" in (await standin.wait_for(callback_for(iid))).json["data"]["content"]
-    iid = await standin.interact({"name": "mod", "type": 1, "options": [{"type": 1, "name": "schedule", "options": [
-        opt("channel", WALKERS, 7), opt("weekday", "sunday"), opt("time", "18:00"), opt("zone", "UTC")]}]},
-        "1003", "mia", moderator=True)
-    assert "weekly check-in on Sundays" in (await standin.wait_for(callback_for(iid))).json["data"]["content"]
+    assert "couldn't read" in (await c.answer(await c.run("log", {"metric": "steps", "value": "lots"}))).lower()
+    assert "Only moderators" in await c.answer(await c.run("mod", {"rules": {}}, c.bob))
+    assert "weekly check-in on Sundays" in await c.answer(await c.run(
+        "mod", {"schedule": {"channel": c.walkers, "weekday": "sunday", "time": "18:00", "zone": "UTC"}}, c.mia,
+        permissions=MODERATOR))
 
     # Autocomplete offers metric names.
-    iid = await standin.interact({"name": "log", "type": 1, "options": [{"type": 3, "name": "metric", "value": "st",
-                                                                         "focused": True}]}, "1001", "alice", kind=4)
-    auto = await standin.wait_for(callback_for(iid))
-    assert auto.json["type"] == 8 and [c["value"] for c in auto.json["data"]["choices"]] == ["steps"]
+    auto = await (await c.autocomplete("log", [{"type": 3, "name": "metric", "value": "st", "focused": True}])).wait_response()
+    assert auto.json["type"] == 8 and [ch["value"] for ch in auto.json["data"]["choices"]] == ["steps"]
 
     # A slow command defers first, then sends its chart as an attachment in an ephemeral followup.
-    iid = await standin.interact({"name": "chart", "type": 1, "options": [opt("metric", "steps"), opt("days", 7, 4)]},
-                                 "1001", "alice")
-    deferred = await standin.wait_for(callback_for(iid))
-    assert deferred.json["type"] == 5 and deferred.json["data"]["flags"] & 64
-    followup = await standin.wait_for(lambda r: r.method == "POST" and r.path.startswith(f"/webhooks/{APP_ID}/token-{iid}"))
-    assert followup.files == ["steps-chart.png"] and followup.json["flags"] & 64
+    inj = await c.run("chart", {"metric": "steps", "days": 7})
+    deferred = await inj.wait_response()
+    assert deferred.json["type"] == 5 and deferred.json["data"]["flags"] & EPHEMERAL
+    followup = await inj.wait_followup()
+    assert followup.filenames == ["steps-chart.png"] and followup.json["flags"] & EPHEMERAL
 
     # The weekly check-in is posted in the channel, mentions disabled, and edited when a member narrows.
-    for user, name, value in (("1001", "alice", "8000"), ("1002", "bob", "5000")):
-        for data in ({"name": "privacy", "type": 1, "options": [{"type": 1, "name": "set", "options": [
-                        opt("metric", "steps"), opt("level", "public")]}]},
-                     {"name": "checkin", "type": 1, "options": [{"type": 1, "name": "join", "options": []}]},
-                     {"name": "log", "type": 1, "options": [opt("metric", "steps"), opt("value", value)]}):
-            await standin.wait_for(callback_for(await standin.interact(data, user, name)))
-    await app.advance_clock(clock, datetime.fromisoformat("2026-11-22T19:00:00+00:00"))
-    post = await standin.wait_for(lambda r: r.method == "POST" and r.path == f"/channels/{WALKERS}/messages"
-                                  and "Weekly check-in" in (r.json or {}).get("content", ""))
-    assert "alice: 8,000 steps this week" in post.json["content"] and post.json["allowed_mentions"] == {"parse": []}
-    assert post.files == ["steps-chart.png"]
-    message_id = next(mid for mid, m in standin.messages.items() if "Weekly check-in" in m["content"])
-    iid = await standin.interact({"name": "privacy", "type": 1, "options": [{"type": 1, "name": "set", "options": [
-        opt("metric", "steps"), opt("level", "trend")]}]}, "1001", "alice")
-    edit = await standin.wait_for(lambda r: r.method == "PATCH" and r.path == f"/channels/{WALKERS}/messages/{message_id}")
-    assert "alice: steps" in edit.json["content"] and "8,000" not in edit.json["content"]
-    assert "updated 1 earlier post" in (await standin.wait_for(callback_for(iid))).json["data"]["content"]
+    for user, value in ((c.alice, "8000"), (c.bob, "5000")):
+        for name, options in (("privacy", {"set": {"metric": "steps", "level": "public"}}),
+                              ("checkin", {"join": {}}), ("log", {"metric": "steps", "value": value})):
+            await (await c.run(name, options, user)).wait_response()
+    await c.app.advance_clock(c.clock, datetime.fromisoformat("2026-11-22T19:00:00+00:00"))
+    post = await standin.wait_for_request(lambda r: "Weekly check-in" in str(r.json), method="POST",
+                                          path=rf"/channels/{c.walkers}/messages")
+    assert "8,000" in str(post.json) and post.json["allowed_mentions"] == {"parse": []}
+    assert post.filenames == ["steps-chart.png"]
+    (message,) = channel_posts(standin, c.walkers)
+    inj = await c.run("privacy", {"set": {"metric": "steps", "level": "trend"}})
+    edit = await standin.wait_for_request(method="PATCH", path=rf"/channels/{c.walkers}/messages/{message['id']}")
+    assert "alice" in str(edit.json) and "8,000" not in str(edit.json)
+    assert "updated 1 earlier post" in await c.answer(inj)
 
     # A channel the bot may not post in: the member is told privately, nothing crashes or is lost.
-    iid = await standin.interact({"name": "chart", "type": 1, "options": [opt("metric", "steps"), opt("days", 7, 4),
-                                                                          opt("share", "share")]},
-                                 "1002", "bob", channel_id=FORBIDDEN)
-    told = await standin.wait_for(lambda r: r.method == "POST" and r.path.startswith(f"/webhooks/{APP_ID}/token-{iid}")
-                                  and "couldn't post" in (r.json or {}).get("content", ""))
-    assert told.json["flags"] & 64
+    inj = await c.run("chart", {"metric": "steps", "days": 7, "share": "share"}, c.bob, channel_id=c.forbidden)
+    told = await inj.wait_followup()
+    assert "couldn't post" in told.json["content"] and told.json["flags"] & EPHEMERAL
 
-    # Deleting data asks with buttons first.
-    iid = await standin.interact({"name": "mydata", "type": 1, "options": [{"type": 1, "name": "forget", "options": []}]},
-                                 "1002", "bob")
-    ask = await standin.wait_for(callback_for(iid))
-    buttons = [c["custom_id"] for row in ask.json["data"]["components"] for c in row["components"]]
-    assert buttons == ["peerpulse:confirm", "peerpulse:cancel"] and ask.json["data"]["flags"] & 64
-    assert await app.services.db.fetchval("SELECT COUNT(*) FROM members WHERE external_id='1002'") == 1
-    click = await standin.interact({"custom_id": "peerpulse:confirm", "component_type": 2}, "1002", "bob", kind=3,
-                                   message=standin.callback_messages[iid])
-    done = await standin.wait_for(lambda r: r.method == "POST" and (r.path.startswith(f"/interactions/{click}/")
-                                                                    or r.path.startswith(f"/webhooks/{APP_ID}/token-{click}"))
-                                  and "deleted everything" in str(r.json))
-    assert done is not None
-    assert await app.services.db.fetchval("SELECT COUNT(*) FROM entries e JOIN members m ON m.id=e.member_id "
-                                          "WHERE m.external_id='1002'") == 0
+    # Deleting data asks with buttons first; the click does it.
+    inj = await c.run("mydata", {"forget": {}}, c.bob)
+    ask = await inj.wait_response()
+    assert ask.json["data"]["flags"] & EPHEMERAL and len(standin.custom_ids(ask.json["data"])) == 2
+    assert await c.app.services.db.fetchval("SELECT COUNT(*) FROM members WHERE external_id=?", (c.bob,)) == 1
+    confirm = standin.custom_ids(ask.json["data"])[0]
+    click = await standin.click(confirm, inj.state.original_message_id, user_id=c.bob, channel_id=c.walkers)
+    assert "deleted everything" in await c.answer(click)
+    assert await c.app.services.db.fetchval("SELECT COUNT(*) FROM entries e JOIN members m ON m.id=e.member_id "
+                                            "WHERE m.external_id=?", (c.bob,)) == 0
 
     # The gateway drops the connection: the client resumes and keeps answering.
+    mark = len(standin.gateway_frames)
     await standin.drop_connection()
-    await asyncio.wait_for(standin.ready.wait(), 20)
-    assert standin.resumed == 1 and standin.identified == 1
-    iid = await standin.interact({"name": "undo", "type": 1, "options": []}, "1001", "alice")
-    assert "Removed" in (await standin.wait_for(callback_for(iid), timeout=20)).json["data"]["content"]
+    await standin.wait_for_resume(since=mark, timeout=20)
+    assert standin.identify_count == 1
+    assert "Removed" in await c.answer(await c.run("undo"), timeout=20)
