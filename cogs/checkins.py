@@ -88,7 +88,7 @@ class Checkins:
         return Reply.text("You left this channel's check-in. Nobody is told." + note, private=True)
 
     @command("checkin pause", "Skip check-ins for a while without leaving (nobody is told).",
-             Param("weeks", P.INT, "how many weeks (default 1)", required=False), needs_channel=True)
+             Param("weeks", P.INT, "how many weeks (1–52, default 1)", required=False, minimum=1, maximum=52), needs_channel=True)
     async def pause(self, inv: Invocation, weeks: int = 1) -> Reply:
         if not 1 <= weeks <= 52:
             raise UserError("Pause for 1 to 52 weeks.")

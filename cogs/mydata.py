@@ -21,7 +21,8 @@ class MyData:
         self.app = app
         services.scheduler.add_provider(self._schedules)
 
-    @command("mydata shared", "Every channel post that holds your data: where, when, which metric, at what level.")
+    @command("mydata shared", "Every channel post that holds your data: where, when, which metric, at what level.",
+             lists=True)
     async def shared(self, inv: Invocation) -> Reply:
         rows = await self.s.posts.shared_by(inv.member_id)
         if not rows:

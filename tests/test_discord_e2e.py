@@ -18,6 +18,7 @@ from bot.adapters.discord_commands import build_payload
 from bot.app import build_app
 from bot.clock import FakeClock
 from bot.config import Config, DiscordConfig, PrivacyConfig
+from bot.adapters.discord_layout import embed_size
 from tests.discord_standin.server import DEFAULT_PERMISSIONS, EPHEMERAL, DiscordStandIn
 
 MODERATOR = str(int(DEFAULT_PERMISSIONS) | (1 << 4))    # + manage channels
@@ -164,9 +165,19 @@ async def test_discord_end_to_end(community):
     assert await c.app.services.db.fetchval("SELECT COUNT(*) FROM members WHERE external_id=?", (c.bob,)) == 1
     confirm = standin.custom_ids(ask.json["data"])[0]
     click = await standin.click(confirm, inj.state.original_message_id, user_id=c.bob, channel_id=c.walkers)
-    assert "deleted everything" in await c.answer(click)
+    pressed = await click.wait_response()
+    assert pressed.json["type"] == 7 and all(b["disabled"] for row in pressed.json["data"]["components"]
+                                             for b in row["components"])
+    assert "deleted everything" in (await click.wait_followup()).json["content"]
     assert await c.app.services.db.fetchval("SELECT COUNT(*) FROM entries e JOIN members m ON m.id=e.member_id "
                                             "WHERE m.external_id=?", (c.bob,)) == 0
+
+    # Every attachment the bot sent (private charts, the check-in's chart) has a description: alt text
+    # written from the chart's released data.
+    uploads = [r for r in standin.requests if r.files]
+    described = [a for r in uploads for a in r.json.get("attachments", [])]
+    assert len(uploads) >= 2 and len(described) == sum(len(r.files) for r in uploads)
+    assert all(a.get("description", "").startswith("Line chart: ") for a in described)
 
     # The gateway drops the connection: the client resumes and keeps answering.
     mark = len(standin.gateway_frames)
@@ -174,3 +185,52 @@ async def test_discord_end_to_end(community):
     await standin.wait_for_resume(since=mark, timeout=20)
     assert standin.identify_count == 1
     assert "Removed" in await c.answer(await c.run("undo"), timeout=20)
+
+
+# ---- posts that fit, and take-back of every message -----------------------------------------------
+
+def post_messages(standin: DiscordStandIn, channel_id: str, title: str) -> list[dict]:
+    return [m for m in channel_posts(standin, channel_id) if any(title in e.get("title", "") for e in m["embeds"])]
+
+
+async def test_a_large_check_in_is_several_recorded_embed_messages_and_take_back_reaches_each(community):
+    c, standin = community, community.standin
+    await (await c.run("mod", {"schedule": {"channel": c.walkers, "weekday": "sunday", "time": "18:00", "zone": "UTC"}},
+                       c.mia, permissions=MODERATOR)).wait_response()
+    members = [standin.add_member(c.guild, f"walker{i:02d}") for i in range(40)]
+    value = {uid: 5000 + 37 * i for i, uid in enumerate(members)}
+    for uid in members:
+        for name, options in (("privacy", {"set": {"metric": "steps", "level": "public"}}), ("checkin", {"join": {}}),
+                              ("log", {"metric": "steps", "value": str(value[uid])})):
+            await (await c.run(name, options, uid)).wait_response()
+    await c.app.advance_clock(c.clock, datetime.fromisoformat("2026-11-22T19:00:00+00:00"))
+
+    posted = post_messages(standin, c.walkers, "Weekly check-in")
+    assert len(posted) >= 2, "40 members do not fit one message's embed"
+    for message in posted:
+        assert message["content"] == "" and len(message["embeds"]) == 1
+        embed = message["embeds"][0]
+        assert len(embed.get("fields", [])) <= 25 and embed_size(embed) <= 6000
+        assert all(len(f["value"]) <= 1024 and len(f["name"]) <= 256 for f in embed["fields"])
+    fields = {f["name"]: f["value"] for m in posted for f in m["embeds"][0].get("fields", [])}
+    assert all(f"{value[uid]:,}" in fields[f"walker{i:02d}"] for i, uid in enumerate(members))   # a field per member
+    # The ledger holds every message of the post, in order.
+    (handle,) = [r[0] for r in await c.app.services.db.fetchall("SELECT platform_message_id FROM posts WHERE kind='checkin'")]
+    assert handle.split(",") == [m["id"] for m in posted]
+
+    # walker07 goes private: every message of the post is re-rendered, and none of them holds her value.
+    her, hers = members[7], f"{value[members[7]]:,}"
+    assert any(hers in str(m["embeds"]) for m in posted)
+    answer = await c.answer(await c.run("privacy", {"set": {"metric": "steps", "level": "private"}}, her))
+    assert "updated 1 earlier post" in answer
+    now = [standin.messages[m["id"]] for m in posted if m["id"] in standin.messages]
+    assert now and all(hers not in str(m["embeds"]) and "walker07" not in str(m["embeds"]) for m in now)
+    assert sum(len(m["embeds"][0].get("fields", [])) for m in now) >= 39
+    # The group figure she counted in is dropped, not recomputed (she could be subtracted out).
+    assert not any("from 40 people" in str(m["embeds"]) or "from 39 people" in str(m["embeds"]) for m in now)
+
+    # Everyone leaves: every message of the post goes, and the ledger forgets it.
+    for uid in members:
+        await (await c.run("checkin", {"leave": {}}, uid)).wait_response()
+    assert [m for m in posted if m["id"] in standin.messages] == []
+    assert await c.app.services.db.fetchval("SELECT deleted FROM posts WHERE kind='checkin'") == 1
