@@ -112,4 +112,5 @@ def _quantity_with_spaced_unit(m, value: str, when: str | None, note: str | None
 
 def _amount_of(m, amount: float) -> str:
     shown = format_quantity(m, amount)
-    return shown if shown.endswith(m.name) else f"{shown} of {m.name}"
+    unit_word = shown.rsplit(" ", 1)[-1]
+    return shown if m.name.startswith(unit_word) and len(unit_word) >= len(m.name) - 1 else f"{shown} of {m.name}"

@@ -6,8 +6,10 @@ the bot may not post in, and a dropped gateway connection that the client resume
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import discord
@@ -17,6 +19,8 @@ from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.discord_commands import build_payload
 from bot.app import build_app
 from bot.clock import FakeClock
+from bot.commands import ParamType, convert
+from bot.errors import UserError
 from bot.config import Config, DiscordConfig, PrivacyConfig
 from bot.adapters.discord_layout import embed_size
 from tests.discord_standin.server import DEFAULT_PERMISSIONS, EPHEMERAL, DiscordStandIn
@@ -234,3 +238,219 @@ async def test_a_large_check_in_is_several_recorded_embed_messages_and_take_back
         await (await c.run("checkin", {"leave": {}}, uid)).wait_response()
     assert [m for m in posted if m["id"] in standin.messages] == []
     assert await c.app.services.db.fetchval("SELECT deleted FROM posts WHERE kind='checkin'") == 1
+
+
+# ---- components that survive ------------------------------------------------------------------
+
+def button_ids(data: dict) -> list[str]:
+    return DiscordStandIn.custom_ids(data)
+
+
+def all_disabled(data: dict) -> bool:
+    buttons = [b for row in data.get("components", []) for b in row["components"]]
+    return bool(buttons) and all(b.get("disabled") for b in buttons)
+
+
+async def test_a_prompt_made_before_a_restart_still_answers_its_click(community):
+    c, standin = community, community.standin
+    await (await c.run("log", {"metric": "steps", "value": "4000"}, c.bob)).wait_response()
+    ask = await c.run("mydata", {"forget": {}}, c.bob)
+    question = (await ask.wait_response()).json["data"]
+    confirm, cancel = button_ids(question)
+    prompt = ask.state.original_message_id
+    assert "`/mydata forget`" not in question["content"] and "Yes, go ahead" in question["content"]
+
+    await c.restart()
+    # Someone else's press does nothing to bob's data.
+    other = await standin.click(confirm, prompt, user_id=c.alice, channel_id=c.walkers)
+    assert "someone else" in (await other.wait_response()).json["data"]["content"]
+    assert await c.app.services.db.fetchval("SELECT COUNT(*) FROM members WHERE external_id=?", (c.bob,)) == 1
+
+    press = await standin.click(confirm, prompt, user_id=c.bob, channel_id=c.walkers)
+    updated = (await press.wait_response()).json
+    assert updated["type"] == 7 and all_disabled(updated["data"])        # used: its buttons are disabled
+    assert "deleted everything" in (await press.wait_followup()).json["content"]
+    assert await c.app.services.db.fetchval("SELECT COUNT(*) FROM entries e JOIN members m ON m.id=e.member_id "
+                                            "WHERE m.external_id=?", (c.bob,)) == 0
+    # A second press (a client that still showed the buttons) gets a clear answer and changes nothing.
+    again = await standin.click(cancel, prompt, user_id=c.bob, channel_id=c.walkers)
+    assert (await again.wait_response()).json["type"] == 7
+    assert "already answered" in (await again.wait_followup()).json["content"]
+
+    # A prompt pressed after it expired says so, disables its buttons, and does nothing.
+    await (await c.run("log", {"metric": "steps", "value": "6000"})).wait_response()
+    ask = await c.run("mydata", {"forget": {}})
+    confirm = button_ids((await ask.wait_response()).json["data"])[0]
+    c.clock.set(c.clock.now() + timedelta(minutes=6))
+    late = await standin.click(confirm, ask.state.original_message_id, user_id=c.alice, channel_id=c.walkers)
+    expired = (await late.wait_response()).json["data"]
+    assert "expired" in expired["content"] and "`/mydata forget`" in expired["content"] and all_disabled(expired)
+    assert await c.app.services.db.fetchval("SELECT COUNT(*) FROM entries e JOIN members m ON m.id=e.member_id "
+                                            "WHERE m.external_id=?", (c.alice,)) == 1
+
+    # Cancel says what happened.
+    ask = await c.run("mydata", {"forget": {}})
+    cancel = button_ids((await ask.wait_response()).json["data"])[1]
+    done = await standin.click(cancel, ask.state.original_message_id, user_id=c.alice, channel_id=c.walkers)
+    data = (await done.wait_response()).json["data"]
+    assert data["content"] == "Cancelled; nothing changed." and all_disabled(data)
+
+
+async def test_history_pages_with_previous_and_next_even_after_a_restart(community):
+    c, standin = community, community.standin
+    for day in range(1, 21):
+        await (await c.run("log", {"metric": "steps", "value": str(1000 + day), "when": f"2026-11-{day:02d}"
+                                   if day <= 16 else "today"})).wait_response()
+    first = await c.run("history", {"metric": "steps"})
+    page = (await first.wait_response()).json["data"]
+    assert "Page 1 of 2" in page["content"] and "2026-11-16" in page["content"]
+    previous, following = button_ids(page)
+    assert [b["disabled"] for row in page["components"] for b in row["components"]] == [True, False]
+    entries = [line for line in page["content"].splitlines() if line.startswith("2026-")]
+
+    await c.restart()
+    press = await standin.click(following, first.state.original_message_id, user_id=c.alice, channel_id=c.walkers)
+    second = (await press.wait_response()).json
+    assert second["type"] == 7 and "Page 2 of 2" in second["data"]["content"]
+    entries += [line for line in second["data"]["content"].splitlines() if line.startswith("2026-")]
+    assert len(entries) == 16 and len(set(entries)) == 16      # every entry, each once (16 days logged)
+    assert [b["disabled"] for row in second["data"]["components"] for b in row["components"]] == [False, True]
+    back_id = button_ids(second["data"])[0]
+    back = await standin.click(back_id, first.state.original_message_id, user_id=c.alice, channel_id=c.walkers)
+    assert "Page 1 of 2" in (await back.wait_response()).json["data"]["content"]
+
+
+# ---- options derived from what the handler accepts ---------------------------------------------
+
+def synced_leaves(payload: list[dict]) -> dict[str, list[dict]]:
+    """Command name as in the specs -> the options Discord was given for it."""
+    out = {}
+
+    def walk(path: list[str], node: dict) -> None:
+        subs = [o for o in node.get("options", []) if o["type"] in (1, 2)]
+        if not subs:
+            out[" ".join(p for p in path if p != "show")] = node.get("options", [])
+        for o in subs:
+            walk(path + [o["name"]], o)
+
+    for cmd in payload:
+        walk([cmd["name"]], cmd)
+    return out
+
+
+async def test_every_synced_option_has_the_type_and_range_the_handler_accepts(community):
+    c, standin = community, community.standin
+    sync = await standin.wait_for_request(method="PUT", path=rf"/applications/{standin.app_id}/guilds/{c.guild}/commands")
+    leaves = synced_leaves(sync.json)
+    expected_type = {ParamType.INT: 4, ParamType.NUMBER: 10, ParamType.CHANNEL: 7}
+    checked = 0
+    for spec in c.app.registry.all():
+        if spec.button:
+            assert spec.name not in leaves
+            continue
+        options = {o["name"]: o for o in leaves[spec.name]}
+        assert list(options) == [p.name for p in spec.params]
+        for p in spec.params:
+            o = options[p.name]
+            assert o["type"] == expected_type.get(p.type, 3), (spec.name, p.name)
+            assert o["required"] == p.required
+            assert o.get("autocomplete", False) == (p.suggestions is not None and not o.get("choices"))
+            assert "`" not in o["description"] and not o["description"].endswith("…") and len(o["description"]) <= 100
+            if p.type in (ParamType.INT, ParamType.NUMBER):
+                checked += 1
+                if p.minimum is not None:
+                    assert o["min_value"] == p.minimum
+                    # ... and the handler, through the same conversion for every platform, agrees.
+                    assert convert(p, _number(p.minimum)) == p.minimum
+                    with pytest.raises(UserError):
+                        convert(p, _number(p.minimum - 1))
+                if p.maximum is not None:
+                    assert o["max_value"] == p.maximum
+                    assert convert(p, _number(p.maximum)) == p.maximum
+                    with pytest.raises(UserError):
+                        convert(p, _number(p.maximum + 1))
+    assert checked >= 4
+    ranges = {(s.name, p.name): (p.minimum, p.maximum) for s in c.app.registry.all() for p in s.params if p.type is ParamType.INT}
+    assert ranges[("chart", "days")] == (7, 365) and ranges[("checkin pause", "weeks")] == (1, 52)
+    metric_add = {o["name"]: o for o in leaves["mod metric add"]}
+    assert metric_add["min"]["type"] == metric_add["max"]["type"] == 10     # numbers, not strings
+
+    # A value Discord would not offer still gets a clear answer if it arrives.
+    assert "Choose 7 to 365 days." == await c.answer(await c.run("chart", {"metric": "steps", "days": 400}))
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+async def test_autocomplete_offers_what_each_parameter_means(community):
+    c, standin = community, community.standin
+    await (await c.run("mod", {"schedule": {"channel": c.walkers, "weekday": "sunday", "time": "18:00", "zone": "UTC"}},
+                       c.mia, permissions=MODERATOR)).wait_response()
+    created = await c.answer(await c.run("challenge", {"create": {"name": "stride", "metric": "steps", "kind": "total"}},
+                                         c.mia, permissions=MODERATOR))
+    assert "stride" in created and created != "Done."
+
+    async def offered(name, options, focused, typed):
+        opts = [{"type": 3, "name": k, "value": v} for k, v in options.items()] + \
+               [{"type": 3, "name": focused, "value": typed, "focused": True}]
+        inj = await c.autocomplete(name, opts)
+        return [(ch["name"], ch["value"]) for ch in (await inj.wait_response()).json["data"]["choices"]]
+
+    async def offered_sub(group, sub, focused, typed):
+        inj = await c.autocomplete(group, [{"type": 1, "name": sub, "options": [
+            {"type": 3, "name": focused, "value": typed, "focused": True}]}])
+        return [ch["value"] for ch in (await inj.wait_response()).json["data"]["choices"]]
+
+    assert ("steps", "steps") in [(n.split(" ")[0], v) for n, v in await offered("log", {}, "metric", "walk")]  # an alias
+    assert await offered_sub("challenge", "join", "name", "st") == ["stride"]          # an existing challenge
+    assert await offered_sub("challenge", "create", "name", "st") == []                  # a new name: nothing to offer
+    assert "all" in await offered_sub("privacy", "set", "metric", "")
+    assert "Europe/Berlin" in await offered_sub("timezone", "show", "zone", "berl") or \
+        "Europe/Berlin" in [v for _, v in await offered("timezone", {}, "zone", "berl")]
+
+
+# ---- wording, failures, start-up -----------------------------------------------------------------
+
+async def test_hints_on_discord_are_slash_commands(community):
+    c = community
+    logged = await c.answer(await c.run("log", {"metric": "steps", "value": "1"}))
+    assert "Logged 1 step " in logged and "`/undo`" in logged and "`undo`" not in logged
+    helped = await c.answer(await c.run("help", {"command": "privacy"}))
+    assert "`/privacy set metric:" in helped and "`privacy set" not in helped
+    everything = await c.answer(await c.run("help"))
+    assert "/confirm" not in everything and "/cancel" not in everything and "`/log metric:" in everything
+    assert "`/log metric:steps value:8000`" in await c.answer(await c.run("history", user=c.bob))
+
+
+async def test_a_failed_post_is_reported_once_and_never_also_as_done(community):
+    c, standin = community, community.standin
+    for options in ({"set": {"metric": "steps", "level": "public"}},):
+        await (await c.run("privacy", options, c.bob)).wait_response()
+    await (await c.run("log", {"metric": "steps", "value": "5000"}, c.bob)).wait_response()
+    inj = await c.run("chart", {"metric": "steps", "days": 7, "share": "share"}, c.bob, channel_id=c.forbidden)
+    told = await inj.wait_followup()
+    assert "couldn't post in #announcements" in told.json["content"]
+    await asyncio.sleep(0.3)
+    answers = [m.get("content", "") for m in inj.followups]
+    assert len(answers) == 1 and not any("Shared" in a for a in answers)
+
+
+async def test_commands_are_synced_only_when_they_differ_and_by_one_shard(community, caplog):
+    c, standin = community, community.standin
+    path = rf"/applications/{standin.app_id}/guilds/{c.guild}/commands"
+    assert len(standin.find_requests("PUT", path)) == 1
+    mark = standin.mark()
+    await c.restart()
+    assert standin.find_requests("GET", path)[-1].index >= mark and not [r for r in standin.find_requests("PUT", path)
+                                                                         if r.index >= mark]
+    # A process that does not run shard 0 never touches the command tree.
+    await c.stop_bot()
+    mark = standin.mark()
+    c.config = dataclasses.replace(c.config, discord=dataclasses.replace(c.config.discord, shard_count=2, shard_ids=(1,)))
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = True
+    with caplog.at_level(logging.INFO):
+        await c.start_bot()
+    assert not [r for r in standin.requests[mark:] if "/commands" in r.path]
+    assert not [r for r in caplog.records if "voice" in r.getMessage().lower()]
+    assert "Logged" in await c.answer(await c.run("log", {"metric": "steps", "value": "3000"}))

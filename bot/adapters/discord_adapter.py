@@ -66,7 +66,8 @@ class _InteractionReplies:
         require_delivery(delivery)
         if target.kind == "channel":
             handle = await self.adapter.send(target, delivery)
-            self.posted_in.append(target.name)
+            first_line = self.adapter.render(delivery.text).strip().split("\n", 1)[0]
+            self.posted_in.append(f"#{target.name}" + (f": {first_line[:300]}" if first_line else ""))
             return handle
         text = self.adapter.render(delivery.text)
         if not self.answered and self.spec is not None and self.spec.lists and not delivery.attachments:
@@ -236,7 +237,7 @@ class DiscordAdapter:
         await self.app.handle(inbound, reply_via=replies)
         if not replies.answered:
             # Every interaction needs an answer; say what happened and where.
-            text = ("Posted in " + ", ".join(f"#{n}" for n in dict.fromkeys(replies.posted_in)) + "."
+            text = ("\n".join(f"Posted in {where}" for where in dict.fromkeys(replies.posted_in))
                     if replies.posted_in else "Done; there was nothing to show.")
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)
