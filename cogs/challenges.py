@@ -26,6 +26,7 @@ from bot.metrics import MetricDef, format_quantity, parse_quantity
 from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Reply, Text
 from bot.scheduler import Schedule
 from bot.services import Services
+from bot.words import counted
 from storage.challenges import Challenge, ChallengeRepository
 
 P = ParamType
@@ -164,7 +165,7 @@ class Challenges:
         if not await self.repo.leave(c.id, inv.member_id):
             raise UserError(f"You aren't in `{c.name}`.")
         edited, deleted = await self.app.take_back(inv.member_id, c.channel_id, remove=True, kind="challenge")
-        note = f" I took you off {edited + deleted} earlier board(s)." if edited or deleted else ""
+        note = f" I took you off {counted(edited + deleted, 'earlier board')}." if edited or deleted else ""
         return Reply.text(f"You left `{c.name}`. Nobody is told.{note}", private=True)
 
     @command("challenge board", "See a challenge's board so far (only you see this reply).",

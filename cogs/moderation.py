@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
+from bot.words import changed_posts
 from bot.errors import UserError
 from bot.levels import CAP_PLAIN_WORDS, CAP_WORDS, Level, cap_word, parse_cap
 from bot.metrics import BUILTIN_METRICS, custom_metric
@@ -34,7 +35,7 @@ class Moderation:
         lines = [f"#{name}: {what} — {cap_word(level)} ({CAP_PLAIN_WORDS[level]})."]
         edited, deleted = await self.app.take_back_channel(channel_id)
         if edited or deleted:
-            lines.append(f"I updated {edited} earlier post(s) there and removed {deleted} to match the new rule.")
+            lines.append(changed_posts(edited, deleted, where=" there", removed_because="to match the new rule"))
         if key == ALL_METRICS and level > Level.TREND:
             lines.append("Weight, mood and heart rate stay at trend there unless you name them in their own rule.")
         return Reply.text(*lines, private=True)

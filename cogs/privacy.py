@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.commands import Invocation, Param, ParamType, Suggest, command
+from bot.words import changed_posts
 from bot.levels import CAP_PLAIN_WORDS, LEVEL_WORDS, PLAIN_WORDS, Level, effective_level, parse_level
 from bot.reply import Reply
 from bot.services import Services
@@ -76,5 +77,5 @@ class Privacy:
         if lowered:
             edited, deleted = await self.app.take_back(inv.member_id, channel_id)
             if edited or deleted:
-                lines.append(f"I updated {edited} earlier post(s) and removed {deleted} that now said too much.")
+                lines.append(changed_posts(edited, deleted, removed_because="that now said too much"))
         return Reply.text(*lines, private=True)

@@ -84,6 +84,7 @@ class Community:
 async def community(tmp_path):
     standin = DiscordStandIn(guild_name="Walkers Club")
     await standin.start()
+    saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY   # the adapter points them here
     c = Community(standin, tmp_path, Config(privacy=PrivacyConfig(min_group_size=2), chart_processes=0,
                                             discord=DiscordConfig(api_base=standin.api_base, gateway_url=standin.gateway_url,
                                                                   dev_guild_id=int(standin.guild_id))),
@@ -100,6 +101,7 @@ async def community(tmp_path):
     finally:
         await c.stop_bot()
         await standin.stop()
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
         assert standin.unhandled == [], "the bot called a Discord route the stand-in does not know"
 
 

@@ -1400,6 +1400,9 @@ class DiscordStandIn:
             if m == "GET":
                 return 200, store
             if m == "PUT":
+                problems = [p for c in (rec.json or []) for p in command_problems(c)]
+                if problems:
+                    raise _HTTPError(400, 50035, "Invalid Form Body", {"_errors": [{"code": "APPLICATION_COMMAND_INVALID", "message": "; ".join(problems)}]})
                 new = [self._command_obj(c, guild_id, store) for c in (rec.json or [])]
                 store[:] = new
                 return 200, new
@@ -1580,6 +1583,12 @@ class DiscordStandIn:
             raise _HTTPError(400, 50035, "Invalid Form Body", {"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}})
         if creating and not (content or payload.get("embeds") or files or payload.get("components") or payload.get("sticker_ids") or payload.get("poll")):
             raise _HTTPError(400, 50006, "Cannot send an empty message")
+        problem = embed_problem(payload.get("embeds") or [])
+        if problem:
+            raise _HTTPError(400, 50035, "Invalid Form Body", {"embeds": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": problem}]}})
+        for a in payload.get("attachments") or []:
+            if len(str(a.get("description") or "")) > 1024:
+                raise _HTTPError(400, 50035, "Invalid Form Body", {"attachments": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "description: Must be 1024 or fewer in length."}]}})
 
     def _make_message(
         self,
@@ -1752,6 +1761,63 @@ class DiscordStandIn:
             await self._echo("MESSAGE_DELETE", {"id": mid, "channel_id": msg["channel_id"]})
             return 204, None
         return 405, {"message": "405: Method Not Allowed", "code": 0}
+
+
+def embed_problem(embeds: list[dict[str, Any]]) -> Optional[str]:
+    """Discord's embed limits: 10 embeds a message, 256/4096/2048 characters for title, description and
+    footer, 25 fields of 256/1024 (neither empty), and 6000 characters for all embeds of a message."""
+    if len(embeds) > 10:
+        return "embeds: Must be 10 or fewer in length."
+    total = 0
+    for e in embeds:
+        title, desc, footer = e.get("title") or "", e.get("description") or "", (e.get("footer") or {}).get("text") or ""
+        fields = e.get("fields") or []
+        if len(title) > 256 or len(desc) > 4096 or len(footer) > 2048 or len(fields) > 25:
+            return "embed: a title, description, footer or field count is over its limit"
+        for f in fields:
+            if not str(f.get("name") or "").strip() or not str(f.get("value") or "").strip():
+                return "embed field: name and value are required"
+            if len(f["name"]) > 256 or len(f["value"]) > 1024:
+                return "embed field: over its length limit"
+        total += len(title) + len(desc) + len(footer) + len((e.get("author") or {}).get("name") or "") + sum(len(f["name"]) + len(f["value"]) for f in fields)
+    return "embeds: Embed size exceeds maximum size of 6000" if total > 6000 else None
+
+
+_COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+def command_problems(cmd: dict[str, Any], where: str = "") -> list[str]:
+    """What Discord refuses in a chat-input command: names, 1-100 character descriptions, at most 25
+    options or choices, required options before optional ones, and min/max only on numbers."""
+    out: list[str] = []
+    path = f"{where}{cmd.get('name')}"
+    if not _COMMAND_NAME.match(str(cmd.get("name", ""))) or cmd.get("name") != str(cmd.get("name", "")).lower():
+        out.append(f"{path}: invalid name")
+    if not 1 <= len(str(cmd.get("description", ""))) <= 100:
+        out.append(f"{path}: description must be 1-100 characters")
+    options = cmd.get("options") or []
+    if len(options) > 25:
+        out.append(f"{path}: more than 25 options")
+    seen_optional = False
+    for o in options:
+        t = o.get("type")
+        if t in (1, 2):
+            out.extend(command_problems(o, path + " "))
+            continue
+        if not o.get("required"):
+            seen_optional = True
+        elif seen_optional:
+            out.append(f"{path} {o.get('name')}: required after optional")
+        if not _COMMAND_NAME.match(str(o.get("name", ""))) or not 1 <= len(str(o.get("description", ""))) <= 100:
+            out.append(f"{path} {o.get('name')}: invalid name or description")
+        if len(o.get("choices") or []) > 25 or (o.get("choices") and o.get("autocomplete")):
+            out.append(f"{path} {o.get('name')}: choices")
+        for bound in ("min_value", "max_value"):
+            if bound in o and (t not in (4, 10) or isinstance(o[bound], (str, bool)) or (t == 4 and not float(o[bound]).is_integer())):
+                out.append(f"{path} {o.get('name')}: {bound} must be a number on an integer or number option")
+        if "min_value" in o and "max_value" in o and not isinstance(o["min_value"], str) and o["min_value"] > o["max_value"]:
+            out.append(f"{path} {o.get('name')}: min_value above max_value")
+    return out
 
 
 def resolved_permissions(permissions: Any) -> str:

@@ -427,3 +427,22 @@ def test_user_messages_echoes_rate_limit_and_text_frames() -> None:
         assert bot.seen[-1].id == mine.id and bot.seen[-1].author == bot.client.user
 
     run(scenario, compression="none", echo_message_events=True)
+
+
+def test_the_stand_in_refuses_embeds_and_commands_discord_refuses() -> None:
+    from .server import command_problems, embed_problem
+
+    field = {"name": "alice", "value": "x" * 200}
+    assert embed_problem([{"title": "ok", "fields": [field] * 25}]) is None
+    assert embed_problem([{"title": "too many", "fields": [field] * 26}])
+    assert embed_problem([{"fields": [field] * 20}, {"fields": [field] * 20}]).endswith("6000")
+    assert embed_problem([{"fields": [{"name": "", "value": "v"}]}])
+    assert embed_problem([{}] * 11)
+    good = {"name": "chart", "description": "A chart", "options": [
+        {"type": 3, "name": "metric", "description": "e.g. steps", "required": True},
+        {"type": 4, "name": "days", "description": "days back", "required": False, "min_value": 7, "max_value": 365}]}
+    assert command_problems(good) == []
+    assert command_problems({**good, "description": "x" * 101})
+    assert command_problems({**good, "options": [{**good["options"][1], "min_value": "7"}]})      # a string bound
+    assert command_problems({**good, "options": [{"type": 3, "name": "w", "description": "d", "min_value": 1}]})
+    assert command_problems({**good, "options": good["options"][::-1]})                            # required after optional
