@@ -21,7 +21,7 @@ import yarl
 
 from bot.adapters.base import DeliveryFailed, Inbound, Target, join_message_ids, require_delivery, split_message_ids
 from bot.adapters.discord_commands import build_payload, commands_differ, parse_interaction
-from bot.adapters.discord_components import CANCEL, CONFIRM, PAGE, ButtonRef, buttons, decode, disabled_copy, encode
+from bot.adapters.discord_components import PAGE, ButtonRef, Prompts, buttons, encode
 from bot.adapters.discord_layout import EMBED_KINDS, MessagePlan, alt_text, pages, plan, text_chunks
 from bot.clock import timezone_names
 from bot.command_refs import SLASH, render_refs
@@ -33,7 +33,6 @@ from storage.platform_state import PlatformState
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
-CONFIRM_SECONDS = 300
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
@@ -123,7 +122,7 @@ class DiscordAdapter:
     def __init__(self, app, config: DiscordConfig, *, guild_ready_timeout: float = 2.0):
         self.app = app
         self.config = config
-        self.state = PlatformState(app.services.db)
+        self.prompts = Prompts(self, PlatformState(app.services.db))
         if config.api_base:
             discord.http.Route.BASE = config.api_base.rstrip("/")
         if config.gateway_url:
@@ -198,11 +197,11 @@ class DiscordAdapter:
             elif interaction.type is discord.InteractionType.autocomplete:
                 await self._autocomplete(interaction)
             elif interaction.type is discord.InteractionType.component:
-                await self._press(interaction)
+                await self.prompts.press(interaction)
         except Exception:
             log.exception("interaction failed")
 
-    def _inbound(self, interaction: discord.Interaction, name: str, args: dict[str, Any]) -> Inbound | None:
+    def inbound(self, interaction: discord.Interaction, name: str, args: dict[str, Any]) -> Inbound | None:
         if interaction.guild_id is None:
             return None
         user = interaction.user
@@ -218,14 +217,14 @@ class DiscordAdapter:
 
     async def _command(self, interaction: discord.Interaction) -> None:
         name, args, _ = parse_interaction(interaction.data or {})
-        inbound = self._inbound(interaction, name, args)
+        inbound = self.inbound(interaction, name, args)
         if inbound is None:
             await interaction.response.send_message("Use me in a server channel; replies there are private to you.",
                                                     ephemeral=True)
             return
         spec = self.app.registry.get(name)
         if spec is not None and spec.confirm and (inbound.is_moderator or spec.permission.value == "member"):
-            await self._ask(interaction, spec, args)
+            await self.prompts.ask(interaction, spec, args)
             return
         await self.run_command(interaction, inbound, spec)
 
@@ -243,72 +242,6 @@ class DiscordAdapter:
                 await interaction.followup.send(text, ephemeral=True)
             else:
                 await interaction.response.send_message(text, ephemeral=True)
-
-    # -- buttons ---------------------------------------------------------------------------------
-    def _labels(self) -> tuple[str, str]:
-        confirm, cancel = self.app.registry.get("confirm"), self.app.registry.get("cancel")
-        return ((confirm.button if confirm and confirm.button else "Yes, go ahead"),
-                (cancel.button if cancel and cancel.button else "Cancel"))
-
-    async def _ask(self, interaction: discord.Interaction, spec: CommandSpec, args: dict[str, Any]) -> None:
-        """A destructive command asks first, with buttons that carry the command and its arguments."""
-        expires = int(self.app.services.clock.now().timestamp()) + CONFIRM_SECONDS
-        kept = {k: str(v) for k, v in args.items() if v is not None}
-        ok = encode(ButtonRef(CONFIRM, interaction.user.id, expires, spec.name, kept))
-        no = encode(ButtonRef(CANCEL, interaction.user.id, expires, spec.name, {}))
-        if ok is None or no is None:
-            await interaction.response.send_message("That is too long for me to ask about with buttons; please use a "
-                                                    "shorter name.", ephemeral=True)
-            return
-        yes_label, cancel_label = self._labels()
-        view = buttons((yes_label, ok, discord.ButtonStyle.danger, False), (cancel_label, no, discord.ButtonStyle.secondary, False))
-        await interaction.response.send_message(f"{self.render(spec.confirm)} Press **{yes_label}** within "
-                                                f"{CONFIRM_SECONDS // 60} minutes, or **{cancel_label}**.",
-                                                view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
-
-    async def _press(self, interaction: discord.Interaction) -> None:
-        ref = decode((interaction.data or {}).get("custom_id", ""))
-        if ref is None:
-            await interaction.response.send_message("That button is from an older version of me; please run the "
-                                                    "command again.", ephemeral=True)
-            return
-        if ref.user_id != interaction.user.id:
-            await interaction.response.send_message("These buttons answer someone else's request; they do nothing for you.",
-                                                    ephemeral=True)
-            return
-        spec = self.app.registry.get(ref.command)
-        if spec is None:
-            await interaction.response.edit_message(view=disabled_copy(interaction.message))
-            await interaction.followup.send("That command no longer exists; nothing changed.", ephemeral=True)
-            return
-        slash = self.render(f"`{ref.command}`")
-        if ref.action == PAGE:
-            inbound = self._inbound(interaction, spec.name, dict(ref.arguments))
-            if inbound is not None:
-                await self.run_command(interaction, inbound, spec, page=ref.number)
-            return
-        now = self.app.services.clock.now()
-        if now.timestamp() > ref.number:
-            await interaction.response.edit_message(
-                content=f"This question expired after {CONFIRM_SECONDS // 60} minutes; nothing changed. "
-                        f"Run {slash} again if you still want it.", view=disabled_copy(interaction.message))
-            return
-        message_id = interaction.message.id if interaction.message else interaction.id
-        if not await self.state.claim_event(f"discord:prompt:{message_id}", now):
-            await interaction.response.edit_message(view=disabled_copy(interaction.message))
-            await interaction.followup.send("You already answered this question; nothing more happened.", ephemeral=True)
-            return
-        if ref.action == CANCEL:
-            await interaction.response.edit_message(content="Cancelled; nothing changed.", view=disabled_copy(interaction.message))
-            return
-        inbound = self._inbound(interaction, spec.name, dict(ref.arguments))
-        if inbound is None:
-            return
-        inbound.confirmed = True
-        question = interaction.message.content if interaction.message else ""
-        await interaction.response.edit_message(content=f"{question}\nConfirmed; working on it.",
-                                                view=disabled_copy(interaction.message))
-        await self.run_command(interaction, inbound, spec)
 
     # -- autocomplete ----------------------------------------------------------------------------
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
