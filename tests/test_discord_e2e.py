@@ -153,6 +153,7 @@ async def test_discord_end_to_end(community):
                                           path=rf"/channels/{c.walkers}/messages")
     assert "8,000" in str(post.json) and post.json["allowed_mentions"] == {"parse": []}
     assert post.filenames == ["steps-chart.png"]
+    assert post.json["embeds"][-1]["image"] == {"url": "attachment://steps-chart.png"}   # the chart inside the embed
     (message,) = channel_posts(standin, c.walkers)
     inj = await c.run("privacy", {"set": {"metric": "steps", "level": "trend"}})
     edit = await standin.wait_for_request(method="PATCH", path=rf"/channels/{c.walkers}/messages/{message['id']}")
@@ -456,3 +457,25 @@ async def test_commands_are_synced_only_when_they_differ_and_by_one_shard(commun
     assert not [r for r in standin.requests[mark:] if "/commands" in r.path]
     assert not [r for r in caplog.records if "voice" in r.getMessage().lower()]
     assert "Logged" in await c.answer(await c.run("log", {"metric": "steps", "value": "3000"}))
+
+
+async def test_challenge_results_are_an_embed_and_ending_one_is_confirmed_by_its_button(community):
+    c, standin = community, community.standin
+    created = await c.answer(await c.run("challenge", {"create": {"name": "stride", "metric": "steps", "kind": "total",
+                                                                  "start": "today"}}, c.mia, permissions=MODERATOR))
+    assert created.startswith("Posted in #walkers: New challenge `stride`")
+    assert "`/challenge join name:stride`" in channel_posts(standin, c.walkers)[-1]["content"]
+    for user, value in ((c.alice, "9000"), (c.bob, "7000")):
+        for name, options in (("privacy", {"set": {"metric": "steps", "level": "public"}}),
+                              ("challenge", {"join": {"name": "stride"}}), ("log", {"metric": "steps", "value": value})):
+            await (await c.run(name, options, user)).wait_response()
+    c.clock.set(c.clock.now() + timedelta(hours=2))
+    ask = await c.run("challenge", {"end": {"name": "stride"}}, c.mia, permissions=MODERATOR)
+    confirm = button_ids((await ask.wait_response()).json["data"])[0]
+    assert "name=stride" in confirm                                   # the button carries what it acts on
+    press = await standin.click(confirm, ask.state.original_message_id, user_id=c.mia, channel_id=c.walkers,
+                                permissions=MODERATOR)
+    assert "has ended" in (await press.wait_followup()).json["content"]
+    (results,) = post_messages(standin, c.walkers, "stride")
+    fields = {f["name"]: f["value"] for f in results["embeds"][0]["fields"]}
+    assert "9,000" in fields["alice"] and "7,000" in fields["bob"] and fields["alice"].startswith("#1")
