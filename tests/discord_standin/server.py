@@ -20,7 +20,9 @@ charset suffix, which is what ``aiohttp.web.json_response`` would send):
   ``GET/PATCH/DELETE /channels/{id}/messages/{mid}``, ``POST /channels/{id}/typing``,
   ``PUT/DELETE .../reactions/{emoji}/@me``; JSON or multipart bodies (``payload_json`` plus
   ``files[n]``), attachments get ids and a URL served by the stand-in (``Attachment.read()`` works).
-  Empty messages (50006) and content over 2000 characters (50035) are refused like Discord does.
+  Empty messages (50006), content over 2000 characters, embeds over Discord's limits and attachment
+  descriptions over 1024 characters (50035) are refused like Discord does; so is a command tree
+  Discord would refuse (names, descriptions, option order, min/max bounds: ``command_problems``).
 * ``GET /guilds/{id}``, ``/guilds/{id}/channels``, ``/guilds/{id}/roles``, ``/guilds/{id}/members/{uid}``.
 * ``POST /interactions/{id}/{token}/callback`` (types 4, 5, 6, 7, 8, 9; a second acknowledgement is
   refused with 40060), ``POST /webhooks/{app}/{token}`` (followups),
