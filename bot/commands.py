@@ -26,7 +26,8 @@ class Permission(Enum):
 class ParamType(Enum):
     WORD = "word"            # one token
     TEXT = "text"            # the rest of the line (notes, names with spaces)
-    INT = "int"
+    INT = "int"              # a whole number (within the param's minimum/maximum, if it has them)
+    NUMBER = "number"        # a number, decimals allowed (within minimum/maximum)
     METRIC = "metric"        # a metric name or alias (autocompleted)
     QUANTITY = "quantity"    # a value with an optional unit; parsed by the handler against the metric
     WHEN = "when"            # today, yesterday, a date
@@ -39,6 +40,18 @@ class ParamType(Enum):
     CHOICE = "choice"        # one of `choices`
 
 
+class Suggest(Enum):
+    """Where the values a member may pick from come from (Discord autocompletes them)."""
+
+    METRICS = "metrics"          # the community's metric names and their aliases
+    METRICS_OR_ALL = "metrics-or-all"   # the same, and the word `all`
+    TIMEZONES = "timezones"      # Area/City names
+    CHALLENGES = "challenges"    # challenges that exist in this channel (not for naming a new one)
+
+
+_DEFAULT_SUGGEST = {ParamType.METRIC: Suggest.METRICS, ParamType.TIMEZONE: Suggest.TIMEZONES}
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -46,6 +59,13 @@ class Param:
     help: str
     required: bool = True
     choices: tuple[str, ...] = ()
+    minimum: float | None = None          # INT and NUMBER: the range the handler accepts, checked by convert()
+    maximum: float | None = None
+    suggest: Suggest | None = None        # None: the type's usual source (metrics, time zones) or nothing
+
+    @property
+    def suggestions(self) -> Suggest | None:
+        return self.suggest or _DEFAULT_SUGGEST.get(self.type)
 
     def usage(self) -> str:
         shown = "|".join(self.choices) if self.type is ParamType.CHOICE and len(self.choices) <= 4 else self.name
@@ -65,6 +85,8 @@ class CommandSpec:
     needs_channel: bool = False           # must be typed in a channel (not a DM)
     confirm: str | None = None            # destructive: ask before doing it (text says what happens)
     slow: bool = False                    # adapters defer/acknowledge first
+    lists: bool = False                   # answers with a list that may run long; re-running it changes nothing
+    button: str | None = None             # answers a prompt: platforms with buttons show this button instead
     handler: Handler | None = None
 
     @property
@@ -80,12 +102,12 @@ _SPEC_ATTR = "__peerpulse_command__"
 
 def command(name: str, help: str, *params: Param, permission: Permission = Permission.MEMBER,
             private: bool = True, needs_channel: bool = False, confirm: str | None = None,
-            slow: bool = False):
+            slow: bool = False, lists: bool = False, button: str | None = None):
     """Mark a cog method as a command. ``name`` may have several words (``"privacy set"``)."""
 
     def mark(fn):
         setattr(fn, _SPEC_ATTR, CommandSpec(tuple(name.split()), help, tuple(params), permission, private,
-                                            needs_channel, confirm, slow))
+                                            needs_channel, confirm, slow, lists, button))
         return fn
 
     return mark
@@ -230,8 +252,12 @@ def convert(param: Param, token: str) -> Any:
     t = param.type
     if t is ParamType.INT:
         if not re.fullmatch(r"[0-9]{1,6}", token):
-            raise UserError(f"`{param.name}` must be a whole number, e.g. 30.")
-        return int(token)
+            raise UserError(f"`{param.name}` must be a whole number{_range_hint(param) or ', e.g. 30'}.")
+        return _in_range(param, int(token))
+    if t is ParamType.NUMBER:
+        if not re.fullmatch(r"-?[0-9]{1,9}(\.[0-9]{1,6})?", token.strip()):
+            raise UserError(f"`{param.name}` must be a number, e.g. 0 or 7.5{_range_hint(param)}.")
+        return _in_range(param, float(token))
     if t is ParamType.CHOICE:
         word = token.lower()
         if word not in param.choices:
@@ -260,6 +286,26 @@ def convert(param: Param, token: str) -> Any:
     if len(token) > 200:
         raise UserError(f"`{param.name}` is too long.")
     return token
+
+
+def _in_range(param: Param, value: int | float) -> int | float:
+    low, high = param.minimum, param.maximum
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None:
+            raise UserError(f"Choose {low:g} to {high:g} {param.name}.")   # "Choose 7 to 365 days."
+        raise UserError(f"`{param.name}` must be{_range_hint(param, lead='')}.")
+    return value
+
+
+def _range_hint(param: Param, lead: str = ", ") -> str:
+    low, high = param.minimum, param.maximum
+    if low is not None and high is not None:
+        return f"{lead} from {low:g} to {high:g}"
+    if low is not None:
+        return f"{lead} at least {low:g}"
+    if high is not None:
+        return f"{lead} at most {high:g}"
+    return ""
 
 
 def _short(token: str) -> str:

@@ -44,7 +44,7 @@ class Attachment:
     data: bytes
     mime: str
     chart: ChartSpec | None = None   # the exact data the renderer was given (kept for tests and audits)
-    alt_text: str = ""
+    alt_text: str = ""               # what a screen reader says for it (platforms send it as the description)
 
 
 @dataclass(frozen=True)

@@ -221,7 +221,7 @@ class _Reading:
 
 
 _READINGS: dict[str, _Reading] = {
-    "steps": _Reading({"": 1, "steps": 1, "k": 1000}, lambda v: f"{_decimal(v, 0)} steps",
+    "steps": _Reading({"": 1, "steps": 1, "step": 1, "k": 1000}, lambda v: f"{_decimal(v, 0)} {_counted('steps', _decimal(v, 0))}",
                       ("8000", "8,000", "8k"), whole=True),
     "sleep": _Reading({"": 1, "h": 1, "min": 1 / 60}, lambda v: _hours_minutes(v * 60, "m"),
                       ("7h30m", "7.5h", "7:30", "450m"), pair=("h", "min"), clock=True),
@@ -265,7 +265,19 @@ def _custom_places(value: float) -> int:
 
 def _custom_show(unit: str) -> Callable[[float], str]:
     gap = " " if unit[:1].isalpha() else ""      # "3 cups", but "50%" and "20°C"
-    return lambda v: f"{_decimal(v, _custom_places(v))}{gap}{unit}"
+
+    def show(v: float) -> str:
+        number = _decimal(v, _custom_places(v))
+        return f"{number}{gap}{_counted(unit, number)}"
+
+    return show
+
+
+def _counted(unit: str, number: str) -> str:
+    """``1 cup``, ``2 cups``: a plural unit word reads singular after exactly one (parsing accepts both)."""
+    if number == "1" and len(unit) > 2 and unit.endswith("s") and not unit.endswith("ss") and unit.isalpha():
+        return unit[:-1]
+    return unit
 
 
 def _custom_reading(metric: MetricDef) -> _Reading:

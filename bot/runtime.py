@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from bot.clock import FakeClock
 from bot.adapters.base import DeliveryFailed, Inbound, Target, Transport
-from bot.commands import CommandSpec, Invocation, ParamType, Permission, Registry, convert, parse_text
+from bot.commands import CommandSpec, Invocation, Permission, Registry, convert, parse_text
 from bot.errors import PermissionDenied, UserError
 from bot.gate import Delivery
 from bot.levels import Level
@@ -104,14 +104,17 @@ class PeerPulse:
         # The command's name only: its arguments may hold members' values.
         log.debug("%s command %s answered with %d reply(s)", inbound.platform, spec.name if spec else "?", len(replies))
         sent = []
+        failed: list[str] = []
         for reply in replies:
             private = reply.private if reply.private is not None else (spec.private if spec else True)
             if inv.channel_id is None:
                 private = True
+            if failed and private:
+                continue   # it would confirm the post that just failed; the member was told about the failure
             destination = (Destination.private_to(inv.community_id, inv.member_id, inv.channel_id) if private
                            else Destination.channel(inv.community_id, inv.channel_id))
             delivery = await self.publish(reply, destination, transport, tell_on_failure=inv.member_id,
-                                          target=own_target if private else None)
+                                          target=own_target if private else None, failures=failed)
             if delivery is not None:
                 sent.append(delivery)
         return sent
@@ -166,8 +169,10 @@ class PeerPulse:
 
     # -- output --------------------------------------------------------------------------------
     async def publish(self, reply: Reply, destination: Destination, transport: Transport | None = None,
-                      tell_on_failure: int | None = None, target: Target | None = None) -> Delivery | None:
-        """Gate a reply for one destination, send it, and record channel posts in the ledger."""
+                      tell_on_failure: int | None = None, target: Target | None = None,
+                      failures: list[str] | None = None) -> Delivery | None:
+        """Gate a reply for one destination, send it, and record channel posts in the ledger. A post
+        the platform refused is reported to ``tell_on_failure`` once and its reason added to ``failures``."""
         s = self.services
         delivery = await s.gate.release(reply, destination)
         if delivery.is_empty:
@@ -183,6 +188,8 @@ class PeerPulse:
             message_id = await transport.send(target, delivery)
         except DeliveryFailed as exc:
             log.warning("could not post to %s %s: %s", target.kind, target.external_id, exc.reason)
+            if failures is not None:
+                failures.append(exc.reason)
             if tell_on_failure is not None and not destination.is_private:
                 note = Reply.text(f"I couldn't post in #{target.name}: {exc.reason}. Nothing was lost.", private=True)
                 await self.publish(note, Destination.private_to(destination.community_id, tell_on_failure), transport)
@@ -308,5 +315,5 @@ def _bind_named(spec: CommandSpec, arguments: dict[str, Any]) -> dict[str, Any]:
             if param.required:
                 raise UserError(f"Missing `{param.name}`. Usage: `{spec.usage()}`")
             continue
-        out[param.name] = value if isinstance(value, int) and param.type is ParamType.INT else convert(param, str(value))
+        out[param.name] = convert(param, str(value))   # the same checks (types, ranges) as typed text
     return out

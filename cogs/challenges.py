@@ -19,13 +19,14 @@ from statistics import fmean
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import local_date, zone
-from bot.commands import Invocation, Param, ParamType, Permission, command
+from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
 from bot.errors import PermissionDenied, UserError
 from bot.levels import Level
 from bot.metrics import MetricDef, format_quantity, parse_quantity
 from bot.reply import Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
 from bot.services import Services
+from bot.words import counted
 from storage.challenges import Challenge, ChallengeRepository
 
 P = ParamType
@@ -85,7 +86,7 @@ class Challenges:
                                      "previous period)", choices=KINDS),
              Param("target", P.QUANTITY, "per member (total, average), the daily bar (days: required), the shared "
                                          "goal (group: required); - for none", required=False),
-             Param("weeks", P.INT, f"1-{MAX_WEEKS} (default 1)", required=False),
+             Param("weeks", P.INT, f"1–{MAX_WEEKS} (default 1)", required=False, minimum=1, maximum=MAX_WEEKS),
              Param("mode", P.CHOICE, "ranked (a leaderboard, default) or group (one shared goal, no ranking)",
                    required=False, choices=MODES),
              Param("posts", P.CHOICE, "final (default) or midway (also a board half-way)", required=False, choices=POSTS),
@@ -130,7 +131,7 @@ class Challenges:
                           " each shows only as much as their privacy settings allow here.", private=False)
 
     @command("challenge join", "Take part in a challenge here (your consent to appear on its board, as your settings allow).",
-             Param("name", P.TEXT, "the challenge's name"), needs_channel=True)
+             Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), needs_channel=True)
     async def join(self, inv: Invocation, name: str) -> Reply:
         c = await self._named(inv.channel_id, name)
         if c.ended:
@@ -160,17 +161,17 @@ class Challenges:
                           "at once, from earlier boards too.", private=True)
 
     @command("challenge leave", "Leave a challenge: you're taken off its boards at once, earlier ones too.",
-             Param("name", P.TEXT, "the challenge's name"), needs_channel=True)
+             Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), needs_channel=True)
     async def leave(self, inv: Invocation, name: str) -> Reply:
         c = await self._named(inv.channel_id, name)
         if not await self.repo.leave(c.id, inv.member_id):
             raise UserError(f"You aren't in `{c.name}`.")
         edited, deleted = await self.app.take_back(inv.member_id, c.channel_id, remove=True, kind="challenge")
-        note = f" I took you off {edited + deleted} earlier board(s)." if edited or deleted else ""
+        note = f" I took you off {counted(edited + deleted, 'earlier board')}." if edited or deleted else ""
         return Reply.text(f"You left `{c.name}`. Nobody is told.{note}", private=True)
 
     @command("challenge board", "See a challenge's board so far (only you see this reply).",
-             Param("name", P.TEXT, "the challenge's name"), needs_channel=True)
+             Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), needs_channel=True)
     async def board(self, inv: Invocation, name: str) -> Reply:
         """The last board posted here (released once, never recomputed for whoever asks: asking before
         and after someone joins would let anyone subtract), and the asker's own standing, privately."""
@@ -188,7 +189,7 @@ class Challenges:
         lines.extend(await self._own_standing(c, inv.member_id, as_of))
         return Reply(tuple(lines), private=True, kind="challenge")
 
-    @command("challenge list", "The challenges in this channel.", needs_channel=True)
+    @command("challenge list", "The challenges in this channel.", needs_channel=True, lists=True)
     async def list_challenges(self, inv: Invocation) -> Reply:
         running = await self.repo.in_channel(inv.channel_id)
         if not running:
@@ -202,7 +203,7 @@ class Challenges:
         return Reply.text(*lines, private=True)
 
     @command("challenge end", "End a challenge now and post its final results.",
-             Param("name", P.TEXT, "the challenge's name"), permission=Permission.MODERATOR, needs_channel=True,
+             Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), permission=Permission.MODERATOR, needs_channel=True,
              confirm="This ends the challenge now and posts its final results here; it cannot be reopened.")
     async def end(self, inv: Invocation, name: str) -> Reply:
         if inv.channel_id is None:

@@ -21,7 +21,7 @@ class Charts:
 
     @command("chart", "A chart of one metric: private to you, or `share` it in this channel (as your settings allow).",
              Param("metric", ParamType.METRIC, "e.g. steps"),
-             Param("days", ParamType.INT, "how many days back (7–365, default 30)", required=False),
+             Param("days", ParamType.INT, "how many days back (7–365, default 30)", required=False, minimum=7, maximum=365),
              Param("share", ParamType.CHOICE, "post it in this channel", required=False, choices=("share",)),
              slow=True)
     async def chart(self, inv: Invocation, metric: str, days: int = 30, share: str | None = None):

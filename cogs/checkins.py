@@ -22,6 +22,7 @@ from bot.metrics import MetricDef, format_quantity, parse_quantity
 from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
 from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
+from bot.words import counted
 from bot.services import Services
 from storage.checkins import CheckinRepository, GoalRepository
 
@@ -84,11 +85,11 @@ class Checkins:
         if not await self.checkins.leave(inv.member_id, inv.channel_id):
             return Reply.text("You weren't in this channel's check-in.", private=True)
         edited, deleted = await self.app.take_back(inv.member_id, inv.channel_id, remove=True, kind="checkin")
-        note = f" I removed you from {edited + deleted} earlier check-in post(s)." if edited or deleted else ""
+        note = f" I removed you from {counted(edited + deleted, 'earlier check-in post')}." if edited or deleted else ""
         return Reply.text("You left this channel's check-in. Nobody is told." + note, private=True)
 
     @command("checkin pause", "Skip check-ins for a while without leaving (nobody is told).",
-             Param("weeks", P.INT, "how many weeks (default 1)", required=False), needs_channel=True)
+             Param("weeks", P.INT, "how many weeks (1–52, default 1)", required=False, minimum=1, maximum=52), needs_channel=True)
     async def pause(self, inv: Invocation, weeks: int = 1) -> Reply:
         if not 1 <= weeks <= 52:
             raise UserError("Pause for 1 to 52 weeks.")

@@ -13,15 +13,15 @@ class Core:
         self.app = app
 
     @command("help", "What I can do, or how to use one command.",
-             Param("command", ParamType.TEXT, "a command name, e.g. log or privacy set", required=False))
+             Param("command", ParamType.TEXT, "a command name, e.g. log or privacy set", required=False), lists=True)
     async def help(self, inv: Invocation, command: str | None = None) -> Reply:
         return Reply.text(*help_lines(self.app.registry, command), private=True)
 
-    @command("confirm", "Go ahead with the command I asked you to confirm.")
+    @command("confirm", "Go ahead with the command I asked you to confirm.", button="Yes, go ahead")
     async def confirm(self, inv: Invocation):
         return await self.app.confirm(inv)
 
-    @command("cancel", "Cancel the command waiting for your confirmation.")
+    @command("cancel", "Cancel the command waiting for your confirmation.", button="Cancel")
     async def cancel(self, inv: Invocation) -> Reply:
         done = self.app.cancel(inv.member_id)
         return Reply.text("Cancelled; nothing changed." if done else "Nothing was waiting for confirmation.", private=True)

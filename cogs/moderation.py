@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.commands import Invocation, Param, ParamType, Permission, command
+from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
+from bot.words import changed_posts
 from bot.errors import UserError
 from bot.levels import CAP_PLAIN_WORDS, CAP_WORDS, Level, cap_word, parse_cap
 from bot.metrics import BUILTIN_METRICS, custom_metric
@@ -21,7 +22,7 @@ class Moderation:
 
     @command("mod rule", "Set the most a channel may show of a metric (it can only narrow what members allow).",
              Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),
-             Param("metric", P.METRIC, "a metric, or `all`"),
+             Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL),
              Param("cap", P.CAP, f"{'|'.join(CAP_WORDS)}"),
              permission=MOD)
     async def rule(self, inv: Invocation, channel: str, metric: str, cap: str) -> Reply:
@@ -41,14 +42,14 @@ class Moderation:
                          ", ".join(f"{m} ({cap_word(lv)})" for m, lv in sorted(replaced.items())) + ".")
         edited, deleted = await self.app.take_back_channel(channel_id)
         if edited or deleted:
-            lines.append(f"I updated {edited} earlier post(s) there and removed {deleted} to match the new rule.")
+            lines.append(changed_posts(edited, deleted, where=" there", removed_because="to match the new rule"))
         if key == ALL_METRICS and level > Level.TREND:
             lines.append("Weight, mood and heart rate stay at trend there unless you name them in their own rule.")
         return Reply.text(*lines, private=True)
 
     @command("mod rules", "Show the sharing rules of a channel.",
              Param("channel", P.CHANNEL, "the channel (default: this one)", required=False),
-             permission=MOD)
+             permission=MOD, lists=True)
     async def rules(self, inv: Invocation, channel: str | None = None) -> Reply:
         if channel is None and inv.channel_id is None:
             raise UserError("Name a channel, e.g. `mod rules #walkers`.")
@@ -65,8 +66,8 @@ class Moderation:
     @command("mod metric add", "Define a custom metric for this community.",
              Param("name", P.WORD, "one word, e.g. meditation"),
              Param("unit", P.WORD, "its unit, e.g. min, cups, pages"),
-             Param("min", P.WORD, "the smallest accepted value"),
-             Param("max", P.WORD, "the largest accepted value"),
+             Param("min", P.NUMBER, "the smallest accepted value"),
+             Param("max", P.NUMBER, "the largest accepted value"),
              permission=MOD)
     async def metric_add(self, inv: Invocation, name: str, unit: str, min: str, max: str) -> Reply:
         try:

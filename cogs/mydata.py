@@ -13,6 +13,7 @@ from bot.commands import Invocation, command
 from bot.reply import FilePiece, Reply
 from bot.scheduler import Schedule
 from bot.services import Services
+from bot.words import counted
 
 
 class MyData:
@@ -21,12 +22,14 @@ class MyData:
         self.app = app
         services.scheduler.add_provider(self._schedules)
 
-    @command("mydata shared", "Every channel post that holds your data: where, when, which metric, at what level.")
+    @command("mydata shared", "Every channel post that holds your data: where, when, which metric, at what level.",
+             lists=True)
     async def shared(self, inv: Invocation) -> Reply:
         rows = await self.s.posts.shared_by(inv.member_id)
         if not rows:
             return Reply.text("No channel post holds any of your data.", private=True)
-        lines = [f"{len({r['post'] for r in rows})} post(s) hold your data:"]
+        count = len({r['post'] for r in rows})
+        lines = [f"{counted(count, 'post')} {'holds' if count == 1 else 'hold'} your data:"]
         for r in rows:
             lines.append(f"#{r['channel']} message {r['message']} ({r['kind']}, {r['created_at']}): {r['metric']} at {r['level']}")
         lines.append("Lowering a level with `privacy set` edits or removes these posts; `mydata forget` removes you from all of them.")
@@ -51,8 +54,9 @@ class MyData:
         removed = 0
         for repo in self.s.all_member_data():
             removed += await repo.delete_member(inv.member_id)
-        return Reply.text(f"Done: I deleted everything I held about you ({removed} records) and changed {edited + deleted} "
-                          f"post(s) ({deleted} removed). If you log again, you start fresh and private.", private=True)
+        return Reply.text(f"Done: I deleted everything I held about you ({counted(removed, 'record')}) and changed "
+                          f"{counted(edited + deleted, 'post')} ({deleted} removed). If you log again, you start fresh and "
+                          "private.", private=True)
 
     async def collect(self, member_id: int) -> dict[str, list[dict]]:
         return {repo.export_name: await repo.export_member(member_id) for repo in self.s.all_member_data()}

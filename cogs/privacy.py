@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.commands import Invocation, Param, ParamType, command
+from bot.commands import Invocation, Param, ParamType, Suggest, command
+from bot.words import changed_posts
 from bot.levels import CAP_PLAIN_WORDS, LEVEL_WORDS, PLAIN_WORDS, Level, effective_level, parse_level
 from bot.reply import Reply
 from bot.services import Services
@@ -18,7 +19,7 @@ class Privacy:
     def _plain(self, level: Level) -> str:
         return PLAIN_WORDS[level].format(k=self.s.config.privacy.min_group_size)
 
-    @command("privacy", "See, in plain words, who can see each of your numbers.")
+    @command("privacy", "See, in plain words, who can see each of your numbers.", lists=True)
     async def show(self, inv: Invocation) -> Reply:
         settings = await self.s.sharing.settings(inv.member_id)
         metrics = await self.s.catalogue.metrics(inv.community_id)
@@ -53,7 +54,7 @@ class Privacy:
         return Reply.text(*lines, private=True)
 
     @command("privacy set", "Choose who may see a metric: everywhere, or in one channel.",
-             Param("metric", P.METRIC, "a metric, or `all`"),
+             Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL),
              Param("level", P.LEVEL, "private, aggregate (anonymous totals only), trend (relative progress), public (numbers)"),
              Param("channel", P.CHANNEL, "only in this channel", required=False))
     async def set(self, inv: Invocation, metric: str, level: str, channel: str | None = None) -> Reply:
@@ -76,5 +77,5 @@ class Privacy:
         if lowered:
             edited, deleted = await self.app.take_back(inv.member_id, channel_id)
             if edited or deleted:
-                lines.append(f"I updated {edited} earlier post(s) and removed {deleted} that now said too much.")
+                lines.append(changed_posts(edited, deleted, removed_because="that now said too much"))
         return Reply.text(*lines, private=True)

@@ -12,6 +12,7 @@ from bot.reply import Reply
 from bot.services import Services
 
 P = ParamType
+HISTORY_LIMIT = 60     # entries in one `history` answer (Discord pages through them)
 
 
 class Tracking:
@@ -56,10 +57,10 @@ class Tracking:
         return Reply.text(text, private=True)
 
     @command("history", "Your recent entries (only you see them).",
-             Param("metric", P.METRIC, "only this metric", required=False))
+             Param("metric", P.METRIC, "only this metric", required=False), lists=True)
     async def history(self, inv: Invocation, metric: str | None = None) -> Reply:
         key = (await self.s.catalogue.resolve(inv.community_id, metric)).key if metric else None
-        entries = await self.s.entries.history(inv.member_id, key, limit=14)
+        entries = await self.s.entries.history(inv.member_id, key, limit=HISTORY_LIMIT)
         if not entries:
             return Reply.text("No entries yet. Try `log steps 8000`.", private=True)
         metrics = {m.key: m for m in await self.s.catalogue.metrics(inv.community_id)}
@@ -71,7 +72,7 @@ class Tracking:
             lines.append(f"{e.day.isoformat()}  {m.name if m else e.metric}: {shown}{note}")
         return Reply.text(*lines, private=True)
 
-    @command("metrics", "The metrics you can log here, with their units and ranges.")
+    @command("metrics", "The metrics you can log here, with their units and ranges.", lists=True)
     async def metrics(self, inv: Invocation) -> Reply:
         lines = ["You can log:"]
         for m in await self.s.catalogue.metrics(inv.community_id):
@@ -111,4 +112,5 @@ def _quantity_with_spaced_unit(m, value: str, when: str | None, note: str | None
 
 def _amount_of(m, amount: float) -> str:
     shown = format_quantity(m, amount)
-    return shown if shown.endswith(m.name) else f"{shown} of {m.name}"
+    unit_word = shown.rsplit(" ", 1)[-1]
+    return shown if m.name.startswith(unit_word) and len(unit_word) >= len(m.name) - 1 else f"{shown} of {m.name}"

@@ -1,4 +1,10 @@
-"""The post ledger: which channel message holds which member's which metric, at which level."""
+"""The post ledger: which channel message holds which member's which metric, at which level.
+
+A post may be several platform messages (a long check-in split in two, a text and its image on
+Matrix): ``platform_message_id`` keeps the ids of all of them, in order, joined by
+:data:`MESSAGE_ID_SEPARATOR`, and take-back hands that whole list back to the transport, which acts on
+each message.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from typing import Any, Iterable
 from bot.clock import utc_iso
 from bot.levels import Level
 from bot.reply import Reply, reply_from_json, reply_to_json
+from bot.adapters.base import MESSAGE_ID_SEPARATOR, split_message_ids
 from storage.database import Database
 
 
@@ -21,6 +28,11 @@ class Post:
     kind: str
     created_at: str
     reply: Reply
+
+    @property
+    def message_ids(self) -> tuple[str, ...]:
+        """Every platform message of this post."""
+        return split_message_ids(self.platform_message_id)
 
 
 class PostLedger:
@@ -90,8 +102,10 @@ class PostLedger:
         return None
 
     async def post_by_message(self, channel_id: int, platform_message_id: str) -> Post | None:
-        row = await self.db.fetchone("SELECT * FROM posts WHERE channel_id=? AND platform_message_id=?", (channel_id, platform_message_id))
-        return None if row is None else _post(row)
+        """The post that any one of its messages belongs to (LIKE only narrows; the ids decide)."""
+        rows = await self.db.fetchall("SELECT * FROM posts WHERE channel_id=? AND platform_message_id LIKE ? ORDER BY id",
+                                      (channel_id, f"%{platform_message_id}%"))
+        return next((_post(r) for r in rows if platform_message_id in split_message_ids(r["platform_message_id"])), None)
 
     async def export_member(self, member_id: int) -> list[dict[str, Any]]:
         return await self.shared_by(member_id)

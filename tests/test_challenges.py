@@ -234,7 +234,7 @@ async def test_leave_takes_the_member_off_earlier_boards_at_once(bot):
     assert "[#walkers #2 edited]" in edited and "[#walkers #3 edited]" in edited
     assert not named("tre", edited) and "pub: #1 · 30,300 steps" in edited      # renumbered: no gap left
     assert "Together" not in edited          # a total that lost a contributor goes, never recomputed without them
-    assert "took you off 2 earlier board(s)" in out[-1] and out[-1].startswith("[@tre]")
+    assert "took you off 2 earlier boards" in out[-1] and out[-1].startswith("[@tre]")
     assert "aren't in" in await bot.say("tre@#walkers: challenge leave stride")
 
 

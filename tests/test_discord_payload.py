@@ -30,7 +30,10 @@ async def test_every_spec_becomes_a_slash_command(bot):
                     assert not (opt["required"] and required_seen_optional), f"{path}: required after optional"
             for o in subs:
                 stack.append((f"{path} {o['name']}", o))
-    expected = {s.name if len(s.path) > 1 or s.path[0] not in {"privacy"} else f"{s.name} show" for s in registry.all()}
+    # Every command but those that answer a prompt (buttons on Discord: no /confirm, no /cancel).
+    expected = {s.name if len(s.path) > 1 or s.path[0] not in {"privacy"} else f"{s.name} show"
+                for s in registry.all() if not s.button}
+    assert not names & {"confirm", "cancel"}
     assert expected == reached
     mod = next(c for c in payload if c["name"] == "mod")
     assert mod["default_member_permissions"] == str(MANAGE_CHANNELS)
@@ -55,3 +58,33 @@ def test_interactions_map_back_to_command_names():
         "mod metric add", {"name": "x"}, "name")
     assert parse_interaction({"name": "mod", "options": [{"type": 1, "name": "rule", "options": [
         {"type": 7, "name": "channel", "value": "123"}]}]})[1] == {"channel": "<#123>"}
+
+
+async def test_commands_differ_only_when_something_we_send_changed(bot):
+    import copy
+
+    from bot.adapters.discord_commands import commands_differ
+
+    ours = build_payload(bot.app.registry)
+
+    def as_discord_returns(cmds):
+        """Discord adds ids and versions and leaves out defaults such as required: false."""
+        out = copy.deepcopy(cmds)
+        for c in out:
+            c.update(id="1", application_id="2", version="3", guild_id="4", description_localizations=None)
+            stack = [c]
+            while stack:
+                node = stack.pop()
+                for o in node.get("options", []):
+                    if o.get("required") is False:
+                        del o["required"]
+                    stack.append(o)
+        return out[::-1]
+
+    registered = as_discord_returns(ours)
+    assert not commands_differ(ours, registered)
+    chart = next(c for c in registered if c["name"] == "chart")
+    next(o for o in chart["options"] if o["name"] == "days")["max_value"] = 400
+    assert commands_differ(ours, registered)
+    assert commands_differ(ours, as_discord_returns(ours)[1:])
+    assert commands_differ(ours, [])

@@ -26,7 +26,7 @@ async def test_shared_lists_posts_and_lowering_edits_exactly_the_affected_posts(
     assert any(line.startswith("[#walkers #2]") for line in out)
     await bot.run("ben@#walkers: chart steps 7 share")             # post #3, ben only
     shared = await bot.say("ann@dm: mydata shared")
-    assert "2 post(s)" in shared and "#walkers message 1 (checkin" in shared and "message 2 (chart" in shared
+    assert "2 posts hold your data" in shared and "#walkers message 1 (checkin" in shared and "message 2 (chart" in shared
     assert "message 3" not in shared
     out = await bot.run("ann@dm: privacy set steps trend")
     edits = [line for line in out if line.startswith("[#")]

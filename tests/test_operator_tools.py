@@ -140,8 +140,8 @@ def test_operator_forgets_a_community(tmp_path):
 
 
 async def test_operator_forget_takes_the_member_out_of_their_discord_posts(tmp_path, monkeypatch, capsys):
-    """The bot ran on Discord (the local stand-in) and posted a check-in with alice's and bob's steps;
-    after it stopped, the operator forgets alice by her user id: the post is edited on Discord over REST."""
+    """The operator forgets alice by her Discord id while the bot is stopped: her data goes, and the
+    check-in post that showed her steps is edited over Discord's REST API (the suite's stand-in)."""
     import asyncio
     from datetime import datetime
 
@@ -152,45 +152,49 @@ async def test_operator_forget_takes_the_member_out_of_their_discord_posts(tmp_p
     from bot.app import build_app
     from bot.clock import FakeClock
     from bot.config import Config, DiscordConfig, PrivacyConfig
-    from tests.discord_fake.server import GUILD_ID, DiscordStandIn
-    from tests.test_discord_e2e import WALKERS, callback_for, opt
+    from tests.discord_standin.server import DEFAULT_PERMISSIONS, DiscordStandIn
 
-    standin = DiscordStandIn()
+    standin = DiscordStandIn(guild_name="Walkers Club")
     await standin.start()
-    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     monkeypatch.setenv("PP_TEST_DISCORD_TOKEN", "not-a-real-token")
     config = Config(database=str(tmp_path / "bot.db"), privacy=PrivacyConfig(min_group_size=3), chart_processes=0,
                     discord=DiscordConfig(token_env="PP_TEST_DISCORD_TOKEN", api_base=standin.api_base,
-                                          gateway_url=standin.gateway_url, dev_guild_id=GUILD_ID))
+                                          gateway_url=standin.gateway_url, dev_guild_id=int(standin.guild_id)))
     try:
+        walkers = standin.add_channel(standin.guild_id, "walkers")
+        alice, bob = standin.user_id, standin.add_member(standin.guild_id, "bob")
+        mia = standin.add_member(standin.guild_id, "mia")
         clock = FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00"))
         app = await build_app(config, clock)
-        adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=0.2)
+        adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=0.05)
         await app.start()
         task = asyncio.create_task(adapter.start("not-a-real-token"))
         await asyncio.wait_for(adapter.synced.wait(), 20)
-        await standin.wait_for(callback_for(await standin.interact({"name": "mod", "type": 1, "options": [
-            {"type": 1, "name": "schedule", "options": [opt("channel", WALKERS, 7), opt("weekday", "sunday"),
-                                                        opt("time", "18:00"), opt("zone", "UTC")]}]},
-            "1003", "mia", moderator=True)))
-        for user, name, value in (("1001", "alice", "8123"), ("1002", "bob", "5000")):
-            for data in ({"name": "privacy", "type": 1, "options": [{"type": 1, "name": "set", "options": [
-                            opt("metric", "steps"), opt("level", "public")]}]},
-                         {"name": "checkin", "type": 1, "options": [{"type": 1, "name": "join", "options": []}]},
-                         {"name": "log", "type": 1, "options": [opt("metric", "steps"), opt("value", value)]}):
-                await standin.wait_for(callback_for(await standin.interact(data, user, name)))
+
+        async def run(name, options, user, **kw):
+            inj = await standin.inject_command(name, options, user_id=user, channel_id=walkers, **kw)
+            await inj.wait_response()
+
+        await run("mod", {"schedule": {"channel": walkers, "weekday": "sunday", "time": "18:00", "zone": "UTC"}}, mia,
+                  permissions=str(int(DEFAULT_PERMISSIONS) | (1 << 4)))
+        for user, value in ((alice, "8123"), (bob, "5000")):
+            for name, options in (("privacy", {"set": {"metric": "steps", "level": "public"}}), ("checkin", {"join": {}}),
+                                  ("log", {"metric": "steps", "value": value})):
+                await run(name, options, user)
         await app.advance_clock(clock, datetime.fromisoformat("2026-11-22T19:00:00+00:00"))
-        message_id = next(mid for mid, m in standin.messages.items() if "Weekly check-in" in m["content"])
-        assert "alice: 8,123 steps" in standin.messages[message_id]["content"]
+        (message_id,) = [m for m in standin.channel_messages[walkers] if "Weekly check-in" in str(standin.messages[m])]
+        assert "8,123" in str(standin.messages[message_id])
         await adapter.close()
         task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
         await app.stop()   # the operator stops the bot first
 
-        assert await operator_tools.forget_member(config, "discord", str(GUILD_ID), "1001") == 0
-        content = standin.messages[message_id]["content"]
-        assert "alice" not in content and "8,123" not in content and "bob: 5,000 steps" in content
+        assert await operator_tools.forget_member(config, "discord", standin.guild_id, alice) == 0
+        shown = str(standin.messages[message_id])
+        assert "8,123" not in shown and "5,000" in shown
         out = capsys.readouterr().out
         assert "Took the member out of 1 post(s) on discord" in out
     finally:
         await standin.stop()
-        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved

@@ -33,7 +33,7 @@ def plausible_args(spec) -> list[str]:
     for p in spec.params:
         if p.type is P.CHOICE:
             out.append(p.choices[0])
-        elif p.type is P.WORD:
+        elif p.type in (P.WORD, P.NUMBER):
             out.append(PLAUSIBLE_WORDS.get(p.name, "walkathon"))
         else:
             out.append(PLAUSIBLE[p.type])

@@ -25,12 +25,27 @@ class Transport(Protocol):
     platform: str
 
     async def send(self, target: Target, delivery: Delivery) -> str | None:
-        """Returns the platform message id (None for private replies that have none)."""
+        """Returns the post's handle: the ids of every platform message it took, in order, joined
+        with :func:`join_message_ids` (None for private replies that have none)."""
 
     async def edit(self, target: Target, message_id: str, delivery: Delivery) -> str | None:
-        """Replace a post in place; may return a new message id where the platform needs one."""
+        """Replace a post (every message of the handle) in place; returns its new handle where the
+        platform needed new messages."""
 
-    async def delete(self, target: Target, message_id: str) -> None: ...
+    async def delete(self, target: Target, message_id: str) -> None:
+        """Delete every message of the post's handle."""
+
+
+MESSAGE_ID_SEPARATOR = ","
+
+
+def join_message_ids(ids) -> str:
+    """One post's handle from the ids of its platform messages (the post ledger stores it whole)."""
+    return MESSAGE_ID_SEPARATOR.join(str(i) for i in ids)
+
+
+def split_message_ids(handle: str | None) -> tuple[str, ...]:
+    return tuple(i for i in (handle or "").split(MESSAGE_ID_SEPARATOR) if i)
 
 
 class DeliveryFailed(Exception):

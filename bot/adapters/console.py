@@ -22,6 +22,7 @@ from typing import TextIO
 
 from bot.adapters.base import Inbound, Target, require_delivery
 from bot.clock import FakeClock
+from bot.command_refs import CONSOLE, render_refs
 from bot.errors import UserError
 from bot.gate import Delivery
 
@@ -130,7 +131,7 @@ class ConsoleAdapter:
         self._print(f"[#{target.name} #{message_id} deleted]")
 
     async def _emit(self, tag: str, delivery: Delivery, stem: str) -> None:
-        for line in delivery.text.splitlines():
+        for line in render_refs(self.app.registry, delivery.text, CONSOLE).splitlines():   # the console grammar as written
             self._print(f"{tag} {line}")
         for attachment in delivery.attachments:
             path = self.output_dir / f"{self._safe(stem)}-{attachment.filename}"

@@ -1,8 +1,10 @@
-"""The Discord adapter: slash commands generated from the specs, ephemeral private replies, files
-as attachments, confirmation buttons, and posts it can edit and delete later.
+"""The Discord adapter: slash commands generated from the specs, ephemeral private replies, posts as
+embeds split across as many messages as they need, buttons that survive restarts, and take-back that
+edits or deletes every message of a post.
 
 Interactions are read from discord.py's ``on_interaction`` and mapped to the same command names and
 arguments the console uses; every answer comes back through the runtime (and so the privacy gate).
+Outgoing text goes through :func:`bot.command_refs.render_refs`, so hints show the slash form.
 Mentions are disabled for everything the bot sends.
 """
 
@@ -17,87 +19,98 @@ from typing import Any
 import discord
 import yarl
 
-from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
-from bot.adapters.discord_commands import build_payload, parse_interaction
+from bot.adapters.base import DeliveryFailed, Inbound, Target, join_message_ids, require_delivery, split_message_ids
+from bot.adapters.discord_commands import build_payload, commands_differ, parse_interaction
+from bot.adapters.discord_components import PAGE, ButtonRef, Prompts, buttons, encode
+from bot.adapters.discord_layout import EMBED_KINDS, MessagePlan, alt_text, pages, plan, text_chunks
 from bot.clock import timezone_names
+from bot.command_refs import SLASH, render_refs
+from bot.commands import CommandSpec, Suggest
 from bot.config import DiscordConfig
 from bot.errors import UserError
-from bot.gate import Delivery
+from bot.gate import Attachment, Delivery
+from storage.platform_state import PlatformState
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
-MAX_CONTENT = 2000
+NO_MENTIONS = discord.AllowedMentions.none()
 
 
-def _files(delivery: Delivery) -> list[discord.File]:
-    return [discord.File(io.BytesIO(a.data), filename=a.filename) for a in delivery.attachments]
+def _files(attachments: tuple[Attachment, ...]) -> list[discord.File]:
+    return [discord.File(io.BytesIO(a.data), filename=a.filename, description=alt_text(a)) for a in attachments]
 
 
-def _chunks(text: str) -> list[str]:
-    text = text or ""
-    if len(text) <= MAX_CONTENT:
-        return [text]
-    out, current = [], ""
-    for line in text.splitlines():
-        if len(current) + len(line) + 1 > MAX_CONTENT:
-            out.append(current)
-            current = ""
-        current += line[:MAX_CONTENT] + "\n"
-    return out + ([current] if current else [])
-
-
-class _ConfirmView(discord.ui.View):
-    """Confirm/Cancel buttons for destructive commands (deleting data, ending a challenge)."""
-
-    def __init__(self, adapter: "DiscordAdapter", inbound: Inbound, user_id: int):
-        super().__init__(timeout=300)
-        self.adapter, self.inbound, self.user_id = adapter, inbound, user_id
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return interaction.user.id == self.user_id
-
-    @discord.ui.button(label="Yes, go ahead", style=discord.ButtonStyle.danger, custom_id="peerpulse:confirm")
-    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        self.stop()
-        self.inbound.confirmed = True
-        await self.adapter.run_command(interaction, self.inbound, slow=True)
-
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary, custom_id="peerpulse:cancel")
-    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Cancelled; nothing changed.", view=None)
+def _embeds(message: MessagePlan) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(e) for e in message.embeds]
 
 
 class _InteractionReplies:
-    """The transport for one interaction: private deliveries become ephemeral responses/followups,
-    channel deliveries are posted to the channel by the adapter."""
+    """The transport for one interaction: private deliveries become ephemeral responses or followups
+    (a long list from a re-runnable command becomes pages with Previous/Next), channel deliveries
+    are posted to the channel by the adapter."""
 
     platform = PLATFORM
 
-    def __init__(self, adapter: "DiscordAdapter", interaction: discord.Interaction):
+    def __init__(self, adapter: "DiscordAdapter", interaction: discord.Interaction, inbound: Inbound,
+                 spec: CommandSpec | None, page: int | None = None):
         self.adapter = adapter
         self.interaction = interaction
+        self.inbound = inbound
+        self.spec = spec
+        self.page = page            # set when a Previous/Next press asks for one page of the answer
         self.answered = False
+        self.posted_in: list[str] = []
 
     async def send(self, target: Target, delivery: Delivery) -> str | None:
         require_delivery(delivery)
         if target.kind == "channel":
-            return await self.adapter.send(target, delivery)
-        files = _files(delivery)
-        chunks = _chunks(delivery.text)
+            handle = await self.adapter.send(target, delivery)
+            first_line = self.adapter.render(delivery.text).strip().split("\n", 1)[0]
+            self.posted_in.append(f"#{target.name}" + (f": {first_line[:300]}" if first_line else ""))
+            return handle
+        text = self.adapter.render(delivery.text)
+        if not self.answered and self.spec is not None and self.spec.lists and not delivery.attachments:
+            if await self._send_pages(text):
+                return None
+        chunks = text_chunks(text)
         for i, chunk in enumerate(chunks):
-            kwargs: dict[str, Any] = {"ephemeral": True, "allowed_mentions": discord.AllowedMentions.none()}
-            if i == len(chunks) - 1 and files:
-                kwargs["files"] = files
-            if not self.interaction.response.is_done():
-                await self.interaction.response.send_message(chunk or None, **kwargs)
-            else:
-                await self.interaction.followup.send(chunk or "\u200b", **kwargs)
+            files = _files(delivery.attachments) if i == len(chunks) - 1 else []
+            await self._respond(chunk, files=files)
         self.answered = True
         return None
 
-    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> None:
-        await self.adapter.edit(target, message_id, delivery)
+    async def _send_pages(self, text: str) -> bool:
+        all_pages = pages(text)
+        if len(all_pages) == 1 and self.page is None:
+            return False
+        number = min(max(self.page or 1, 1), len(all_pages))
+        ref = lambda n: encode(ButtonRef(PAGE, self.interaction.user.id, n, self.spec.name,
+                                         {k: str(v) for k, v in (self.inbound.arguments or {}).items() if v is not None}))
+        previous, following = ref(number - 1), ref(number + 1)
+        if previous is None or following is None:
+            return False   # arguments too long for a button: fall back to several messages
+        view = buttons(("Previous", previous, discord.ButtonStyle.secondary, number == 1),
+                       ("Next", following, discord.ButtonStyle.secondary, number == len(all_pages)))
+        if self.page is not None:
+            await self.interaction.response.edit_message(content=all_pages[number - 1], view=view)
+        else:
+            await self._respond(all_pages[number - 1], view=view)
+        self.answered = True
+        return True
+
+    async def _respond(self, content: str, files: list[discord.File] | None = None, view: discord.ui.View | None = None) -> None:
+        kwargs: dict[str, Any] = {"ephemeral": True, "allowed_mentions": NO_MENTIONS}
+        if files:
+            kwargs["files"] = files
+        if view is not None:
+            kwargs["view"] = view
+        if not self.interaction.response.is_done():
+            await self.interaction.response.send_message(content or None, **kwargs)
+        else:
+            await self.interaction.followup.send(content or "\u200b", **kwargs)
+
+    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> str | None:
+        return await self.adapter.edit(target, message_id, delivery)
 
     async def delete(self, target: Target, message_id: str) -> None:
         await self.adapter.delete(target, message_id)
@@ -109,12 +122,15 @@ class DiscordAdapter:
     def __init__(self, app, config: DiscordConfig, *, guild_ready_timeout: float = 2.0):
         self.app = app
         self.config = config
+        self.prompts = Prompts(self, PlatformState(app.services.db))
         if config.api_base:
             discord.http.Route.BASE = config.api_base.rstrip("/")
         if config.gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
-        options: dict[str, Any] = {"intents": discord.Intents.default(),
-                                   "allowed_mentions": discord.AllowedMentions.none(),
+        # The bot never joins voice: don't let discord.py warn at every start that voice is unsupported.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        options: dict[str, Any] = {"intents": discord.Intents.default(), "allowed_mentions": NO_MENTIONS,
                                    "guild_ready_timeout": guild_ready_timeout}
         if config.shard_count:
             options["shard_count"] = config.shard_count
@@ -134,20 +150,44 @@ class DiscordAdapter:
     async def close(self) -> None:
         await self.client.close()
 
+    def render(self, text: str) -> str:
+        return render_refs(self.app.registry, text, SLASH)
+
+    # -- command sync ----------------------------------------------------------------------------
+    @property
+    def syncs_commands(self) -> bool:
+        """One process syncs the command tree: the one running shard 0 (or the only one)."""
+        return not self.config.shard_ids or 0 in self.config.shard_ids
+
     async def on_ready(self) -> None:
         if self.synced.is_set():
             return
+        try:
+            if self.syncs_commands:
+                await self.sync_commands()
+        finally:
+            self.synced.set()
+
+    async def sync_commands(self) -> bool:
+        """Overwrite Discord's commands only when they differ from the specs; True when it did."""
         payload = build_payload(self.app.registry)
         app_id = self.client.application_id
+        http, guild = self.client.http, self.config.dev_guild_id
+        where = "guild" if guild else "global"
         try:
-            if self.config.dev_guild_id:
-                await self.client.http.bulk_upsert_guild_commands(app_id, self.config.dev_guild_id, payload)
+            current = await (http.get_guild_commands(app_id, guild) if guild else http.get_global_commands(app_id))
+            if not commands_differ(payload, current):
+                log.info("slash commands (%s) are up to date", where)
+                return False
+            if guild:
+                await http.bulk_upsert_guild_commands(app_id, guild, payload)
             else:
-                await self.client.http.bulk_upsert_global_commands(app_id, payload)
-            log.info("synced %d slash commands (%s)", len(payload), "guild" if self.config.dev_guild_id else "global")
+                await http.bulk_upsert_global_commands(app_id, payload)
+            log.info("synced %d slash commands (%s)", len(payload), where)
+            return True
         except discord.HTTPException as exc:
             log.error("could not sync slash commands: %s", exc.status)
-        self.synced.set()
+            return False
 
     # -- inbound -------------------------------------------------------------------------------
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -156,10 +196,12 @@ class DiscordAdapter:
                 await self._command(interaction)
             elif interaction.type is discord.InteractionType.autocomplete:
                 await self._autocomplete(interaction)
+            elif interaction.type is discord.InteractionType.component:
+                await self.prompts.press(interaction)
         except Exception:
             log.exception("interaction failed")
 
-    def _inbound(self, interaction: discord.Interaction, name: str, args: dict[str, Any]) -> Inbound | None:
+    def inbound(self, interaction: discord.Interaction, name: str, args: dict[str, Any]) -> Inbound | None:
         if interaction.guild_id is None:
             return None
         user = interaction.user
@@ -175,48 +217,64 @@ class DiscordAdapter:
 
     async def _command(self, interaction: discord.Interaction) -> None:
         name, args, _ = parse_interaction(interaction.data or {})
-        inbound = self._inbound(interaction, name, args)
+        inbound = self.inbound(interaction, name, args)
         if inbound is None:
             await interaction.response.send_message("Use me in a server channel; replies there are private to you.",
                                                     ephemeral=True)
             return
         spec = self.app.registry.get(name)
         if spec is not None and spec.confirm and (inbound.is_moderator or spec.permission.value == "member"):
-            view = _ConfirmView(self, inbound, interaction.user.id)
-            await interaction.response.send_message(spec.confirm, view=view, ephemeral=True,
-                                                    allowed_mentions=discord.AllowedMentions.none())
+            await self.prompts.ask(interaction, spec, args)
             return
-        await self.run_command(interaction, inbound, slow=bool(spec and spec.slow))
+        await self.run_command(interaction, inbound, spec)
 
-    async def run_command(self, interaction: discord.Interaction, inbound: Inbound, slow: bool) -> None:
-        if slow and not interaction.response.is_done():
+    async def run_command(self, interaction: discord.Interaction, inbound: Inbound, spec: CommandSpec | None,
+                          page: int | None = None) -> None:
+        if spec is not None and spec.slow and not interaction.response.is_done():
             await interaction.response.defer(ephemeral=True, thinking=True)
-        replies = _InteractionReplies(self, interaction)
+        replies = _InteractionReplies(self, interaction, inbound, spec, page)
         await self.app.handle(inbound, reply_via=replies)
         if not replies.answered:
-            done = "Done." if interaction.response.is_done() else None
+            # Every interaction needs an answer; say what happened and where.
+            text = ("\n".join(f"Posted in {where}" for where in dict.fromkeys(replies.posted_in))
+                    if replies.posted_in else "Done; there was nothing to show.")
             if interaction.response.is_done():
-                await interaction.followup.send(done or "Done.", ephemeral=True)
+                await interaction.followup.send(text, ephemeral=True)
             else:
-                await interaction.response.send_message("Done.", ephemeral=True)
+                await interaction.response.send_message(text, ephemeral=True)
 
+    # -- autocomplete ----------------------------------------------------------------------------
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
         name, args, focused = parse_interaction(interaction.data or {})
-        typed = str(args.get(focused) or "").lower()
+        typed = str(args.get(focused) or "").strip().lower()
         spec = self.app.registry.get(name)
         param = next((p for p in spec.params if p.name == focused), None) if spec else None
-        suggestions: list[str] = []
-        if param is not None and param.type.value == "metric":
-            s = self.app.services
-            community = await s.community.community(PLATFORM, str(interaction.guild_id))
-            suggestions = [m.key for m in await s.catalogue.metrics(community) if m.key.startswith(typed)]
-            if name in ("privacy set", "mod rule") and "all".startswith(typed):
-                suggestions.insert(0, "all")
-        elif param is not None and param.type.value == "timezone":
-            suggestions = [z for z in timezone_names() if typed in z.lower()]
-        elif focused == "name":
-            suggestions = await self._challenge_names(interaction, typed)
-        await interaction.response.autocomplete([discord.app_commands.Choice(name=s, value=s) for s in suggestions[:25]])
+        source = param.suggestions if param is not None else None
+        choices: list[tuple[str, str]] = []
+        if source in (Suggest.METRICS, Suggest.METRICS_OR_ALL):
+            choices = await self._metric_choices(interaction, typed)
+            if source is Suggest.METRICS_OR_ALL and "all".startswith(typed):
+                choices.insert(0, ("all (every metric)", "all"))
+        elif source is Suggest.TIMEZONES:
+            choices = [(z, z) for z in timezone_names() if typed in z.lower()]
+        elif source is Suggest.CHALLENGES:
+            choices = [(n, n) for n in await self._challenge_names(interaction, typed)]
+        await interaction.response.autocomplete([discord.app_commands.Choice(name=label[:100], value=value)
+                                                 for label, value in choices[:25]])
+
+    async def _metric_choices(self, interaction: discord.Interaction, typed: str) -> list[tuple[str, str]]:
+        """Metric names, and aliases members type ("walk" offers steps)."""
+        s = self.app.services
+        community = await s.community.community(PLATFORM, str(interaction.guild_id))
+        out: list[tuple[str, str]] = []
+        for m in await s.catalogue.metrics(community):
+            if m.key.startswith(typed) or m.name.lower().startswith(typed):
+                out.append((m.key, m.key))
+            else:
+                alias = next((a for a in m.aliases if a.lower().startswith(typed)), None)
+                if alias is not None:
+                    out.append((f"{m.key} (you typed {alias})" if alias.lower() != typed else f"{m.key} ({alias})", m.key))
+        return out
 
     async def _challenge_names(self, interaction: discord.Interaction, typed: str) -> list[str]:
         db = self.app.services.db
@@ -261,38 +319,76 @@ class DiscordAdapter:
                 raise DeliveryFailed("I'm not allowed to see that channel") from exc
         return channel
 
-    async def send(self, target: Target, delivery: Delivery) -> str | None:
-        require_delivery(delivery)
-        channel = await self._channel(target)
-        try:
-            message = None
-            chunks = _chunks(delivery.text)
-            for i, chunk in enumerate(chunks):
-                files = _files(delivery) if i == len(chunks) - 1 else []
-                message = await channel.send(chunk or None, files=files or None, allowed_mentions=discord.AllowedMentions.none())
-        except discord.Forbidden as exc:
-            raise DeliveryFailed("I'm missing the permission to send messages or attach files there") from exc
-        except discord.NotFound as exc:
-            raise DeliveryFailed("the channel was deleted") from exc
-        return str(message.id) if message is not None and target.kind == "channel" else None
+    def _plan(self, target: Target, delivery: Delivery) -> list[MessagePlan]:
+        return plan(self.render(delivery.text), delivery.attachments,
+                    as_embeds=target.kind == "channel" and delivery.kind in EMBED_KINDS)
 
-    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> None:
+    async def send(self, target: Target, delivery: Delivery) -> str | None:
+        """Posts every message of the delivery; returns the handle with all their ids. If a later
+        message is refused, the ones already posted are deleted again: a post is all or nothing, so
+        nothing the ledger does not know about stays in the channel."""
         require_delivery(delivery)
         channel = await self._channel(target)
+        sent: list[discord.Message] = []
         try:
-            await channel.get_partial_message(int(message_id)).edit(
-                content=_chunks(delivery.text)[0] or None, attachments=_files(delivery),
-                allowed_mentions=discord.AllowedMentions.none())
-        except discord.NotFound as exc:
-            raise DeliveryFailed("the message is gone") from exc
+            for message in self._plan(target, delivery):
+                sent.append(await channel.send(message.content or None, embeds=_embeds(message) or None,
+                                               files=_files(message.attachments) or None, allowed_mentions=NO_MENTIONS))
+        except (discord.Forbidden, discord.NotFound) as exc:
+            for message in sent:
+                try:
+                    await message.delete()
+                except discord.HTTPException:
+                    log.warning("could not remove part of a post that failed")
+            if isinstance(exc, discord.NotFound):
+                raise DeliveryFailed("the channel was deleted") from exc
+            raise DeliveryFailed("I'm missing the permission to send messages or attach files there") from exc
+        return join_message_ids(m.id for m in sent) if target.kind == "channel" else None
+
+    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> str | None:
+        """Re-lays the post out and edits each of its messages; messages it no longer needs are
+        deleted, and one that is already gone is skipped. Returns the post's new handle."""
+        require_delivery(delivery)
+        channel = await self._channel(target)
+        old = list(split_message_ids(message_id))
+        kept: list[str] = []
+        plans = self._plan(target, delivery)
+        try:
+            for i, message in enumerate(plans):
+                if i < len(old):
+                    try:
+                        await channel.get_partial_message(int(old[i])).edit(
+                            content=message.content or None, embeds=_embeds(message), attachments=_files(message.attachments),
+                            allowed_mentions=NO_MENTIONS)
+                        kept.append(old[i])
+                    except discord.NotFound:
+                        continue   # removed by someone else: nothing of it is shown any more
+                else:
+                    sent = await channel.send(message.content or None, embeds=_embeds(message) or None,
+                                              files=_files(message.attachments) or None, allowed_mentions=NO_MENTIONS)
+                    kept.append(str(sent.id))
+            for surplus in old[len(plans):]:
+                await self._delete_one(channel, surplus)
         except discord.Forbidden as exc:
             raise DeliveryFailed("I'm not allowed to edit there any more") from exc
+        if not kept:
+            raise DeliveryFailed("the messages are gone")
+        return join_message_ids(kept)
 
     async def delete(self, target: Target, message_id: str) -> None:
         channel = await self._channel(target)
+        refused = 0
+        for one in split_message_ids(message_id):
+            try:
+                await self._delete_one(channel, one)
+            except discord.Forbidden:
+                refused += 1   # keep going: every other message of the post must still go
+        if refused:
+            raise DeliveryFailed("I'm not allowed to delete there any more")
+
+    @staticmethod
+    async def _delete_one(channel, message_id: str) -> None:
         try:
             await channel.get_partial_message(int(message_id)).delete()
         except discord.NotFound:
             pass   # already gone: that is what we wanted
-        except discord.Forbidden as exc:
-            raise DeliveryFailed("I'm not allowed to delete there any more") from exc

@@ -12,12 +12,12 @@ from typing import Any
 
 from bot.commands import CommandSpec, Param, ParamType, Permission, Registry
 
-STRING, INTEGER, SUBCOMMAND, SUBCOMMAND_GROUP, CHANNEL = 3, 4, 1, 2, 7
+STRING, INTEGER, SUBCOMMAND, SUBCOMMAND_GROUP, CHANNEL, NUMBER = 3, 4, 1, 2, 7, 10
 MANAGE_CHANNELS = 1 << 4
 MANAGE_GUILD = 1 << 5
 BARE = "show"
-AUTOCOMPLETE = {ParamType.METRIC, ParamType.TIMEZONE}
-AUTOCOMPLETE_NAMES = {"name"}            # e.g. a challenge's name: the member's challenges
+MAX_DESCRIPTION = 100
+MAX_INTEGER = 999_999          # what the text grammar reads as a whole number (six digits)
 
 _CHOICES = {
     ParamType.LEVEL: ("private", "aggregate", "trend", "public"),
@@ -26,25 +26,42 @@ _CHOICES = {
 }
 
 
-def _desc(text: str) -> str:
-    return text if len(text) <= 100 else text[:99] + "…"
+def description(text: str) -> str:
+    """Discord shows descriptions as plain text of at most 100 characters: no markup, and a long help
+    is shortened at a clause or word boundary rather than cut mid-word."""
+    plain = " ".join(text.replace("`", "").replace("**", "").split())
+    if len(plain) <= MAX_DESCRIPTION:
+        return plain
+    head = plain[:MAX_DESCRIPTION + 1]
+    for mark in (". ", "; ", " (", ", ", ": ", " — "):
+        cut = head.rfind(mark, 0, MAX_DESCRIPTION)
+        if cut >= 40:
+            return head[:cut].rstrip(" ,;:(—")
+    return head[:MAX_DESCRIPTION].rsplit(" ", 1)[0].rstrip(" ,;:(—")
 
 
 def option(param: Param) -> dict[str, Any]:
-    opt: dict[str, Any] = {"name": param.name, "description": _desc(param.help), "required": param.required}
+    """One slash option, typed and bounded exactly as the handler's spec accepts it."""
+    opt: dict[str, Any] = {"name": param.name, "description": description(param.help), "required": param.required}
     if param.type is ParamType.CHANNEL:
         opt["type"] = CHANNEL
         opt["channel_types"] = [0, 5]       # text and announcement channels
         return opt
-    if param.type is ParamType.INT:
-        opt["type"] = INTEGER
-        opt["min_value"] = 0
+    if param.type in (ParamType.INT, ParamType.NUMBER):
+        integer = param.type is ParamType.INT
+        opt["type"] = INTEGER if integer else NUMBER
+        low = param.minimum if param.minimum is not None else (0 if integer else None)
+        high = param.maximum if param.maximum is not None else (MAX_INTEGER if integer else None)
+        if low is not None:
+            opt["min_value"] = int(low) if integer else low
+        if high is not None:
+            opt["max_value"] = int(high) if integer else high
         return opt
     opt["type"] = STRING
     choices = param.choices if param.type is ParamType.CHOICE else _CHOICES.get(param.type)
     if choices:
         opt["choices"] = [{"name": c, "value": c} for c in choices]
-    elif param.type in AUTOCOMPLETE or param.name in AUTOCOMPLETE_NAMES:
+    elif param.suggestions is not None:
         opt["autocomplete"] = True
     if param.type in (ParamType.TEXT, ParamType.WORD, ParamType.QUANTITY):
         opt["max_length"] = 500 if param.type is ParamType.TEXT else 100
@@ -52,19 +69,31 @@ def option(param: Param) -> dict[str, Any]:
 
 
 def _sub(name: str, spec: CommandSpec) -> dict[str, Any]:
-    return {"type": SUBCOMMAND, "name": name, "description": _desc(spec.help), "options": [option(p) for p in spec.params]}
+    return {"type": SUBCOMMAND, "name": name, "description": description(spec.help),
+            "options": [option(p) for p in spec.params]}
+
+
+def slash_specs(registry: Registry) -> dict[str, list[CommandSpec]]:
+    """The specs that become slash commands, by top-level word. Commands that answer a prompt
+    (`confirm`, `cancel`) are buttons on Discord, not commands."""
+    out: dict[str, list[CommandSpec]] = {}
+    for word, specs in registry.groups().items():
+        kept = [s for s in specs if not s.button]
+        if kept:
+            out[word] = kept
+    return out
 
 
 def build_payload(registry: Registry) -> list[dict[str, Any]]:
     commands = []
-    for word, specs in registry.groups().items():
+    for word, specs in slash_specs(registry).items():
         moderators_only = all(s.permission is Permission.MODERATOR for s in specs)
         base: dict[str, Any] = {"type": 1, "name": word, "contexts": [0], "nsfw": False}
         if moderators_only:
             base["default_member_permissions"] = str(MANAGE_CHANNELS)
         if len(specs) == 1 and specs[0].path == (word,):
             spec = specs[0]
-            commands.append({**base, "description": _desc(spec.help), "options": [option(p) for p in spec.params]})
+            commands.append({**base, "description": description(spec.help), "options": [option(p) for p in spec.params]})
             continue
         options: list[dict[str, Any]] = []
         groups: dict[str, dict[str, Any]] = {}
@@ -75,7 +104,8 @@ def build_payload(registry: Registry) -> list[dict[str, Any]]:
                 options.append(_sub(spec.path[1], spec))
             else:
                 group = groups.setdefault(spec.path[1], {"type": SUBCOMMAND_GROUP, "name": spec.path[1],
-                                                         "description": f"{word} {spec.path[1]}", "options": []})
+                                                         "description": description(f"{word} {spec.path[1]} commands"),
+                                                         "options": []})
                 group["options"].append(_sub(spec.path[2], spec))
         options.extend(groups.values())
         descriptions = {"mod": "Moderator tools: channel sharing rules, custom metrics, check-in schedules",
@@ -83,8 +113,33 @@ def build_payload(registry: Registry) -> list[dict[str, Any]]:
                         "checkin": "Weekly accountability check-ins in this channel",
                         "mydata": "What was shared where; export or delete all your data",
                         "challenge": "Weekly group challenges"}
-        commands.append({**base, "description": descriptions.get(word, f"{word} commands"), "options": options})
+        commands.append({**base, "description": description(descriptions.get(word, f"{word} commands")), "options": options})
     return commands
+
+
+_OPTION_DEFAULTS: dict[str, Any] = {"required": False, "autocomplete": False, "options": [], "choices": [],
+                                    "nsfw": False, "default_member_permissions": None, "channel_types": []}
+
+
+def commands_differ(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> bool:
+    """Whether Discord's registered commands differ from the generated payload. Discord answers with
+    more than we send (ids, versions) and leaves out defaults (``required: false``), so only what we
+    send is compared, with Discord's defaults standing in for what it left out."""
+    def same(mine: Any, registered: Any) -> bool:
+        if isinstance(mine, dict):
+            if not isinstance(registered, dict):
+                return False
+            return all(same(v, registered.get(k, _OPTION_DEFAULTS.get(k))) for k, v in mine.items())
+        if isinstance(mine, list):
+            return isinstance(registered, list) and len(mine) == len(registered) and all(map(same, mine, registered))
+        if isinstance(mine, (int, float)) and isinstance(registered, (int, float)) and not isinstance(mine, bool):
+            return float(mine) == float(registered)
+        return mine == registered
+
+    by_name = {(c.get("type", 1), c["name"]): c for c in theirs or []}
+    if len(by_name) != len(ours):
+        return True
+    return not all(same(c, by_name.get((c.get("type", 1), c["name"]))) for c in ours)
 
 
 def parse_interaction(data: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:

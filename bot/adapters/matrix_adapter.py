@@ -24,6 +24,7 @@ from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
 from bot.config import MatrixConfig
 from bot.errors import UserError
 from bot.gate import Delivery
+from bot.command_refs import prefixed, render_refs
 from storage.platform_state import PlatformState
 
 log = logging.getLogger(__name__)
@@ -217,7 +218,7 @@ class MatrixAdapter:
         room_id = await self._room_for(target)
         event_ids = []
         if delivery.text.strip():
-            event_ids.append(await self._send(room_id, _text_content(delivery.text)))
+            event_ids.append(await self._send(room_id, _text_content(render_refs(self.app.registry, delivery.text, prefixed(self.config.prefix)))))
         for attachment in delivery.attachments:
             event_ids.append(await self._send(room_id, await self._upload(attachment)))
         return ",".join(event_ids) if target.kind == "channel" else None
