@@ -74,6 +74,10 @@ def _drawn_texts(fig) -> list[Text]:
     return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
 
+def _title_of(fig) -> str:
+    return next(t.get_text() for t in fig.texts if t.get_gid() == "title")
+
+
 def _tick_texts(axis) -> list[str]:
     return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
 
@@ -135,7 +139,7 @@ def test_relative_chart_shows_no_raw_value(spec):
     assert any(t == "your usual" or t == "own usual" for t in everything)
     assert "steps" not in [t.strip() for t in everything]   # the unit is not drawn
     raw = set().union(*(_raw_forms(v) for v in [*RAW_STEPS, BASELINE, GOAL, 20000, 30000, 41000, 8200, 8300]))
-    title = ax.title.get_text() or ax.get_title(loc="left")
+    title = _title_of(fig)
     xticks = set(_tick_texts(ax.xaxis))
     for text in everything:
         for form in raw:
