@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from bot.charts import axes as ax_
-from bot.charts.card import panel_summary
+from bot.charts.card import days_logged, panel_summary
 from bot.charts.spec import CardSpec, ChartSpec, clean_points, period_days, within
 
 NEAR_USUAL = 5.0
@@ -79,5 +79,5 @@ def _card_alt(card: CardSpec) -> str:
     lines = []
     for panel in card.panels:
         values = [v for _, v in within(clean_points(panel.series[0].points if panel.series else ()), (first, last))]
-        lines.append(f"{panel.title}: {panel_summary(panel, values, n_days)}.")
+        lines.append(f"{panel.title}: {panel_summary(panel, values)}, {days_logged(values, n_days)} logged.")
     return " ".join([head, *lines])

@@ -15,7 +15,7 @@ from datetime import timedelta
 from matplotlib.figure import Figure
 
 from bot.charts import axes as ax_
-from bot.charts.chart import DPI, EDGE_PX, GRID, INK, MUTED, PALETTE, REFERENCE, _style_axes, new_figure
+from bot.charts.chart import DPI, EDGE_PX, GRID, INK, MUTED, PALETTE, REFERENCE, _style_axes, line_labels, new_figure
 from bot.charts.fonts import drawable
 from bot.charts.layout import props
 from bot.charts.spec import CardSpec, ChartSpec, clean_points, period_days, within
@@ -44,18 +44,25 @@ def relative_word(points: list[float]) -> str:
     return "about own usual"
 
 
-def panel_summary(panel: ChartSpec, values: list[float], days_in_period: int) -> str:
-    logged = f"{len(values)} of {days_in_period} days"
+def panel_summary(panel: ChartSpec, values: list[float]) -> str:
+    """The panel's line under its name, at the panel's level: values for raw panels, words for
+    relative ones."""
     if not values:
         return "nothing logged"
     if panel.relative:
-        return f"{relative_word(values)} · {logged}"
-    parts = [f"avg {ax_.format_value(sum(values) / len(values), panel.unit)}"]
+        return relative_word(values)
+    once = panel.unit[:1].isalpha() and panel.unit not in ax_.DURATION_UNITS     # "steps", "kg": said once
+    show = lambda v: ax_.format_value(v, "" if once else panel.unit)   # noqa: E731
+    parts = [f"avg {show(sum(values) / len(values))}"]
     if panel.usual is not None:
-        parts.append(f"usual {ax_.format_value(panel.usual, panel.unit)}")
+        parts.append(f"usual {show(panel.usual)}")
     if panel.goal is not None:
-        parts.append(f"goal {ax_.format_value(panel.goal, panel.unit)}")
-    return " · ".join(parts) + f" · {logged}"
+        parts.append(f"goal {show(panel.goal)}")
+    return " · ".join(parts) + (f" {panel.unit}" if once else "")
+
+
+def days_logged(values: list[float], days_in_period: int) -> str:
+    return f"{len(values)} of {days_in_period} days"
 
 
 def build_card(card: CardSpec) -> Figure:
@@ -92,9 +99,13 @@ def _panel(fig, m, panel: ChartSpec, days, box, colour, size) -> None:
     by_day = {d: v for d, v in points}
     values = [by_day[d] for d in days if d in by_day]
     head_prop, note_prop, tick_prop = props(PANEL_PT, bold=True), props(NOTE_PT), props(TICK_PT)
-    fig.text(left / width_px, 1 - top / height_px, drawable(panel.title), ha="left", va="top", color=INK,
+    logged = days_logged(values, len(days))
+    heading = m.wrap(drawable(panel.title), head_prop, width - m.width(logged, note_prop) - 10, max_lines=1)
+    fig.text(left / width_px, 1 - top / height_px, heading, ha="left", va="top", color=INK,
              fontproperties=head_prop, parse_math=False)
-    summary = m.wrap(panel_summary(panel, values, len(days)), note_prop, width, max_lines=1)
+    fig.text((left + width) / width_px, 1 - top / height_px, logged, ha="right", va="top",
+             color=MUTED, fontproperties=note_prop, parse_math=False)
+    summary = m.wrap(panel_summary(panel, values), note_prop, width, max_lines=1)
     fig.text(left / width_px, 1 - (top + m.height("X", head_prop) + 2) / height_px, summary, ha="left", va="top",
              color=MUTED, fontproperties=note_prop, parse_math=False)
 
@@ -126,10 +137,10 @@ def _panel(fig, m, panel: ChartSpec, days, box, colour, size) -> None:
     ax.set_ylim(y_lo, y_hi)
     ax.yaxis.set_major_locator(locator)
     ax.yaxis.set_major_formatter(formatter)
+    references = []
     for value, word, style, tone in ((usual, "usual", "-", REFERENCE), (goal, "goal", (0, (4, 3)), INK)):
-        if value is None:
-            continue
-        ax.axhline(value, color=tone, linewidth=1.2, linestyle=style, zorder=4)
-        ax.annotate(word, xy=(1.0, value), xycoords=("axes fraction", "data"), xytext=(3, 0), textcoords="offset points",
-                    ha="left", va="center", fontproperties=note_prop, color=MUTED, annotation_clip=False, parse_math=False)
+        if value is not None:
+            ax.axhline(value, color=tone, linewidth=1.2, linestyle=style, zorder=4)
+            references.append((value, word))
+    line_labels(ax, references, y_lo, y_hi, axes_height_px=axes_bottom - axes_top)
     ax.spines["left"].set_color(GRID)

@@ -62,14 +62,14 @@ def _style_axes(ax) -> None:
     ax.tick_params(labelsize=TICK_PT, colors=MUTED, labelcolor=INK, length=TICK_LEN_PT, pad=TICK_PAD_PT)
 
 
-def _line_labels(ax, lines: list[tuple[float, str]], y_lo: float, y_hi: float) -> None:
+def line_labels(ax, lines: list[tuple[float, str]], y_lo: float, y_hi: float, axes_height_px: float) -> None:
     """Words for horizontal reference lines, in the right margin next to each line's end (outside the
     data). Two labels closer than a text height are pushed apart."""
-    near = 0.07 * (y_hi - y_lo)
+    near = (y_hi - y_lo) * NOTE_PT * DPI / 72 * 1.1 / max(axes_height_px, 1.0)
     lines = sorted(lines)
     offsets = [0.0] * len(lines)
     if len(lines) == 2 and lines[1][0] - lines[0][0] < near:
-        offsets = [-5.0, 5.0]
+        offsets = [-6.0, 6.0]
     for (y, text), dy in zip(lines, offsets):
         t = ax.annotate(text, xy=(1.0, y), xycoords=blended_transform_factory(ax.transAxes, ax.transData),
                         xytext=(5, dy), textcoords="offset points", ha="left", va="center",
@@ -167,7 +167,7 @@ def _build_figure(spec: ChartSpec) -> Figure:
     if goal is not None:
         ax.axhline(goal, color=INK, linewidth=1.3, linestyle=(0, (4, 3)), zorder=2)
         references.append((goal, "goal"))
-    _line_labels(ax, references, y_lo, y_hi)
+    line_labels(ax, references, y_lo, y_hi, axes_height_px=0.7 * PIXEL_SIZE[1])
 
     many = len(drawn) > 1
     how = ("markers: daily" if many else "dots: daily") + (
