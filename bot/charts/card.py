@@ -24,7 +24,7 @@ CARD_WIDTH_PX = 896
 PANEL_HEIGHT_PX = 168
 HEADER_PX = 78
 COLUMNS = 2
-TITLE_PT, PANEL_PT, NOTE_PT, TICK_PT = 16, 12, 11, 10
+TITLE_PT, PANEL_PT, NOTE_PT, TICK_PT = 16, 12, 10.5, 10
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 EMPTY_CARD = "Nothing logged this week yet"
 NEAR_USUAL = 5.0           # within +-5% of the usual reads as "about"
@@ -61,8 +61,8 @@ def panel_summary(panel: ChartSpec, values: list[float]) -> str:
     return " · ".join(parts) + (f" {panel.unit}" if once else "")
 
 
-def days_logged(values: list[float], days_in_period: int) -> str:
-    return f"{len(values)} of {days_in_period} days"
+def days_logged(values: list[float], days_in_period: int, short: bool = False) -> str:
+    return f"{len(values)}/{days_in_period} days" if short else f"{len(values)} of {days_in_period} days"
 
 
 def build_card(card: CardSpec) -> Figure:
@@ -99,15 +99,16 @@ def _panel(fig, m, panel: ChartSpec, days, box, colour, size) -> None:
     by_day = {d: v for d, v in points}
     values = [by_day[d] for d in days if d in by_day]
     head_prop, note_prop, tick_prop = props(PANEL_PT, bold=True), props(NOTE_PT), props(TICK_PT)
-    logged = days_logged(values, len(days))
-    heading = m.wrap(drawable(panel.title), head_prop, width - m.width(logged, note_prop) - 10, max_lines=1)
+    logged = days_logged(values, len(days), short=True)
+    heading = m.wrap(drawable(panel.title), head_prop, width, max_lines=1)
     fig.text(left / width_px, 1 - top / height_px, heading, ha="left", va="top", color=INK,
              fontproperties=head_prop, parse_math=False)
-    fig.text((left + width) / width_px, 1 - top / height_px, logged, ha="right", va="top",
-             color=MUTED, fontproperties=note_prop, parse_math=False)
-    summary = m.wrap(panel_summary(panel, values), note_prop, width, max_lines=1)
-    fig.text(left / width_px, 1 - (top + m.height("X", head_prop) + 2) / height_px, summary, ha="left", va="top",
-             color=MUTED, fontproperties=note_prop, parse_math=False)
+    second_line = 1 - (top + m.height("X", head_prop) + 2) / height_px
+    summary = m.wrap(panel_summary(panel, values), note_prop, width - m.width(logged, note_prop) - 12, max_lines=1)
+    fig.text(left / width_px, second_line, summary, ha="left", va="top", color=MUTED, fontproperties=note_prop,
+             parse_math=False)
+    fig.text((left + width) / width_px, second_line, logged, ha="right", va="top", color=MUTED,
+             fontproperties=note_prop, parse_math=False)
 
     goal = panel.goal if panel.goal is not None and math.isfinite(panel.goal) else None
     usual = 100.0 if panel.relative else panel.usual

@@ -84,12 +84,15 @@ def drawable(text: str) -> str:
     out: list[str] = []
     for ch in unicodedata.normalize("NFC", str(text)):
         code = ord(ch)
-        if code in covered or ch in "\n\t ":
+        if code in _INVISIBLE:
+            if code in covered and out and out[-1] != glyph:
+                out.append(ch)           # shapes a neighbour that is drawn; next to a fallback it is dropped
+        elif ch in "\n ":
             out.append(ch)
-        elif code in _INVISIBLE:
-            continue
         elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
-            out.append(" " if ch in "\r\x0b\x0c\u2028\u2029" else "")
+            out.append(" " if ch in "\t\r\x0b\x0c\u2028\u2029" else "")
+        elif code in covered:
+            out.append(ch)
         elif not out or out[-1] != glyph:
             out.append(glyph)
     return "".join(out)
