@@ -9,7 +9,7 @@ so that a channel post can be re-rendered later when a member tightens their set
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Union
 
 from bot.levels import Level
@@ -98,6 +98,19 @@ class ChartPiece:
     unit: str
     timezone: str
     lines: tuple[ChartLine, ...]
+    period: tuple[str, str] | None = None    # the exact days the chart covers (first, last ISO day)
+
+
+@dataclass(frozen=True)
+class CardPiece:
+    """Several one-metric charts of one member drawn as one picture (the weekly card). Each panel is
+    an ordinary ChartPiece, released by the gate exactly as it would release it alone; a panel the
+    audience may not see is left out, and a card with no panel left is not shown at all."""
+
+    title: str
+    timezone: str
+    period: tuple[str, str]
+    panels: tuple[ChartPiece, ...]
 
 
 @dataclass(frozen=True)
@@ -118,13 +131,14 @@ class Reply:
     # Who it is for: None lets the command's spec decide (private or not); handlers may force.
     private: bool | None = None
     kind: str = "reply"   # e.g. "checkin", "chart", "board": recorded in the post ledger
+    cards: tuple[CardPiece, ...] = ()
 
     @staticmethod
     def text(*lines: str, private: bool | None = None) -> "Reply":
         return Reply(lines=tuple(Line((Text(t),)) for t in lines), private=private)
 
     def with_lines(self, *lines: Line) -> "Reply":
-        return Reply(self.lines + lines, self.charts, self.files, self.private, self.kind)
+        return replace(self, lines=self.lines + lines)
 
 
 @dataclass(frozen=True)
@@ -160,12 +174,18 @@ def reply_to_json(reply: Reply) -> dict:
         return {"t": "group", "metric": p.metric, "stat": p.statistic, "c": [list(c) for c in p.contributions],
                 "template": p.template, "spec": p.value_spec}
 
+    def chart(c: ChartPiece) -> dict:
+        return {"metric": c.metric, "title": c.title, "unit": c.unit, "tz": c.timezone,
+                "period": list(c.period) if c.period else None,
+                "lines": [{"m": s.member_id, "label": s.label, "points": [list(pt) for pt in s.points],
+                           "baseline": s.baseline, "goal": s.goal} for s in c.lines]}
+
     return {
         "kind": reply.kind,
         "lines": [{"label": ln.label, "sep": ln.separator, "parts": [part(p) for p in ln.parts]} for ln in reply.lines],
-        "charts": [{"metric": c.metric, "title": c.title, "unit": c.unit, "tz": c.timezone,
-                    "lines": [{"m": s.member_id, "label": s.label, "points": [list(pt) for pt in s.points],
-                               "baseline": s.baseline, "goal": s.goal} for s in c.lines]} for c in reply.charts],
+        "charts": [chart(c) for c in reply.charts],
+        "cards": [{"title": k.title, "tz": k.timezone, "period": list(k.period), "panels": [chart(c) for c in k.panels]}
+                  for k in reply.cards],
     }
 
 
@@ -177,13 +197,18 @@ def reply_from_json(data: dict) -> Reply:
             return Fact(d["m"], d["metric"], tuple((int(a), str(b)) for a, b in d["v"]))
         return GroupFigure(d["metric"], d["stat"], tuple((int(a), float(b)) for a, b in d["c"]), d["template"], d["spec"])
 
+    def chart(c: dict) -> ChartPiece:
+        return ChartPiece(c["metric"], c["title"], c["unit"], c["tz"], tuple(
+            ChartLine(s["m"], s["label"], tuple((str(a), float(b)) for a, b in s["points"]), s["baseline"], s["goal"])
+            for s in c["lines"]), tuple(c["period"]) if c.get("period") else None)
+
     return Reply(
         lines=tuple(Line(tuple(part(p) for p in ln["parts"]), ln["label"], ln["sep"]) for ln in data["lines"]),
-        charts=tuple(ChartPiece(c["metric"], c["title"], c["unit"], c["tz"], tuple(
-            ChartLine(s["m"], s["label"], tuple((str(a), float(b)) for a, b in s["points"]), s["baseline"], s["goal"])
-            for s in c["lines"])) for c in data["charts"]),
+        charts=tuple(chart(c) for c in data["charts"]),
         private=False,
         kind=data.get("kind", "reply"),
+        cards=tuple(CardPiece(k["title"], k["tz"], tuple(k["period"]), tuple(chart(c) for c in k["panels"]))
+                    for k in data.get("cards", ())),
     )
 
 
@@ -205,9 +230,19 @@ def without_member(reply: Reply, member_id: int) -> Reply:
         if ln.has_data and not any(not isinstance(p, Text) for p in parts):
             continue
         lines.append(Line(parts, ln.label, ln.separator))
-    charts = tuple(ChartPiece(c.metric, c.title, c.unit, c.timezone, tuple(s for s in c.lines if s.member_id != member_id))
-                   for c in reply.charts)
-    return Reply(tuple(lines), tuple(c for c in charts if c.lines), (), reply.private, reply.kind)
+    def kept(c: ChartPiece) -> ChartPiece:
+        return replace(c, lines=tuple(s for s in c.lines if s.member_id != member_id))
+
+    return Reply(tuple(lines), _charts_kept(reply.charts, kept), (), reply.private, reply.kind,
+                 _cards_kept(reply.cards, kept))
+
+
+def _charts_kept(charts: tuple[ChartPiece, ...], kept) -> tuple[ChartPiece, ...]:
+    return tuple(c for c in map(kept, charts) if c.lines)
+
+
+def _cards_kept(cards: tuple[CardPiece, ...], kept) -> tuple[CardPiece, ...]:
+    return tuple(k for k in (replace(k, panels=_charts_kept(k.panels, kept)) for k in cards) if k.panels)
 
 
 def pruned_to(reply: Reply, shown: dict[tuple[int, str], Level]) -> Reply:
@@ -233,7 +268,7 @@ def pruned_to(reply: Reply, shown: dict[tuple[int, str], Level]) -> Reply:
         if ln.has_data and not any(isinstance(p, Fact) or (isinstance(p, GroupFigure) and p.contributions) for p in parts):
             continue
         lines.append(Line(parts, ln.label, ln.separator))
-    charts = tuple(ChartPiece(c.metric, c.title, c.unit, c.timezone,
-                              tuple(s for s in c.lines if shown.get((s.member_id, c.metric), Level.PRIVATE) >= Level.TREND))
-                   for c in reply.charts)
-    return Reply(tuple(lines), tuple(c for c in charts if c.lines), (), False, reply.kind)
+    def kept(c: ChartPiece) -> ChartPiece:
+        return replace(c, lines=tuple(s for s in c.lines if shown.get((s.member_id, c.metric), Level.PRIVATE) >= Level.TREND))
+
+    return Reply(tuple(lines), _charts_kept(reply.charts, kept), (), False, reply.kind, _cards_kept(reply.cards, kept))

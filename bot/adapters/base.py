@@ -27,8 +27,10 @@ class Transport(Protocol):
     async def send(self, target: Target, delivery: Delivery) -> str | None:
         """Returns the platform message id (None for private replies that have none)."""
 
-    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> str | None:
-        """Replace a post in place; may return a new message id where the platform needs one."""
+    async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> str | None:
+        """Replace a post in place; may return a new message id where the platform needs one.
+        ``keep_images``: the delivery's images equal the ones the post shows, so only the words change
+        and the platform keeps (does not re-upload) the images it has."""
 
     async def delete(self, target: Target, message_id: str) -> None: ...
 

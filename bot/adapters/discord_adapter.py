@@ -96,8 +96,8 @@ class _InteractionReplies:
         self.answered = True
         return None
 
-    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> None:
-        await self.adapter.edit(target, message_id, delivery)
+    async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> None:
+        await self.adapter.edit(target, message_id, delivery, keep_images=keep_images)
 
     async def delete(self, target: Target, message_id: str) -> None:
         await self.adapter.delete(target, message_id)
@@ -276,13 +276,13 @@ class DiscordAdapter:
             raise DeliveryFailed("the channel was deleted") from exc
         return str(message.id) if message is not None and target.kind == "channel" else None
 
-    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> None:
+    async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> None:
         require_delivery(delivery)
         channel = await self._channel(target)
+        files = {} if keep_images else {"attachments": _files(delivery)}   # left out: Discord keeps what it has
         try:
             await channel.get_partial_message(int(message_id)).edit(
-                content=_chunks(delivery.text)[0] or None, attachments=_files(delivery),
-                allowed_mentions=discord.AllowedMentions.none())
+                content=_chunks(delivery.text)[0] or None, allowed_mentions=discord.AllowedMentions.none(), **files)
         except discord.NotFound as exc:
             raise DeliveryFailed("the message is gone") from exc
         except discord.Forbidden as exc:
