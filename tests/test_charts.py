@@ -576,3 +576,21 @@ def test_an_empty_card_says_so():
     card = CardSpec("alice's week", "UTC", WEEK, ())
     assert "Nothing logged this week yet" in [t.get_text() for t in _drawn_texts(build_card(card))]
     assert render_png(card).startswith(PNG_SIGNATURE)
+
+
+def test_a_glyph_missing_from_the_first_font_is_taken_from_the_next_one_in_the_chain():
+    # STIXGeneral ships with matplotlib and has the watch symbol DejaVu Sans lacks: a stand-in for a
+    # CJK or emoji font on a machine that has one
+    name = "Bob ⌚"
+    spec = ChartSpec(f"Steps — {name}", "steps", "UTC", (ChartSeries(name, _points([5, 6])), ChartSeries("ann", _points([4, 7]))))
+    with fonts.only(("DejaVu Sans",)):
+        assert fonts.drawable(name) == f"Bob {fonts.FALLBACK_GLYPH}"
+        latin_only = render_png(spec)
+    with fonts.only(("DejaVu Sans", "STIXGeneral")):
+        assert fonts.drawable(name) == name
+        chained = render_png(spec)
+        assert fonts.drawable(name, bold=True) == f"Bob {fonts.FALLBACK_GLYPH}"     # STIX's bold lacks it
+        fig = _build_figure(spec)
+        assert _title_of(fig) == f"Steps — Bob {fonts.FALLBACK_GLYPH}"
+        assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [name, "ann"]
+    assert chained != latin_only

@@ -70,7 +70,7 @@ def build_card(card: CardSpec) -> Figure:
     fig, m = new_figure(width_px / DPI, height_px / DPI)
     first, last = period_days(card.period)
     title_prop = props(TITLE_PT, bold=True)
-    title = m.wrap(drawable(card.title), title_prop, width_px - 2 * EDGE_PX, max_lines=1)
+    title = m.wrap(drawable(card.title, bold=True), title_prop, width_px - 2 * EDGE_PX, max_lines=1)
     fig.text(EDGE_PX / width_px, 1 - EDGE_PX / height_px, title, ha="left", va="top", color=INK,
              fontproperties=title_prop, parse_math=False, gid="title")
     fig.text(EDGE_PX / width_px, 1 - (EDGE_PX + m.height(title, title_prop) + 4) / height_px,
@@ -100,7 +100,7 @@ def _panel(fig, m, panel: ChartSpec, days, box, colour, size) -> None:
     values = [by_day[d] for d in days if d in by_day]
     head_prop, note_prop, tick_prop = props(PANEL_PT, bold=True), props(NOTE_PT), props(TICK_PT)
     logged = days_logged(values, len(days), short=True)
-    heading = m.wrap(drawable(panel.title), head_prop, width, max_lines=1)
+    heading = m.wrap(drawable(panel.title, bold=True), head_prop, width, max_lines=1)
     fig.text(left / width_px, 1 - top / height_px, heading, ha="left", va="top", color=INK,
              fontproperties=head_prop, parse_math=False)
     second_line = 1 - (top + m.height("X", head_prop) + 2) / height_px

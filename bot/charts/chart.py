@@ -91,7 +91,7 @@ def _build_figure(spec: ChartSpec) -> Figure:
     ax = fig.add_subplot()
     _style_axes(ax)
     title_prop = props(TITLE_PT, bold=True)
-    title = m.wrap(drawable(spec.title), title_prop, width_px - 2 * EDGE_PX)
+    title = m.wrap(drawable(spec.title, bold=True), title_prop, width_px - 2 * EDGE_PX)
     fig.text(EDGE_PX / width_px, 1 - EDGE_PX / height_px, title, ha="left", va="top", color=INK,
              fontproperties=title_prop, parse_math=False, gid="title")
     title_px = m.height(title, title_prop)

@@ -13,6 +13,7 @@ cannot scale them for Agg. Debian packages that widen the chain are named in the
 
 from __future__ import annotations
 
+import logging
 import threading
 import unicodedata
 from contextlib import contextmanager
@@ -44,6 +45,17 @@ _INVISIBLE = {0x200C, 0x200D, 0x20E3, *range(0xFE00, 0xFE10), *range(0x1F3FB, 0x
 _override = threading.local()
 
 
+class _WeightSubstitution(logging.Filter):
+    """Fallback families often come in one weight only (CJK fonts have no bold); matplotlib then
+    logs a warning per glyph run. Using the nearest weight is what we want, so those lines go."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("findfont: Failed to find font weight")
+
+
+logging.getLogger("matplotlib.font_manager").addFilter(_WeightSubstitution())
+
+
 @lru_cache(maxsize=1)
 def _installed_chain() -> tuple[str, ...]:
     names = {f.name for f in font_manager.fontManager.ttflist}
@@ -68,18 +80,20 @@ def only(families: tuple[str, ...]) -> Iterator[None]:
 
 
 @lru_cache(maxsize=None)
-def _coverage(families: tuple[str, ...]) -> frozenset[int]:
+def _coverage(families: tuple[str, ...], bold: bool = False) -> frozenset[int]:
+    """The code points the chain draws in one weight (a family's bold is often another file)."""
     covered: set[int] = set()
+    weight = "bold" if bold else "normal"
     for name in families:
-        path = font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
+        path = font_manager.findfont(font_manager.FontProperties(family=name, weight=weight), fallback_to_default=False)
         covered.update(FT2Font(path).get_charmap())
     return frozenset(covered)
 
 
-def drawable(text: str) -> str:
+def drawable(text: str, bold: bool = False) -> str:
     """``text`` with every character the chain cannot draw replaced by one fallback glyph (a run of
     them by one glyph), and shaping marks nothing draws dropped."""
-    covered = _coverage(chain())
+    covered = _coverage(chain(), bold)
     glyph = FALLBACK_GLYPH if ord(FALLBACK_GLYPH) in covered else "?"
     out: list[str] = []
     for ch in unicodedata.normalize("NFC", str(text)):
