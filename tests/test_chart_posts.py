@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from bot.charts import CardSpec, render_png
 from bot.commands import Invocation
 from bot.gate import PrivacyGate
 from bot.levels import Level
-from bot.reply import CardPiece, Reply, reply_from_json, reply_to_json, pruned_to, without_member
+from bot.reply import Destination, pruned_to, reply_from_json, reply_to_json, without_member
 from tests.test_checkins import channel_lines, log_week, setup
 
 
@@ -170,7 +170,6 @@ async def test_the_gate_decides_each_panel_of_a_shared_card(bot):
 
 
 def _channel():
-    from bot.reply import Destination
     return Destination.channel(1, 1)
 
 

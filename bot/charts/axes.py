@@ -8,7 +8,6 @@ measure the widest tick label before the figure is drawn once.
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, timezone
 
 from matplotlib.dates import MO, DayLocator, MonthLocator, WeekdayLocator, date2num, num2date

@@ -12,7 +12,6 @@ many were logged; points outside it are not drawn.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
