@@ -111,7 +111,15 @@ async def test_discord_end_to_end(discord_bot):
         opt("metric", "steps"), opt("level", "trend")]}]}, "1001", "alice")
     edit = await standin.wait_for(lambda r: r.method == "PATCH" and r.path == f"/channels/{WALKERS}/messages/{message_id}")
     assert "alice: steps" in edit.json["content"] and "8,000" not in edit.json["content"]
+    assert edit.files == ["steps-chart.png"]                     # alice's line in the chart became relative
     assert "updated 1 earlier post" in (await standin.wait_for(callback_for(iid))).json["data"]["content"]
+    # bob narrows too: his words change, but the chart was relative already, so its image is kept
+    iid = await standin.interact({"name": "privacy", "type": 1, "options": [{"type": 1, "name": "set", "options": [
+        opt("metric", "steps"), opt("level", "trend")]}]}, "1002", "bob")
+    second = await standin.wait_for(lambda r: r.method == "PATCH" and r.path == f"/channels/{WALKERS}/messages/{message_id}"
+                                    and "bob: steps" in r.json["content"])
+    assert "5,000" not in second.json["content"] and not second.files and "attachments" not in second.json
+    await standin.wait_for(callback_for(iid))
 
     # A channel the bot may not post in: the member is told privately, nothing crashes or is lost.
     iid = await standin.interact({"name": "chart", "type": 1, "options": [opt("metric", "steps"), opt("days", 7, 4),
