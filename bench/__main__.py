@@ -39,7 +39,7 @@ class NullTransport:
         self.sent += 1
         return str(self.sent) if target.kind == "channel" else None
 
-    async def edit(self, target, message_id, delivery):
+    async def edit(self, target, message_id, delivery, keep_images=False):
         return None
 
     async def delete(self, target, message_id):

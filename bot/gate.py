@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable, Iterable, Protocol
 
 from bot import disclosure
+from bot.cards import release_card
 from bot.charts import ChartSeries, ChartSpec
 from bot.disclosure import Parameters
 from bot.levels import Level
@@ -135,6 +136,24 @@ class PrivacyGate:
             png = await self._render_chart(spec) if render else b""   # render=False: only what would show
             attachments.append(Attachment(f"{released.metric}-chart.png", png, "image/png", spec, _alt_text(spec)))
             shown_charts.append(released)
+        shown_cards = []
+        for card in reply.cards:
+            panels: list[ChartPiece] = []
+
+            def release_panel(piece: ChartPiece):
+                made = self._chart(piece, level_of, destination)
+                if made is None:
+                    return None, []
+                panels.append(made[1])
+                return made[0], made[2]
+
+            spec, shown = release_card(card, release_panel)
+            if spec is None:
+                continue
+            out.disclosures.extend(shown)
+            png = await self._render_chart(spec) if render else b""
+            attachments.append(Attachment("week-card.png", png, "image/png", spec, _alt_text(spec)))
+            shown_cards.append(dataclasses.replace(card, panels=tuple(panels)))
         for f in reply.files:
             if viewer == f.owner_id:
                 attachments.append(Attachment(f.filename, f.data, f.mime))
@@ -142,9 +161,9 @@ class PrivacyGate:
                 log.error("gate refused a file addressed to someone other than its owner")
 
         if reply.requires_data and not out.disclosures:
-            out.text, out.shown, attachments, shown_charts = [], [], [], []   # nothing of anyone's: no post
+            out.text, out.shown, attachments, shown_charts, shown_cards = [], [], [], [], []   # nothing of anyone's
         shown = Reply(tuple(out.shown), tuple(shown_charts), (), reply.private, reply.kind, reply.subject,
-                      reply.requires_data, reply.max_charts)
+                      reply.requires_data, reply.max_charts, tuple(shown_cards))
         return Delivery(destination, "\n".join(out.text), tuple(attachments), tuple(_dedupe(out.disclosures)),
                         shown, reply.kind)
 
@@ -259,9 +278,11 @@ class PrivacyGate:
         # A goal is the member's own business: drawn only on their own private chart.
         goal = piece.lines[0].goal if own_view and len(piece.lines) == 1 and not relative else None
         title = piece.title + (" (relative to own usual)" if relative else "")
+        # A raw chart of one member may show their usual (their values are shown anyway).
+        usual = piece.lines[0].baseline if piece.shown is None and len(lines) == 1 and not relative else None
         spec = ChartSpec(title=title, unit="%" if relative else piece.unit, timezone=piece.timezone,
                          series=tuple(ChartSeries(s.label, tuple(s.points)) for s in lines), goal=goal,
-                         relative=relative)
+                         relative=relative, period=piece.period, usual=usual)
         level = Level.TREND if relative else Level.PUBLIC
         shown = [Disclosure(s.member_id, piece.metric, level) for s in lines]
         released = dataclasses.replace(piece, lines=tuple(lines), shown=kind)
@@ -303,16 +324,10 @@ def _relative_words(r: Relative) -> str | None:
     return r.label   # "count": a fact about logging, shown as it is
 
 
-def _alt_text(spec: ChartSpec) -> str:
-    """A description of the chart from the data it shows (for screen readers); charts.alt_text when
-    the renderer provides one."""
-    from bot import charts
-    describe = getattr(charts, "alt_text", None)
-    if describe is not None:
-        return describe(spec)
-    who = ", ".join(s.label for s in spec.series)
-    what = "relative to each person's own usual" if spec.relative else f"in {spec.unit}" if spec.unit else ""
-    return f"Chart: {spec.title}; lines for {who} {what}".strip()
+def _alt_text(spec) -> str:
+    """A description of the chart from the data it shows, at the level it shows (for screen readers)."""
+    from bot.charts import alt_text   # loads the renderer's measuring code: only when a chart is released
+    return alt_text(spec)
 
 
 def _data_pairs(reply: Reply) -> Iterable[tuple[int, str]]:
@@ -327,7 +342,7 @@ def _data_pairs(reply: Reply) -> Iterable[tuple[int, str]]:
             elif isinstance(part, GroupFigure):
                 for m, _ in part.contributions:
                     yield (m, part.metric)
-    for chart in reply.charts:
+    for chart in [*reply.charts, *(p for card in reply.cards for p in card.panels)]:
         for s in chart.lines:
             yield (s.member_id, chart.metric)
 

@@ -10,7 +10,7 @@ so that a channel post can be re-rendered later when a member tightens their set
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Union
 
 from bot.levels import Level
@@ -152,8 +152,21 @@ class ChartPiece:
     unit: str
     timezone: str
     lines: tuple[ChartLine, ...]
+    period: tuple[str, str] | None = None    # the exact days the chart covers (first, last ISO day)
     max_series: int = 12      # more visible lines than this is unreadable: the chart is left out
     shown: str | None = None
+
+
+@dataclass(frozen=True)
+class CardPiece:
+    """Several one-metric charts of one member drawn as one picture (the weekly card). Each panel is
+    an ordinary ChartPiece, released by the gate exactly as it would release it alone; a panel the
+    audience may not see is left out, and a card with no panel left is not shown at all."""
+
+    title: str
+    timezone: str
+    period: tuple[str, str]
+    panels: tuple[ChartPiece, ...]
 
 
 @dataclass(frozen=True)
@@ -177,13 +190,14 @@ class Reply:
     subject: str = ""     # what it is about, e.g. "challenge:12" (to find the last release of a board)
     requires_data: bool = False   # a post with nothing of anyone's to show is not sent at all
     max_charts: int | None = None  # the gate keeps this many charts, those with most visible lines
+    cards: tuple[CardPiece, ...] = ()
 
     @staticmethod
     def text(*lines: str, private: bool | None = None) -> "Reply":
         return Reply(lines=tuple(Line((Text(t),)) for t in lines), private=private)
 
     def with_lines(self, *lines: Line) -> "Reply":
-        return dataclasses.replace(self, lines=self.lines + lines)
+        return replace(self, lines=self.lines + lines)
 
 
 @dataclass(frozen=True)
@@ -232,14 +246,19 @@ def reply_to_json(reply: Reply) -> dict:
                                 for e in ln.entries]}
         return {"label": ln.label, "sep": ln.separator, "parts": [part(p) for p in ln.parts]}
 
+    def chart(c: ChartPiece) -> dict:
+        return {"metric": c.metric, "title": c.title, "unit": c.unit, "tz": c.timezone,
+                "period": list(c.period) if c.period else None, "max": c.max_series, "shown": c.shown,
+                "lines": [{"m": s.member_id, "label": s.label, "points": [list(pt) for pt in s.points],
+                           "baseline": s.baseline, "goal": s.goal} for s in c.lines]}
+
     return {
         "kind": reply.kind, "subject": reply.subject, "requires_data": reply.requires_data,
         "max_charts": reply.max_charts,
         "lines": [line(ln) for ln in reply.lines],
-        "charts": [{"metric": c.metric, "title": c.title, "unit": c.unit, "tz": c.timezone, "max": c.max_series,
-                    "shown": c.shown,
-                    "lines": [{"m": s.member_id, "label": s.label, "points": [list(pt) for pt in s.points],
-                               "baseline": s.baseline, "goal": s.goal} for s in c.lines]} for c in reply.charts],
+        "charts": [chart(c) for c in reply.charts],
+        "cards": [{"title": k.title, "tz": k.timezone, "period": list(k.period), "panels": [chart(c) for c in k.panels]}
+                  for k in reply.cards],
     }
 
 
@@ -262,16 +281,21 @@ def reply_from_json(data: dict) -> Reply:
                                            for e in d["entries"]), d["scale"], d.get("banded", False))
         return Line(tuple(part(p) for p in d["parts"]), d["label"], d["sep"])
 
+    def chart(c: dict) -> ChartPiece:
+        return ChartPiece(c["metric"], c["title"], c["unit"], c["tz"], tuple(
+            ChartLine(s["m"], s["label"], tuple((str(a), float(b)) for a, b in s["points"]), s["baseline"], s["goal"])
+            for s in c["lines"]), tuple(c["period"]) if c.get("period") else None, c.get("max", 12), c.get("shown"))
+
     return Reply(
         lines=tuple(line(ln) for ln in data["lines"]),
-        charts=tuple(ChartPiece(c["metric"], c["title"], c["unit"], c["tz"], tuple(
-            ChartLine(s["m"], s["label"], tuple((str(a), float(b)) for a, b in s["points"]), s["baseline"], s["goal"])
-            for s in c["lines"]), c.get("max", 12), c.get("shown")) for c in data["charts"]),
+        charts=tuple(chart(c) for c in data["charts"]),
         private=False,
         kind=data.get("kind", "reply"),
         subject=data.get("subject", ""),
         requires_data=data.get("requires_data", False),
         max_charts=data.get("max_charts"),
+        cards=tuple(CardPiece(k["title"], k["tz"], tuple(k["period"]), tuple(chart(c) for c in k["panels"]))
+                    for k in data.get("cards", ())),
     )
 
 
@@ -296,6 +320,16 @@ def without_member(reply: Reply, member_id: int) -> Reply:
         if ln.has_data and not any(not isinstance(p, Text) for p in parts):
             continue
         lines.append(Line(parts, ln.label, ln.separator))
-    charts = tuple(dataclasses.replace(c, lines=tuple(s for s in c.lines if s.member_id != member_id))
-                   for c in reply.charts)
-    return dataclasses.replace(reply, lines=tuple(lines), charts=tuple(c for c in charts if c.lines), files=())
+    def kept(c: ChartPiece) -> ChartPiece:
+        return replace(c, lines=tuple(s for s in c.lines if s.member_id != member_id))
+
+    return replace(reply, lines=tuple(lines), charts=_charts_kept(reply.charts, kept),
+                   cards=_cards_kept(reply.cards, kept), files=())
+
+
+def _charts_kept(charts: tuple[ChartPiece, ...], kept) -> tuple[ChartPiece, ...]:
+    return tuple(c for c in map(kept, charts) if c.lines)
+
+
+def _cards_kept(cards: tuple[CardPiece, ...], kept) -> tuple[CardPiece, ...]:
+    return tuple(k for k in (replace(k, panels=_charts_kept(k.panels, kept)) for k in cards) if k.panels)

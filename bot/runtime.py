@@ -9,6 +9,7 @@ data into a channel.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -198,7 +199,8 @@ class PeerPulse:
             log.info("posted %s in channel %s", reply.kind, destination.channel_id)   # one line per channel post
             # The ledger keeps the released form: what the post showed, never the values behind it.
             await s.posts.record(destination.channel_id, message_id, delivery.shown,
-                                 [(d.member_id, d.metric, d.level) for d in delivery.disclosures], s.clock.now())
+                                 [(d.member_id, d.metric, d.level) for d in delivery.disclosures], s.clock.now(),
+                                 images=image_hashes(delivery))
         return delivery
 
     async def _platform(self, community_id: int) -> str | None:
@@ -273,10 +275,14 @@ class PeerPulse:
                     deleted += 1
                 else:
                     new_id = None
+                    images = image_hashes(new)
+                    # Equal specs draw equal bytes, so an unchanged chart has an unchanged hash: the edit
+                    # then changes the words only and the platform keeps the image it already shows.
+                    keep_images = bool(images) and images == list(post.images)
                     if transport and target:
-                        new_id = await transport.edit(target, post.platform_message_id, new)
+                        new_id = await transport.edit(target, post.platform_message_id, new, keep_images=keep_images)
                     await s.posts.update(post.id, new.shown,
-                                         [(d.member_id, d.metric, d.level) for d in new.disclosures], new_id)
+                                         [(d.member_id, d.metric, d.level) for d in new.disclosures], new_id, images)
                     edited += 1
             except DeliveryFailed as exc:
                 # The channel or message is gone: nothing is shown any more, so the ledger forgets it too.
@@ -296,6 +302,11 @@ class PeerPulse:
 
     async def _ceiling(self, post_id: int) -> dict[tuple[int, str], Level]:
         return {(m, metric): lv for m, metric, lv in await self._disclosures(post_id)}
+
+
+def image_hashes(delivery: Delivery) -> list[str]:
+    """What identifies a message's pictures: the sha256 of each image's bytes, in order."""
+    return [hashlib.sha256(a.data).hexdigest() for a in delivery.attachments if a.mime.startswith("image/")]
 
 
 def _as_replies(result: Any) -> list[Reply]:

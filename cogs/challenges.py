@@ -323,9 +323,10 @@ class Challenges:
             lines.append(Board(c.metric, tuple(BoardEntry(s.member_id, f"{name_of[s.member_id]}: ", s.score,
                                                           _fact(c, m, s, elapsed)) for s in standings), _SCALES[c.kind]))
         # The gate keeps the lines this audience may see, and the chart only with 1 to MAX_CHART_SERIES.
-        chart = (ChartPiece(c.metric, f"{c.name}: {m.name}, running total", m.unit, c.timezone, tuple(
-            ChartLine(s.member_id, name_of[s.member_id], s.cumulative, s.previous_average or s.average or None)
-            for s in standings), MAX_CHART_SERIES),) if standings else ()
+        lines_ = tuple(ChartLine(s.member_id, name_of[s.member_id], s.cumulative, s.previous_average or s.average or None)
+                       for s in standings)
+        chart = (ChartPiece(c.metric, f"{c.name}: {m.name}, running total", m.unit, c.timezone, lines_,
+                            period=(first.isoformat(), last.isoformat()), max_series=MAX_CHART_SERIES),) if standings else ()
         return Reply(tuple(lines), chart, private=False, kind="challenge", subject=f"challenge:{c.id}",
                      requires_data=True)
 

@@ -1,4 +1,8 @@
-"""Personal progress charts: private by default; `share` posts one through the gate."""
+"""Personal progress charts and the weekly card: private by default; `share` posts one through the gate.
+
+Every chart covers an exact period that ends today in the member's own time zone ("last 14 days"
+is 14 days, today included, never a future day); the renderer draws exactly that period.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,13 @@ from bot.commands import Invocation, Param, ParamType, command
 from bot.errors import UserError
 from bot.levels import Level
 from bot.progress import summed
-from bot.reply import ChartLine, ChartPiece, Destination, Fact, Line, Reply, Text
+from bot.reply import CardPiece, ChartLine, ChartPiece, Destination, Fact, Line, Reply, Text
 from bot.services import Services
+
+
+WEEK_DAYS = 7
+USUAL_DAYS = 28         # the usual is the daily mean over the four weeks before the card's week
+USUAL_MIN_DAYS = 3
 
 
 class Charts:
@@ -39,7 +48,9 @@ class Charts:
         earlier = values[:-7] if len(values) > 7 else values
         line = ChartLine(inv.member_id, member.display_name if share else "you",
                          tuple((d.isoformat(), v) for d, v in points), fmean(earlier), daily_goal)
-        piece = ChartPiece(m.key, f"{m.name.capitalize()} — last {days} days", m.unit, member.timezone, (line,))
+        first = last - timedelta(days=days - 1)
+        piece = ChartPiece(m.key, f"{m.name.capitalize()} — last {days} days", m.unit, member.timezone, (line,),
+                           period=(first.isoformat(), last.isoformat()))
         if share is None:
             return Reply(lines=(Line((Text(f"Your {m.name}, last {days} days (only you see this):"),)),),
                          charts=(piece,), private=True, kind="chart")
@@ -58,3 +69,45 @@ class Charts:
         caption_line = Line((Fact.of(inv.member_id, m.key, public=caption, trend=caption + " (relative to their own usual)"),))
         return [Reply(lines=(caption_line,), charts=(piece,), private=False, kind="chart"),
                 Reply.text(f"Shared your {m.name} chart here, {what}. Tightening your settings later takes it back.", private=True)]
+
+    @command("card", "Your week at a glance: every metric you logged in the last 7 days against your usual and "
+             "your goal. Private to you, or `share` it in this channel (each metric as your settings allow).",
+             Param("share", ParamType.CHOICE, "post it in this channel", required=False, choices=("share",)),
+             slow=True)
+    async def card(self, inv: Invocation, share: str | None = None):
+        member = await self.s.community.member_by_id(inv.member_id)
+        last = local_date(inv.now, member.timezone)
+        first = last - timedelta(days=WEEK_DAYS - 1)
+        metrics = await self.s.catalogue.metrics(inv.community_id)
+        keys = [m.key for m in metrics]
+        recent = await self.s.entries.series_for_members([inv.member_id], keys, first - timedelta(days=USUAL_DAYS), last)
+        goals = (await self.s.extra["goals"].for_members([inv.member_id])) if "goals" in self.s.extra else {}
+        label = member.display_name if share else "you"
+        panels = []
+        for m in metrics:
+            points = recent.get((inv.member_id, m.key), [])
+            week = [(d, v) for d, v in points if d >= first]
+            if not week:
+                continue
+            before = [v for d, v in points if d < first]
+            # as in check-ins: with too little history the week itself is the baseline
+            usual = fmean(before) if len(before) >= USUAL_MIN_DAYS else fmean(v for _, v in week)
+            goal = goals.get((inv.member_id, m.key))
+            daily_goal = (goal / 7 if summed(m) else goal) if goal else None
+            line = ChartLine(inv.member_id, label, tuple((d.isoformat(), v) for d, v in week), usual, daily_goal)
+            panels.append(ChartPiece(m.key, m.name.capitalize(), m.unit, member.timezone, (line,),
+                                     period=(first.isoformat(), last.isoformat())))
+        if not panels:
+            return Reply.text("Nothing logged in the last 7 days yet: `log steps 8000` starts your week.", private=True)
+        title = f"{member.display_name}'s week" if share else "Your week"
+        card = CardPiece(title, member.timezone, (first.isoformat(), last.isoformat()), tuple(panels))
+        if share is None:
+            return Reply(lines=(Line((Text("Your week at a glance (only you see this):"),)),), cards=(card,),
+                         private=True, kind="card")
+        if inv.channel_id is None:
+            raise UserError("Use `card share` in the channel you want to share it in.")
+        caption = f"{member.display_name}'s week"
+        facts = tuple(Fact.of(inv.member_id, p.metric, public=p.title, trend=p.title) for p in panels)
+        return [Reply(lines=(Line(facts, label=f"{caption}: ", separator=", "),), cards=(card,), private=False, kind="card"),
+                Reply.text("Shared your week here: each metric only as your settings for this channel allow "
+                           "(the others are left out). Tightening your settings later takes it back.", private=True)]

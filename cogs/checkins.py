@@ -229,7 +229,8 @@ class Checkins:
         # what this channel may see.
         charts = tuple(ChartPiece(key, f"{by_key[key].name.capitalize()} — week of {week.label()}", by_key[key].unit, tz,
                                   tuple(ChartLine(mid, name, tuple((d, v) for d, v in pts if d >= first), base)
-                                        for mid, name, pts, base in inputs), MAX_CHART_SERIES)
+                                        for mid, name, pts, base in inputs),
+                                  period=(first, last), max_series=MAX_CHART_SERIES)
                        for key, inputs in chart_inputs.items())
         if len(lines) == 1:
             return None, summaries

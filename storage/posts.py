@@ -28,6 +28,7 @@ class Post:
     kind: str
     created_at: str
     reply: Reply
+    images: tuple[str, ...] = ()     # sha256 of each image the message carries, in order
 
     @property
     def message_ids(self) -> tuple[str, ...]:
@@ -42,21 +43,21 @@ class PostLedger:
         self.db = db
 
     async def record(self, channel_id: int, platform_message_id: str, reply: Reply,
-                     disclosures: Iterable[tuple[int, str, Level]], now: datetime) -> int:
+                     disclosures: Iterable[tuple[int, str, Level]], now: datetime, images: Iterable[str] = ()) -> int:
         async with self.db.transaction():
             post_id = await self.db.execute(
                 "INSERT INTO posts(channel_id, platform_message_id, kind, content, created_at) VALUES (?,?,?,?,?)",
-                (channel_id, platform_message_id, reply.kind, json.dumps(reply_to_json(reply)), utc_iso(now)))
+                (channel_id, platform_message_id, reply.kind, _content(reply, images), utc_iso(now)))
             await self.db.executemany(
                 "INSERT OR REPLACE INTO post_disclosures(post_id, member_id, metric, level) VALUES (?,?,?,?)",
                 [(post_id, m, metric, int(level)) for m, metric, level in disclosures])
         return post_id
 
     async def update(self, post_id: int, reply: Reply, disclosures: Iterable[tuple[int, str, Level]],
-                     platform_message_id: str | None = None) -> None:
+                     platform_message_id: str | None = None, images: Iterable[str] = ()) -> None:
         """A post was edited; some platforms (Matrix images) give it new message ids."""
         async with self.db.transaction():
-            await self.db.execute("UPDATE posts SET content=?, kind=? WHERE id=?", (json.dumps(reply_to_json(reply)), reply.kind, post_id))
+            await self.db.execute("UPDATE posts SET content=?, kind=? WHERE id=?", (_content(reply, images), reply.kind, post_id))
             if platform_message_id:
                 await self.db.execute("UPDATE posts SET platform_message_id=? WHERE id=?", (platform_message_id, post_id))
             await self.db.execute("DELETE FROM post_disclosures WHERE post_id=?", (post_id,))
@@ -114,6 +115,12 @@ class PostLedger:
         return await self.db.execute_rowcount("DELETE FROM post_disclosures WHERE member_id=?", (member_id,))
 
 
+def _content(reply: Reply, images: Iterable[str]) -> str:
+    # The image hashes ride along in the content JSON: they identify pictures, they hold no data.
+    return json.dumps({**reply_to_json(reply), "images": list(images)})
+
+
 def _post(row) -> Post:
+    content = json.loads(row["content"])
     return Post(row["id"], row["channel_id"], row["platform_message_id"], row["kind"], row["created_at"],
-                reply_from_json(json.loads(row["content"])))
+                reply_from_json(content), tuple(content.get("images", ())))

@@ -53,7 +53,7 @@ class FileTransport:
         self._append({"worker": self.name, "channel": target.name, "id": message_id, "text": delivery.text})
         return message_id
 
-    async def edit(self, target, message_id, delivery) -> None:
+    async def edit(self, target, message_id, delivery, keep_images=False) -> None:
         self._append({"worker": self.name, "channel": target.name, "edit": message_id, "text": delivery.text})
 
     async def delete(self, target, message_id) -> None:

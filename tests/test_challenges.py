@@ -70,8 +70,8 @@ def capture(bot, snapshot=lambda: None) -> list:
             sent.append((delivery, snapshot()))
         return message_id
 
-    async def edit(target, message_id, delivery):
-        await original_edit(target, message_id, delivery)
+    async def edit(target, message_id, delivery, keep_images=False):
+        await original_edit(target, message_id, delivery, keep_images=keep_images)
         sent.append((delivery, snapshot()))
 
     bot.console.send, bot.console.edit = send, edit

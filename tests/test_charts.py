@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from matplotlib.text import Text
 
-from bot.chart_drawing import _build_figure, _ChangeFormatter
+from bot.charts import _build_figure, _ChangeFormatter
 from bot.charts import (EMPTY_TEXT, PIXEL_SIZE, ChartSeries, ChartSpec, _rolling,
                         render_png, render_png_async, to_relative)
 
@@ -73,6 +73,10 @@ def _png_chunks(png: bytes) -> list[tuple[bytes, bytes]]:
 def _drawn_texts(fig) -> list[Text]:
     fig.canvas.draw()    # tick labels exist only once the figure is laid out
     return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def _title_of(fig) -> str:
+    return next(t.get_text() for t in fig.texts if t.get_gid() == "title")
 
 
 def _tick_texts(axis) -> list[str]:
@@ -136,7 +140,7 @@ def test_relative_chart_shows_no_raw_value(spec):
     assert any(t == "your usual" or t == "own usual" for t in everything)
     assert "steps" not in [t.strip() for t in everything]   # the unit is not drawn
     raw = set().union(*(_raw_forms(v) for v in [*RAW_STEPS, BASELINE, GOAL, 20000, 30000, 41000, 8200, 8300]))
-    title = ax.title.get_text() or ax.get_title(loc="left")
+    title = _title_of(fig)
     xticks = set(_tick_texts(ax.xaxis))
     for text in everything:
         for form in raw:
@@ -359,3 +363,235 @@ def test_render_png_async_does_not_block_the_loop():
         return ticks
 
     assert asyncio.run(main()) > 3
+
+
+# -- axes that fit their numbers (issue 17) ----------------------------------------------------------
+
+from bot.charts import CardSpec, alt_text, fonts  # noqa: E402
+from bot.charts.card import build_card  # noqa: E402
+from bot.charts.axes import DurationFormatter, hours_minutes  # noqa: E402
+
+
+def _all_drawn_boxes(fig):
+    """Every visible text and legend on the drawn figure, as pixel boxes."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    undrawn = set()      # tick labels of ticks outside the view limits keep stale positions and are not drawn
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:
+                    undrawn.update({id(tick.label1), id(tick.label2)})
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and id(t) not in undrawn]
+    for ax in fig.axes:
+        if ax.get_legend() is not None:
+            boxes.append(("legend", ax.get_legend().get_window_extent(renderer)))
+    return boxes
+
+
+def _inside_the_image(fig, margin=1.0):
+    w, h = fig.canvas.get_width_height()
+    for text, box in _all_drawn_boxes(fig):
+        assert box.x0 >= margin and box.y0 >= margin and box.x1 <= w - margin and box.y1 <= h - margin, (text, box.bounds)
+
+
+@pytest.mark.parametrize("digits", [4, 5, 6])
+@pytest.mark.parametrize("relative", [False, True])
+def test_nothing_is_drawn_at_or_beyond_the_edges(digits, relative):
+    base = 10 ** (digits - 1)
+    values = [base * (1.1 + (i * 37 % 9) / 10) for i in range(20)]
+    pts = _points(values)
+    if relative:
+        pts = to_relative(pts, base * 1.3)
+    spec = ChartSpec("Steps of everyone in the walking club's long winter challenge, all of November and December",
+                     "steps", "America/Argentina/Buenos_Aires",
+                     (ChartSeries("Bartholomew Featherstonehaugh-Smythe", pts), ChartSeries("李小龍", pts[:10])),
+                     goal=(values[0] * 1.4 if not relative else 120.0), usual=None if relative else values[3],
+                     relative=relative)
+    fig = _build_figure(spec)
+    _inside_the_image(fig)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    label = ax.yaxis.label.get_window_extent(renderer)
+    widest = max(t.get_window_extent(renderer).x1 for t in ax.get_yticklabels() if t.get_text())
+    assert label.x1 <= min(t.get_window_extent(renderer).x0 for t in ax.get_yticklabels() if t.get_text())
+    assert widest <= ax.get_window_extent(renderer).x0
+    title = next(t for t in fig.texts if t.get_gid() == "title")
+    assert "\n" in title.get_text()                       # the long title wrapped instead of being cut
+    assert title.get_window_extent(renderer).y0 > ax.get_legend().get_window_extent(renderer).y1 - 1
+
+
+def test_six_digit_ticks_have_thousands_separators():
+    spec = ChartSpec("Steps", "steps", "UTC", (ChartSeries("you", _points([98000, 187654, 199999, 120500])),))
+    fig = _build_figure(spec)
+    fig.canvas.draw()
+    ticks = _tick_texts(fig.axes[0].yaxis)
+    assert "100,000" in ticks and all(re.fullmatch(r"\d{1,3}(,\d{3})*", t) for t in ticks), ticks
+
+
+def test_durations_tick_as_hours_and_minutes_with_the_unit_in_the_label():
+    spec = ChartSpec("Sleep — last 14 days", "h", "UTC",
+                     (ChartSeries("you", _points([7.2, 7.4, 7.3, 7.5, 7.25, 7.45, 7.35])),), goal=7.5)
+    fig = _build_figure(spec)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ticks = _tick_texts(ax.yaxis)
+    assert ticks and all(re.fullmatch(r"\d{1,2}:[0-5][05]", t) for t in ticks), ticks   # whole 5 minutes
+    assert "h:mm" in ax.get_ylabel()
+    assert hours_minutes(7.5) == "7:30" and hours_minutes(7.2) == "7:12" and hours_minutes(10) == "10:00"
+    assert DurationFormatter().format_ticks([6.25, 23.99]) == ["6:15", "23:59"]
+
+
+def _drawn_days(fig) -> tuple[date, date]:
+    """The first and last whole day inside the x range."""
+    from matplotlib.dates import num2date
+    lo, hi = fig.axes[0].get_xlim()
+    return num2date(lo + 0.5).date(), num2date(hi - 0.5).date()
+
+
+@pytest.mark.parametrize("first,last", [("2026-11-02", "2026-11-08"), ("2026-11-07", "2026-11-20"),
+                                        ("2026-11-14", "2026-11-20"), ("2026-10-22", "2026-11-20")])
+def test_the_drawn_x_range_is_exactly_the_period(first, last):
+    # data starts before the period and is sparse inside it: the axis still shows exactly the period
+    pts = _points([100 + i for i in range(40)], start=date(2026, 10, 20), skip=set(range(0, 40, 3)))
+    spec = ChartSpec("Steps", "steps", "UTC", (ChartSeries("you", pts),), period=(first, last))
+    fig = _build_figure(spec)
+    assert _drawn_days(fig) == (date.fromisoformat(first), date.fromisoformat(last))
+    lo, hi = fig.axes[0].get_xlim()
+    xs = [x for line in fig.axes[0].get_lines() for x in line.get_xdata()]
+    assert xs and all(lo < x < hi for x in xs)               # nothing from outside the period is drawn
+    if (date.fromisoformat(last) - date.fromisoformat(first)).days == 6:
+        fig.canvas.draw()
+        assert len(_tick_texts(fig.axes[0].xaxis)) == 7
+
+
+def test_without_a_period_the_axis_never_runs_past_the_last_day():
+    spec = ChartSpec("Steps", "steps", "UTC", (ChartSeries("you", (("2026-11-18", 5.0), ("2026-11-20", 6.0))),))
+    first, last = _drawn_days(_build_figure(spec))
+    assert last == date(2026, 11, 20) and (last - first).days == 6
+
+
+def test_a_trend_chart_of_someone_else_does_not_say_your_usual():
+    shared = [t.get_text() for t in _drawn_texts(_build_figure(_relative_spec()))]
+    assert "own usual" in shared and "your usual" not in shared
+    own = ChartSpec("Steps", "%", "UTC", (ChartSeries("you", _points([90, 110, 100])),), relative=True)
+    assert "your usual" in [t.get_text() for t in _drawn_texts(_build_figure(own))]
+
+
+# -- fonts ---------------------------------------------------------------------------------------------
+
+def test_a_character_no_font_has_becomes_one_fallback_glyph():
+    with fonts.only(("DejaVu Sans",)):
+        assert fonts.drawable("张伟 Zhang") == f"{fonts.FALLBACK_GLYPH} Zhang"      # a run -> one glyph
+        assert fonts.drawable("María 😀") == "María 😀"                             # DejaVu has this emoji
+        assert fonts.drawable("👩\u200d👩\u200d👧") == fonts.FALLBACK_GLYPH          # joiners dropped, not boxed
+        assert fonts.drawable("a\x07b\u2028c") == "ab c"          # control characters are not drawn
+        spec = ChartSpec("Mood — 李小龍", "/10", "UTC", (ChartSeries("さくら", _points([5, 6])),
+                                                        ChartSeries("bob", _points([6, 7]))))
+        fig = _build_figure(spec)
+        texts = [t.get_text() for t in _drawn_texts(fig)]
+        assert f"Mood — {fonts.FALLBACK_GLYPH}" in texts
+        assert fonts.FALLBACK_GLYPH in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def test_the_font_chain_starts_with_latin_and_only_names_installed_families():
+    from matplotlib import font_manager
+    chain = fonts.chain()
+    assert chain[0] == "DejaVu Sans"
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    assert set(chain) <= installed and list(chain) == [c for c in fonts.CANDIDATES if c in chain]
+
+
+# -- alt text ------------------------------------------------------------------------------------------
+
+def test_alt_text_of_a_raw_chart_names_title_period_series_and_values_as_the_bot_writes_them():
+    spec = ChartSpec("Sleep — last 7 days", "h", "Europe/Berlin",
+                     (ChartSeries("you", (("2026-11-24", 7.5), ("2026-11-26", 6.25))),), goal=8.0,
+                     period=("2026-11-24", "2026-11-30"))
+    text = alt_text(spec)
+    for part in ("Sleep — last 7 days", "Nov 24 – Nov 30, 2026", "Europe/Berlin", "you", "2 days logged",
+                 "6h 15m", "7h 30m", "Goal line at 8h"):
+        assert part in text, (part, text)
+
+
+def test_alt_text_of_a_relative_chart_has_only_relative_wording():
+    for spec in (_relative_spec(), _group_spec()):
+        text = alt_text(spec)
+        assert "relative to own usual" in text
+        assert "steps" not in text.replace("Steps", "")
+        raw = set().union(*(_raw_forms(v) for v in [*RAW_STEPS, BASELINE, GOAL]))
+        assert not any(form in text for form in raw if len(form) >= 3), text
+        after_the_period = text.split("Europe/Berlin.", 1)[1]
+        for number in re.findall(r"[+-]?\d[\d,.]*%?", after_the_period):
+            assert number.endswith("%") or re.fullmatch(r"\d{1,2}", number), (number, text)   # % or days logged
+
+
+def test_alt_text_of_an_empty_chart_says_so():
+    assert "No entries yet" in alt_text(ChartSpec("Weight", "kg", "UTC", ()))
+
+
+# -- the weekly card -----------------------------------------------------------------------------------
+
+WEEK = ("2026-11-02", "2026-11-08")
+
+
+def _card(relative_weight=True) -> CardSpec:
+    week = lambda values, skip=(): _points(values, start=date(2026, 11, 2), skip=skip)   # noqa: E731
+    weight = (ChartSpec("Weight (relative to own usual)", "%", "UTC", (ChartSeries("alice", week([101, 99, 98])),),
+                        relative=True, period=WEEK) if relative_weight else
+              ChartSpec("Weight", "kg", "UTC", (ChartSeries("alice", week([82.5, 82.1, 81.9])),), usual=82.4,
+                        period=WEEK))
+    return CardSpec("alice's week", "UTC", WEEK, (
+        ChartSpec("Steps", "steps", "UTC", (ChartSeries("alice", week([8123, 9457, 6789, 10234, 7345], {2})),),
+                  goal=9000, usual=8250, period=WEEK),
+        ChartSpec("Sleep", "h", "UTC", (ChartSeries("alice", week([7.5, 6.25, 8])),), goal=8, usual=7.4, period=WEEK),
+        weight))
+
+
+def test_card_shows_every_panel_against_usual_and_goal():
+    fig = build_card(_card())
+    texts = [t.get_text() for t in _drawn_texts(fig)]
+    assert {"Steps", "Sleep", "Weight (relative to own usual)"} <= set(texts)
+    assert "avg 8,790 · usual 8,250 · goal 9,000 steps" in texts
+    assert "4/7 days" in texts and "3/7 days" in texts
+    assert texts.count("usual") == 3 and texts.count("goal") == 2
+    assert "below own usual" in texts or "about own usual" in texts
+    _inside_the_image(fig)
+    png = render_png(_card())
+    assert png.startswith(PNG_SIGNATURE) and png == render_png(_card())
+
+
+def test_a_relative_card_panel_shows_no_raw_value():
+    fig = build_card(_card())
+    weight_axes = fig.axes[2]
+    assert all(CHANGE.match(t) for t in _tick_texts(weight_axes.yaxis))
+    texts = [t.get_text() for t in _drawn_texts(fig)]
+    assert not any("kg" in t or "82" in t for t in texts)
+    alt = alt_text(_card())
+    assert "Weight (relative to own usual): " in alt and "kg" not in alt
+
+
+def test_an_empty_card_says_so():
+    card = CardSpec("alice's week", "UTC", WEEK, ())
+    assert "Nothing logged this week yet" in [t.get_text() for t in _drawn_texts(build_card(card))]
+    assert render_png(card).startswith(PNG_SIGNATURE)
+
+
+def test_a_glyph_missing_from_the_first_font_is_taken_from_the_next_one_in_the_chain():
+    # STIXGeneral ships with matplotlib and has the watch symbol DejaVu Sans lacks: a stand-in for a
+    # CJK or emoji font on a machine that has one
+    name = "Bob ⌚"
+    spec = ChartSpec(f"Steps — {name}", "steps", "UTC", (ChartSeries(name, _points([5, 6])), ChartSeries("ann", _points([4, 7]))))
+    with fonts.only(("DejaVu Sans",)):
+        assert fonts.drawable(name) == f"Bob {fonts.FALLBACK_GLYPH}"
+        latin_only = render_png(spec)
+    with fonts.only(("DejaVu Sans", "STIXGeneral")):
+        assert fonts.drawable(name) == name
+        chained = render_png(spec)
+        assert fonts.drawable(name, bold=True) == f"Bob {fonts.FALLBACK_GLYPH}"     # STIX's bold lacks it
+        fig = _build_figure(spec)
+        assert _title_of(fig) == f"Steps — Bob {fonts.FALLBACK_GLYPH}"
+        assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [name, "ann"]
+    assert chained != latin_only

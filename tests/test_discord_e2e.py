@@ -144,8 +144,9 @@ async def test_discord_end_to_end(community):
     assert followup.filenames == ["steps-chart.png"] and followup.json["flags"] & EPHEMERAL
 
     # The weekly check-in is posted in the channel, mentions disabled, and edited when a member narrows.
-    for user, value in ((c.alice, "8000"), (c.bob, "5000")):
-        for name, options in (("privacy", {"set": {"metric": "steps", "level": "public"}}),
+    carol = standin.add_member(c.guild, "carol")      # shares only progress: the check-in's chart is relative
+    for user, value, level in ((c.alice, "8000", "public"), (c.bob, "5000", "public"), (carol, "6000", "trend")):
+        for name, options in (("privacy", {"set": {"metric": "steps", "level": level}}),
                               ("checkin", {"join": {}}), ("log", {"metric": "steps", "value": value})):
             await (await c.run(name, options, user)).wait_response()
     await c.app.advance_clock(c.clock, datetime.fromisoformat("2026-11-22T19:00:00+00:00"))
@@ -155,10 +156,19 @@ async def test_discord_end_to_end(community):
     assert post.filenames == ["steps-chart.png"]
     assert post.json["embeds"][-1]["image"] == {"url": "attachment://steps-chart.png"}   # the chart inside the embed
     (message,) = channel_posts(standin, c.walkers)
+    # alice narrows to trend: her words change, but her line on the (relative) chart is the same, so the
+    # edit carries no attachments and Discord keeps the image it shows
     inj = await c.run("privacy", {"set": {"metric": "steps", "level": "trend"}})
     edit = await standin.wait_for_request(method="PATCH", path=rf"/channels/{c.walkers}/messages/{message['id']}")
     assert "alice" in str(edit.json) and "8,000" not in str(edit.json)
+    assert not edit.filenames and "attachments" not in edit.json
     assert "updated 1 earlier post" in await c.answer(inj)
+    # carol goes private: her line leaves the chart too, so the changed image is uploaded again
+    inj = await c.run("privacy", {"set": {"metric": "steps", "level": "private"}}, carol)
+    second = await standin.wait_for_request(lambda r: "carol" not in str(r.json), method="PATCH",
+                                            path=rf"/channels/{c.walkers}/messages/{message['id']}")
+    assert "bob" in str(second.json) and second.filenames == ["steps-chart.png"]
+    await c.answer(inj)
 
     # A channel the bot may not post in: the member is told privately, nothing crashes or is lost.
     inj = await c.run("chart", {"metric": "steps", "days": 7, "share": "share"}, c.bob, channel_id=c.forbidden)
@@ -184,7 +194,7 @@ async def test_discord_end_to_end(community):
     uploads = [r for r in standin.requests if r.files]
     described = [a for r in uploads for a in r.json.get("attachments", [])]
     assert len(uploads) >= 2 and len(described) == sum(len(r.files) for r in uploads)
-    assert all(a.get("description", "").startswith("Line chart: ") for a in described)
+    assert all(a.get("description", "").startswith("Chart") for a in described)
 
     # The gateway drops the connection: the client resumes and keeps answering.
     mark = len(standin.gateway_frames)
@@ -422,7 +432,7 @@ async def test_hints_on_discord_are_slash_commands(community):
     helped = await c.answer(await c.run("help", {"command": "privacy"}))
     assert "`/privacy set metric:" in helped and "`privacy set" not in helped
     everything = await c.answer(await c.run("help"))
-    assert "/confirm" not in everything and "/cancel" not in everything and "`/log metric:" in everything
+    assert "/confirm" not in everything and "/cancel" not in everything and "`/goal metric:" in everything
     assert "`/log metric:steps value:8000`" in await c.answer(await c.run("history", user=c.bob))
 
 

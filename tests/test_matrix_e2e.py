@@ -154,6 +154,16 @@ async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
                                        and "Weekly check-in" in e.source["content"]["m.new_content"]["body"])
         new_body = edit.source["content"]["m.new_content"]["body"]
         assert "alice: steps" in new_body and "8,000" not in new_body and "bob: 5,500 steps" in new_body
+        # bob narrows too: the words change, the chart (relative since alice narrowed) does not, so the
+        # post keeps its image event: neither redacted nor uploaded again
+        await alice.wait_for(notice_containing(bot_id, "earlier post(s)"))     # alice's take-back is done
+        checkin_events = "SELECT platform_message_id FROM posts WHERE kind='checkin' AND deleted=0"
+        before = await app.services.db.fetchval(checkin_events)
+        await bob.say(room, "!pp privacy set steps trend")
+        await bob.wait_for(notice_containing(bot_id, "earlier post(s)"))
+        await alice.wait_for(lambda r, e: r == room and e.sender == bot_id and isinstance(e, RoomMessageNotice)
+                             and "bob: steps" in ((e.source["content"].get("m.new_content") or {}).get("body") or ""))
+        assert len(before.split(",")) == 2 and await app.services.db.fetchval(checkin_events) == before
         # ... and making it private removes what only held her data (redaction).
         await alice.say(room, "!pp privacy set steps private")
         await alice.wait_for(lambda r, e: r == room and isinstance(e, RedactionEvent) and e.sender == bot_id)

@@ -67,8 +67,8 @@ async def play(steps) -> None:
                 current[(target.name, mid)] = delivery
             return mid
 
-        async def edit(target, mid, delivery):
-            await original_edit(target, mid, delivery)
+        async def edit(target, mid, delivery, keep_images=False):
+            await original_edit(target, mid, delivery, keep_images=keep_images)
             current[(target.name, mid)] = delivery
 
         async def delete(target, mid):

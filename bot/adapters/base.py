@@ -28,9 +28,10 @@ class Transport(Protocol):
         """Returns the post's handle: the ids of every platform message it took, in order, joined
         with :func:`join_message_ids` (None for private replies that have none)."""
 
-    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> str | None:
+    async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> str | None:
         """Replace a post (every message of the handle) in place; returns its new handle where the
-        platform needed new messages."""
+        platform needed new messages. ``keep_images``: the delivery's images equal the ones the post
+        shows, so only the words change and the platform keeps (does not re-upload) the images it has."""
 
     async def delete(self, target: Target, message_id: str) -> None:
         """Delete every message of the post's handle."""

@@ -123,17 +123,18 @@ class ConsoleAdapter:
         await self._emit(tag, delivery, message_id or f"{target.name}-{self._next_message}")
         return message_id
 
-    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> None:
+    async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> None:
         require_delivery(delivery)
-        await self._emit(f"[#{target.name} #{message_id} edited]", delivery, f"{message_id}-edited")
+        await self._emit(f"[#{target.name} #{message_id} edited]", delivery, f"{message_id}-edited",
+                         with_attachments=not keep_images)
 
     async def delete(self, target: Target, message_id: str) -> None:
         self._print(f"[#{target.name} #{message_id} deleted]")
 
-    async def _emit(self, tag: str, delivery: Delivery, stem: str) -> None:
+    async def _emit(self, tag: str, delivery: Delivery, stem: str, with_attachments: bool = True) -> None:
         for line in render_refs(self.app.registry, delivery.text, CONSOLE).splitlines():   # the console grammar as written
             self._print(f"{tag} {line}")
-        for attachment in delivery.attachments:
+        for attachment in delivery.attachments if with_attachments else ():
             path = self.output_dir / f"{self._safe(stem)}-{attachment.filename}"
             await asyncio.to_thread(_write, path, attachment.data)
             kind = "image" if attachment.mime.startswith("image/") else "file"

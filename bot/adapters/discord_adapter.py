@@ -109,8 +109,8 @@ class _InteractionReplies:
         else:
             await self.interaction.followup.send(content or "\u200b", **kwargs)
 
-    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> str | None:
-        return await self.adapter.edit(target, message_id, delivery)
+    async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> str | None:
+        return await self.adapter.edit(target, message_id, delivery, keep_images=keep_images)
 
     async def delete(self, target: Target, message_id: str) -> None:
         await self.adapter.delete(target, message_id)
@@ -345,9 +345,10 @@ class DiscordAdapter:
             raise DeliveryFailed("I'm missing the permission to send messages or attach files there") from exc
         return join_message_ids(m.id for m in sent) if target.kind == "channel" else None
 
-    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> str | None:
+    async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> str | None:
         """Re-lays the post out and edits each of its messages; messages it no longer needs are
-        deleted, and one that is already gone is skipped. Returns the post's new handle."""
+        deleted, and one that is already gone is skipped. Returns the post's new handle. With
+        ``keep_images`` the attachments are left out of the edit, so Discord keeps what it shows."""
         require_delivery(delivery)
         channel = await self._channel(target)
         old = list(split_message_ids(message_id))
@@ -357,9 +358,9 @@ class DiscordAdapter:
             for i, message in enumerate(plans):
                 if i < len(old):
                     try:
+                        files = {} if keep_images else {"attachments": _files(message.attachments)}
                         await channel.get_partial_message(int(old[i])).edit(
-                            content=message.content or None, embeds=_embeds(message), attachments=_files(message.attachments),
-                            allowed_mentions=NO_MENTIONS)
+                            content=message.content or None, embeds=_embeds(message), allowed_mentions=NO_MENTIONS, **files)
                         kept.append(old[i])
                     except discord.NotFound:
                         continue   # removed by someone else: nothing of it is shown any more

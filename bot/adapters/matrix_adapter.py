@@ -223,9 +223,9 @@ class MatrixAdapter:
             event_ids.append(await self._send(room_id, await self._upload(attachment)))
         return ",".join(event_ids) if target.kind == "channel" else None
 
-    async def edit(self, target: Target, message_id: str, delivery: Delivery) -> str | None:
+    async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> str | None:
         """Edits the text in place (m.replace); images cannot be replaced, so old ones are redacted
-        and the new ones sent. Returns the post's new id list."""
+        and the new ones sent, unless they are unchanged (``keep_images``). Returns the post's new id list."""
         require_delivery(delivery)
         room_id = await self._room_for(target)
         old = message_id.split(",")
@@ -233,6 +233,8 @@ class MatrixAdapter:
         content = _text_content(delivery.text or "(updated)")
         await self._send(room_id, {"msgtype": content["msgtype"], "body": "* " + content["body"], "m.new_content": content,
                                    "m.relates_to": {"rel_type": "m.replace", "event_id": first}})
+        if keep_images:
+            return message_id
         for event_id in rest:
             await self._redact(room_id, event_id)
         new_ids = [first]

@@ -1,0 +1,147 @@
+"""A member's week at a glance: one small panel per metric, against their usual and their goal.
+
+Each panel is a one-series :class:`ChartSpec` that the gate released on its own, so a panel says
+exactly what the one-metric chart would say to the same audience: raw panels show values, relative
+panels show change against the member's own usual in words and bars around the usual, never a number.
+The panel's summary line is worded from the same data ("avg 7h 12m · usual 7h 30m · goal 8h" or
+"above own usual · 5 of 7 days").
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from matplotlib.figure import Figure
+
+from bot.charts import axes as ax_
+from bot.charts.chart import DPI, EDGE_PX, GRID, INK, MUTED, PALETTE, REFERENCE, _style_axes, line_labels, new_figure
+from bot.charts.fonts import drawable
+from bot.charts.layout import props
+from bot.charts.spec import CardSpec, ChartSpec, clean_points, period_days, within
+
+CARD_WIDTH_PX = 896
+PANEL_HEIGHT_PX = 168
+HEADER_PX = 78
+COLUMNS = 2
+TITLE_PT, PANEL_PT, NOTE_PT, TICK_PT = 16, 12, 10.5, 10
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+EMPTY_CARD = "Nothing logged this week yet"
+NEAR_USUAL = 5.0           # within +-5% of the usual reads as "about"
+
+
+def card_size_px(panels: int) -> tuple[int, int]:
+    rows = max(1, math.ceil(panels / COLUMNS))
+    return CARD_WIDTH_PX, HEADER_PX + rows * PANEL_HEIGHT_PX + EDGE_PX
+
+
+def relative_word(points: list[float]) -> str:
+    mean = sum(points) / len(points)
+    if mean >= 100 + NEAR_USUAL:
+        return "above own usual"
+    if mean <= 100 - NEAR_USUAL:
+        return "below own usual"
+    return "about own usual"
+
+
+def panel_summary(panel: ChartSpec, values: list[float]) -> str:
+    """The panel's line under its name, at the panel's level: values for raw panels, words for
+    relative ones."""
+    if not values:
+        return "nothing logged"
+    if panel.relative:
+        return relative_word(values)
+    once = panel.unit[:1].isalpha() and panel.unit not in ax_.DURATION_UNITS     # "steps", "kg": said once
+    show = lambda v: ax_.format_value(v, "" if once else panel.unit)   # noqa: E731
+    parts = [f"avg {show(sum(values) / len(values))}"]
+    if panel.usual is not None:
+        parts.append(f"usual {show(panel.usual)}")
+    if panel.goal is not None:
+        parts.append(f"goal {show(panel.goal)}")
+    return " · ".join(parts) + (f" {panel.unit}" if once else "")
+
+
+def days_logged(values: list[float], days_in_period: int, short: bool = False) -> str:
+    return f"{len(values)}/{days_in_period} days" if short else f"{len(values)} of {days_in_period} days"
+
+
+def build_card(card: CardSpec) -> Figure:
+    width_px, height_px = card_size_px(len(card.panels))
+    fig, m = new_figure(width_px / DPI, height_px / DPI)
+    first, last = period_days(card.period)
+    title_prop = props(TITLE_PT, bold=True)
+    title = m.wrap(drawable(card.title, bold=True), title_prop, width_px - 2 * EDGE_PX, max_lines=1)
+    fig.text(EDGE_PX / width_px, 1 - EDGE_PX / height_px, title, ha="left", va="top", color=INK,
+             fontproperties=title_prop, parse_math=False, gid="title")
+    fig.text(EDGE_PX / width_px, 1 - (EDGE_PX + m.height(title, title_prop) + 4) / height_px,
+             f"{ax_.period_label(first, last)} · days in {card.timezone}", ha="left", va="top", color=MUTED,
+             fontproperties=props(NOTE_PT), parse_math=False)
+    if not card.panels:
+        fig.text(0.5, (height_px - HEADER_PX) / 2 / height_px, EMPTY_CARD, ha="center", va="center", color=MUTED,
+                 fontproperties=props(PANEL_PT), parse_math=False)
+        return fig
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    column_px = (width_px - EDGE_PX) / COLUMNS
+    for i, panel in enumerate(card.panels):
+        row, col = divmod(i, COLUMNS)
+        x0 = EDGE_PX + col * column_px
+        y_top = HEADER_PX + row * PANEL_HEIGHT_PX
+        _panel(fig, m, panel, days, (x0, y_top, column_px - EDGE_PX, PANEL_HEIGHT_PX - 8), PALETTE[i % len(PALETTE)],
+               (width_px, height_px))
+    return fig
+
+
+def _panel(fig, m, panel: ChartSpec, days, box, colour, size) -> None:
+    """One metric in ``box`` = (left, top, width, height) in pixels from the top-left corner."""
+    width_px, height_px = size
+    left, top, width, height = box
+    points = within(clean_points(panel.series[0].points if panel.series else ()), (days[0], days[-1]))
+    by_day = {d: v for d, v in points}
+    values = [by_day[d] for d in days if d in by_day]
+    head_prop, note_prop, tick_prop = props(PANEL_PT, bold=True), props(NOTE_PT), props(TICK_PT)
+    logged = days_logged(values, len(days), short=True)
+    heading = m.wrap(drawable(panel.title, bold=True), head_prop, width, max_lines=1)
+    fig.text(left / width_px, 1 - top / height_px, heading, ha="left", va="top", color=INK,
+             fontproperties=head_prop, parse_math=False)
+    second_line = 1 - (top + m.height("X", head_prop) + 2) / height_px
+    summary = m.wrap(panel_summary(panel, values), note_prop, width - m.width(logged, note_prop) - 12, max_lines=1)
+    fig.text(left / width_px, second_line, summary, ha="left", va="top", color=MUTED, fontproperties=note_prop,
+             parse_math=False)
+    fig.text((left + width) / width_px, second_line, logged, ha="right", va="top", color=MUTED,
+             fontproperties=note_prop, parse_math=False)
+
+    goal = panel.goal if panel.goal is not None and math.isfinite(panel.goal) else None
+    usual = 100.0 if panel.relative else panel.usual
+    y_lo, y_hi = ax_.y_range(values or [usual or 0.0], panel.relative,
+                             [v for v in (goal, usual) if v is not None] + ([] if panel.relative else [0.0]))
+    locator, formatter = ax_.y_locator(panel.unit, panel.relative, y_lo, y_hi, nbins=3), ax_.y_formatter(panel.unit, panel.relative)
+    ticks = ax_.tick_labels(locator, formatter, y_lo, y_hi)
+    tick_room = max((m.width(t, tick_prop) for t in ticks), default=0) + m.px(6)
+    ref_room = max((m.width(w, note_prop) for w, v in (("usual", usual), ("goal", goal)) if v is not None), default=0) + m.px(4)
+    axes_top = top + m.height("X", head_prop) + m.height("X", note_prop) + 8
+    axes_bottom = top + height - m.height("Mon", tick_prop) - m.px(4)
+    rect = ((left + tick_room) / width_px, 1 - axes_bottom / height_px,
+            (width - tick_room - ref_room) / width_px, (axes_bottom - axes_top) / height_px)
+    ax = fig.add_axes(rect)
+    _style_axes(ax)
+    ax.grid(False, axis="x")
+    ax.tick_params(labelsize=TICK_PT)
+    xs = [i for i, d in enumerate(days) if d in by_day]
+    if panel.relative:
+        ax.bar(xs, [by_day[days[i]] - 100.0 for i in xs], bottom=100.0, width=0.62, color=colour, zorder=3)
+    elif y_lo <= 0:
+        ax.bar(xs, [by_day[days[i]] for i in xs], width=0.62, color=colour, zorder=3)
+    else:
+        ax.plot(xs, [by_day[days[i]] for i in xs], color=colour, linewidth=2.2, marker="o", markersize=5, zorder=3)
+    ax.set_xlim(-0.5, len(days) - 0.5)
+    ax.set_xticks(range(len(days)), [WEEKDAYS[d.weekday()] if len(days) <= 7 else str(d.day) for d in days])
+    ax.set_ylim(y_lo, y_hi)
+    ax.yaxis.set_major_locator(locator)
+    ax.yaxis.set_major_formatter(formatter)
+    references = []
+    for value, word, style, tone in ((usual, "usual", "-", REFERENCE), (goal, "goal", (0, (4, 3)), INK)):
+        if value is not None:
+            ax.axhline(value, color=tone, linewidth=1.2, linestyle=style, zorder=4)
+            references.append((value, word))
+    line_labels(ax, references, y_lo, y_hi, axes_height_px=axes_bottom - axes_top)
+    ax.spines["left"].set_color(GRID)
