@@ -46,6 +46,7 @@ class MetricDef:
     custom: bool = False
     help: str = ""
     higher_is_better: bool | None = None
+    adds: bool = False     # a second log the same day adds to it (water, exercise) instead of replacing it
 
 
 # ---- text hygiene ----------------------------------------------------------------------------
@@ -141,17 +142,28 @@ _SPELLINGS: dict[str, str] = {
     **_spellings("ml", "millilitre", "millilitres", "milliliter", "milliliters"),
     **_spellings("cup", "cups"),
     **_spellings("floz", "oz", "ounce", "ounces", "fluidounce", "fluidounces"),
+    **_spellings("gal", "gallon", "gallons"),
+    **_spellings("pint", "pints", "pt"),
+    **_spellings("km", "kms", "kilometre", "kilometres", "kilometer", "kilometers"),
+    **_spellings("mi", "mile", "miles"),
+    **_spellings("metre", "metres", "meter", "meters"),
 }
+# Words a distance metric reads differently: there, `m` is metres, not minutes.
+_DISTANCE_WORDS = {"m": "metre"}
 
 LB = 0.45359237          # kg, exact by definition
 STONE = 14 * LB
 US_FL_OZ = 0.0295735     # L
 CUP = 0.25               # L, a "metric cup": people who say cups mean a glass, not 236.6 ml
+US_GALLON = 3.785411784  # L
+US_PINT = 0.473176473    # L
+MILE = 1.609344          # km, exact by definition
 
 
-def _terms(text: str) -> list[tuple[float, str]]:
-    """Split ``7h 30m`` into [(7, "h"), (30, "min")]; raises ValueError on anything else."""
-    terms: list[tuple[float, str]] = []
+def _terms(text: str, words: dict[str, str] | None = None) -> list[tuple[float, str, str]]:
+    """Split ``7h 30m`` into [(7, "h", "7"), (30, "min", "30")] (value, unit symbol, number as typed);
+    raises ValueError on anything else. ``words`` overrides spellings for one metric."""
+    terms: list[tuple[float, str, str]] = []
     pos = 0
     while pos < len(text):
         m = _TERM.match(text, pos)
@@ -160,9 +172,10 @@ def _terms(text: str) -> list[tuple[float, str]]:
         if terms and m.group(2)[0] in "+-":
             raise ValueError("sign inside a value")
         word = re.sub(r"[ .]", "", m.group(3) or "")
-        if word not in _SPELLINGS:
+        symbol = (words or {}).get(word, _SPELLINGS.get(word))
+        if symbol is None:
             raise ValueError("unknown unit")
-        terms.append((_number(m.group(2)), _SPELLINGS[word]))
+        terms.append((_number(m.group(2)), symbol, m.group(2)))
         pos = m.end()
     if not terms:
         raise ValueError("empty")
@@ -190,11 +203,30 @@ def _hours_minutes(total_minutes: float, minutes_word: str) -> str:
 
 
 @dataclass(frozen=True)
+class Quantity:
+    """A value as read: ``value`` in the canonical unit, ``unit`` the symbol typed ("" for a bare number)."""
+
+    value: float
+    unit: str
+
+
+class Ambiguous(UserError):
+    """The text has two sensible readings: the member is asked which, and nothing is stored.
+    ``choices`` are unambiguous spellings of each reading, for the member to type instead."""
+
+    def __init__(self, message: str, choices: tuple[str, ...]):
+        super().__init__(message)
+        self.choices = choices
+
+
+@dataclass(frozen=True)
 class _Reading:
     """How one metric's values are typed and shown. ``units``: unit symbol -> factor into the
     canonical unit ("" is a bare number). ``pair``: a two-part value like ``7h 30m``/``13st 2lb``
     (big unit, small unit; a bare second number takes the small one). ``clock``: ``7:30`` means
-    hours and minutes. ``also``: a second unit shown in range errors, for people who think in it."""
+    hours and minutes. ``also``: a second unit shown in range errors, for people who think in it.
+    ``imperial``: (unit symbol, how to show) for members who chose imperial units. ``offsets``:
+    units that also shift (°F -> °C). ``words``: spellings this metric reads its own way."""
 
     units: dict[str, float]
     show: Callable[[float], str]
@@ -203,21 +235,39 @@ class _Reading:
     pair: tuple[str, str] | None = None
     clock: bool = False
     also: tuple[str, float] | None = None
+    imperial: tuple[str, Callable[[float], str]] | None = None
+    offsets: dict[str, float] = dataclasses.field(default_factory=dict)
+    words: dict[str, str] = dataclasses.field(default_factory=dict)
 
-    def read(self, text: str) -> float:
-        """The canonical value of ``text`` (no range check); raises ValueError when unreadable."""
+    def convert(self, value: float, unit: str) -> float:
+        return value * self.units[unit] + self.offsets.get(unit, 0.0)
+
+    def read(self, text: str, bare: str = "") -> Quantity:
+        """The canonical value of ``text`` (no range check); raises ValueError when unreadable,
+        UserError when readable but wrong (a component out of its range, ``7h99m``)."""
         m = _CLOCK.fullmatch(text) if self.clock else None
         if m:
-            return (int(m.group(1)) + int(m.group(2)) / 60) * self.units["h"]
-        terms = _terms(text)
+            return Quantity((int(m.group(1)) + int(m.group(2)) / 60) * self.units["h"], "h")
+        terms = _terms(text, self.words)
         if len(terms) == 1 and terms[0][1] in self.units:
-            value, unit = terms[0]
-            return value * self.units[unit]
+            value, unit, _ = terms[0]
+            unit = unit or bare
+            return Quantity(self.convert(value, unit), unit if terms[0][1] else "")
         if len(terms) == 2 and self.pair:
-            (big, big_unit), (small, small_unit) = terms
+            (big, big_unit, _), (small, small_unit, typed) = terms
             if big_unit == self.pair[0] and small_unit in ("", self.pair[1]):
-                return big * self.units[self.pair[0]] + small * self.units[self.pair[1]]
+                ratio = self.units[self.pair[0]] / self.units[self.pair[1]]
+                if small >= ratio:
+                    whole, rest = divmod(big * ratio + small, ratio)
+                    raise UserError(f"`{_echo(typed)}{self.pair[1]}` is more than one {self.pair[0]}: "
+                                    f"write `{_decimal(whole / ratio, 2)}{self.pair[0]} {_decimal(rest, 2)}{self.pair[1]}`"
+                                    f" if that's what you meant.")
+                return Quantity(big * self.units[self.pair[0]] + small * self.units[self.pair[1]], self.pair[0])
         raise ValueError("unit not accepted")
+
+    def unit_words(self) -> set[str]:
+        """Every unit spelling this metric accepts (lowercase, no spaces or dots)."""
+        return {w for w, sym in {**_SPELLINGS, **self.words}.items() if w and sym in self.units}
 
 
 _READINGS: dict[str, _Reading] = {
@@ -227,19 +277,24 @@ _READINGS: dict[str, _Reading] = {
                       ("7h30m", "7.5h", "7:30", "450m"), pair=("h", "min"), clock=True),
     "rhr": _Reading({"": 1, "bpm": 1}, lambda v: f"{_decimal(v, 1)} bpm", ("62", "62 bpm")),
     "weight": _Reading({"": 1, "kg": 1, "lb": LB, "st": STONE}, lambda v: f"{_decimal(v, 1)} kg",
-                       ("82.5kg", "181 lb", "13st 2lb"), pair=("st", "lb"), also=("lb", LB)),
+                       ("82.5kg", "181 lb", "13st 2lb"), pair=("st", "lb"), also=("lb", LB),
+                       imperial=("lb", lambda v: f"{_decimal(v / LB, 1)} lb")),
     "mood": _Reading({"": 1, "/10": 1}, lambda v: f"{_decimal(v, 1)}/10", ("7", "7/10"), whole=True),
     "exercise": _Reading({"": 1, "min": 1, "h": 60}, lambda v: _hours_minutes(v, " min"),
                          ("45", "45 min", "1h15m"), pair=("h", "min"), clock=True),
-    "water": _Reading({"": 1, "L": 1, "ml": 0.001, "cup": CUP, "floz": US_FL_OZ},
-                      lambda v: f"{_decimal(v, 2)} L", ("1.5L", "1500ml", "6 cups", "16 oz")),
+    "water": _Reading({"": 1, "L": 1, "ml": 0.001, "cup": CUP, "floz": US_FL_OZ, "gal": US_GALLON, "pint": US_PINT},
+                      lambda v: f"{_decimal(v, 2)} L", ("1.5L", "1500ml", "6 cups", "16 oz"),
+                      imperial=("floz", lambda v: f"{_decimal(v / US_FL_OZ, 1)} fl oz")),
+    "distance": _Reading({"": 1, "km": 1, "mi": MILE, "metre": 0.001}, lambda v: f"{_decimal(v, 2)} km",
+                         ("5 km", "3.1 mi", "800 m"), words=_DISTANCE_WORDS,
+                         imperial=("mi", lambda v: f"{_decimal(v / MILE, 2)} mi")),
 }
 
 
 def _builtin(key: str, name: str, unit: str, low: float, high: float, what: str, aliases: tuple[str, ...] = (),
-             sensitive: bool = False, better: bool | None = None) -> MetricDef:
+             sensitive: bool = False, better: bool | None = None, adds: bool = False) -> MetricDef:
     help_ = f"{what}: {_or_list(_READINGS[key].examples)}"
-    return MetricDef(key, name, unit, low, high, aliases, sensitive, False, help_, better)
+    return MetricDef(key, name, unit, low, high, aliases, sensitive, False, help_, better, adds)
 
 
 BUILTIN_METRICS: tuple[MetricDef, ...] = (
@@ -250,8 +305,10 @@ BUILTIN_METRICS: tuple[MetricDef, ...] = (
     _builtin("weight", "weight", "kg", 20, 400, "body weight", ("weigh", "bodyweight"), sensitive=True),
     _builtin("mood", "mood", "/10", 1, 10, "mood from 1 to 10", ("feeling",), sensitive=True, better=True),
     _builtin("exercise", "exercise", "min", 0, 1440, "minutes of exercise", ("workout", "training", "active"),
-             better=True),
-    _builtin("water", "water", "L", 0, 20, "water drunk", ("drink", "hydration"), better=True),
+             better=True, adds=True),
+    _builtin("water", "water", "L", 0, 20, "water drunk", ("drink", "hydration"), better=True, adds=True),
+    _builtin("distance", "distance", "km", 0, 500, "distance walked, run or cycled", ("dist", "run", "ride", "km"),
+             better=True, adds=True),
 )
 
 
@@ -268,13 +325,101 @@ def _custom_show(unit: str) -> Callable[[float], str]:
     return lambda v: f"{_decimal(v, _custom_places(v))}{gap}{unit}"
 
 
+# Families of units a moderator's metric may be typed in, whatever unit it is kept in. Each unit:
+# spellings (lowercase, no spaces, dots or degree signs), factor and offset into the family's base.
+# mg/dL <-> mmol/L depends on the substance: the factor here is glucose's (molar mass 180.16 g/mol).
+GLUCOSE_MG_PER_MMOL = 18.016
+_FAMILIES: tuple[dict[str, tuple[tuple[str, ...], float, float]], ...] = (
+    {"°C": (("c", "degc", "celsius", "degreesc"), 1, 0),
+     "°F": (("f", "degf", "fahrenheit", "degreesf"), 5 / 9, -32 * 5 / 9)},
+    {"mg/dL": (("mg/dl", "mgdl", "mg/100ml"), 1, 0),
+     "mmol/L": (("mmol/l", "mmol", "mmoll"), GLUCOSE_MG_PER_MMOL, 0)},
+    {"km": (("km", "kms", "kilometre", "kilometres", "kilometer", "kilometers"), 1, 0),
+     "mi": (("mi", "mile", "miles"), MILE, 0), "m": (("m", "metre", "metres", "meter", "meters"), 0.001, 0)},
+    {"kg": (("kg", "kgs", "kilo", "kilos"), 1, 0), "lb": (("lb", "lbs", "pound", "pounds"), LB, 0),
+     "g": (("g", "gram", "grams"), 0.001, 0)},
+    {"min": (("min", "mins", "minute", "minutes"), 1, 0), "h": (("h", "hr", "hrs", "hour", "hours"), 60, 0),
+     "s": (("s", "sec", "secs", "second", "seconds"), 1 / 60, 0)},
+    {"L": (("l", "litre", "litres", "liter", "liters"), 1, 0), "ml": (("ml",), 0.001, 0),
+     "fl oz": (("floz", "oz"), US_FL_OZ, 0)},
+)
+_IMPERIAL = {"°C": "°F", "km": "mi", "kg": "lb", "L": "fl oz", "m": "mi"}
+
+
+def _unit_key(word: str) -> str:
+    return re.sub(r"[\s.°]|degrees?", "", word.lower())
+
+
+def _family(unit: str) -> dict[str, tuple[tuple[str, ...], float, float]] | None:
+    key = _unit_key(unit)
+    return next((f for f in _FAMILIES if any(key == _unit_key(sym) or key in words for sym, (words, _, _) in f.items())), None)
+
+
+def _family_symbol(family, unit: str) -> str:
+    key = _unit_key(unit)
+    return next(sym for sym, (words, _, _) in family.items() if key == _unit_key(sym) or key in words)
+
+
+def custom_units(metric: MetricDef) -> dict[str, tuple[float, float]]:
+    """Unit symbol -> (factor, offset) into a moderator's metric's own unit; its own unit first."""
+    family = _family(metric.unit)
+    if family is None or (_family_symbol(family, metric.unit) in ("mg/dL", "mmol/L") and not _glucose(metric)):
+        return {metric.unit: (1.0, 0.0)}
+    own = _family_symbol(family, metric.unit)
+    _, base_factor, base_offset = family[own]
+    out = {metric.unit: (1.0, 0.0)}
+    for sym, (_, factor, offset) in family.items():
+        if sym != own:   # value_in_own = (value * factor + offset - base_offset) / base_factor
+            out[sym] = (factor / base_factor, (offset - base_offset) / base_factor)
+    return out
+
+
+def _glucose(metric: MetricDef) -> bool:
+    return any(w in metric.key for w in ("glucose", "sugar", "bg", "bloodsugar"))
+
+
 def _custom_reading(metric: MetricDef) -> _Reading:
     show = _custom_show(metric.unit)
     mid = (metric.minimum + metric.maximum) / 2
     rounded = float(f"{mid:.1g}")
     example = rounded if metric.minimum <= rounded <= metric.maximum else mid
     number = _decimal(example, _custom_places(example)).replace(",", "")
-    return _Reading({"": 1}, show, (number, show(example)))
+    units = custom_units(metric)
+    imperial = _IMPERIAL.get(_family_symbol(_family(metric.unit), metric.unit)) if len(units) > 1 else None
+    if imperial in units:
+        factor, offset = units[imperial]
+        imperial_show = _custom_show(imperial)
+        shown_imperial = (imperial, lambda v: imperial_show((v - offset) / factor))
+    else:
+        shown_imperial = None
+    return _Reading({"": 1, **{u: f for u, (f, _) in units.items()}}, show, (number, show(example)),
+                    imperial=shown_imperial, offsets={u: o for u, (_, o) in units.items() if o})
+
+
+def _read_custom(metric: MetricDef, reading: _Reading, text: str, bare: str) -> Quantity:
+    """A moderator's metric takes one number and, optionally, a unit of its family (``40 F``, ``5.5 mmol/L``)."""
+    m = re.fullmatch(rf"({_NUM}) ?(.*)", text)
+    if m is None:
+        raise ValueError("unreadable")
+    number, word = _number(m.group(1)), m.group(2).strip()
+    if not word:
+        unit = bare if bare in reading.units else ""
+        return Quantity(reading.convert(number, unit), "")
+    for unit in reading.units:
+        if unit and _unit_matches(word, unit, metric):
+            return Quantity(reading.convert(number, unit), unit)
+    raise ValueError("unit not accepted")
+
+
+def _unit_matches(word: str, unit: str, metric: MetricDef) -> bool:
+    if unit == metric.unit and _strip_unit(f"1 {word}", unit) == "1":
+        return True
+    family = _family(unit)
+    if family is None:
+        return False
+    key = _unit_key(word)
+    words, _, _ = family[_family_symbol(family, unit)]
+    return key == _unit_key(unit) or key in words
 
 
 def _strip_unit(text: str, unit: str) -> str:
@@ -321,33 +466,69 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float) -> Metri
 
 # ---- parsing and showing values --------------------------------------------------------------
 
+UNIT_SYSTEMS = ("metric", "imperial")
+
+
 def _reading(metric: MetricDef) -> _Reading:
     builtin = None if metric.custom else _READINGS.get(metric.key)
     return builtin or _custom_reading(metric)
 
 
-def parse_quantity(metric: MetricDef, text: str) -> float:
+def bare_unit(metric: MetricDef, system: str | None) -> str:
+    """The unit a bare number means for a member: the canonical one, or the imperial one if they chose it."""
+    reading = _reading(metric)
+    return reading.imperial[0] if system == "imperial" and reading.imperial else ""
+
+
+def parse_quantity(metric: MetricDef, text: str, system: str | None = None) -> float:
     """The value in the metric's canonical unit, range-checked; anything else is one friendly UserError."""
+    return read_quantity(metric, text, system).value
+
+
+_THOUSANDS_DOT = re.compile(r"[+]?[1-9]\d{0,2}(?:\.\d{3})+")
+
+
+def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Quantity:
+    """Like :func:`parse_quantity`, and says which unit was typed ("" for a bare number, which means the
+    member's own unit). A whole-number metric typed as ``8.000`` raises :class:`Ambiguous`."""
     reading = _reading(metric)
     what, examples = metric.name, reading.examples
     cleaned = _tidy(text, what, examples)
-    if metric.custom or metric.key not in _READINGS:
-        cleaned = _strip_unit(cleaned, metric.unit)
-    _require_ascii(cleaned, what, examples)
+    bare = bare_unit(metric, system)
+    unreadable = f"I couldn't read {_quoted(text)} as {what}: try {_or_list(examples, quote=True)}."
     try:
-        value = reading.read(cleaned.lower())
+        if metric.custom or metric.key not in _READINGS:
+            number = re.match(r"\S*?(?=[^\d.,+-]|$)", cleaned).group(0)
+            _require_ascii(number, what, examples)
+            quantity = _read_custom(metric, reading, cleaned.lower(), bare)
+        else:
+            _require_ascii(cleaned, what, examples)
+            quantity = reading.read(cleaned.lower(), bare)
     except (ValueError, ArithmeticError):
-        raise UserError(f"I couldn't read {_quoted(text)} as {what}: try {_or_list(examples, quote=True)}.") from None
-    if not math.isfinite(value):
-        raise UserError(f"I couldn't read {_quoted(text)} as {what}: try {_or_list(examples, quote=True)}.")
-    value = _snap(value, metric.minimum, metric.maximum)
+        raise UserError(unreadable) from None
+    if not math.isfinite(quantity.value):
+        raise UserError(unreadable)
+    value = _snap(quantity.value, metric.minimum, metric.maximum)
     if value < metric.minimum or value > metric.maximum:
         raise UserError(_out_of_range(metric, reading, cleaned.lower(), value))
     if reading.whole:
+        number = cleaned.split(" ")[0].rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/")
+        if _THOUSANDS_DOT.fullmatch(number):
+            _ask_thousands(metric, reading, cleaned, number, value)
         if abs(value - round(value)) > 1e-6:
             raise UserError(f"{_cap(what)} must be a whole number: try {_or_list(examples, quote=True)}.")
         value = float(round(value))
-    return value + 0.0          # never -0.0
+    return Quantity(value + 0.0, quantity.unit)          # never -0.0
+
+
+def _ask_thousands(metric: MetricDef, reading: _Reading, cleaned: str, number: str, value: float) -> None:
+    """``8.000`` steps: a decimal point (8) or a thousands dot (8,000)? Ask when both fit the range."""
+    grouped = value * 10 ** (3 * number.count("."))
+    if not (metric.minimum <= grouped <= metric.maximum):
+        return
+    rest = cleaned[len(number):]
+    choices = (f"{number.replace('.', '')}{rest}", f"{_decimal(value, 3).replace(',', '')}{rest}")
+    raise Ambiguous(f"Did you mean {reading.show(grouped)} or {reading.show(value)}?", choices)
 
 
 def _snap(value: float, low: float, high: float) -> float:
@@ -376,12 +557,36 @@ def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float)
     return line + "."
 
 
-def format_quantity(metric: MetricDef, value: float) -> str:
-    """A value in the words people use: ``8,000 steps``, ``7h 30m``, ``82.5 kg``, ``3 cups``.
-    Every shown value reads back through :func:`parse_quantity` (to the shown precision)."""
+def format_quantity(metric: MetricDef, value: float, system: str | None = None) -> str:
+    """A value in the words people use: ``8,000 steps``, ``7h 30m``, ``82.5 kg``, ``3 cups``; in
+    imperial units (``181.9 lb``) for a member who chose them. Every shown value reads back through
+    :func:`parse_quantity` (to the shown precision)."""
     if not isinstance(value, (int, float)) or not math.isfinite(value):
         return "?"
-    return _reading(metric).show(float(value))
+    reading = _reading(metric)
+    if system == "imperial" and reading.imperial:
+        return reading.imperial[1](float(value))
+    return reading.show(float(value))
+
+
+def unit_words(metric: MetricDef) -> set[str]:
+    """The unit spellings ``metric`` accepts, lowercase (to tell a unit from the first word of a note)."""
+    reading = _reading(metric)
+    if metric.custom or metric.key not in _READINGS:
+        words = {_unit_key(metric.unit), metric.unit.lower()}
+        for unit in reading.units:
+            family = _family(unit) if unit else None
+            if family:
+                words |= set(family[_family_symbol(family, unit)][0]) | {_unit_key(unit)}
+        return words - {""}
+    return reading.unit_words()
+
+
+def any_unit_word(word: str) -> bool:
+    """True if ``word`` is a unit of any metric (``km``, ``gallons``, ``°F``): not the start of a note."""
+    key = _unit_key(word)
+    return bool(key) and (key in _SPELLINGS or any(key in words or key == _unit_key(sym)
+                                                   for f in _FAMILIES for sym, (words, _, _) in f.items()))
 
 
 def format_change(before: float, after: float) -> str:

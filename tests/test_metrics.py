@@ -43,12 +43,14 @@ def refused(metric: MetricDef, text: str) -> str:
 # ---- the catalogue ---------------------------------------------------------------------------
 
 def test_builtin_catalogue():
-    assert [m.key for m in BUILTIN_METRICS] == ["steps", "sleep", "rhr", "weight", "mood", "exercise", "water"]
+    assert [m.key for m in BUILTIN_METRICS] == ["steps", "sleep", "rhr", "weight", "mood", "exercise", "water", "distance"]
     assert {m.key: m.unit for m in BUILTIN_METRICS} == {
-        "steps": "steps", "sleep": "h", "rhr": "bpm", "weight": "kg", "mood": "/10", "exercise": "min", "water": "L"}
+        "steps": "steps", "sleep": "h", "rhr": "bpm", "weight": "kg", "mood": "/10", "exercise": "min", "water": "L",
+        "distance": "km"}
     assert {m.key for m in BUILTIN_METRICS if m.sensitive} == {"weight", "mood", "rhr"}
     assert {m.key: m.higher_is_better for m in BUILTIN_METRICS} == {
-        "steps": True, "sleep": None, "rhr": None, "weight": None, "mood": True, "exercise": True, "water": True}
+        "steps": True, "sleep": None, "rhr": None, "weight": None, "mood": True, "exercise": True, "water": True,
+        "distance": True}
     assert (M["mood"].minimum, M["mood"].maximum) == (1, 10)
     assert {"heart", "heartrate", "hr", "resting_hr"} <= set(M["rhr"].aliases)
     assert "walk" in M["steps"].aliases
@@ -257,7 +259,7 @@ def test_format_change_never_raises(before, after):
 # ---- round trips -----------------------------------------------------------------------------
 
 TOLERANCE = {"steps": 0.5, "sleep": 1 / 120 + 1e-9, "rhr": 0.05 + 1e-9, "weight": 0.05 + 1e-9, "mood": 0.05 + 1e-9,
-             "exercise": 0.5 + 1e-9, "water": 0.005 + 1e-9}
+             "exercise": 0.5 + 1e-9, "water": 0.005 + 1e-9, "distance": 0.005 + 1e-9}
 WHOLE = {"steps", "mood"}
 
 
