@@ -210,6 +210,10 @@ class Quantity:
     unit: str
 
 
+class Unreadable(UserError):
+    """The text is not a value of this metric at all (as opposed to a value that is refused)."""
+
+
 class Ambiguous(UserError):
     """The text has two sensible readings: the member is asked which, and nothing is stored.
     ``choices`` are unambiguous spellings of each reading, for the member to type instead."""
@@ -259,9 +263,10 @@ class _Reading:
                 ratio = self.units[self.pair[0]] / self.units[self.pair[1]]
                 if small >= ratio:
                     whole, rest = divmod(big * ratio + small, ratio)
-                    raise UserError(f"`{_echo(typed)}{self.pair[1]}` is more than one {self.pair[0]}: "
-                                    f"write `{_decimal(whole / ratio, 2)}{self.pair[0]} {_decimal(rest, 2)}{self.pair[1]}`"
-                                    f" if that's what you meant.")
+                    big_word, small_word = _PAIR_WORDS[self.pair]
+                    raise UserError(f"`{_echo(typed)}` {small_word[0]} is more than {big_word[0]}: "
+                                    f"if you meant that, write `{_decimal(whole, 0)}{big_word[1]}{_decimal(rest, 2)}"
+                                    f"{small_word[1]}`.")
                 return Quantity(big * self.units[self.pair[0]] + small * self.units[self.pair[1]], self.pair[0])
         raise ValueError("unit not accepted")
 
@@ -269,6 +274,8 @@ class _Reading:
         """Every unit spelling this metric accepts (lowercase, no spaces or dots)."""
         return {w for w, sym in {**_SPELLINGS, **self.words}.items() if w and sym in self.units}
 
+
+_PAIR_WORDS = {("h", "min"): (("an hour", "h"), ("minutes", "m")), ("st", "lb"): (("a stone", "st"), ("pounds", "lb"))}
 
 _READINGS: dict[str, _Reading] = {
     "steps": _Reading({"": 1, "steps": 1, "k": 1000}, lambda v: f"{_decimal(v, 0)} steps",
@@ -474,6 +481,11 @@ def _reading(metric: MetricDef) -> _Reading:
     return builtin or _custom_reading(metric)
 
 
+def examples(metric: MetricDef) -> tuple[str, ...]:
+    """Values of ``metric`` as people type them, for hints."""
+    return _reading(metric).examples
+
+
 def bare_unit(metric: MetricDef, system: str | None) -> str:
     """The unit a bare number means for a member: the canonical one, or the imperial one if they chose it."""
     reading = _reading(metric)
@@ -495,7 +507,7 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
     what, examples = metric.name, reading.examples
     cleaned = _tidy(text, what, examples)
     bare = bare_unit(metric, system)
-    unreadable = f"I couldn't read {_quoted(text)} as {what}: try {_or_list(examples, quote=True)}."
+    unreadable = Unreadable(f"I couldn't read {_quoted(text)} as {what}: try {_or_list(examples, quote=True)}.")
     try:
         if metric.custom or metric.key not in _READINGS:
             number = re.match(r"\S*?(?=[^\d.,+-]|$)", cleaned).group(0)
@@ -505,9 +517,9 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
             _require_ascii(cleaned, what, examples)
             quantity = reading.read(cleaned.lower(), bare)
     except (ValueError, ArithmeticError):
-        raise UserError(unreadable) from None
+        raise unreadable from None
     if not math.isfinite(quantity.value):
-        raise UserError(unreadable)
+        raise unreadable
     value = _snap(quantity.value, metric.minimum, metric.maximum)
     if value < metric.minimum or value > metric.maximum:
         raise UserError(_out_of_range(metric, reading, cleaned.lower(), value))
@@ -519,6 +531,26 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
             raise UserError(f"{_cap(what)} must be a whole number: try {_or_list(examples, quote=True)}.")
         value = float(round(value))
     return Quantity(value + 0.0, quantity.unit)          # never -0.0
+
+
+def other_readings(metric: MetricDef, text: str, system: str | None = None) -> list[tuple[str, float]]:
+    """A bare number read in each of the metric's other units, where that fits the range:
+    ``181`` as weight -> [("181 lb", 82.1...), ("181 st", ...)] (those in range). For asking."""
+    reading = _reading(metric)
+    try:
+        number = _number(text.strip())
+    except ValueError:
+        return []
+    out = []
+    for unit in [u for u in reading.units if u and u != bare_unit(metric, system)] + [metric.unit]:
+        candidate = f"{_decimal(number, 6).replace(',', '')} {'fl oz' if unit == 'floz' else unit}"
+        try:
+            q = read_quantity(metric, candidate, system)
+        except UserError:
+            continue
+        if q.unit and candidate not in (c for c, _ in out):
+            out.append((candidate, q.value))
+    return out
 
 
 def _ask_thousands(metric: MetricDef, reading: _Reading, cleaned: str, number: str, value: float) -> None:

@@ -1,0 +1,12 @@
+-- Each member's own units (metric or imperial; no row: the community default), and goals that say
+-- their period. `weekly_value` stays the weekly equivalent (a day's goal x 7 for summed metrics, the
+-- same figure for averaged ones) so that readers of weekly figures keep working unchanged.
+CREATE TABLE member_units (
+    member_id INTEGER PRIMARY KEY REFERENCES members(id) ON DELETE CASCADE,
+    system TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+ALTER TABLE goals ADD COLUMN goal_value REAL;
+ALTER TABLE goals ADD COLUMN goal_period TEXT NOT NULL DEFAULT 'week';
+UPDATE goals SET goal_value = weekly_value WHERE goal_value IS NULL;
