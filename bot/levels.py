@@ -41,11 +41,19 @@ CAP_PLAIN_WORDS = {
 }
 
 
+# Words people use for a level; the product's own words are always shown back.
+LEVEL_SYNONYMS = {"everyone": Level.PUBLIC, "everybody": Level.PUBLIC, "open": Level.PUBLIC,
+                  "me": Level.PRIVATE, "nobody": Level.PRIVATE, "hidden": Level.PRIVATE,
+                  "anonymous": Level.AGGREGATE, "group": Level.AGGREGATE, "relative": Level.TREND}
+
+
 def parse_level(text: str) -> Level:
     word = text.strip().lower()
     for level in Level:
         if level.word == word:
             return level
+    if word in LEVEL_SYNONYMS:
+        return LEVEL_SYNONYMS[word]
     raise UserError(f"Sharing level must be one of: {', '.join(LEVEL_WORDS)}.")
 
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from bot.commands import too_long
 from bot.errors import UserError
 from bot.metrics import (Ambiguous, MetricDef, Quantity, Unreadable, any_unit_word, close_date_word, parse_when,
                          examples, read_quantity, unit_words, when_words_start)
@@ -63,7 +64,7 @@ def read_log_line(metric: MetricDef, text: str, today: date, system: str | None 
     if note is not None:
         note = "".join(c for c in note if c.isprintable())
         if len(note) > NOTE_MAX:
-            raise UserError(f"Notes can be up to {NOTE_MAX} characters; yours has {len(note)}. Nothing was stored.")
+            raise too_long("note", NOTE_MAX, len(note))
     return LogLine(quantity, value_text, day, day_text, note)
 
 
