@@ -214,7 +214,10 @@ def _close(words: list[str], names: list[str]) -> str | None:
 def _swapped(spec: CommandSpec, tokens: list[tuple[str, int]]) -> str | None:
     """Arguments typed in the wrong order (`log 8000 steps`, `mod rule steps #walkers off`): the
     line with two neighbouring arguments swapped, if that one binds."""
-    words = [t for t, _ in tokens]
+    from bot.levels import LEVEL_SYNONYMS
+    words = [LEVEL_SYNONYMS[t.lower()].word if t.lower() in LEVEL_SYNONYMS else t for t, _ in tokens]
+    if any(not w.isprintable() or any(c in w for c in "`@<>*_~|\\") or len(w) > 40 for w in words) or len(words) > 8:
+        return None   # only ordinary words are echoed back
     for i in range(min(len(words) - 1, len(spec.params))):
         trial = [*words[:i], words[i + 1], words[i], *words[i + 2:]]
         line = " ".join(trial)

@@ -41,7 +41,7 @@ CAP_PLAIN_WORDS = {
 }
 
 
-# Words people use for a level; the product's own words are always shown back.
+# Words people use for a level: refused, but the refusal (and `did you mean`) names the product's word.
 LEVEL_SYNONYMS = {"everyone": Level.PUBLIC, "everybody": Level.PUBLIC, "open": Level.PUBLIC,
                   "me": Level.PRIVATE, "nobody": Level.PRIVATE, "hidden": Level.PRIVATE,
                   "anonymous": Level.AGGREGATE, "group": Level.AGGREGATE, "relative": Level.TREND}
@@ -52,9 +52,8 @@ def parse_level(text: str) -> Level:
     for level in Level:
         if level.word == word:
             return level
-    if word in LEVEL_SYNONYMS:
-        return LEVEL_SYNONYMS[word]
-    raise UserError(f"Sharing level must be one of: {', '.join(LEVEL_WORDS)}.")
+    same = f" (for `{word}`, write `{LEVEL_SYNONYMS[word].word}`)" if word in LEVEL_SYNONYMS else ""
+    raise UserError(f"Sharing level must be one of: {', '.join(LEVEL_WORDS)}{same}.")
 
 
 def parse_cap(text: str) -> Level:

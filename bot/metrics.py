@@ -49,6 +49,10 @@ class MetricDef:
     adds: bool = False     # a second log the same day adds to it (water, exercise) instead of replacing it
 
 
+class Unreadable(UserError):
+    """The text is not a value of this metric at all (as opposed to a value that is refused)."""
+
+
 # ---- text hygiene ----------------------------------------------------------------------------
 
 _UNSAFE_ECHO = set("`@<>*_~|[]()\\#:")   # markdown, mentions, links
@@ -82,12 +86,12 @@ def _tidy(text: str, what: str, examples: tuple[str, ...]) -> str:
     """
     try_ = f"try {_or_list(examples, quote=True)}"
     if not isinstance(text, str) or not text.strip():
-        raise UserError(f"Please give a value for {what}: {try_}.")
+        raise Unreadable(f"Please give a value for {what}: {try_}.")
     if len(text) > MAX_INPUT:
-        raise UserError(f"That's too long to be a value for {what}: {try_}.")
+        raise Unreadable(f"That's too long to be a value for {what}: {try_}.")
     text = "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
     if any(not c.isprintable() for c in text):
-        raise UserError(f"That value has a hidden or control character in it: {try_}.")
+        raise Unreadable(f"That value has a hidden or control character in it: {try_}.")
     return " ".join(text.split())
 
 
@@ -95,7 +99,7 @@ def _require_ascii(text: str, what: str, examples: tuple[str, ...]) -> None:
     if not text.isascii():
         digits = any(unicodedata.category(c) == "Nd" or unicodedata.numeric(c, None) is not None for c in text)
         why = "I can only read the digits 0-9" if digits else "I can only read plain letters and the digits 0-9"
-        raise UserError(f"{why} for {what}: try {_or_list(examples, quote=True)}.")
+        raise Unreadable(f"{why} for {what}: try {_or_list(examples, quote=True)}.")
 
 
 # ---- numbers and unit words ------------------------------------------------------------------
@@ -210,10 +214,6 @@ class Quantity:
     unit: str
 
 
-class Unreadable(UserError):
-    """The text is not a value of this metric at all (as opposed to a value that is refused)."""
-
-
 class Ambiguous(UserError):
     """The text has two sensible readings: the member is asked which, and nothing is stored.
     ``choices`` are unambiguous spellings of each reading, for the member to type instead."""
@@ -242,6 +242,7 @@ class _Reading:
     imperial: tuple[str, Callable[[float], str]] | None = None
     offsets: dict[str, float] = dataclasses.field(default_factory=dict)
     words: dict[str, str] = dataclasses.field(default_factory=dict)
+    mixups: tuple[str, ...] | None = None   # units a bare number may have been meant in (None: all)
 
     def convert(self, value: float, unit: str) -> float:
         return value * self.units[unit] + self.offsets.get(unit, 0.0)
@@ -279,16 +280,16 @@ _PAIR_WORDS = {("h", "min"): (("an hour", "h"), ("minutes", "m")), ("st", "lb"):
 
 _READINGS: dict[str, _Reading] = {
     "steps": _Reading({"": 1, "steps": 1, "k": 1000}, lambda v: f"{_decimal(v, 0)} steps",
-                      ("8000", "8,000", "8k"), whole=True),
+                      ("8000", "8,000", "8k"), whole=True, mixups=()),
     "sleep": _Reading({"": 1, "h": 1, "min": 1 / 60}, lambda v: _hours_minutes(v * 60, "m"),
-                      ("7h30m", "7.5h", "7:30", "450m"), pair=("h", "min"), clock=True),
-    "rhr": _Reading({"": 1, "bpm": 1}, lambda v: f"{_decimal(v, 1)} bpm", ("62", "62 bpm")),
+                      ("7h30m", "7.5h", "7:30", "450m"), pair=("h", "min"), clock=True, mixups=()),
+    "rhr": _Reading({"": 1, "bpm": 1}, lambda v: f"{_decimal(v, 1)} bpm", ("62", "62 bpm"), mixups=()),
     "weight": _Reading({"": 1, "kg": 1, "lb": LB, "st": STONE}, lambda v: f"{_decimal(v, 1)} kg",
                        ("82.5kg", "181 lb", "13st 2lb"), pair=("st", "lb"), also=("lb", LB),
                        imperial=("lb", lambda v: f"{_decimal(v / LB, 1)} lb")),
-    "mood": _Reading({"": 1, "/10": 1}, lambda v: f"{_decimal(v, 1)}/10", ("7", "7/10"), whole=True),
+    "mood": _Reading({"": 1, "/10": 1}, lambda v: f"{_decimal(v, 1)}/10", ("7", "7/10"), whole=True, mixups=()),
     "exercise": _Reading({"": 1, "min": 1, "h": 60}, lambda v: _hours_minutes(v, " min"),
-                         ("45", "45 min", "1h15m"), pair=("h", "min"), clock=True),
+                         ("45", "45 min", "1h15m"), pair=("h", "min"), clock=True, mixups=()),
     "water": _Reading({"": 1, "L": 1, "ml": 0.001, "cup": CUP, "floz": US_FL_OZ, "gal": US_GALLON, "pint": US_PINT},
                       lambda v: f"{_decimal(v, 2)} L", ("1.5L", "1500ml", "6 cups", "16 oz"),
                       imperial=("floz", lambda v: f"{_decimal(v / US_FL_OZ, 1)} fl oz")),
@@ -542,7 +543,8 @@ def other_readings(metric: MetricDef, text: str, system: str | None = None) -> l
     except ValueError:
         return []
     out = []
-    for unit in [u for u in reading.units if u and u != bare_unit(metric, system)] + [metric.unit]:
+    candidates = reading.units if reading.mixups is None else reading.mixups
+    for unit in [u for u in candidates if u and u != bare_unit(metric, system)] + [metric.unit]:
         candidate = f"{_decimal(number, 6).replace(',', '')} {'fl oz' if unit == 'floz' else unit}"
         try:
             q = read_quantity(metric, candidate, system)

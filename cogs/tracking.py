@@ -59,10 +59,11 @@ class Tracking:
         if result.previous is not None and m.adds:
             text = f"Added {amount} for {on}: {format_quantity(m, result.entry.value, system)} in total that day."
         elif result.previous is not None:
-            text = (f"Replaced {m.name} for {on}: {format_quantity(m, result.previous, system)} → "
-                    f"{format_quantity(m, line.quantity.value, system)} (one {m.name} a day).")
+            text = (f"Updated {m.name} for {on}: {format_quantity(m, result.previous, system)} → "
+                    f"{format_quantity(m, line.quantity.value, system)} (the new value replaces that day's).")
         else:
             text = f"Logged {amount} for {on}."
+        text += _day_aside(line.day, today)
         if line.note:
             text += f" Note: “{line.note}”."
         return Reply.text(text + " (`undo` takes it back.)", private=True)
@@ -156,12 +157,18 @@ class Tracking:
 
 
 def _day_words(day: date, today: date) -> str:
+    """The day an entry went to: today, yesterday, or the date itself."""
     if day == today:
-        return f"today ({day.strftime('%a')} {day.day} {day.strftime('%b')})"
+        return "today"
     if day == today - timedelta(days=1):
-        return f"yesterday ({day.strftime('%a')} {day.day} {day.strftime('%b')})"
-    year = f" {day.year}" if day.year != today.year else ""
-    return f"{day.strftime('%a')} {day.day} {day.strftime('%b')}{year} ({(today - day).days} days ago)"
+        return "yesterday"
+    return day.isoformat()
+
+
+def _day_aside(day: date, today: date) -> str:
+    """For an older day, its weekday and distance, so a misread day is seen at once."""
+    back = (today - day).days
+    return "" if back < 2 else f" ({day.strftime('%A')}, {back} days ago)"
 
 
 def _amount_of(m: MetricDef, amount: float, system) -> str:
