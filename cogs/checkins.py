@@ -30,6 +30,7 @@ P = ParamType
 STREAK_LOOKBACK = 28          # days of history read for streaks and baselines (shown as "28+" beyond)
 MAX_CHART_SERIES = 12         # a group chart with more lines than this is unreadable; it is left out
 MAX_CHARTS = 2
+GOAL_PERIODS = ("day", "week")
 
 
 @dataclass(frozen=True)
@@ -97,20 +98,32 @@ class Checkins:
             return Reply.text("You aren't in this channel's check-in; `checkin join` to take part.", private=True)
         return Reply.text(f"Paused until {until.date().isoformat()}. Nobody is told; `checkin join` resumes early.", private=True)
 
-    @command("goal", "Set a private weekly goal for a metric (shown only as % of goal, if you share trends).",
+    @command("goal", "Set a private goal for a metric, per day (or per week); shown only as % of goal, if you share trends.",
              Param("metric", P.METRIC, "e.g. steps"),
-             Param("value", P.QUANTITY, "the weekly goal: a total for steps/exercise/water, an average for sleep/mood"))
-    async def goal(self, inv: Invocation, metric: str, value: str) -> Reply:
+             Param("value", P.QUANTITY, "the goal, e.g. 10000 (steps a day) or 8h (sleep a night)"),
+             Param("per", P.CHOICE, "day (default) or week (a week's total or average)", required=False,
+                   choices=GOAL_PERIODS))
+    async def goal(self, inv: Invocation, metric: str, value: str, per: str = "day") -> Reply:
         m = await self.s.catalogue.resolve(inv.community_id, metric)
-        if summed(m):
+        units = self.s.extra.get("units")
+        system = await units.system(inv.member_id) if units else None
+        if per == "week" and summed(m):
             amount = _parse_weekly_total(m, value)
         else:
-            amount = parse_quantity(m, value)
+            amount = parse_quantity(m, value, system)
         if amount <= 0:
             raise UserError("A goal must be more than zero.")
-        await self.goals.set(inv.member_id, m.key, amount, inv.now)
-        kind = "weekly total" if summed(m) else "weekly average"
-        return Reply.text(f"Your {m.name} goal: {_format_weekly(m, amount)} ({kind}). Only you see it.", private=True)
+        weekly = amount * 7 if per == "day" and summed(m) else amount
+        await self.goals.set(inv.member_id, m.key, weekly, inv.now, goal_value=amount, goal_period=per)
+        shown = format_quantity(m, amount, system)
+        if per == "day":
+            kind = "a day" + (f"; {format_quantity(m, weekly, system)} a week in check-ins" if summed(m) else " on average")
+            other = f"`goal {m.key} {value} week`"
+        else:
+            kind = "a week in total" if summed(m) else "a week, on average"
+            other = f"`goal {m.key} {value}`"
+        return Reply.text(f"Your {m.name} goal: {shown} {kind}. Only you see it. (For a {'weekly' if per == 'day' else 'daily'} "
+                          f"goal instead: {other}.)", private=True)
 
     @command("mod schedule", "Set when this channel's weekly check-in is posted.",
              Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),
