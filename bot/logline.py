@@ -17,7 +17,8 @@ from datetime import date
 from bot.commands import too_long
 from bot.errors import UserError
 from bot.metrics import (Ambiguous, MetricDef, Quantity, Unreadable, any_unit_word, close_date_word, parse_when,
-                         examples, read_quantity, unit_words, when_words_start)
+                         examples, measured_in_units, read_quantity, unit_words,
+                         when_words_start)
 
 NOTE_MAX = 200          # characters; the same limit on every platform (Discord's option reads it)
 NOTE_PREFIX = "note:"   # forces what follows to be the note, whatever it starts with
@@ -58,6 +59,7 @@ def read_log_line(metric: MetricDef, text: str, today: date, system: str | None 
     note_words = rest[day_words:]
     if note_words:
         _check_note_start(metric, note_words, day_text, value_text, others)
+        _check_bare_value_then_word(metric, quantity, note_words, day_text)
     note = " ".join(note_words) or None
     if forced_note is not None:
         note = f"{note} {forced_note}" if note else forced_note
@@ -121,6 +123,20 @@ def _check_note_start(metric: MetricDef, words: list[str], day_text: str | None,
     close = close_date_word(first) or _close_unit(metric, first)
     if close:
         raise UserError(f"Did you mean `{close}` instead of `{_short(words[0])}`?{keep}")
+    # `7 and a half hours`: this metric's own unit a few words in means the value went on.
+    near = next((w for w in words[1:3] if w.lower().strip(",;.") in unit_words(metric)), None)
+    if near:
+        raise UserError(f"`{_short(' '.join(words[:words.index(near) + 1]))}` after the value: write the value in one "
+                        f"piece, like {_examples(metric)}.{keep}")
+
+
+def _check_bare_value_then_word(metric: MetricDef, quantity: Quantity, words: list[str], day_text: str | None) -> None:
+    """`log water 3 glasses`: one word right after a bare number, on a metric that has several units,
+    is most likely a unit I don't know, not a note."""
+    if quantity.unit or day_text or len(words) != 1 or len(words[0]) > 15 or not measured_in_units(metric):
+        return
+    raise UserError(f"Is `{_short(words[0])}` a unit? I don't know it for {metric.name}: write the value like "
+                    f"{_examples(metric)}. To keep it as the note, write `{NOTE_PREFIX}` before it. Nothing was stored.")
 
 
 def _close_unit(metric: MetricDef, word: str) -> str | None:

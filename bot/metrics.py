@@ -144,7 +144,7 @@ _SPELLINGS: dict[str, str] = {
     **_spellings("/10"),
     **_spellings("L", "litre", "litres", "liter", "liters"),
     **_spellings("ml", "millilitre", "millilitres", "milliliter", "milliliters"),
-    **_spellings("cup", "cups"),
+    **_spellings("cup", "cups", "glass", "glasses"),
     **_spellings("floz", "oz", "ounce", "ounces", "fluidounce", "fluidounces"),
     **_spellings("gal", "gallon", "gallons"),
     **_spellings("pint", "pints", "pt"),
@@ -153,7 +153,7 @@ _SPELLINGS: dict[str, str] = {
     **_spellings("metre", "metres", "meter", "meters"),
 }
 # Words a distance metric reads differently: there, `m` is metres, not minutes.
-_DISTANCE_WORDS = {"m": "metre"}
+_DISTANCE_WORDS = {"m": "metre", "k": "km"}
 
 LB = 0.45359237          # kg, exact by definition
 STONE = 14 * LB
@@ -309,7 +309,7 @@ BUILTIN_METRICS: tuple[MetricDef, ...] = (
     _builtin("steps", "steps", "steps", 0, 200_000, "steps walked", ("step", "walk", "walking"), better=True),
     _builtin("sleep", "sleep", "h", 0, 24, "hours slept", ("slept", "sleeping")),
     _builtin("rhr", "resting heart rate", "bpm", 25, 250, "resting heart rate in bpm",
-             ("heart", "heartrate", "hr", "resting_hr", "pulse"), sensitive=True),
+             ("heart", "heart rate", "heartrate", "hr", "resting_hr", "pulse"), sensitive=True),
     _builtin("weight", "weight", "kg", 20, 400, "body weight", ("weigh", "bodyweight"), sensitive=True),
     _builtin("mood", "mood", "/10", 1, 10, "mood from 1 to 10", ("feeling",), sensitive=True, better=True),
     _builtin("exercise", "exercise", "min", 0, 1440, "minutes of exercise", ("workout", "training", "active"),
@@ -487,6 +487,13 @@ def examples(metric: MetricDef) -> tuple[str, ...]:
     return _reading(metric).examples
 
 
+def measured_in_units(metric: MetricDef) -> bool:
+    """True if people measure this metric in units of different systems (kg or lb, L or fl oz, °C or °F),
+    so that a bare number's unit matters."""
+    reading = _reading(metric)
+    return reading.mixups is None and len([u for u in reading.units if u]) > 1
+
+
 def bare_unit(metric: MetricDef, system: str | None) -> str:
     """The unit a bare number means for a member: the canonical one, or the imperial one if they chose it."""
     reading = _reading(metric)
@@ -560,6 +567,8 @@ def _ask_thousands(metric: MetricDef, reading: _Reading, cleaned: str, number: s
     grouped = value * 10 ** (3 * number.count("."))
     if not (metric.minimum <= grouped <= metric.maximum):
         return
+    if abs(value - round(value)) > 1e-6:       # 1.234 steps can only be 1,234 (a dot grouping thousands)
+        raise Ambiguous(f"Did you mean {reading.show(grouped)}?", (f"{number.replace('.', '')}{cleaned[len(number):]}",))
     rest = cleaned[len(number):]
     choices = (f"{number.replace('.', '')}{rest}", f"{_decimal(value, 3).replace(',', '')}{rest}")
     raise Ambiguous(f"Did you mean {reading.show(grouped)} or {reading.show(value)}?", choices)
@@ -682,16 +691,26 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
 _MONTH_WORDS = {**{m: i + 1 for i, m in enumerate(_MONTHS)}, **{m[:3]: i + 1 for i, m in enumerate(_MONTHS)}, "sept": 9}
 _RELATIVE = {"today": 0, "yesterday": 1, "yday": 1, "tomorrow": -1}
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
-_AGO = re.compile(r"(\d{1,6}|a|an|one|two|three|four|five|six|seven) ?(d|days?|w|wks?|weeks?)(?: ago)?")
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_AGO = re.compile(r"(\d{1,6}|a|an|one|two|three|four|five|six|seven) ?(d|days?|w|wks?|weeks?)(?: ago| back| earlier)?")
+_ISO = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
+_VAGUE = re.compile(r"(?:last|this|past|previous) (?:week|month|year|weekend)|(?:the )?other day|recently")
+_SYNONYMS = {"the day before yesterday": "2 days ago", "day before yesterday": "2 days ago",
+             "the day before": "2 days ago"}
 _LAST = re.compile(r"(?:last|past|this) ([a-z]+)")
 _MONTH_NAME = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
 _DAY_MONTH = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({_MONTH_NAME})\.?(?:,? (\d{{4}}))?")
 _MONTH_DAY = re.compile(rf"({_MONTH_NAME})\.? (\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?")
-_NUMERIC = re.compile(r"(\d{1,2})([/.])(\d{1,2})(?:\2(\d{4}|\d{2}))?\.?")
+_NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?\.?")
 _WHEN_HELP = ("try today, yesterday, a weekday (mon, last tuesday), 3 days ago, 24 Nov or a date like 2026-11-20")
 MAX_DAYS_BACK = 366
 ASK_BEYOND_DAYS = 183    # a date without a year further back than this is asked about, not assumed
+
+
+def _day_phrase(text: str) -> str:
+    """Lowercase, single spaces, without a leading `on` (`on monday`) and with synonyms spelled out."""
+    t = " ".join(text.split()).lower()
+    t = t[3:] if t.startswith("on ") else t
+    return _SYNONYMS.get(t, t)
 
 
 def looks_like_when(text: str) -> bool:
@@ -699,8 +718,8 @@ def looks_like_when(text: str) -> bool:
     2027-02-30), so `log steps 8000 tomorrow` is refused instead of storing "tomorrow" as a note."""
     if not isinstance(text, str) or len(text) > MAX_INPUT or not text.isascii():
         return False
-    t = " ".join(text.split()).lower()
-    if t in _RELATIVE or t in _WEEKDAY_WORDS:
+    t = _day_phrase(text)
+    if t in _RELATIVE or t in _WEEKDAY_WORDS or _VAGUE.fullmatch(t):
         return True
     if (m := _LAST.fullmatch(t)) and m.group(1) in _WEEKDAY_WORDS:
         return True
@@ -746,7 +765,7 @@ def parse_when(text: str, today: date) -> date:
         raise UserError(f"Which day? {_cap(_WHEN_HELP)}.")
     if len(text) > MAX_INPUT or not text.isascii() or any(not c.isprintable() for c in text):
         raise UserError(f"I couldn't read that as a day: {_WHEN_HELP}.")
-    t = " ".join(text.split()).lower()
+    t = _day_phrase(text)
     not_real = f"{_quoted(text)} isn't a real date: write dates like 2026-11-20."
     guessed = False
     if t in _RELATIVE:
@@ -762,9 +781,11 @@ def parse_when(text: str, today: date) -> date:
         if n > MAX_DAYS_BACK:
             raise UserError(f"That's more than a year ago: I can log up to {MAX_DAYS_BACK} days back.")
         day = today - timedelta(days=n)
+    elif _VAGUE.fullmatch(t):
+        raise UserError(f"{_quoted(text)} isn't one day: name the day, e.g. `last tuesday`, `5 days ago` or `24 Nov`.")
     elif m := _ISO.fullmatch(t):
         try:
-            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            day = date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
         except ValueError:
             raise UserError(not_real) from None
     elif (m := _DAY_MONTH.fullmatch(t)) or (m := _MONTH_DAY.fullmatch(t)):

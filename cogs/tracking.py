@@ -41,7 +41,7 @@ class Tracking:
                    max_length=NOTE_MAX))
     async def log(self, inv: Invocation, metric: str, value: str, when: str | None = None, note: str | None = None) -> Reply:
         known = await self.s.catalogue.metrics(inv.community_id)
-        m = resolve_metric(metric, known)
+        m, value, when, note = _metric_of_several_words(metric, value, when, note, known)
         system = await self.units.system(inv.member_id)
         tz = await self._timezone(inv)
         today = local_date(inv.now, tz)
@@ -154,6 +154,18 @@ class Tracking:
             "weight in kg, water in litres, distance in km"
         return Reply.text(f"Your units are now {system} ({example}); a bare number you log is read in them. "
                           "Channel posts keep the community's units.", private=True)
+
+
+def _metric_of_several_words(metric: str, value: str, when, note, known: list[MetricDef]):
+    """`log resting heart rate 62` arrives as metric "resting", value "heart": a metric name of two or
+    three words takes the words it needs from the line."""
+    words = " ".join(x for x in (value, when, note) if x).split()
+    names = {n.lower(): m for m in known for n in (m.name, *m.aliases) if " " in n}
+    for k in (2, 1):
+        name = " ".join([metric, *words[:k]]).lower()
+        if len(words) > k and name in names:
+            return names[name], words[k], None, " ".join(words[k + 1:]) or None
+    return resolve_metric(metric, known), value, when, note
 
 
 def _day_words(day: date, today: date) -> str:
