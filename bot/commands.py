@@ -195,6 +195,10 @@ def parse_text(registry: Registry, text: str) -> tuple[CommandSpec, dict[str, An
         swapped = _swapped(spec, rest)
         if swapped:
             raise UserError(f"Did you mean `{spec.name} {swapped}`? ({exc.message})") from None
+        longer = [s.name for s in registry.groups().get(spec.path[0], []) if len(s.path) > len(spec.path)]
+        close = _close([t for t, _ in tokens[:2]], longer) if rest else None
+        if close:
+            raise UserError(f"Did you mean `{close}`? {exc.message}") from None
         raise
 
 

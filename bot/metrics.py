@@ -442,9 +442,10 @@ def _strip_unit(text: str, unit: str) -> str:
 _UNIT_FORBIDDEN = set("`*_~|<>[]()\\#@:")
 
 
-def custom_metric(name: str, unit: str, minimum: float, maximum: float) -> MetricDef:
+def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: bool = False) -> MetricDef:
     """A moderator's metric (``mod metric add meditation min 0 240``), validated so that it can be
-    typed, shown in chat without side effects, and stored safely. Also rebuilds stored rows."""
+    typed, shown in chat without side effects, and stored safely. Also rebuilds stored rows
+    (``stored``: a row from before a built-in of the same name was added is kept, not refused)."""
     key = name.strip().lower() if isinstance(name, str) else ""
     if not re.fullmatch(r"[a-z][a-z0-9_-]{0,23}", key):
         raise UserError("A metric name is one word of 1-24 letters, digits, - or _, starting with a letter, "
@@ -452,7 +453,7 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float) -> Metri
     if key in _RESERVED:
         raise UserError(f"`{key}` is a reserved word: pick another name, e.g. `meditation`.")
     squashed = _squash(key)
-    for m in BUILTIN_METRICS:
+    for m in (() if stored else BUILTIN_METRICS):
         if squashed in {_squash(m.key), _squash(m.name), *map(_squash, m.aliases)}:
             raise UserError(f"`{key}` is already a built-in metric ({m.key}): pick another name.")
     unit = unit.strip() if isinstance(unit, str) else ""
@@ -610,6 +611,16 @@ def format_quantity(metric: MetricDef, value: float, system: str | None = None) 
     if system == "imperial" and reading.imperial:
         return reading.imperial[1](float(value))
     return reading.show(float(value))
+
+
+def chart_unit(metric: MetricDef, system: str | None) -> tuple[str, Callable[[float], float]]:
+    """(unit label, how to turn a stored value into it) for a member's own chart in their units."""
+    reading = _reading(metric)
+    if system == "imperial" and reading.imperial:
+        symbol = reading.imperial[0]
+        factor, offset = reading.units[symbol], reading.offsets.get(symbol, 0.0)
+        return ("fl oz" if symbol == "floz" else symbol), (lambda v: (v - offset) / factor)
+    return metric.unit, (lambda v: v)
 
 
 def unit_words(metric: MetricDef) -> set[str]:

@@ -100,11 +100,11 @@ class Checkins:
 
     @command("goal", "Set a private goal for a metric, per day (or per week); shown only as % of goal, if you share trends.",
              Param("metric", P.METRIC, "e.g. steps"),
-             Param("value", P.QUANTITY, "the goal, e.g. 10000 (steps a day) or 8h (sleep a night)"),
-             Param("per", P.CHOICE, "day (default) or week (a week's total or average)", required=False,
-                   choices=GOAL_PERIODS))
-    async def goal(self, inv: Invocation, metric: str, value: str, per: str = "day") -> Reply:
+             Param("value", P.TEXT, "the goal, e.g. 10000 (a day), 8h, or 70000 week for a week's total",
+                   max_length=60))
+    async def goal(self, inv: Invocation, metric: str, value: str) -> Reply:
         m = await self.s.catalogue.resolve(inv.community_id, metric)
+        value, per = _goal_period(value)
         units = self.s.extra.get("units")
         system = await units.system(inv.member_id) if units else None
         if per == "week" and summed(m):
@@ -238,6 +238,19 @@ class Checkins:
         if len(lines) == 1:
             return None, summaries
         return Reply(tuple(lines), tuple(charts), private=False, kind="checkin"), summaries
+
+
+_PERIOD_WORDS = {"day": "day", "daily": "day", "a day": "day", "per day": "day", "/day": "day", "week": "week",
+                 "weekly": "week", "a week": "week", "per week": "week", "/week": "week", "a night": "day"}
+
+
+def _goal_period(text: str) -> tuple[str, str]:
+    """`10000`, `10000 a day` -> per day; `70000 week`, `70000 per week` -> per week."""
+    words = text.split()
+    for n in (2, 1):
+        if len(words) > n and " ".join(words[-n:]).lower() in _PERIOD_WORDS:
+            return " ".join(words[:-n]), _PERIOD_WORDS[" ".join(words[-n:]).lower()]
+    return text, "day"
 
 
 def _format_weekly(metric: MetricDef, value: float) -> str:

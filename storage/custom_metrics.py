@@ -30,5 +30,5 @@ class CustomMetricRepository:
             return self._cache[community_id]
         rows = await self.db.fetchall("SELECT key, unit, minimum, maximum FROM custom_metrics WHERE community_id=? ORDER BY key",
                                       (community_id,))
-        self._cache[community_id] = [custom_metric(r[0], r[1], r[2], r[3]) for r in rows]
+        self._cache[community_id] = [custom_metric(r[0], r[1], r[2], r[3], stored=True) for r in rows]
         return self._cache[community_id]

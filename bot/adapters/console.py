@@ -22,6 +22,7 @@ from typing import TextIO
 
 from bot.adapters.base import Inbound, Target, require_delivery
 from bot.clock import FakeClock
+from bot.commands import help_lines
 from bot.errors import UserError
 from bot.gate import Delivery
 
@@ -77,8 +78,11 @@ class ConsoleAdapter:
             await self._directive(stripped[1:].split())
             return
         if stripped.lower() in ("help", "?", "help console"):
+            # No member typed it: the console's own usage, then the commands (from the specs, as `help` shows).
             self._print(CONSOLE_HELP)
-            stripped = "you@dm: help"
+            for line in help_lines(self.app.registry, None):
+                self._print(f"[console] {line}")
+            return
         m = _LINE.match(stripped)
         if m is None:
             self._print("[console] I couldn't read that line. Write `member@#channel: command` or `member@dm: command`"
