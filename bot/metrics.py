@@ -47,6 +47,7 @@ class MetricDef:
     help: str = ""
     higher_is_better: bool | None = None
     adds: bool = False     # a second log the same day adds to it (water, exercise) instead of replacing it
+    alternatives: tuple[tuple[str, float], ...] = ()   # a custom metric's other units: (unit, factor into `unit`)
 
 
 class Unreadable(UserError):
@@ -371,15 +372,16 @@ def _family_symbol(family, unit: str) -> str:
 def custom_units(metric: MetricDef) -> dict[str, tuple[float, float]]:
     """Unit symbol -> (factor, offset) into a moderator's metric's own unit; its own unit first."""
     family = _family(metric.unit)
+    given = {u: (f, 0.0) for u, f in metric.alternatives}
     if family is None or (_family_symbol(family, metric.unit) in ("mg/dL", "mmol/L") and not _glucose(metric)):
-        return {metric.unit: (1.0, 0.0)}
+        return {metric.unit: (1.0, 0.0), **given}
     own = _family_symbol(family, metric.unit)
     _, base_factor, base_offset = family[own]
     out = {metric.unit: (1.0, 0.0)}
     for sym, (_, factor, offset) in family.items():
         if sym != own:   # value_in_own = (value * factor + offset - base_offset) / base_factor
             out[sym] = (factor / base_factor, (offset - base_offset) / base_factor)
-    return out
+    return {**out, **given}      # a factor the moderator gave wins (another substance's mmol/L)
 
 
 def _glucose(metric: MetricDef) -> bool:
@@ -393,7 +395,8 @@ def _custom_reading(metric: MetricDef) -> _Reading:
     example = rounded if metric.minimum <= rounded <= metric.maximum else mid
     number = _decimal(example, _custom_places(example)).replace(",", "")
     units = custom_units(metric)
-    imperial = _IMPERIAL.get(_family_symbol(_family(metric.unit), metric.unit)) if len(units) > 1 else None
+    family = _family(metric.unit)
+    imperial = _IMPERIAL.get(_family_symbol(family, metric.unit)) if family and len(units) > 1 else None
     if imperial in units:
         factor, offset = units[imperial]
         imperial_show = _custom_show(imperial)
@@ -420,7 +423,8 @@ def _read_custom(metric: MetricDef, reading: _Reading, text: str, bare: str) -> 
 
 
 def _unit_matches(word: str, unit: str, metric: MetricDef) -> bool:
-    if unit == metric.unit and _strip_unit(f"1 {word}", unit) == "1":
+    given = unit == metric.unit or unit in (u for u, _ in metric.alternatives)
+    if given and _strip_unit(f"1 {word}", unit) == "1":
         return True
     family = _family(unit)
     if family is None:
@@ -442,10 +446,46 @@ def _strip_unit(text: str, unit: str) -> str:
 _UNIT_FORBIDDEN = set("`*_~|<>[]()\\#@:")
 
 
-def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: bool = False) -> MetricDef:
+def _check_unit(unit: str) -> str:
+    unit = unit.strip() if isinstance(unit, str) else ""
+    if (not 1 <= len(unit) <= 12 or any(not c.isprintable() or c.isspace() or c in _UNIT_FORBIDDEN for c in unit)
+            or unit[0] in "+-.,0123456789" or unicodedata.category(unit[0]) == "Nd"):
+        raise UserError("A unit is one short word (up to 12 characters, no spaces or symbols like ` * @), "
+                        "e.g. `min`, `cups`, `pages` or `%`.")
+    return unit
+
+
+MAX_ALTERNATIVES = 4
+
+
+def parse_alternatives(text: str | None, unit: str) -> tuple[tuple[str, float], ...]:
+    """`chapters=20 books=300` (1 chapter is 20 pages): a custom metric's other units with their factors."""
+    if not text or not text.strip():
+        return ()
+    out: list[tuple[str, float]] = []
+    for part in re.split(r"[\s,;]+", text.strip()):
+        m = re.fullmatch(r"([^=]+)=([0-9]+(?:\.[0-9]+)?)", part)
+        if m is None:
+            raise UserError(f"Other units are written like `mmol/L=18.016` (one of them is that many {unit}).")
+        other, factor = _check_unit(m.group(1)), float(m.group(2))
+        if not (0 < factor <= 1e9) or other.lower() == unit.lower() or other.lower() in (u.lower() for u, _ in out):
+            raise UserError(f"Each other unit needs its own name and a factor above 0, e.g. `mmol/L=18.016`.")
+        out.append((other, factor))
+    if len(out) > MAX_ALTERNATIVES:
+        raise UserError(f"A metric can have up to {MAX_ALTERNATIVES} other units.")
+    return tuple(out)
+
+
+def format_alternatives(alternatives: tuple[tuple[str, float], ...]) -> str:
+    return " ".join(f"{u}={_decimal(f, 9).replace(',', '')}" for u, f in alternatives)
+
+
+def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: bool = False,
+                  alternatives: str | None = None) -> MetricDef:
     """A moderator's metric (``mod metric add meditation min 0 240``), validated so that it can be
     typed, shown in chat without side effects, and stored safely. Also rebuilds stored rows
-    (``stored``: a row from before a built-in of the same name was added is kept, not refused)."""
+    (``stored``: a row from before a built-in of the same name was added is kept, not refused).
+    ``alternatives``: other units with their factors (``mmol/L=18.016``)."""
     key = name.strip().lower() if isinstance(name, str) else ""
     if not re.fullmatch(r"[a-z][a-z0-9_-]{0,23}", key):
         raise UserError("A metric name is one word of 1-24 letters, digits, - or _, starting with a letter, "
@@ -456,11 +496,8 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: 
     for m in (() if stored else BUILTIN_METRICS):
         if squashed in {_squash(m.key), _squash(m.name), *map(_squash, m.aliases)}:
             raise UserError(f"`{key}` is already a built-in metric ({m.key}): pick another name.")
-    unit = unit.strip() if isinstance(unit, str) else ""
-    if (not 1 <= len(unit) <= 12 or any(not c.isprintable() or c.isspace() or c in _UNIT_FORBIDDEN for c in unit)
-            or unit[0] in "+-.,0123456789" or unicodedata.category(unit[0]) == "Nd"):
-        raise UserError("A unit is one short word (up to 12 characters, no spaces or symbols like ` * @), "
-                        "e.g. `min`, `cups`, `pages` or `%`.")
+    unit = _check_unit(unit)
+    others = parse_alternatives(alternatives, unit)
     try:
         low, high = float(minimum), float(maximum)
     except (TypeError, ValueError, OverflowError):
@@ -469,8 +506,10 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: 
         raise UserError("The range must be two ordinary numbers between -1,000,000,000 and 1,000,000,000, e.g. 0 240.")
     if low >= high:
         raise UserError("The smallest value must be below the largest, e.g. `0 240`.")
-    metric = MetricDef(key, key, unit, low + 0.0, high + 0.0, custom=True)
-    return dataclasses.replace(metric, help=f"a number of {unit}: {_or_list(_custom_reading(metric).examples)}")
+    metric = MetricDef(key, key, unit, low + 0.0, high + 0.0, custom=True, alternatives=others)
+    also = sorted(set(custom_units(metric)) - {unit})
+    typed = f" (or {', '.join(also)})" if also else ""
+    return dataclasses.replace(metric, help=f"a number of {unit}{typed}: {_or_list(_custom_reading(metric).examples)}")
 
 
 # ---- parsing and showing values --------------------------------------------------------------
@@ -629,6 +668,7 @@ def unit_words(metric: MetricDef) -> set[str]:
     if metric.custom or metric.key not in _READINGS:
         words = {_unit_key(metric.unit), metric.unit.lower()}
         for unit in reading.units:
+            words |= {unit.lower(), _unit_key(unit)}
             family = _family(unit) if unit else None
             if family:
                 words |= set(family[_family_symbol(family, unit)][0]) | {_unit_key(unit)}

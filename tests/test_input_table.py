@@ -15,7 +15,8 @@ from bot.metrics import BUILTIN_METRICS, LB, MILE, US_FL_OZ, custom_metric, form
 from conftest import make_transcript
 
 # The clock starts on Monday 2026-11-16 09:00 UTC (conftest.START).
-SETUP = (":moderator mia", "mia@dm: mod metric add temp °C 30 45", "mia@dm: mod metric add glucose mg/dL 20 600")
+SETUP = (":moderator mia", "mia@dm: mod metric add temp °C 30 45", "mia@dm: mod metric add glucose mg/dL 20 600",
+         "mia@dm: mod metric add reading pages 0 2000 chapters=20", "mia@dm: mod metric add ketones mg/dL 0 100 mmol/L=10.4")
 STORED, REFUSED = "stored", "refused"
 
 # (lines typed by one fresh member, then what `history` must show: (day, "metric: shown") or a refusal's words)
@@ -62,6 +63,11 @@ TABLE = [
     (["log glucose 5.5 mmol/L"], (STORED, "2026-11-16", "glucose: 99.09 mg/dL")),
     (["log glucose 25 mmol/L"], (STORED, "2026-11-16", "glucose: 450.4 mg/dL")),
     (["log glucose 500 kg"], (REFUSED, "unit that glucose")),
+    (["log reading 2 chapters"], (STORED, "2026-11-16", "reading: 40 pages")),
+    (["log reading 1 chapter yesterday"], (STORED, "2026-11-15", "reading: 20 pages")),
+    (["log reading 30 pages"], (STORED, "2026-11-16", "reading: 30 pages")),
+    (["log ketones 1.5 mmol/L"], (STORED, "2026-11-16", "ketones: 15.6 mg/dL")),    # the moderator's factor
+    (["log reading 3 books"], (REFUSED, "Is `books` a unit?")),
     # dates: never silently today
     (["log steps 9000 yesterday"], (STORED, "2026-11-15", "steps: 9,000 steps")),
     (["log steps 9000 2 days ago"], (STORED, "2026-11-14", "steps: 9,000 steps")),

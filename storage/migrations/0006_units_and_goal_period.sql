@@ -1,4 +1,5 @@
--- Each member's own units (metric or imperial; no row: the community default), and goals that say
+-- Each member's own units (metric or imperial; no row: the community default), other units a moderator
+-- gave a custom metric (`mmol/L=18.016`), and goals that say
 -- their period. `weekly_value` stays the weekly equivalent (a day's goal x 7 for summed metrics, the
 -- same figure for averaged ones) so that readers of weekly figures keep working unchanged.
 CREATE TABLE member_units (
@@ -10,3 +11,5 @@ CREATE TABLE member_units (
 ALTER TABLE goals ADD COLUMN goal_value REAL;
 ALTER TABLE goals ADD COLUMN goal_period TEXT NOT NULL DEFAULT 'week';
 UPDATE goals SET goal_value = weekly_value WHERE goal_value IS NULL;
+
+ALTER TABLE custom_metrics ADD COLUMN alternatives TEXT NOT NULL DEFAULT '';
