@@ -568,7 +568,11 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
         raise unreadable from None
     if not math.isfinite(quantity.value):
         raise unreadable
-    value = _snap(quantity.value, metric.minimum, metric.maximum)
+    used = quantity.unit or bare
+    converted = reading.units.get(used, 1) != 1 or used in reading.offsets
+    # A value typed in another unit may land a rounding step past a bound (676.3 fl oz is 20.0002 L):
+    # that is the bound, shown rounded, not a value outside the range.
+    value = _snap(quantity.value, metric.minimum, metric.maximum, 2.5e-4 if converted else 1e-9)
     if value < metric.minimum or value > metric.maximum:
         raise UserError(_out_of_range(metric, reading, cleaned.lower(), value))
     if reading.whole:
@@ -614,10 +618,10 @@ def _ask_thousands(metric: MetricDef, reading: _Reading, cleaned: str, number: s
     raise Ambiguous(f"Did you mean {reading.show(grouped)} or {reading.show(value)}?", choices)
 
 
-def _snap(value: float, low: float, high: float) -> float:
+def _snap(value: float, low: float, high: float, tolerance: float = 1e-9) -> float:
     """Undo float noise from unit conversion (``1440m`` of sleep is 24h, not 24.000000000000004h)."""
     for bound in (low, high):
-        if abs(value - bound) <= 1e-9 * max(1.0, abs(bound)):
+        if abs(value - bound) <= tolerance * max(1.0, abs(bound)):
             return bound
     return value
 

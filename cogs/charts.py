@@ -38,7 +38,7 @@ class Charts:
         daily_goal = (goal / 7 if summed(m) else goal) if goal else None
         # A private chart is in the member's own units; a shared one in the community's (metric).
         units = self.s.extra.get("units")
-        system = await units.system(inv.member_id) if units and share is None else None
+        system = await units.system(inv.member_id, m.key) if units and share is None else None
         label, own = chart_unit(m, system)
         values = [own(v) for _, v in points]
         earlier = values[:-7] if len(values) > 7 else values

@@ -106,7 +106,7 @@ class Checkins:
         m = await self.s.catalogue.resolve(inv.community_id, metric)
         value, per = _goal_period(value)
         units = self.s.extra.get("units")
-        system = await units.system(inv.member_id) if units else None
+        system = await units.system(inv.member_id, m.key) if units else None
         if per == "week" and summed(m):
             amount = _parse_weekly_total(m, value)
         else:

@@ -42,7 +42,7 @@ class Tracking:
     async def log(self, inv: Invocation, metric: str, value: str, when: str | None = None, note: str | None = None) -> Reply:
         known = await self.s.catalogue.metrics(inv.community_id)
         m, value, when, note = _metric_of_several_words(metric, value, when, note, known)
-        system = await self.units.system(inv.member_id)
+        system = await self.units.system(inv.member_id, m.key)
         tz = await self._timezone(inv)
         today = local_date(inv.now, tz)
         rest = " ".join(x for x in (value, when, note) if x)
@@ -93,7 +93,7 @@ class Tracking:
             return Reply.text("There is nothing to undo.", private=True)
         entry, restored = undone
         m = await self.s.catalogue.get(inv.community_id, entry.metric)
-        system = await self.units.system(inv.member_id)
+        system = await self.units.system(inv.member_id, entry.metric)
         name = m.name if m else entry.metric
         fmt = (lambda v: format_quantity(m, v, system)) if m else (lambda v: f"{v:g}")
         if m is not None and m.adds and restored is not None:
@@ -112,11 +112,11 @@ class Tracking:
         if not entries:
             return Reply.text("No entries yet. Try `log steps 8000`.", private=True)
         metrics = {m.key: m for m in await self.s.catalogue.metrics(inv.community_id)}
-        system = await self.units.system(inv.member_id)
+        chosen = await self.units.systems(inv.member_id)
         lines = ["Your recent entries:"]
         for e in entries:
             m = metrics.get(e.metric)
-            shown = format_quantity(m, e.value, system) if m else f"{e.value:g}"
+            shown = format_quantity(m, e.value, chosen.get(e.metric, chosen.get(""))) if m else f"{e.value:g}"
             note = f" — {e.note}" if e.note else ""
             lines.append(f"{e.day.isoformat()}  {m.name if m else e.metric}: {shown}{note}")
         return Reply.text(*lines, private=True)
@@ -142,14 +142,24 @@ class Tracking:
         await self.s.community.set_timezone(inv.member_id, tz)
         return Reply.text(f"Your time zone is now {tz}. Entries you already logged keep their days.", private=True)
 
-    @command("units", "Choose the units of your replies and own charts (metric or imperial); a bare number "
-                      "you log is read in them too. Channel posts keep the community's units.",
+    @command("units", "Choose the units of your replies and own charts (metric or imperial), for every metric or "
+                      "one (`units weight imperial`); a bare number you log is read in them too. Channel posts keep "
+                      "the community's units.",
+             Param("metric", P.METRIC, "only this metric (default: every metric)", required=False),
              Param("system", P.CHOICE, "metric or imperial", required=False, choices=UNIT_SYSTEMS))
-    async def units_(self, inv: Invocation, system: str | None = None) -> Reply:
+    async def units_(self, inv: Invocation, metric: str | None = None, system: str | None = None) -> Reply:
+        m = await self.s.catalogue.resolve(inv.community_id, metric) if metric else None
         if system is None:
-            now = await self.units.system(inv.member_id) or "metric"
-            return Reply.text(f"Your units are {now}. Change them with `units metric` or `units imperial`.", private=True)
-        await self.units.set(inv.member_id, system, inv.now)
+            chosen = await self.units.systems(inv.member_id)
+            own = ", ".join(f"{k} {v}" for k, v in sorted(chosen.items()) if k)
+            line = f"Your units are {chosen.get('', 'metric')}" + (f" ({own})" if own else "") + "."
+            return Reply.text(f"{line} Change them with `units metric`, `units imperial` or `units weight imperial`.",
+                              private=True)
+        await self.units.set(inv.member_id, system, inv.now, m.key if m else "")
+        if m is not None:
+            shown = format_quantity(m, m.maximum / 4, system)
+            return Reply.text(f"Your {m.name} is now in {system} units (e.g. {shown}); a bare number you log for it is "
+                              "read in them. Channel posts keep the community's units.", private=True)
         example = "weight in lb, water in fl oz, distance in miles" if system == "imperial" else \
             "weight in kg, water in litres, distance in km"
         return Reply.text(f"Your units are now {system} ({example}); a bare number you log is read in them. "

@@ -86,7 +86,14 @@ async def test_units_are_each_members_own(bot):
     entries = await _export(bot, "bob", "entries")
     assert round(entries[0]["value"], 6) == round(181 * 0.45359237, 6)        # stored in kg, whoever typed it
     assert (await _export(bot, "bob", "units"))[0]["system"] == "imperial"
-    assert "must be one of" in await bot.say("bob@dm: units furlongs")
+    assert "furlongs" in await bot.say("bob@dm: units furlongs")        # refused: not a metric nor a system
+    # one metric in other units than the rest
+    assert "weight is now in metric units" in await bot.say("bob@dm: units weight metric")
+    assert "Logged 82 kg" in await bot.say("bob@dm: log weight 82 2026-11-15")
+    assert "Added 16 fl oz" in await bot.say("bob@dm: log water 16")                 # water stays imperial
+    assert "imperial (weight metric)" in await bot.say("bob@dm: units")
+    assert "now metric" in await bot.say("bob@dm: units metric")                     # every metric again
+    assert "Your units are metric." in await bot.say("bob@dm: units")
 
 
 async def test_a_chart_is_in_the_members_units(bot):

@@ -3,9 +3,11 @@
 -- their period. `weekly_value` stays the weekly equivalent (a day's goal x 7 for summed metrics, the
 -- same figure for averaged ones) so that readers of weekly figures keep working unchanged.
 CREATE TABLE member_units (
-    member_id INTEGER PRIMARY KEY REFERENCES members(id) ON DELETE CASCADE,
+    member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+    metric TEXT NOT NULL DEFAULT '',  -- '' for every metric; a metric's key for that metric only
     system TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (member_id, metric)
 );
 
 ALTER TABLE goals ADD COLUMN goal_value REAL;
