@@ -195,11 +195,34 @@ def parse_text(registry: Registry, text: str) -> tuple[CommandSpec, dict[str, An
         swapped = _swapped(spec, rest)
         if swapped:
             raise UserError(f"Did you mean `{spec.name} {swapped}`? ({exc.message})") from None
-        longer = [s.name for s in registry.groups().get(spec.path[0], []) if len(s.path) > len(spec.path)]
-        close = _close([t for t, _ in tokens[:2]], longer) if rest else None
-        if close:
-            raise UserError(f"Did you mean `{close}`? {exc.message}") from None
+        suggestion = _longer_command(registry, spec, tokens) if rest else None
+        if suggestion:
+            raise UserError(f"Did you mean `{suggestion}`? {exc.message}") from None
         raise
+
+
+def _longer_command(registry: Registry, spec: CommandSpec, tokens: list[tuple[str, int]]) -> str | None:
+    """`privacy sett steps public` or `privacy steps public`: the sub-command meant, with the rest of the line
+    when it then reads (a mistyped word replaced, or a left-out one put in)."""
+    longer = [s for s in registry.groups().get(spec.path[0], []) if len(s.path) == len(spec.path) + 1]
+    words = [t for t, _ in tokens]
+    for candidate in longer:
+        for rest in (words[len(spec.path) + 1:], words[len(spec.path):]):   # replace a word, or insert one
+            if rest is words[len(spec.path) + 1:] and not _close(words[:2], [candidate.name]):
+                continue
+            line = " ".join(rest)
+            offsets, at = [], 0
+            for w in rest:
+                offsets.append((w, at))
+                at += len(w) + 1
+            try:
+                bind_tokens(candidate, line, offsets)
+            except UserError:
+                continue
+            if all(w.isprintable() and not any(c in w for c in "`@<>*_~|\\") for w in rest):
+                return f"{candidate.name} {line}".strip()
+    close = _close(words[:2], [s.name for s in longer])
+    return close
 
 
 def _close(words: list[str], names: list[str]) -> str | None:

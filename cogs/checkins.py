@@ -116,12 +116,13 @@ class Checkins:
         weekly = amount * 7 if per == "day" and summed(m) else amount
         await self.goals.set(inv.member_id, m.key, weekly, inv.now, goal_value=amount, goal_period=per)
         shown = format_quantity(m, amount, system)
-        if per == "day":
-            kind = "a day" + (f"; {format_quantity(m, weekly, system)} a week in check-ins" if summed(m) else " on average")
-            other = f"`goal {m.key} {value} week`"
+        if per == "day" and summed(m):
+            kind = f"a day; {format_quantity(m, weekly, system)} a week in check-ins"
+        elif per == "day":
+            kind = "a day (check-ins compare your week's average with it)"
         else:
-            kind = "a week in total" if summed(m) else "a week, on average"
-            other = f"`goal {m.key} {value}`"
+            kind = "a week in total" if summed(m) else "as a weekly average"
+        other = f"`goal {m.key} {value} week`" if per == "day" else f"`goal {m.key} {value}`"
         return Reply.text(f"Your {m.name} goal: {shown} {kind}. Only you see it. (For a {'weekly' if per == 'day' else 'daily'} "
                           f"goal instead: {other}.)", private=True)
 

@@ -8,7 +8,7 @@ from bot.clock import local_date, parse_timezone
 from bot.commands import Invocation, Param, ParamType, command
 from bot.errors import UserError
 from bot.logline import NOTE_MAX, NOTE_PREFIX, LogLine, read_log_line
-from bot.metrics import (UNIT_SYSTEMS, Ambiguous, MetricDef, format_quantity, other_readings,
+from bot.metrics import (UNIT_SYSTEMS, Ambiguous, MetricDef, bare_unit, format_quantity, other_readings,
                          resolve_metric)
 from bot.reply import Reply
 from bot.services import Services
@@ -80,8 +80,9 @@ class Tracking:
         fits = [c for c, v in other_readings(m, line.value_text, system) if v != value and 1 / LIKE <= v / recent <= LIKE]
         if fits:
             tail = " ".join(x for x in (line.day_text, line.note and f"{NOTE_PREFIX} {line.note}") if x)
-            own = next((c for c, v in other_readings(m, line.value_text, system) if v == value), None)
-            choices = [*fits[:1], *([own] if own else [])]
+            unit = bare_unit(m, system) or m.unit
+            own = f"{line.value_text} {'fl oz' if unit == 'floz' else unit}"
+            choices = [fits[0], own]
             raise Ambiguous(f"{format_quantity(m, value, system)} is far from your last {m.name} "
                             f"({format_quantity(m, recent, system)}): did you mean {fits[0]}?",
                             tuple(f"{c} {tail}".strip() for c in choices))

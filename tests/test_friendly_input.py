@@ -15,7 +15,9 @@ from bot.logline import NOTE_MAX
 
 async def test_did_you_mean_a_command(bot):
     assert "did you mean `help`" in await bot.say("alice@dm: hlep")
-    assert "Did you mean `privacy set`" in await bot.say("alice@dm: privacy sett steps public")
+    assert "Did you mean `privacy set steps public`?" in await bot.say("alice@dm: privacy sett steps public")
+    assert "Did you mean `privacy set steps public`?" in await bot.say("alice@dm: privacy steps public")
+    assert "Did you mean `mod rule`?" in await bot.say("alice@dm: mod rul #walkers steps off")
     assert "did you mean `history`" in await bot.say("alice@dm: histroy")
 
 
@@ -68,7 +70,7 @@ async def test_goals_are_per_day_unless_per_week(bot, tmp_path):
     out = await bot.say("ann@dm: goal water 14 L week")
     assert "14 L a week in total" in out
     out = await bot.say("ann@dm: goal sleep 8h")
-    assert "8h a day on average" in out
+    assert "8h a day (check-ins compare your week's average with it)" in out
     rows = {r["metric"]: r for r in await _export(bot, "ann", "goals")}
     assert (rows["steps"]["goal_value"], rows["steps"]["goal_period"], rows["steps"]["weekly_value"]) == (10000, "day", 70000)
     assert (rows["water"]["goal_value"], rows["water"]["goal_period"], rows["water"]["weekly_value"]) == (14, "week", 14)
@@ -79,6 +81,7 @@ async def test_units_are_each_members_own(bot):
     assert "now imperial" in await bot.say("bob@dm: units imperial")
     out = await bot.say("bob@dm: log weight 181")
     assert "Logged 181 lb" in out
+    assert "`log weight 82 kg` or `log weight 82 lb`" in await bot.say("bob@dm: log weight 82")   # 82 lb after 181 lb?
     assert "weight: 181 lb" in "\n".join(await bot.run("bob@dm: history"))
     assert "Logged 82.1 kg" in await bot.say("alice@dm: log weight 181 lb")    # alice keeps metric
     assert "Logged 16 fl oz" in await bot.say("bob@dm: log water 16")
