@@ -332,7 +332,7 @@ def convert(param: Param, token: str) -> Any:
                 return day
         raise UserError("Weekdays are monday … sunday (mon, tue, … also work).")
     if t is ParamType.WHEN:
-        from bot.metrics import looks_like_when
+        from bot.dates import looks_like_when
         if not looks_like_when(token):
             raise UserError("`when` can be today, yesterday or a date like 2026-11-20.")
         return token

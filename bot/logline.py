@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.commands import too_long
-from bot.errors import UserError
-from bot.metrics import (Ambiguous, MetricDef, Quantity, Unreadable, any_unit_word, close_date_word, parse_when,
-                         examples, measured_in_units, read_quantity, unit_words,
-                         when_words_start)
+from bot.dates import close_date_word, parse_when, when_words_start
+from bot.echo import echo
+from bot.errors import Ambiguous, Unreadable, UserError
+from bot.metrics import (MetricDef, Quantity, any_unit_word, examples, measured_in_units, read_quantity,
+                         unit_words)
 
 NOTE_MAX = 200          # characters; the same limit on every platform (Discord's option reads it)
 NOTE_PREFIX = "note:"   # forces what follows to be the note, whatever it starts with
@@ -109,24 +110,24 @@ def _check_note_start(metric: MetricDef, words: list[str], day_text: str | None,
     n = when_words_start(words)
     if n:
         said = f"the day is already `{day_text}`" if day_text else "it is not a day I can log"
-        raise UserError(f"`{_short(' '.join(words[:n]))}` reads as a day, but {said}.{keep}")
+        raise UserError(f"`{echo(' '.join(words[:n]))}` reads as a day, but {said}.{keep}")
     if first in unit_words(metric) or any_unit_word(first):
         for k in range(min(3, len(words)), 0, -1):
             hint = _other_metric(metric, " ".join([value_text, *words[:k]]), others)
             if hint:
                 raise UserError(hint)
-        raise UserError(f"`{_short(words[0])}` after the value reads as a unit that {metric.name} doesn't take: "
+        raise UserError(f"`{echo(words[0])}` after the value reads as a unit that {metric.name} doesn't take: "
                         f"write the value like {_examples(metric)}.{keep}")
     if re.match(r"[+-]?\d", first):
-        raise UserError(f"`{_short(words[0])}` after the value: write the whole value in one piece, like "
+        raise UserError(f"`{echo(words[0])}` after the value: write the whole value in one piece, like "
                         f"{_examples(metric)}, and a day like `2 days ago` or `24 Nov`.{keep}")
     close = close_date_word(first) or _close_unit(metric, first)
     if close:
-        raise UserError(f"Did you mean `{close}` instead of `{_short(words[0])}`?{keep}")
+        raise UserError(f"Did you mean `{close}` instead of `{echo(words[0])}`?{keep}")
     # `7 and a half hours`: this metric's own unit a few words in means the value went on.
     near = next((w for w in words[1:3] if w.lower().strip(",;.") in unit_words(metric)), None)
     if near:
-        raise UserError(f"`{_short(' '.join(words[:words.index(near) + 1]))}` after the value: write the value in one "
+        raise UserError(f"`{echo(' '.join(words[:words.index(near) + 1]))}` after the value: write the value in one "
                         f"piece, like {_examples(metric)}.{keep}")
 
 
@@ -135,7 +136,7 @@ def _check_bare_value_then_word(metric: MetricDef, quantity: Quantity, words: li
     is most likely a unit I don't know, not a note."""
     if quantity.unit or day_text or len(words) != 1 or len(words[0]) > 15 or not measured_in_units(metric):
         return
-    raise UserError(f"Is `{_short(words[0])}` a unit? I don't know it for {metric.name}: write the value like "
+    raise UserError(f"Is `{echo(words[0])}` a unit? I don't know it for {metric.name}: write the value like "
                     f"{_examples(metric)}. To keep it as the note, write `{NOTE_PREFIX}` before it. Nothing was stored.")
 
 
@@ -152,8 +153,3 @@ def _examples(metric: MetricDef) -> str:
 
 def _example(metric: MetricDef) -> str:
     return examples(metric)[0]
-
-
-def _short(text: str) -> str:
-    text = "".join(c for c in text if c.isprintable() and c not in "`@<>*_~|[]()\\#:")
-    return text[:20] + ("…" if len(text) > 20 else "")

@@ -11,7 +11,7 @@ quietly accept some of them). A comma followed by exactly three digits is a thou
 is a decimal comma (``82,5``). A space also separates thousands (``8 000``). A dot is always a
 decimal point. Exponents, ``nan`` and ``inf`` are not numbers here.
 
-Everything here is pure: no I/O, no clock (``parse_when`` is given ``today``).
+Everything here is pure: no I/O, no clock. Days (`yesterday`, `24 Nov`) are read by :mod:`bot.dates`.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ import re
 import unicodedata
 import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 
-from bot.errors import UserError
+from bot.echo import MAX_INPUT, cap, echo, or_list, quoted
+from bot.errors import Ambiguous, Unreadable, UserError
+# Days used to live here: the names stay importable from this module.
+from bot.dates import MAX_DAYS_BACK, close_date_word, looks_like_when, parse_when, when_words_start  # noqa: F401
 
-MAX_INPUT = 40          # longer values are typos or abuse, never a quantity
-_ECHO = 20              # at most this much of the member's text goes back into a reply
 _RESERVED = {"all"}     # `privacy set all ...` must keep meaning every metric
 
 
@@ -50,34 +50,7 @@ class MetricDef:
     alternatives: tuple[tuple[str, float], ...] = ()   # a custom metric's other units: (unit, factor into `unit`)
 
 
-class Unreadable(UserError):
-    """The text is not a value of this metric at all (as opposed to a value that is refused)."""
-
-
 # ---- text hygiene ----------------------------------------------------------------------------
-
-_UNSAFE_ECHO = set("`@<>*_~|[]()\\#:")   # markdown, mentions, links
-
-
-def _echo(text: str) -> str:
-    """A short, inert copy of what the member typed, safe to show back in chat."""
-    cleaned = "".join(c for c in str(text) if c.isprintable() and c not in _UNSAFE_ECHO).strip()
-    return cleaned[:_ECHO] + ("…" if len(cleaned) > _ECHO else "")
-
-
-def _quoted(text: str) -> str:
-    shown = _echo(text)
-    return f"`{shown}`" if shown else "that"
-
-
-def _or_list(items: Iterable[str], quote: bool = False) -> str:
-    items = [f"`{i}`" if quote else i for i in items]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
 
 def _tidy(text: str, what: str, examples: tuple[str, ...]) -> str:
     """Collapse whitespace and refuse what can never be a value (empty, too long, control characters).
@@ -85,7 +58,7 @@ def _tidy(text: str, what: str, examples: tuple[str, ...]) -> str:
     Unicode spaces (no-break, thin) become plain spaces: phones and French keyboards type them in
     ``8 000``. Non-ASCII digits are checked later, once a custom unit such as ``°C`` is off.
     """
-    try_ = f"try {_or_list(examples, quote=True)}"
+    try_ = f"try {or_list(examples, quote=True)}"
     if not isinstance(text, str) or not text.strip():
         raise Unreadable(f"Please give a value for {what}: {try_}.")
     if len(text) > MAX_INPUT:
@@ -100,7 +73,7 @@ def _require_ascii(text: str, what: str, examples: tuple[str, ...]) -> None:
     if not text.isascii():
         digits = any(unicodedata.category(c) == "Nd" or unicodedata.numeric(c, None) is not None for c in text)
         why = "I can only read the digits 0-9" if digits else "I can only read plain letters and the digits 0-9"
-        raise Unreadable(f"{why} for {what}: try {_or_list(examples, quote=True)}.")
+        raise Unreadable(f"{why} for {what}: try {or_list(examples, quote=True)}.")
 
 
 # ---- numbers and unit words ------------------------------------------------------------------
@@ -215,15 +188,6 @@ class Quantity:
     unit: str
 
 
-class Ambiguous(UserError):
-    """The text has two sensible readings: the member is asked which, and nothing is stored.
-    ``choices`` are unambiguous spellings of each reading, for the member to type instead."""
-
-    def __init__(self, message: str, choices: tuple[str, ...]):
-        super().__init__(message)
-        self.choices = choices
-
-
 @dataclass(frozen=True)
 class _Reading:
     """How one metric's values are typed and shown. ``units``: unit symbol -> factor into the
@@ -266,7 +230,7 @@ class _Reading:
                 if small >= ratio:
                     whole, rest = divmod(big * ratio + small, ratio)
                     big_word, small_word = _PAIR_WORDS[self.pair]
-                    raise UserError(f"`{_echo(typed)}` {small_word[0]} is more than {big_word[0]}: "
+                    raise UserError(f"`{echo(typed)}` {small_word[0]} is more than {big_word[0]}: "
                                     f"if you meant that, write `{_decimal(whole, 0)}{big_word[1]}{_decimal(rest, 2)}"
                                     f"{small_word[1]}`.")
                 return Quantity(big * self.units[self.pair[0]] + small * self.units[self.pair[1]], self.pair[0])
@@ -302,7 +266,7 @@ _READINGS: dict[str, _Reading] = {
 
 def _builtin(key: str, name: str, unit: str, low: float, high: float, what: str, aliases: tuple[str, ...] = (),
              sensitive: bool = False, better: bool | None = None, adds: bool = False) -> MetricDef:
-    help_ = f"{what}: {_or_list(_READINGS[key].examples)}"
+    help_ = f"{what}: {or_list(_READINGS[key].examples)}"
     return MetricDef(key, name, unit, low, high, aliases, sensitive, False, help_, better, adds)
 
 
@@ -509,7 +473,7 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: 
     metric = MetricDef(key, key, unit, low + 0.0, high + 0.0, custom=True, alternatives=others)
     also = sorted(set(custom_units(metric)) - {unit})
     typed = f" (or {', '.join(also)})" if also else ""
-    return dataclasses.replace(metric, help=f"a number of {unit}{typed}: {_or_list(_custom_reading(metric).examples)}")
+    return dataclasses.replace(metric, help=f"a number of {unit}{typed}: {or_list(_custom_reading(metric).examples)}")
 
 
 # ---- parsing and showing values --------------------------------------------------------------
@@ -555,7 +519,7 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
     what, examples = metric.name, reading.examples
     cleaned = _tidy(text, what, examples)
     bare = bare_unit(metric, system)
-    unreadable = Unreadable(f"I couldn't read {_quoted(text)} as {what}: try {_or_list(examples, quote=True)}.")
+    unreadable = Unreadable(f"I couldn't read {quoted(text)} as {what}: try {or_list(examples, quote=True)}.")
     try:
         if metric.custom or metric.key not in _READINGS:
             number = re.match(r"\S*?(?=[^\d.,+-]|$)", cleaned).group(0)
@@ -580,7 +544,7 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
         if _THOUSANDS_DOT.fullmatch(number):
             _ask_thousands(metric, reading, cleaned, number, value)
         if abs(value - round(value)) > 1e-6:
-            raise UserError(f"{_cap(what)} must be a whole number: try {_or_list(examples, quote=True)}.")
+            raise UserError(f"{cap(what)} must be a whole number: try {or_list(examples, quote=True)}.")
         value = float(round(value))
     return Quantity(value + 0.0, quantity.unit)          # never -0.0
 
@@ -631,7 +595,7 @@ _SMALL_WORDS = {"min": ("minutes", "m"), "lb": ("pounds", "lb")}
 
 def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float) -> str:
     low, high = reading.show(metric.minimum), reading.show(metric.maximum)
-    line = f"{_cap(metric.name)} must be between {low} and {high}"
+    line = f"{cap(metric.name)} must be between {low} and {high}"
     if reading.also:
         unit, factor = reading.also
         line += f" ({_decimal(metric.minimum / factor, 0)}-{_decimal(metric.maximum / factor, 0)} {unit})"
@@ -640,7 +604,7 @@ def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float)
         small = value * reading.units[reading.pair[1]]
         if metric.minimum <= small <= metric.maximum:
             words, suffix = _SMALL_WORDS[reading.pair[1]]
-            return f"{line}: for {words}, write `{_echo(text)}{suffix}`."
+            return f"{line}: for {words}, write `{echo(text)}{suffix}`."
     return line + "."
 
 
@@ -729,173 +693,5 @@ def resolve_metric(text: str, available: Iterable[MetricDef]) -> MetricDef:
             owner.setdefault(n.lower(), m.key)
     close = list(dict.fromkeys(owner[c] for c in difflib.get_close_matches(word, owner, n=5, cutoff=0.6)))
     if close:
-        raise UserError(f"I don't know the metric {_quoted(text)}: did you mean {_or_list(close[:3], quote=True)}?")
-    raise UserError(f"I don't know the metric {_quoted(text)}: try one of {known}.")
-
-
-# ---- dates -----------------------------------------------------------------------------------
-
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY_WORDS = {
-    **{d: i for i, d in enumerate(_WEEKDAYS)},
-    **{d[:3]: i for i, d in enumerate(_WEEKDAYS)},
-    "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
-}
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
-_MONTH_WORDS = {**{m: i + 1 for i, m in enumerate(_MONTHS)}, **{m[:3]: i + 1 for i, m in enumerate(_MONTHS)}, "sept": 9}
-_RELATIVE = {"today": 0, "yesterday": 1, "yday": 1, "tomorrow": -1}
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
-_AGO = re.compile(r"(\d{1,6}|a|an|one|two|three|four|five|six|seven) ?(d|days?|w|wks?|weeks?)(?: ago| back| earlier)?")
-_ISO = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
-_VAGUE = re.compile(r"(?:last|this|past|previous) (?:week|month|year|weekend)|(?:the )?other day|recently")
-_SYNONYMS = {"the day before yesterday": "2 days ago", "day before yesterday": "2 days ago",
-             "the day before": "2 days ago"}
-_LAST = re.compile(r"(?:last|past|this) ([a-z]+)")
-_MONTH_NAME = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
-_DAY_MONTH = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({_MONTH_NAME})\.?(?:,? (\d{{4}}))?")
-_MONTH_DAY = re.compile(rf"({_MONTH_NAME})\.? (\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?")
-_NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?\.?")
-_WHEN_HELP = ("try today, yesterday, a weekday (mon, last tuesday), 3 days ago, 24 Nov or a date like 2026-11-20")
-MAX_DAYS_BACK = 366
-ASK_BEYOND_DAYS = 183    # a date without a year further back than this is asked about, not assumed
-
-
-def _day_phrase(text: str) -> str:
-    """Lowercase, single spaces, without a leading `on` (`on monday`) and with synonyms spelled out."""
-    t = " ".join(text.split()).lower()
-    t = t[3:] if t.startswith("on ") else t
-    return _SYNONYMS.get(t, t)
-
-
-def looks_like_when(text: str) -> bool:
-    """True if ``text`` is meant as a day (even an impossible one such as a future date or
-    2027-02-30), so `log steps 8000 tomorrow` is refused instead of storing "tomorrow" as a note."""
-    if not isinstance(text, str) or len(text) > MAX_INPUT or not text.isascii():
-        return False
-    t = _day_phrase(text)
-    if t in _RELATIVE or t in _WEEKDAY_WORDS or _VAGUE.fullmatch(t):
-        return True
-    if (m := _LAST.fullmatch(t)) and m.group(1) in _WEEKDAY_WORDS:
-        return True
-    return any(p.fullmatch(t) for p in (_AGO, _ISO, _DAY_MONTH, _MONTH_DAY, _NUMERIC))
-
-
-def _nearest_past(month: int, day: int, today: date) -> date:
-    """A day and month without a year: this year's, or last year's if this year's is still to come."""
-    try:
-        this = date(today.year, month, day)
-    except ValueError:
-        if (month, day) != (2, 29):
-            raise
-        this = date(today.year + 1, 3, 1)   # no 29 February this year: the last one was earlier
-    if this <= today:
-        return this
-    for year in range(today.year - 1, today.year - 5, -1):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise ValueError("no such day")
-
-
-def _dated(year: str | None, month: int, day: int, today: date) -> tuple[date, bool]:
-    """(the day, whether its year was guessed)."""
-    if year:
-        y = int(year)
-        return date(y + 2000 if y < 100 else y, month, day), False
-    return _nearest_past(month, day, today), True
-
-
-def _say(day: date, today: date) -> str:
-    return day.strftime("%a ") + str(day.day) + day.strftime(" %b") + (f" {day.year}" if day.year != today.year else "")
-
-
-def parse_when(text: str, today: date) -> date:
-    """The day a `when` names, never after ``today`` and at most a year back. Two possible days
-    (``11/12``) or a year that had to be guessed far back raise :class:`Ambiguous` naming them."""
-    if isinstance(today, datetime):
-        today = today.date()
-    if not isinstance(text, str) or not text.strip():
-        raise UserError(f"Which day? {_cap(_WHEN_HELP)}.")
-    if len(text) > MAX_INPUT or not text.isascii() or any(not c.isprintable() for c in text):
-        raise UserError(f"I couldn't read that as a day: {_WHEN_HELP}.")
-    t = _day_phrase(text)
-    not_real = f"{_quoted(text)} isn't a real date: write dates like 2026-11-20."
-    guessed = False
-    if t in _RELATIVE:
-        day = today - timedelta(days=_RELATIVE[t])
-    elif t in _WEEKDAY_WORDS:
-        day = today - timedelta(days=(today.weekday() - _WEEKDAY_WORDS[t]) % 7)   # the most recent, or today
-    elif (m := _LAST.fullmatch(t)) and m.group(1) in _WEEKDAY_WORDS:
-        back = (today.weekday() - _WEEKDAY_WORDS[m.group(1)]) % 7
-        day = today - timedelta(days=back or (0 if t.startswith("this") else 7))   # "last" is before today
-    elif m := _AGO.fullmatch(t):
-        n = int(m.group(1)) if m.group(1).isdigit() else _NUMBER_WORDS[m.group(1)]
-        n *= 7 if m.group(2).startswith("w") else 1
-        if n > MAX_DAYS_BACK:
-            raise UserError(f"That's more than a year ago: I can log up to {MAX_DAYS_BACK} days back.")
-        day = today - timedelta(days=n)
-    elif _VAGUE.fullmatch(t):
-        raise UserError(f"{_quoted(text)} isn't one day: name the day, e.g. `last tuesday`, `5 days ago` or `24 Nov`.")
-    elif m := _ISO.fullmatch(t):
-        try:
-            day = date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
-        except ValueError:
-            raise UserError(not_real) from None
-    elif (m := _DAY_MONTH.fullmatch(t)) or (m := _MONTH_DAY.fullmatch(t)):
-        day_text, month_text = (m.group(1), m.group(2)) if m.re is _DAY_MONTH else (m.group(2), m.group(1))
-        try:
-            day, guessed = _dated(m.group(3), _MONTH_WORDS[month_text], int(day_text), today)
-        except ValueError:
-            raise UserError(not_real) from None
-    elif m := _NUMERIC.fullmatch(t):
-        day, guessed = _numeric_day(text, m, today)
-    else:
-        raise UserError(f"I couldn't read {_quoted(text)} as a day: {_WHEN_HELP}.")
-    back = (today - day).days
-    if back < 0:
-        raise UserError("That date is in the future: I can only log today or earlier.")
-    if back > MAX_DAYS_BACK:
-        raise UserError(f"That's more than a year ago: I can log up to {MAX_DAYS_BACK} days back.")
-    if guessed and back > ASK_BEYOND_DAYS:
-        raise Ambiguous(f"Did you mean {_say(day, today)}? That's {back} days ago.", (day.isoformat(),))
-    return day
-
-
-def _numeric_day(text: str, m: re.Match, today: date) -> tuple[date, bool]:
-    """``24/11`` or ``11/24``: whichever reading is a real, past day within a year; if both are, ask."""
-    a, b, year = int(m.group(1)), int(m.group(3)), m.group(4)
-    readings = []
-    for month, day in ((b, a), (a, b)):          # day/month first (most of the world), then month/day
-        try:
-            when, guessed = _dated(year, month, day, today)
-        except ValueError:
-            continue
-        if 0 <= (today - when).days <= MAX_DAYS_BACK and when not in (r[0] for r in readings):
-            readings.append((when, guessed))
-    if len(readings) == 2:
-        first, second = (r[0] for r in readings)
-        raise Ambiguous(f"{_quoted(text)} could be {_say(first, today)} or {_say(second, today)}.",
-                        (first.isoformat(), second.isoformat()))
-    if not readings:
-        raise UserError(f"{_quoted(text)} isn't a day I can log (a real date, not in the future, within a year): "
-                        f"write dates like 2026-11-20.")
-    return readings[0]
-
-
-def when_words_start(words: list[str]) -> int:
-    """How many of the leading ``words`` read as a day (0 if none): `2 days ago felt good` -> 3."""
-    for n in range(min(5, len(words)), 0, -1):
-        if looks_like_when(" ".join(words[:n])):
-            return n
-    return 0
-
-
-def close_date_word(word: str) -> str | None:
-    """A day word ``word`` was probably meant to be (``yesterdy`` -> ``yesterday``), or None."""
-    w = word.lower()
-    if len(w) < 4 or w in _WEEKDAY_WORDS or w in _RELATIVE:
-        return None
-    close = difflib.get_close_matches(w, [*_RELATIVE, *_WEEKDAYS], n=1, cutoff=0.8)
-    return close[0] if close else None
+        raise UserError(f"I don't know the metric {quoted(text)}: did you mean {or_list(close[:3], quote=True)}?")
+    raise UserError(f"I don't know the metric {quoted(text)}: try one of {known}.")
