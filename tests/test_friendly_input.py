@@ -69,6 +69,7 @@ async def test_goals_are_per_day_unless_per_week(bot, tmp_path):
     assert "10,000 steps a day" in out and "70,000 steps a week" in out
     out = await bot.say("ann@dm: goal water 14 L week")
     assert "14 L a week in total" in out
+    assert "35 km a week in check-ins" in await bot.say("ann@dm: goal distance 5 km")   # distance adds up
     out = await bot.say("ann@dm: goal sleep 8h")
     assert "8h a day (check-ins compare your week's average with it)" in out
     rows = {r["metric"]: r for r in await _export(bot, "ann", "goals")}
