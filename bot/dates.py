@@ -176,5 +176,7 @@ def close_date_word(word: str) -> str | None:
     w = word.lower()
     if len(w) < 4 or w in _WEEKDAY_WORDS or w in _RELATIVE:
         return None
-    close = difflib.get_close_matches(w, [*_RELATIVE, *_WEEKDAYS], n=1, cutoff=0.8)
+    if w in _MONTH_WORDS:
+        return None
+    close = difflib.get_close_matches(w, [*_RELATIVE, *_WEEKDAYS, *_MONTHS], n=1, cutoff=0.8)
     return close[0] if close else None

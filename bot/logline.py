@@ -124,6 +124,8 @@ def _check_note_start(metric: MetricDef, words: list[str], day_text: str | None,
     close = close_date_word(first) or _close_unit(metric, first)
     if close:
         raise UserError(f"Did you mean `{close}` instead of `{echo(words[0])}`?{keep}")
+    if first in ("last", "this", "past", "on") and len(words) > 1 and (close := close_date_word(words[1])):
+        raise UserError(f"Did you mean `{first} {close}` instead of `{echo(' '.join(words[:2]))}`?{keep}")
     # `7 and a half hours`: this metric's own unit a few words in means the value went on.
     near = next((w for w in words[1:3] if w.lower().strip(",;.") in unit_words(metric)), None)
     if near:

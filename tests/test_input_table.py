@@ -90,6 +90,9 @@ TABLE = [
     (["log steps 9000 24 Dec"], (REFUSED, "2025-12-24")),     # a guessed year far back: asked
     (["log steps 9000 yesterday 2 days ago"], (REFUSED, "the day is already")),
     (["log steps 9000 yesterdy"], (REFUSED, "`yesterday`")),
+    (["log steps 9000 last tuesdya"], (REFUSED, "`last tuesday`")),
+    (["log steps 9000 Novmber 12"], (REFUSED, "`november`")),
+    (["log steps 9000 12 Novmber"], (REFUSED, "in one piece")),
     (["log steps 9000 2030-01-01"], (REFUSED, "future")),
     # numbers
     (["log steps 8.000"], (REFUSED, "`log steps 8000` or `log steps 8`")),
