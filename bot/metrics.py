@@ -605,7 +605,16 @@ def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float)
         if metric.minimum <= small <= metric.maximum:
             words, suffix = _SMALL_WORDS[reading.pair[1]]
             return f"{line}: for {words}, write `{echo(text)}{suffix}`."
+    if re.fullmatch(_NUM, text):
+        # "250" as water is 250 L; 250 ml fits. Name the first unit in which the number fits.
+        number = _number(text)
+        for unit in reading.units:
+            if unit and reading.units[unit] != 1 and metric.minimum <= reading.convert(number, unit) <= metric.maximum:
+                return f"{line}: for {_UNIT_LABELS.get(unit, unit)}, write `{echo(text)} {_UNIT_LABELS.get(unit, unit)}`."
     return line + "."
+
+
+_UNIT_LABELS = {"floz": "fl oz", "metre": "m", "gal": "gallons", "pint": "pints"}
 
 
 def format_quantity(metric: MetricDef, value: float, system: str | None = None) -> str:

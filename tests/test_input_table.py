@@ -102,6 +102,8 @@ TABLE = [
     (["log weight 82 kg", "log weight 181 lb"], (STORED, "2026-11-16", "weight: 82.1 kg")),
     (["log weight 82 kg", "log weight 81.5"], (STORED, "2026-11-16", "weight: 81.5 kg")),
     (["log steps 900000"], (REFUSED, "200,000")),
+    (["log water 250"], (REFUSED, "for ml, write `250 ml`")),
+    (["log distance 5000"], (REFUSED, "for m, write `5000 m`")),
     (["log 8000 steps"], (REFUSED, "`log steps 8000`")),
     # notes: after the value and the day, echoed, with one limit
     (["log steps 8000 walk with the dog"], (STORED, "2026-11-16", "steps: 8,000 steps — walk with the dog")),
