@@ -100,14 +100,26 @@ async def test_units_are_each_members_own(bot):
     assert "Your units are metric." in await bot.say("bob@dm: units")
 
 
+async def _chart(bot, member: str, metric: str):
+    charts = next(c for c in bot.app.cogs if type(c).__name__ == "Charts")
+    inv = await bot.app._invocation(Inbound(platform="console", community_external_id="console", community_name="",
+                                            channel_external_id=None, channel_name="", member_external_id=member,
+                                            member_name=member, is_moderator=False, text=""))
+    return (await charts.chart(inv, metric, 30)).charts[0]
+
+
 async def test_a_chart_is_in_the_members_units(bot):
     await bot.run("bob@dm: units imperial", *(f"bob@dm: log weight {180 + d} lb 2026-11-{d:02d}" for d in range(8, 16)))
-    reply = await bot.app.cogs[[type(c).__name__ for c in bot.app.cogs].index("Charts")].chart(
-        await bot.app._invocation(Inbound(platform="console", community_external_id="console", community_name="",
-                                          channel_external_id=None, channel_name="", member_external_id="bob",
-                                          member_name="bob", is_moderator=False, text="")), "weight", 30)
-    piece = reply.charts[0]
+    await bot.run("bob@dm: goal weight 170")
+    piece = await _chart(bot, "bob", "weight")
     assert piece.unit == "lb" and [round(v) for _, v in piece.lines[0].points] == list(range(188, 196))
+    assert round(piece.lines[0].goal, 6) == 170
+
+
+async def test_a_daily_goal_is_the_charts_goal_line(bot):
+    """`goal steps 10000` is a day's goal: the chart's line sits at 10,000, not at 10,000 / 7."""
+    await bot.run("ann@dm: goal steps 10000", *(f"ann@dm: log steps {9000 + d} 2026-11-{d:02d}" for d in range(8, 16)))
+    assert (await _chart(bot, "ann", "steps")).lines[0].goal == 10000
 
 
 async def test_one_note_limit_everywhere(bot):
