@@ -207,7 +207,7 @@ class _Reading:
     imperial: tuple[str, Callable[[float], str]] | None = None
     offsets: dict[str, float] = dataclasses.field(default_factory=dict)
     words: dict[str, str] = dataclasses.field(default_factory=dict)
-    mixups: tuple[str, ...] | None = None   # units a bare number may have been meant in (None: all)
+    mixups: tuple[str, ...] | None = None   # units of another system a bare number may have been meant in (None: all)
 
     def convert(self, value: float, unit: str) -> float:
         return value * self.units[unit] + self.offsets.get(unit, 0.0)
@@ -257,10 +257,10 @@ _READINGS: dict[str, _Reading] = {
                          ("45", "45 min", "1h15m"), pair=("h", "min"), clock=True, mixups=()),
     "water": _Reading({"": 1, "L": 1, "ml": 0.001, "cup": CUP, "floz": US_FL_OZ, "gal": US_GALLON, "pint": US_PINT},
                       lambda v: f"{_decimal(v, 2)} L", ("1.5L", "1500ml", "6 cups", "16 oz"),
-                      imperial=("floz", lambda v: f"{_decimal(v / US_FL_OZ, 1)} fl oz")),
+                      imperial=("floz", lambda v: f"{_decimal(v / US_FL_OZ, 1)} fl oz"), mixups=("floz", "L")),
     "distance": _Reading({"": 1, "km": 1, "mi": MILE, "metre": 0.001}, lambda v: f"{_decimal(v, 2)} km",
                          ("5 km", "3.1 mi", "800 m"), words=_DISTANCE_WORDS,
-                         imperial=("mi", lambda v: f"{_decimal(v / MILE, 2)} mi")),
+                         imperial=("mi", lambda v: f"{_decimal(v / MILE, 2)} mi"), mixups=("mi", "km")),
 }
 
 
@@ -495,7 +495,7 @@ def measured_in_units(metric: MetricDef) -> bool:
     """True if people measure this metric in units of different systems (kg or lb, L or fl oz, °C or °F),
     so that a bare number's unit matters."""
     reading = _reading(metric)
-    return reading.mixups is None and len([u for u in reading.units if u]) > 1
+    return (reading.mixups is None and len([u for u in reading.units if u]) > 1) or bool(reading.mixups)
 
 
 def bare_unit(metric: MetricDef, system: str | None) -> str:

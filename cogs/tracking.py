@@ -70,8 +70,9 @@ class Tracking:
 
     async def _ask_if_unlike(self, inv: Invocation, m: MetricDef, line: LogLine, system, today: date) -> None:
         """`log weight 181` right after `82 kg`: a bare number far from the member's recent entries that
-        fits another unit of the metric is asked about, not stored."""
-        if line.quantity.unit:
+        fits another unit of the metric is asked about, not stored. Not for metrics whose logs add up
+        (two runs of 5 km and 3 km are both ordinary), nor when a unit was typed."""
+        if line.quantity.unit or m.adds:
             return
         recent = await self.s.entries.latest(inv.member_id, m.key, today - timedelta(days=RECENT_DAYS))
         value = line.quantity.value

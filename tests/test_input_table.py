@@ -101,6 +101,9 @@ TABLE = [
     (["log weight 82 kg", "log weight 181"], (REFUSED, "`log weight 181 lb`")),
     (["log weight 82 kg", "log weight 181 lb"], (STORED, "2026-11-16", "weight: 82.1 kg")),
     (["log weight 82 kg", "log weight 81.5"], (STORED, "2026-11-16", "weight: 81.5 kg")),
+    (["log weight 82 kg", "log weight 13"], (REFUSED, "write `13 st`")),                  # 13 stone?
+    (["log temp 37", "log temp 99"], (REFUSED, "write `99 °F`")),
+    (["log distance 5", "log distance 3"], (STORED, "2026-11-16", "distance: 8 km")),          # runs add up
     (["log steps 900000"], (REFUSED, "200,000")),
     (["log water 250"], (REFUSED, "for ml, write `250 ml`")),
     (["log distance 5000"], (REFUSED, "for m, write `5000 m`")),
