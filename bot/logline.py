@@ -48,6 +48,15 @@ def read_log_line(metric: MetricDef, text: str, today: date, system: str | None 
     words = text.split()
     if not words:
         raise UserError(f"Please give a value for {metric.name}, e.g. `log {metric.key} {_example(metric)}`.")
+    try:
+        return _read(metric, words, forced_note, today, system, others)
+    except Ambiguous as exc:   # the lines offered keep the member's `note:` too
+        kept = f" {NOTE_PREFIX} {forced_note}" if forced_note else ""
+        raise Ambiguous(exc.message, tuple(c + kept for c in exc.choices)) from None
+
+
+def _read(metric: MetricDef, words: list[str], forced_note: str | None, today: date, system: str | None,
+          others) -> LogLine:
     n, quantity = _value(metric, words, system, others)
     value_text = " ".join(words[:n])
     rest = words[n:]

@@ -97,6 +97,7 @@ TABLE = [
     # numbers
     (["log steps 8.000"], (REFUSED, "`log steps 8000` or `log steps 8`")),
     (["log steps 8.5"], (REFUSED, "whole number")),
+    (["log steps 8.000 yesterday note: rainy"], (REFUSED, "`log steps 8000 yesterday note: rainy`")),
     (["log mood 7.000"], (STORED, "2026-11-16", "mood: 7/10")),       # 7,000 can't be a mood: no question
     (["log weight 82 kg", "log weight 181"], (REFUSED, "`log weight 181 lb`")),
     (["log weight 82 kg", "log weight 181 lb"], (STORED, "2026-11-16", "weight: 82.1 kg")),
