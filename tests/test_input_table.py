@@ -140,6 +140,15 @@ TABLE = [
     (["log exercise 30min run"], (STORED, "2026-11-16", "exercise: 30 min — run")),
     (["log steps about 8000"], (REFUSED, "couldn't read")),
     (["log steps eight thousand"], (REFUSED, "couldn't read")),
+    # locales: decimal commas, spaces grouping thousands (also no-break ones), day-month order
+    (["log weight 82,5"], (STORED, "2026-11-16", "weight: 82.5 kg")),
+    (["log sleep 7,5h"], (STORED, "2026-11-16", "sleep: 7h 30m")),
+    (["log water 1,5 L"], (STORED, "2026-11-16", "water: 1.5 L")),
+    (["log steps 12\u00a0500"], (STORED, "2026-11-16", "steps: 12,500 steps")),
+    (["log steps 9000 14.11."], (STORED, "2026-11-14", "steps: 9,000 steps")),
+    (["log steps 9000 14/11/26"], (STORED, "2026-11-14", "steps: 9,000 steps")),
+    (["log steps 9000 Nov. 14"], (STORED, "2026-11-14", "steps: 9,000 steps")),
+    (["log steps ٨٠٠٠"], (REFUSED, "digits 0-9")),
     # the member's own units
     (["units imperial", "log weight 181"], (STORED, "2026-11-16", "weight: 181 lb")),
     (["units imperial", "log distance 3"], (STORED, "2026-11-16", "distance: 3 mi")),
