@@ -334,7 +334,7 @@ def convert(param: Param, token: str) -> Any:
     if t is ParamType.WHEN:
         from bot.dates import looks_like_when
         if not looks_like_when(token):
-            raise UserError("`when` can be today, yesterday or a date like 2026-11-20.")
+            raise UserError("`when` can be today, yesterday, 3 days ago, last tuesday, 24 Nov or a date like 2026-11-20.")
         return token
     if t is ParamType.CHANNEL:
         if len(token) > 100 or any(ord(c) < 32 for c in token) or not (token[:1] in "#!" or token.startswith("<#")
