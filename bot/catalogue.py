@@ -20,7 +20,11 @@ class Catalogue:
         self._custom = custom
 
     async def metrics(self, community_id: int) -> list[MetricDef]:
-        return [*BUILTIN_METRICS, *await self._custom.for_community(community_id)]
+        """Built-in metrics and the community's own; a custom metric defined before a built-in of the
+        same name existed (e.g. `distance`) keeps its meaning in that community."""
+        custom = await self._custom.for_community(community_id)
+        taken = {m.key for m in custom}
+        return [*(m for m in BUILTIN_METRICS if m.key not in taken), *custom]
 
     async def resolve(self, community_id: int, text: str) -> MetricDef:
         return resolve_metric(text, await self.metrics(community_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import date, datetime, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -54,10 +55,41 @@ def parse_timezone(text: str) -> str:
     if text.upper() == "UTC":
         return "UTC"
     known = _zones()
-    match = known.get(text.lower())
-    if match is None:
-        raise UserError("I don't know that time zone. Use an Area/City name like Europe/Berlin or America/New_York.")
-    return match
+    key = "_".join(text.lower().split())
+    match = known.get(key)
+    if match is not None:
+        return match
+    cities = [z for k, z in known.items() if k.rsplit("/", 1)[-1] == key]
+    if len(cities) == 1:
+        return cities[0]                      # `berlin` -> Europe/Berlin, `new york` -> America/New_York
+    shown = "".join(c for c in text if c.isalnum() or c in "/_+- ")[:20]
+    if text.upper() in ABBREVIATIONS:
+        zones = ABBREVIATIONS[text.upper()]
+        raise UserError(f"`{shown}` is an abbreviation that changes with summer time, so I keep a place instead: "
+                        f"did you mean {' or '.join(f'`timezone {z}`' for z in zones)}?")
+    close = difflib.get_close_matches(key, [*known, *{k.rsplit('/', 1)[-1] for k in known}], n=3, cutoff=0.75)
+    names = list(dict.fromkeys(known.get(c) or next(z for k, z in known.items() if k.rsplit("/", 1)[-1] == c)
+                               for c in close))
+    if cities or names:
+        options = " or ".join(f"`timezone {z}`" for z in (cities or names)[:3])
+        raise UserError(f"I don't know the time zone `{shown}`: did you mean {options}?")
+    raise UserError("I don't know that time zone. Use an Area/City name like Europe/Berlin or America/New_York, "
+                    "or a city like `berlin`.")
+
+
+# Common abbreviations -> the zones people using them most likely live in (a zone, not a fixed offset,
+# so summer time is right all year).
+ABBREVIATIONS = {
+    "CET": ("Europe/Berlin", "Europe/Paris"), "CEST": ("Europe/Berlin", "Europe/Paris"),
+    "EET": ("Europe/Athens", "Europe/Helsinki"), "WET": ("Europe/Lisbon",),
+    "GMT": ("Europe/London", "UTC"), "BST": ("Europe/London",), "IST": ("Asia/Kolkata", "Europe/Dublin"),
+    "EST": ("America/New_York", "America/Toronto"), "EDT": ("America/New_York", "America/Toronto"),
+    "CST": ("America/Chicago", "Asia/Shanghai"), "CDT": ("America/Chicago",),
+    "MST": ("America/Denver", "America/Phoenix"), "MDT": ("America/Denver",),
+    "PST": ("America/Los_Angeles", "America/Vancouver"), "PDT": ("America/Los_Angeles",),
+    "AEST": ("Australia/Sydney", "Australia/Brisbane"), "AEDT": ("Australia/Sydney",),
+    "JST": ("Asia/Tokyo",), "KST": ("Asia/Seoul",), "NZST": ("Pacific/Auckland",), "HKT": ("Asia/Hong_Kong",),
+}
 
 
 _ZONES: dict[str, str] | None = None

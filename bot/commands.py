@@ -62,10 +62,15 @@ class Param:
     minimum: float | None = None          # INT and NUMBER: the range the handler accepts, checked by convert()
     maximum: float | None = None
     suggest: Suggest | None = None        # None: the type's usual source (metrics, time zones) or nothing
+    max_length: int | None = None         # the longest value accepted (Discord's option says the same)
 
     @property
     def suggestions(self) -> Suggest | None:
         return self.suggest or _DEFAULT_SUGGEST.get(self.type)
+
+    @property
+    def limit(self) -> int:
+        return self.max_length or (TEXT_MAX if self.type is ParamType.TEXT else WORD_MAX)
 
     def usage(self) -> str:
         shown = "|".join(self.choices) if self.type is ParamType.CHOICE and len(self.choices) <= 4 else self.name
@@ -73,6 +78,9 @@ class Param:
 
 
 Handler = Callable[..., Awaitable[Any]]
+TEXT_MAX = 500     # free text (names, topics) unless a parameter says otherwise
+WORD_MAX = 100     # one word or value
+LINE_MAX = 2000    # a whole typed line; longer is refused before anything is read
 
 
 @dataclass(frozen=True)
@@ -195,9 +203,83 @@ def parse_text(registry: Registry, text: str) -> tuple[CommandSpec, dict[str, An
     if spec is None:
         group = registry.groups().get(tokens[0][0].lower())
         if group:
-            raise UserError(f"`{tokens[0][0].lower()}` needs one of: " + ", ".join(f"`{s.usage()}`" for s in group))
+            close = _close([t for t, _ in tokens[:2]], [s.name for s in group])
+            hint = f"Did you mean `{close}`? " if close else ""
+            raise UserError(f"{hint}`{tokens[0][0].lower()}` needs one of: " + ", ".join(f"`{s.usage()}`" for s in group))
+        close = _close([t for t, _ in tokens[:2]], [s.name for s in registry.all()])
+        if close:
+            raise UserError(f"I don't know `{_short(tokens[0][0])}`: did you mean `{close}`? Type `help` to see the commands.")
         raise UserError(f"I don't know `{_short(tokens[0][0])}`. Type `help` to see the commands.")
-    return spec, bind_tokens(spec, text, tokens[used:])
+    rest = tokens[used:]
+    try:
+        return spec, bind_tokens(spec, text, rest)
+    except UserError as exc:
+        swapped = _swapped(spec, rest)
+        if swapped:
+            raise UserError(f"Did you mean `{spec.name} {swapped}`? ({exc.message})") from None
+        suggestion = _longer_command(registry, spec, tokens) if rest else None
+        if suggestion:
+            raise UserError(f"Did you mean `{suggestion}`? {exc.message}") from None
+        raise
+
+
+def _longer_command(registry: Registry, spec: CommandSpec, tokens: list[tuple[str, int]]) -> str | None:
+    """`privacy sett steps public` or `privacy steps public`: the sub-command meant, with the rest of the line
+    when it then reads (a mistyped word replaced, or a left-out one put in)."""
+    longer = [s for s in registry.groups().get(spec.path[0], []) if len(s.path) == len(spec.path) + 1]
+    words = [t for t, _ in tokens]
+    for candidate in longer:
+        for rest in (words[len(spec.path) + 1:], words[len(spec.path):]):   # replace a word, or insert one
+            if rest is words[len(spec.path) + 1:] and not _close(words[:2], [candidate.name]):
+                continue
+            line = " ".join(rest)
+            offsets, at = [], 0
+            for w in rest:
+                offsets.append((w, at))
+                at += len(w) + 1
+            try:
+                bind_tokens(candidate, line, offsets)
+            except UserError:
+                continue
+            if all(w.isprintable() and not any(c in w for c in "`@<>*_~|\\") for w in rest):
+                return f"{candidate.name} {line}".strip()
+    close = _close(words[:2], [s.name for s in longer])
+    return close
+
+
+def _close(words: list[str], names: list[str]) -> str | None:
+    """The command name closest to what was typed (`hlep` -> `help`, `privacy sett` -> `privacy set`)."""
+    import difflib
+    typed = [w.lower() for w in words]
+    for n in (2, 1):
+        if len(typed) >= n:
+            close = difflib.get_close_matches(" ".join(typed[:n]), [x for x in names if len(x.split()) == n], n=1,
+                                              cutoff=0.75)
+            if close:
+                return close[0]
+    return None
+
+
+def _swapped(spec: CommandSpec, tokens: list[tuple[str, int]]) -> str | None:
+    """Arguments typed in the wrong order (`log 8000 steps`, `mod rule steps #walkers off`): the
+    line with two neighbouring arguments swapped, if that one binds."""
+    from bot.levels import LEVEL_SYNONYMS
+    words = [LEVEL_SYNONYMS[t.lower()].word if t.lower() in LEVEL_SYNONYMS else t for t, _ in tokens]
+    if any(not w.isprintable() or any(c in w for c in "`@<>*_~|\\") or len(w) > 40 for w in words) or len(words) > 8:
+        return None   # only ordinary words are echoed back
+    for i in range(min(len(words) - 1, len(spec.params))):
+        trial = [*words[:i], words[i + 1], words[i], *words[i + 2:]]
+        line = " ".join(trial)
+        offsets, at = [], 0
+        for w in trial:
+            offsets.append((w, at))
+            at += len(w) + 1
+        try:
+            bind_tokens(spec, line, offsets)
+        except UserError:
+            continue
+        return line
+    return None
 
 
 def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> dict[str, Any]:
@@ -207,7 +289,8 @@ def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> 
     for index, param in enumerate(params):
         if param.type is ParamType.TEXT:
             if i < len(tokens):
-                args[param.name] = _clip(text[tokens[i][1]:].strip().strip('"\''))
+                # The rest of the line; a handler that re-reads it (log) checks its own parts' limits.
+                args[param.name] = _printable(text[tokens[i][1]:].strip().strip('"\''))
                 i = len(tokens)
             elif param.required:
                 raise UserError(f"Missing `{param.name}`. Usage: `{spec.usage()}`")
@@ -275,16 +358,26 @@ def convert(param: Param, token: str) -> Any:
                 return day
         raise UserError("Weekdays are monday … sunday (mon, tue, … also work).")
     if t is ParamType.WHEN:
-        from bot.metrics import looks_like_when
+        from bot.dates import looks_like_when
         if not looks_like_when(token):
-            raise UserError("`when` can be today, yesterday or a date like 2026-11-20.")
+            raise UserError("`when` can be today, yesterday, 3 days ago, last tuesday, 24 Nov or a date like 2026-11-20.")
         return token
     if t is ParamType.CHANNEL:
-        if len(token) > 100 or any(ord(c) < 32 for c in token):
-            raise UserError("That doesn't look like a channel.")
+        if len(token) > 100 or any(ord(c) < 32 for c in token) or not (token[:1] in "#!" or token.startswith("<#")
+                                                                         or token.lower() in ("here", "this")):
+            raise UserError("Channels are written like #walkers.")
         return token
-    if len(token) > 200:
-        raise UserError(f"`{param.name}` is too long.")
+    if t is ParamType.METRIC:
+        if token[:1].isdigit() or token[:1] in "#<+-.":
+            raise UserError(f"`{_short(token)}` isn't a metric: metrics are names like steps, sleep or weight.")
+    if t is ParamType.LEVEL:
+        from bot.levels import parse_level
+        parse_level(token)
+    if t is ParamType.CAP:
+        from bot.levels import parse_cap
+        parse_cap(token)
+    if len(token) > param.limit:
+        raise too_long(param.name, param.limit, len(token))
     return token
 
 
@@ -313,9 +406,17 @@ def _short(token: str) -> str:
     return token[:20] + ("…" if len(token) > 20 else "")
 
 
-def _clip(text: str, limit: int = 500) -> str:
+def _printable(text: str) -> str:
     text = "".join(c for c in text if c.isprintable())
-    return text[:limit]
+    if len(text) > LINE_MAX:
+        raise UserError(f"That line is too long: I read up to {LINE_MAX:,} characters.")
+    return text
+
+
+def too_long(name: str, limit: int, length: int) -> UserError:
+    """The one refusal for an over-long value, with the limit stated (the same on every platform)."""
+    what = "Notes" if name == "note" else f"`{name}`"
+    return UserError(f"{what} can be up to {limit} characters; yours has {length:,}. Nothing was stored.")
 
 
 # ---- help, generated from the specs ------------------------------------------------------------
@@ -332,8 +433,9 @@ def help_lines(registry: Registry, topic: str | None, *, prefix: str = "") -> li
             lines.extend(f"    {p.name}: {p.help}" + ("" if p.required else " (optional)") for p in s.params)
         return lines
     lines = ["Commands (type `help <command>` for details):"]
-    for group, specs in registry.groups().items():
-        lines.append("  " + ", ".join(f"`{prefix}{s.usage()}`" for s in specs))
+    for spec in registry.all():
+        who = " (moderators)" if spec.permission is Permission.MODERATOR else ""
+        lines.append(f"`{prefix}{spec.usage()}` — {spec.help}{who}")
     return lines
 
 

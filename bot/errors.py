@@ -16,3 +16,16 @@ class UserError(Exception):
 
 class PermissionDenied(UserError):
     """The member may not run this command here (e.g. a non-moderator running `mod ...`)."""
+
+
+class Unreadable(UserError):
+    """The text is not a value of the metric at all (as opposed to a value that is refused)."""
+
+
+class Ambiguous(UserError):
+    """The text has two sensible readings: the member is asked which, and nothing is stored.
+    ``choices`` are unambiguous spellings of each reading, for the member to type instead."""
+
+    def __init__(self, message: str, choices: tuple[str, ...]):
+        super().__init__(message)
+        self.choices = choices

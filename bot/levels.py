@@ -43,12 +43,19 @@ CAP_PLAIN_WORDS = {
 }
 
 
+# Words people use for a level: refused, but the refusal (and `did you mean`) names the product's word.
+LEVEL_SYNONYMS = {"everyone": Level.PUBLIC, "everybody": Level.PUBLIC, "open": Level.PUBLIC,
+                  "me": Level.PRIVATE, "nobody": Level.PRIVATE, "hidden": Level.PRIVATE,
+                  "anonymous": Level.AGGREGATE, "group": Level.AGGREGATE, "relative": Level.TREND}
+
+
 def parse_level(text: str) -> Level:
     word = text.strip().lower()
     for level in Level:
         if level.word == word:
             return level
-    raise UserError(f"Sharing level must be one of: {', '.join(LEVEL_WORDS)}.")
+    same = f" (for `{word}`, write `{LEVEL_SYNONYMS[word].word}`)" if word in LEVEL_SYNONYMS else ""
+    raise UserError(f"Sharing level must be one of: {', '.join(LEVEL_WORDS)}{same}.")
 
 
 def parse_cap(text: str) -> Level:

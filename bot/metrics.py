@@ -11,7 +11,7 @@ quietly accept some of them). A comma followed by exactly three digits is a thou
 is a decimal comma (``82,5``). A space also separates thousands (``8 000``). A dot is always a
 decimal point. Exponents, ``nan`` and ``inf`` are not numbers here.
 
-Everything here is pure: no I/O, no clock (``parse_when`` is given ``today``).
+Everything here is pure: no I/O, no clock. Days (`yesterday`, `24 Nov`) are read by :mod:`bot.dates`.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ import re
 import unicodedata
 import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 
-from bot.errors import UserError
+from bot.echo import MAX_INPUT, cap, echo, or_list, quoted
+from bot.errors import Ambiguous, Unreadable, UserError
+# Days used to live here: the names stay importable from this module.
+from bot.dates import MAX_DAYS_BACK, close_date_word, looks_like_when, parse_when, when_words_start  # noqa: F401
 
-MAX_INPUT = 40          # longer values are typos or abuse, never a quantity
-_ECHO = 20              # at most this much of the member's text goes back into a reply
 _RESERVED = {"all"}     # `privacy set all ...` must keep meaning every metric
 
 
@@ -46,32 +46,11 @@ class MetricDef:
     custom: bool = False
     help: str = ""
     higher_is_better: bool | None = None
+    adds: bool = False     # a second log the same day adds to it (water, exercise) instead of replacing it
+    alternatives: tuple[tuple[str, float], ...] = ()   # a custom metric's other units: (unit, factor into `unit`)
 
 
 # ---- text hygiene ----------------------------------------------------------------------------
-
-_UNSAFE_ECHO = set("`@<>*_~|[]()\\#:")   # markdown, mentions, links
-
-
-def _echo(text: str) -> str:
-    """A short, inert copy of what the member typed, safe to show back in chat."""
-    cleaned = "".join(c for c in str(text) if c.isprintable() and c not in _UNSAFE_ECHO).strip()
-    return cleaned[:_ECHO] + ("…" if len(cleaned) > _ECHO else "")
-
-
-def _quoted(text: str) -> str:
-    shown = _echo(text)
-    return f"`{shown}`" if shown else "that"
-
-
-def _or_list(items: Iterable[str], quote: bool = False) -> str:
-    items = [f"`{i}`" if quote else i for i in items]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
 
 def _tidy(text: str, what: str, examples: tuple[str, ...]) -> str:
     """Collapse whitespace and refuse what can never be a value (empty, too long, control characters).
@@ -79,14 +58,14 @@ def _tidy(text: str, what: str, examples: tuple[str, ...]) -> str:
     Unicode spaces (no-break, thin) become plain spaces: phones and French keyboards type them in
     ``8 000``. Non-ASCII digits are checked later, once a custom unit such as ``°C`` is off.
     """
-    try_ = f"try {_or_list(examples, quote=True)}"
+    try_ = f"try {or_list(examples, quote=True)}"
     if not isinstance(text, str) or not text.strip():
-        raise UserError(f"Please give a value for {what}: {try_}.")
+        raise Unreadable(f"Please give a value for {what}: {try_}.")
     if len(text) > MAX_INPUT:
-        raise UserError(f"That's too long to be a value for {what}: {try_}.")
+        raise Unreadable(f"That's too long to be a value for {what}: {try_}.")
     text = "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
     if any(not c.isprintable() for c in text):
-        raise UserError(f"That value has a hidden or control character in it: {try_}.")
+        raise Unreadable(f"That value has a hidden or control character in it: {try_}.")
     return " ".join(text.split())
 
 
@@ -94,7 +73,7 @@ def _require_ascii(text: str, what: str, examples: tuple[str, ...]) -> None:
     if not text.isascii():
         digits = any(unicodedata.category(c) == "Nd" or unicodedata.numeric(c, None) is not None for c in text)
         why = "I can only read the digits 0-9" if digits else "I can only read plain letters and the digits 0-9"
-        raise UserError(f"{why} for {what}: try {_or_list(examples, quote=True)}.")
+        raise Unreadable(f"{why} for {what}: try {or_list(examples, quote=True)}.")
 
 
 # ---- numbers and unit words ------------------------------------------------------------------
@@ -139,19 +118,30 @@ _SPELLINGS: dict[str, str] = {
     **_spellings("/10"),
     **_spellings("L", "litre", "litres", "liter", "liters"),
     **_spellings("ml", "millilitre", "millilitres", "milliliter", "milliliters"),
-    **_spellings("cup", "cups"),
+    **_spellings("cup", "cups", "glass", "glasses"),
     **_spellings("floz", "oz", "ounce", "ounces", "fluidounce", "fluidounces"),
+    **_spellings("gal", "gallon", "gallons"),
+    **_spellings("pint", "pints", "pt"),
+    **_spellings("km", "kms", "kilometre", "kilometres", "kilometer", "kilometers"),
+    **_spellings("mi", "mile", "miles"),
+    **_spellings("metre", "metres", "meter", "meters"),
 }
+# Words a distance metric reads differently: there, `m` is metres, not minutes.
+_DISTANCE_WORDS = {"m": "metre", "k": "km"}
 
 LB = 0.45359237          # kg, exact by definition
 STONE = 14 * LB
 US_FL_OZ = 0.0295735     # L
 CUP = 0.25               # L, a "metric cup": people who say cups mean a glass, not 236.6 ml
+US_GALLON = 3.785411784  # L
+US_PINT = 0.473176473    # L
+MILE = 1.609344          # km, exact by definition
 
 
-def _terms(text: str) -> list[tuple[float, str]]:
-    """Split ``7h 30m`` into [(7, "h"), (30, "min")]; raises ValueError on anything else."""
-    terms: list[tuple[float, str]] = []
+def _terms(text: str, words: dict[str, str] | None = None) -> list[tuple[float, str, str]]:
+    """Split ``7h 30m`` into [(7, "h", "7"), (30, "min", "30")] (value, unit symbol, number as typed);
+    raises ValueError on anything else. ``words`` overrides spellings for one metric."""
+    terms: list[tuple[float, str, str]] = []
     pos = 0
     while pos < len(text):
         m = _TERM.match(text, pos)
@@ -160,9 +150,10 @@ def _terms(text: str) -> list[tuple[float, str]]:
         if terms and m.group(2)[0] in "+-":
             raise ValueError("sign inside a value")
         word = re.sub(r"[ .]", "", m.group(3) or "")
-        if word not in _SPELLINGS:
+        symbol = (words or {}).get(word, _SPELLINGS.get(word))
+        if symbol is None:
             raise ValueError("unknown unit")
-        terms.append((_number(m.group(2)), _SPELLINGS[word]))
+        terms.append((_number(m.group(2)), symbol, m.group(2)))
         pos = m.end()
     if not terms:
         raise ValueError("empty")
@@ -190,11 +181,21 @@ def _hours_minutes(total_minutes: float, minutes_word: str) -> str:
 
 
 @dataclass(frozen=True)
+class Quantity:
+    """A value as read: ``value`` in the canonical unit, ``unit`` the symbol typed ("" for a bare number)."""
+
+    value: float
+    unit: str
+
+
+@dataclass(frozen=True)
 class _Reading:
     """How one metric's values are typed and shown. ``units``: unit symbol -> factor into the
     canonical unit ("" is a bare number). ``pair``: a two-part value like ``7h 30m``/``13st 2lb``
     (big unit, small unit; a bare second number takes the small one). ``clock``: ``7:30`` means
-    hours and minutes. ``also``: a second unit shown in range errors, for people who think in it."""
+    hours and minutes. ``also``: a second unit shown in range errors, for people who think in it.
+    ``imperial``: (unit symbol, how to show) for members who chose imperial units. ``offsets``:
+    units that also shift (°F -> °C). ``words``: spellings this metric reads its own way."""
 
     units: dict[str, float]
     show: Callable[[float], str]
@@ -203,55 +204,84 @@ class _Reading:
     pair: tuple[str, str] | None = None
     clock: bool = False
     also: tuple[str, float] | None = None
+    imperial: tuple[str, Callable[[float], str]] | None = None
+    offsets: dict[str, float] = dataclasses.field(default_factory=dict)
+    words: dict[str, str] = dataclasses.field(default_factory=dict)
+    mixups: tuple[str, ...] | None = None   # units of another system a bare number may have been meant in (None: all)
 
-    def read(self, text: str) -> float:
-        """The canonical value of ``text`` (no range check); raises ValueError when unreadable."""
+    def convert(self, value: float, unit: str) -> float:
+        return value * self.units[unit] + self.offsets.get(unit, 0.0)
+
+    def read(self, text: str, bare: str = "") -> Quantity:
+        """The canonical value of ``text`` (no range check); raises ValueError when unreadable,
+        UserError when readable but wrong (a component out of its range, ``7h99m``)."""
         m = _CLOCK.fullmatch(text) if self.clock else None
         if m:
-            return (int(m.group(1)) + int(m.group(2)) / 60) * self.units["h"]
-        terms = _terms(text)
+            return Quantity((int(m.group(1)) + int(m.group(2)) / 60) * self.units["h"], "h")
+        terms = _terms(text, self.words)
         if len(terms) == 1 and terms[0][1] in self.units:
-            value, unit = terms[0]
-            return value * self.units[unit]
+            value, unit, _ = terms[0]
+            unit = unit or bare
+            return Quantity(self.convert(value, unit), unit if terms[0][1] else "")
         if len(terms) == 2 and self.pair:
-            (big, big_unit), (small, small_unit) = terms
+            (big, big_unit, _), (small, small_unit, typed) = terms
             if big_unit == self.pair[0] and small_unit in ("", self.pair[1]):
-                return big * self.units[self.pair[0]] + small * self.units[self.pair[1]]
+                ratio = self.units[self.pair[0]] / self.units[self.pair[1]]
+                if small >= ratio:
+                    whole, rest = divmod(big * ratio + small, ratio)
+                    big_word, small_word = _PAIR_WORDS[self.pair]
+                    raise UserError(f"`{echo(typed)}` {small_word[0]} is more than {big_word[0]}: "
+                                    f"if you meant that, write `{_decimal(whole, 0)}{big_word[1]}{_decimal(rest, 2)}"
+                                    f"{small_word[1]}`.")
+                return Quantity(big * self.units[self.pair[0]] + small * self.units[self.pair[1]], self.pair[0])
         raise ValueError("unit not accepted")
 
+    def unit_words(self) -> set[str]:
+        """Every unit spelling this metric accepts (lowercase, no spaces or dots)."""
+        return {w for w, sym in {**_SPELLINGS, **self.words}.items() if w and sym in self.units}
+
+
+_PAIR_WORDS = {("h", "min"): (("an hour", "h"), ("minutes", "m")), ("st", "lb"): (("a stone", "st"), ("pounds", "lb"))}
 
 _READINGS: dict[str, _Reading] = {
     "steps": _Reading({"": 1, "steps": 1, "step": 1, "k": 1000}, lambda v: f"{_decimal(v, 0)} {_counted('steps', _decimal(v, 0))}",
-                      ("8000", "8,000", "8k"), whole=True),
+                      ("8000", "8,000", "8k"), whole=True, mixups=()),
     "sleep": _Reading({"": 1, "h": 1, "min": 1 / 60}, lambda v: _hours_minutes(v * 60, "m"),
-                      ("7h30m", "7.5h", "7:30", "450m"), pair=("h", "min"), clock=True),
-    "rhr": _Reading({"": 1, "bpm": 1}, lambda v: f"{_decimal(v, 1)} bpm", ("62", "62 bpm")),
+                      ("7h30m", "7.5h", "7:30", "450m"), pair=("h", "min"), clock=True, mixups=()),
+    "rhr": _Reading({"": 1, "bpm": 1}, lambda v: f"{_decimal(v, 1)} bpm", ("62", "62 bpm"), mixups=()),
     "weight": _Reading({"": 1, "kg": 1, "lb": LB, "st": STONE}, lambda v: f"{_decimal(v, 1)} kg",
-                       ("82.5kg", "181 lb", "13st 2lb"), pair=("st", "lb"), also=("lb", LB)),
-    "mood": _Reading({"": 1, "/10": 1}, lambda v: f"{_decimal(v, 1)}/10", ("7", "7/10"), whole=True),
+                       ("82.5kg", "181 lb", "13st 2lb"), pair=("st", "lb"), also=("lb", LB),
+                       imperial=("lb", lambda v: f"{_decimal(v / LB, 1)} lb")),
+    "mood": _Reading({"": 1, "/10": 1}, lambda v: f"{_decimal(v, 1)}/10", ("7", "7/10"), whole=True, mixups=()),
     "exercise": _Reading({"": 1, "min": 1, "h": 60}, lambda v: _hours_minutes(v, " min"),
-                         ("45", "45 min", "1h15m"), pair=("h", "min"), clock=True),
-    "water": _Reading({"": 1, "L": 1, "ml": 0.001, "cup": CUP, "floz": US_FL_OZ},
-                      lambda v: f"{_decimal(v, 2)} L", ("1.5L", "1500ml", "6 cups", "16 oz")),
+                         ("45", "45 min", "1h15m"), pair=("h", "min"), clock=True, mixups=()),
+    "water": _Reading({"": 1, "L": 1, "ml": 0.001, "cup": CUP, "floz": US_FL_OZ, "gal": US_GALLON, "pint": US_PINT},
+                      lambda v: f"{_decimal(v, 2)} L", ("1.5L", "1500ml", "6 cups", "16 oz"),
+                      imperial=("floz", lambda v: f"{_decimal(v / US_FL_OZ, 1)} fl oz"), mixups=("floz", "L")),
+    "distance": _Reading({"": 1, "km": 1, "mi": MILE, "metre": 0.001}, lambda v: f"{_decimal(v, 2)} km",
+                         ("5 km", "3.1 mi", "800 m"), words=_DISTANCE_WORDS,
+                         imperial=("mi", lambda v: f"{_decimal(v / MILE, 2)} mi"), mixups=("mi", "km")),
 }
 
 
 def _builtin(key: str, name: str, unit: str, low: float, high: float, what: str, aliases: tuple[str, ...] = (),
-             sensitive: bool = False, better: bool | None = None) -> MetricDef:
-    help_ = f"{what}: {_or_list(_READINGS[key].examples)}"
-    return MetricDef(key, name, unit, low, high, aliases, sensitive, False, help_, better)
+             sensitive: bool = False, better: bool | None = None, adds: bool = False) -> MetricDef:
+    help_ = f"{what}: {or_list(_READINGS[key].examples)}"
+    return MetricDef(key, name, unit, low, high, aliases, sensitive, False, help_, better, adds)
 
 
 BUILTIN_METRICS: tuple[MetricDef, ...] = (
     _builtin("steps", "steps", "steps", 0, 200_000, "steps walked", ("step", "walk", "walking"), better=True),
     _builtin("sleep", "sleep", "h", 0, 24, "hours slept", ("slept", "sleeping")),
     _builtin("rhr", "resting heart rate", "bpm", 25, 250, "resting heart rate in bpm",
-             ("heart", "heartrate", "hr", "resting_hr", "pulse"), sensitive=True),
+             ("heart", "heart rate", "heartrate", "hr", "resting_hr", "pulse"), sensitive=True),
     _builtin("weight", "weight", "kg", 20, 400, "body weight", ("weigh", "bodyweight"), sensitive=True),
     _builtin("mood", "mood", "/10", 1, 10, "mood from 1 to 10", ("feeling",), sensitive=True, better=True),
     _builtin("exercise", "exercise", "min", 0, 1440, "minutes of exercise", ("workout", "training", "active"),
-             better=True),
-    _builtin("water", "water", "L", 0, 20, "water drunk", ("drink", "hydration"), better=True),
+             better=True, adds=True),
+    _builtin("water", "water", "L", 0, 20, "water drunk", ("drink", "hydration"), better=True, adds=True),
+    _builtin("distance", "distance", "km", 0, 500, "distance walked, run or cycled", ("dist", "run", "ride", "km"),
+             better=True, adds=True),
 )
 
 
@@ -280,13 +310,104 @@ def _counted(unit: str, number: str) -> str:
     return unit
 
 
+# Families of units a moderator's metric may be typed in, whatever unit it is kept in. Each unit:
+# spellings (lowercase, no spaces, dots or degree signs), factor and offset into the family's base.
+# mg/dL <-> mmol/L depends on the substance: the factor here is glucose's (molar mass 180.16 g/mol).
+GLUCOSE_MG_PER_MMOL = 18.016
+_FAMILIES: tuple[dict[str, tuple[tuple[str, ...], float, float]], ...] = (
+    {"°C": (("c", "degc", "celsius", "degreesc"), 1, 0),
+     "°F": (("f", "degf", "fahrenheit", "degreesf"), 5 / 9, -32 * 5 / 9)},
+    {"mg/dL": (("mg/dl", "mgdl", "mg/100ml"), 1, 0),
+     "mmol/L": (("mmol/l", "mmol", "mmoll"), GLUCOSE_MG_PER_MMOL, 0)},
+    {"km": (("km", "kms", "kilometre", "kilometres", "kilometer", "kilometers"), 1, 0),
+     "mi": (("mi", "mile", "miles"), MILE, 0), "m": (("m", "metre", "metres", "meter", "meters"), 0.001, 0)},
+    {"kg": (("kg", "kgs", "kilo", "kilos"), 1, 0), "lb": (("lb", "lbs", "pound", "pounds"), LB, 0),
+     "g": (("g", "gram", "grams"), 0.001, 0)},
+    {"min": (("min", "mins", "minute", "minutes"), 1, 0), "h": (("h", "hr", "hrs", "hour", "hours"), 60, 0),
+     "s": (("s", "sec", "secs", "second", "seconds"), 1 / 60, 0)},
+    {"L": (("l", "litre", "litres", "liter", "liters"), 1, 0), "ml": (("ml",), 0.001, 0),
+     "fl oz": (("floz", "oz"), US_FL_OZ, 0)},
+)
+_IMPERIAL = {"°C": "°F", "km": "mi", "kg": "lb", "L": "fl oz", "m": "mi"}
+
+
+def _unit_key(word: str) -> str:
+    return re.sub(r"[\s.°]|degrees?", "", word.lower())
+
+
+def _family(unit: str) -> dict[str, tuple[tuple[str, ...], float, float]] | None:
+    key = _unit_key(unit)
+    return next((f for f in _FAMILIES if any(key == _unit_key(sym) or key in words for sym, (words, _, _) in f.items())), None)
+
+
+def _family_symbol(family, unit: str) -> str:
+    key = _unit_key(unit)
+    return next(sym for sym, (words, _, _) in family.items() if key == _unit_key(sym) or key in words)
+
+
+def custom_units(metric: MetricDef) -> dict[str, tuple[float, float]]:
+    """Unit symbol -> (factor, offset) into a moderator's metric's own unit; its own unit first."""
+    family = _family(metric.unit)
+    given = {u: (f, 0.0) for u, f in metric.alternatives}
+    if family is None or (_family_symbol(family, metric.unit) in ("mg/dL", "mmol/L") and not _glucose(metric)):
+        return {metric.unit: (1.0, 0.0), **given}
+    own = _family_symbol(family, metric.unit)
+    _, base_factor, base_offset = family[own]
+    out = {metric.unit: (1.0, 0.0)}
+    for sym, (_, factor, offset) in family.items():
+        if sym != own:   # value_in_own = (value * factor + offset - base_offset) / base_factor
+            out[sym] = (factor / base_factor, (offset - base_offset) / base_factor)
+    return {**out, **given}      # a factor the moderator gave wins (another substance's mmol/L)
+
+
+def _glucose(metric: MetricDef) -> bool:
+    return any(w in metric.key for w in ("glucose", "sugar", "bg", "bloodsugar"))
+
+
 def _custom_reading(metric: MetricDef) -> _Reading:
     show = _custom_show(metric.unit)
     mid = (metric.minimum + metric.maximum) / 2
     rounded = float(f"{mid:.1g}")
     example = rounded if metric.minimum <= rounded <= metric.maximum else mid
     number = _decimal(example, _custom_places(example)).replace(",", "")
-    return _Reading({"": 1}, show, (number, show(example)))
+    units = custom_units(metric)
+    family = _family(metric.unit)
+    imperial = _IMPERIAL.get(_family_symbol(family, metric.unit)) if family and len(units) > 1 else None
+    if imperial in units:
+        factor, offset = units[imperial]
+        imperial_show = _custom_show(imperial)
+        shown_imperial = (imperial, lambda v: imperial_show((v - offset) / factor))
+    else:
+        shown_imperial = None
+    return _Reading({"": 1, **{u: f for u, (f, _) in units.items()}}, show, (number, show(example)),
+                    imperial=shown_imperial, offsets={u: o for u, (_, o) in units.items() if o})
+
+
+def _read_custom(metric: MetricDef, reading: _Reading, text: str, bare: str) -> Quantity:
+    """A moderator's metric takes one number and, optionally, a unit of its family (``40 F``, ``5.5 mmol/L``)."""
+    m = re.fullmatch(rf"({_NUM}) ?(.*)", text)
+    if m is None:
+        raise ValueError("unreadable")
+    number, word = _number(m.group(1)), m.group(2).strip()
+    if not word:
+        unit = bare if bare in reading.units else ""
+        return Quantity(reading.convert(number, unit), "")
+    for unit in reading.units:
+        if unit and _unit_matches(word, unit, metric):
+            return Quantity(reading.convert(number, unit), unit)
+    raise ValueError("unit not accepted")
+
+
+def _unit_matches(word: str, unit: str, metric: MetricDef) -> bool:
+    given = unit == metric.unit or unit in (u for u, _ in metric.alternatives)
+    if given and _strip_unit(f"1 {word}", unit) == "1":
+        return True
+    family = _family(unit)
+    if family is None:
+        return False
+    key = _unit_key(word)
+    words, _, _ = family[_family_symbol(family, unit)]
+    return key == _unit_key(unit) or key in words
 
 
 def _strip_unit(text: str, unit: str) -> str:
@@ -301,9 +422,46 @@ def _strip_unit(text: str, unit: str) -> str:
 _UNIT_FORBIDDEN = set("`*_~|<>[]()\\#@:")
 
 
-def custom_metric(name: str, unit: str, minimum: float, maximum: float) -> MetricDef:
+def _check_unit(unit: str) -> str:
+    unit = unit.strip() if isinstance(unit, str) else ""
+    if (not 1 <= len(unit) <= 12 or any(not c.isprintable() or c.isspace() or c in _UNIT_FORBIDDEN for c in unit)
+            or unit[0] in "+-.,0123456789" or unicodedata.category(unit[0]) == "Nd"):
+        raise UserError("A unit is one short word (up to 12 characters, no spaces or symbols like ` * @), "
+                        "e.g. `min`, `cups`, `pages` or `%`.")
+    return unit
+
+
+MAX_ALTERNATIVES = 4
+
+
+def parse_alternatives(text: str | None, unit: str) -> tuple[tuple[str, float], ...]:
+    """`chapters=20 books=300` (1 chapter is 20 pages): a custom metric's other units with their factors."""
+    if not text or not text.strip():
+        return ()
+    out: list[tuple[str, float]] = []
+    for part in re.split(r"[\s,;]+", text.strip()):
+        m = re.fullmatch(r"([^=]+)=([0-9]+(?:\.[0-9]+)?)", part)
+        if m is None:
+            raise UserError(f"Other units are written like `mmol/L=18.016` (one of them is that many {unit}).")
+        other, factor = _check_unit(m.group(1)), float(m.group(2))
+        if not (0 < factor <= 1e9) or other.lower() == unit.lower() or other.lower() in (u.lower() for u, _ in out):
+            raise UserError(f"Each other unit needs its own name and a factor above 0, e.g. `mmol/L=18.016`.")
+        out.append((other, factor))
+    if len(out) > MAX_ALTERNATIVES:
+        raise UserError(f"A metric can have up to {MAX_ALTERNATIVES} other units.")
+    return tuple(out)
+
+
+def format_alternatives(alternatives: tuple[tuple[str, float], ...]) -> str:
+    return " ".join(f"{u}={_decimal(f, 9).replace(',', '')}" for u, f in alternatives)
+
+
+def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: bool = False,
+                  alternatives: str | None = None) -> MetricDef:
     """A moderator's metric (``mod metric add meditation min 0 240``), validated so that it can be
-    typed, shown in chat without side effects, and stored safely. Also rebuilds stored rows."""
+    typed, shown in chat without side effects, and stored safely. Also rebuilds stored rows
+    (``stored``: a row from before a built-in of the same name was added is kept, not refused).
+    ``alternatives``: other units with their factors (``mmol/L=18.016``)."""
     key = name.strip().lower() if isinstance(name, str) else ""
     if not re.fullmatch(r"[a-z][a-z0-9_-]{0,23}", key):
         raise UserError("A metric name is one word of 1-24 letters, digits, - or _, starting with a letter, "
@@ -311,14 +469,11 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float) -> Metri
     if key in _RESERVED:
         raise UserError(f"`{key}` is a reserved word: pick another name, e.g. `meditation`.")
     squashed = _squash(key)
-    for m in BUILTIN_METRICS:
+    for m in (() if stored else BUILTIN_METRICS):
         if squashed in {_squash(m.key), _squash(m.name), *map(_squash, m.aliases)}:
             raise UserError(f"`{key}` is already a built-in metric ({m.key}): pick another name.")
-    unit = unit.strip() if isinstance(unit, str) else ""
-    if (not 1 <= len(unit) <= 12 or any(not c.isprintable() or c.isspace() or c in _UNIT_FORBIDDEN for c in unit)
-            or unit[0] in "+-.,0123456789" or unicodedata.category(unit[0]) == "Nd"):
-        raise UserError("A unit is one short word (up to 12 characters, no spaces or symbols like ` * @), "
-                        "e.g. `min`, `cups`, `pages` or `%`.")
+    unit = _check_unit(unit)
+    others = parse_alternatives(alternatives, unit)
     try:
         low, high = float(minimum), float(maximum)
     except (TypeError, ValueError, OverflowError):
@@ -327,45 +482,122 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float) -> Metri
         raise UserError("The range must be two ordinary numbers between -1,000,000,000 and 1,000,000,000, e.g. 0 240.")
     if low >= high:
         raise UserError("The smallest value must be below the largest, e.g. `0 240`.")
-    metric = MetricDef(key, key, unit, low + 0.0, high + 0.0, custom=True)
-    return dataclasses.replace(metric, help=f"a number of {unit}: {_or_list(_custom_reading(metric).examples)}")
+    metric = MetricDef(key, key, unit, low + 0.0, high + 0.0, custom=True, alternatives=others)
+    also = sorted(set(custom_units(metric)) - {unit})
+    typed = f" (or {', '.join(also)})" if also else ""
+    return dataclasses.replace(metric, help=f"a number of {unit}{typed}: {or_list(_custom_reading(metric).examples)}")
 
 
 # ---- parsing and showing values --------------------------------------------------------------
+
+UNIT_SYSTEMS = ("metric", "imperial")
+
 
 def _reading(metric: MetricDef) -> _Reading:
     builtin = None if metric.custom else _READINGS.get(metric.key)
     return builtin or _custom_reading(metric)
 
 
-def parse_quantity(metric: MetricDef, text: str) -> float:
+def examples(metric: MetricDef) -> tuple[str, ...]:
+    """Values of ``metric`` as people type them, for hints."""
+    return _reading(metric).examples
+
+
+def measured_in_units(metric: MetricDef) -> bool:
+    """True if people measure this metric in units of different systems (kg or lb, L or fl oz, °C or °F),
+    so that a bare number's unit matters."""
+    reading = _reading(metric)
+    return (reading.mixups is None and len([u for u in reading.units if u]) > 1) or bool(reading.mixups)
+
+
+def bare_unit(metric: MetricDef, system: str | None) -> str:
+    """The unit a bare number means for a member: the canonical one, or the imperial one if they chose it."""
+    reading = _reading(metric)
+    return reading.imperial[0] if system == "imperial" and reading.imperial else ""
+
+
+def parse_quantity(metric: MetricDef, text: str, system: str | None = None) -> float:
     """The value in the metric's canonical unit, range-checked; anything else is one friendly UserError."""
+    return read_quantity(metric, text, system).value
+
+
+_THOUSANDS_DOT = re.compile(r"[+]?[1-9]\d{0,2}(?:\.\d{3})+")
+
+
+def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Quantity:
+    """Like :func:`parse_quantity`, and says which unit was typed ("" for a bare number, which means the
+    member's own unit). A whole-number metric typed as ``8.000`` raises :class:`Ambiguous`."""
     reading = _reading(metric)
     what, examples = metric.name, reading.examples
     cleaned = _tidy(text, what, examples)
-    if metric.custom or metric.key not in _READINGS:
-        cleaned = _strip_unit(cleaned, metric.unit)
-    _require_ascii(cleaned, what, examples)
+    bare = bare_unit(metric, system)
+    unreadable = Unreadable(f"I couldn't read {quoted(text)} as {what}: try {or_list(examples, quote=True)}.")
     try:
-        value = reading.read(cleaned.lower())
+        if metric.custom or metric.key not in _READINGS:
+            number = re.match(r"\S*?(?=[^\d.,+-]|$)", cleaned).group(0)
+            _require_ascii(number, what, examples)
+            quantity = _read_custom(metric, reading, cleaned.lower(), bare)
+        else:
+            _require_ascii(cleaned, what, examples)
+            quantity = reading.read(cleaned.lower(), bare)
     except (ValueError, ArithmeticError):
-        raise UserError(f"I couldn't read {_quoted(text)} as {what}: try {_or_list(examples, quote=True)}.") from None
-    if not math.isfinite(value):
-        raise UserError(f"I couldn't read {_quoted(text)} as {what}: try {_or_list(examples, quote=True)}.")
-    value = _snap(value, metric.minimum, metric.maximum)
+        raise unreadable from None
+    if not math.isfinite(quantity.value):
+        raise unreadable
+    used = quantity.unit or bare
+    converted = reading.units.get(used, 1) != 1 or used in reading.offsets
+    # A value typed in another unit may land a rounding step past a bound (676.3 fl oz is 20.0002 L):
+    # that is the bound, shown rounded, not a value outside the range.
+    value = _snap(quantity.value, metric.minimum, metric.maximum, 2.5e-4 if converted else 1e-9)
     if value < metric.minimum or value > metric.maximum:
         raise UserError(_out_of_range(metric, reading, cleaned.lower(), value))
     if reading.whole:
+        number = cleaned.split(" ")[0].rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/")
+        if _THOUSANDS_DOT.fullmatch(number):
+            _ask_thousands(metric, reading, cleaned, number, value)
         if abs(value - round(value)) > 1e-6:
-            raise UserError(f"{_cap(what)} must be a whole number: try {_or_list(examples, quote=True)}.")
+            raise UserError(f"{cap(what)} must be a whole number: try {or_list(examples, quote=True)}.")
         value = float(round(value))
-    return value + 0.0          # never -0.0
+    return Quantity(value + 0.0, quantity.unit)          # never -0.0
 
 
-def _snap(value: float, low: float, high: float) -> float:
+def other_readings(metric: MetricDef, text: str, system: str | None = None) -> list[tuple[str, float]]:
+    """A bare number read in each of the metric's other units, where that fits the range:
+    ``181`` as weight -> [("181 lb", 82.1...), ("181 st", ...)] (those in range). For asking."""
+    reading = _reading(metric)
+    try:
+        number = _number(text.strip())
+    except ValueError:
+        return []
+    out = []
+    candidates = reading.units if reading.mixups is None else reading.mixups
+    for unit in [u for u in candidates if u and u != bare_unit(metric, system)] + [metric.unit]:
+        candidate = f"{_decimal(number, 6).replace(',', '')} {'fl oz' if unit == 'floz' else unit}"
+        try:
+            q = read_quantity(metric, candidate, system)
+        except UserError:
+            continue
+        if q.unit and candidate not in (c for c, _ in out):
+            out.append((candidate, q.value))
+    return out
+
+
+def _ask_thousands(metric: MetricDef, reading: _Reading, cleaned: str, number: str, value: float) -> None:
+    """``8.000`` steps: a decimal point (8) or a thousands dot (8,000)? Ask when both fit the range."""
+    grouped = value * 10 ** (3 * number.count("."))
+    if not (metric.minimum <= grouped <= metric.maximum):
+        return
+    if abs(value - round(value)) > 1e-6:       # 1.234 steps can only be 1,234 (a dot grouping thousands)
+        raise Ambiguous(f"Did you mean {reading.show(grouped)}?", (f"{number.replace('.', '')}{cleaned[len(number):]}",))
+    rest = cleaned[len(number):]
+    choices = (f"{number.replace('.', '')}{rest}", f"{_decimal(value, 3).replace(',', '')}{rest}")
+    raise Ambiguous(f"Did you mean {reading.show(grouped)} or {reading.show(value)}?", choices)
+
+
+def _snap(value: float, low: float, high: float, tolerance: float = 1e-9) -> float:
     """Undo float noise from unit conversion (``1440m`` of sleep is 24h, not 24.000000000000004h)."""
     for bound in (low, high):
-        if abs(value - bound) <= 1e-9 * max(1.0, abs(bound)):
+        if abs(value - bound) <= tolerance * max(1.0, abs(bound)):
             return bound
     return value
 
@@ -375,7 +607,7 @@ _SMALL_WORDS = {"min": ("minutes", "m"), "lb": ("pounds", "lb")}
 
 def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float) -> str:
     low, high = reading.show(metric.minimum), reading.show(metric.maximum)
-    line = f"{_cap(metric.name)} must be between {low} and {high}"
+    line = f"{cap(metric.name)} must be between {low} and {high}"
     if reading.also:
         unit, factor = reading.also
         line += f" ({_decimal(metric.minimum / factor, 0)}-{_decimal(metric.maximum / factor, 0)} {unit})"
@@ -384,16 +616,60 @@ def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float)
         small = value * reading.units[reading.pair[1]]
         if metric.minimum <= small <= metric.maximum:
             words, suffix = _SMALL_WORDS[reading.pair[1]]
-            return f"{line}: for {words}, write `{_echo(text)}{suffix}`."
+            return f"{line}: for {words}, write `{echo(text)}{suffix}`."
+    if re.fullmatch(_NUM, text):
+        # "250" as water is 250 L; 250 ml fits. Name the first unit in which the number fits.
+        number = _number(text)
+        for unit in reading.units:
+            if unit and reading.units[unit] != 1 and metric.minimum <= reading.convert(number, unit) <= metric.maximum:
+                return f"{line}: for {_UNIT_LABELS.get(unit, unit)}, write `{echo(text)} {_UNIT_LABELS.get(unit, unit)}`."
     return line + "."
 
 
-def format_quantity(metric: MetricDef, value: float) -> str:
-    """A value in the words people use: ``8,000 steps``, ``7h 30m``, ``82.5 kg``, ``3 cups``.
-    Every shown value reads back through :func:`parse_quantity` (to the shown precision)."""
+_UNIT_LABELS = {"floz": "fl oz", "metre": "m", "gal": "gallons", "pint": "pints"}
+
+
+def format_quantity(metric: MetricDef, value: float, system: str | None = None) -> str:
+    """A value in the words people use: ``8,000 steps``, ``7h 30m``, ``82.5 kg``, ``3 cups``; in
+    imperial units (``181.9 lb``) for a member who chose them. Every shown value reads back through
+    :func:`parse_quantity` (to the shown precision)."""
     if not isinstance(value, (int, float)) or not math.isfinite(value):
         return "?"
-    return _reading(metric).show(float(value))
+    reading = _reading(metric)
+    if system == "imperial" and reading.imperial:
+        return reading.imperial[1](float(value))
+    return reading.show(float(value))
+
+
+def chart_unit(metric: MetricDef, system: str | None) -> tuple[str, Callable[[float], float]]:
+    """(unit label, how to turn a stored value into it) for a member's own chart in their units."""
+    reading = _reading(metric)
+    if system == "imperial" and reading.imperial:
+        symbol = reading.imperial[0]
+        factor, offset = reading.units[symbol], reading.offsets.get(symbol, 0.0)
+        return ("fl oz" if symbol == "floz" else symbol), (lambda v: (v - offset) / factor)
+    return metric.unit, (lambda v: v)
+
+
+def unit_words(metric: MetricDef) -> set[str]:
+    """The unit spellings ``metric`` accepts, lowercase (to tell a unit from the first word of a note)."""
+    reading = _reading(metric)
+    if metric.custom or metric.key not in _READINGS:
+        words = {_unit_key(metric.unit), metric.unit.lower()}
+        for unit in reading.units:
+            words |= {unit.lower(), _unit_key(unit)}
+            family = _family(unit) if unit else None
+            if family:
+                words |= set(family[_family_symbol(family, unit)][0]) | {_unit_key(unit)}
+        return words - {""}
+    return reading.unit_words()
+
+
+def any_unit_word(word: str) -> bool:
+    """True if ``word`` is a unit of any metric (``km``, ``gallons``, ``°F``): not the start of a note."""
+    key = _unit_key(word)
+    return bool(key) and (key in _SPELLINGS or any(key in words or key == _unit_key(sym)
+                                                   for f in _FAMILIES for sym, (words, _, _) in f.items()))
 
 
 def format_change(before: float, after: float) -> str:
@@ -438,59 +714,5 @@ def resolve_metric(text: str, available: Iterable[MetricDef]) -> MetricDef:
             owner.setdefault(n.lower(), m.key)
     close = list(dict.fromkeys(owner[c] for c in difflib.get_close_matches(word, owner, n=5, cutoff=0.6)))
     if close:
-        raise UserError(f"I don't know the metric {_quoted(text)}: did you mean {_or_list(close[:3], quote=True)}?")
-    raise UserError(f"I don't know the metric {_quoted(text)}: try one of {known}.")
-
-
-# ---- dates -----------------------------------------------------------------------------------
-
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY_WORDS = {
-    **{d: i for i, d in enumerate(_WEEKDAYS)},
-    **{d[:3]: i for i, d in enumerate(_WEEKDAYS)},
-    "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
-}
-_RELATIVE = {"today": 0, "yesterday": 1, "yday": 1, "tomorrow": -1}
-_AGO = re.compile(r"(\d{1,6}) ?(?:d|days?)(?: ago)?")
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_WHEN_HELP = "try today, yesterday, a weekday (mon), 3d (3 days ago) or a date like 2026-11-20"
-MAX_DAYS_BACK = 366
-
-
-def looks_like_when(text: str) -> bool:
-    """True if ``text`` is meant as a day (even an impossible one such as a future date or
-    2027-02-30), so `log steps 8000 tomorrow` is refused instead of storing "tomorrow" as a note."""
-    if not isinstance(text, str) or len(text) > MAX_INPUT or not text.isascii():
-        return False
-    t = " ".join(text.split()).lower()
-    return t in _RELATIVE or t in _WEEKDAY_WORDS or bool(_AGO.fullmatch(t) or _ISO.fullmatch(t))
-
-
-def parse_when(text: str, today: date) -> date:
-    """The day a `when` names, never after ``today`` and at most a year back."""
-    if isinstance(today, datetime):
-        today = today.date()
-    if not isinstance(text, str) or not text.strip():
-        raise UserError(f"Which day? {_cap(_WHEN_HELP)}.")
-    if len(text) > MAX_INPUT or not text.isascii() or any(not c.isprintable() for c in text):
-        raise UserError(f"I couldn't read that as a day: {_WHEN_HELP}.")
-    t = " ".join(text.split()).lower()
-    if t in _RELATIVE:
-        back = _RELATIVE[t]
-    elif t in _WEEKDAY_WORDS:
-        back = (today.weekday() - _WEEKDAY_WORDS[t]) % 7   # the most recent such day, or today
-    elif m := _AGO.fullmatch(t):
-        back = int(m.group(1))
-    elif m := _ISO.fullmatch(t):
-        try:
-            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            raise UserError(f"{_quoted(text)} isn't a real date: write dates like 2026-11-20.") from None
-        back = (today - day).days
-    else:
-        raise UserError(f"I couldn't read {_quoted(text)} as a day: {_WHEN_HELP}.")
-    if back < 0:
-        raise UserError("That date is in the future: I can only log today or earlier.")
-    if back > MAX_DAYS_BACK:
-        raise UserError(f"That's more than a year ago: I can log up to {MAX_DAYS_BACK} days back.")
-    return today - timedelta(days=back)
+        raise UserError(f"I don't know the metric {quoted(text)}: did you mean {or_list(close[:3], quote=True)}?")
+    raise UserError(f"I don't know the metric {quoted(text)}: try one of {known}.")

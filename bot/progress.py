@@ -18,7 +18,7 @@ _NO_GOAL_PERCENT = {"weight", "rhr"}   # "% of goal" misleads for body measures
 
 def summed(metric: MetricDef) -> bool:
     """Weekly figures are totals for things that add up, averages for states (sleep, weight, mood)."""
-    return metric.key in _TOTALLED or metric.custom
+    return metric.key in _TOTALLED or metric.adds or metric.custom   # adds: logs that add up (distance)
 
 
 def weekly_figure(metric: MetricDef, values: Iterable[float]) -> float | None:

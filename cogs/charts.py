@@ -13,6 +13,7 @@ from bot.clock import local_date
 from bot.commands import Invocation, Param, ParamType, command
 from bot.errors import UserError
 from bot.levels import Level
+from bot.metrics import chart_unit
 from bot.progress import summed
 from bot.reply import CardPiece, ChartLine, ChartPiece, Destination, Fact, Line, Reply, Text
 from bot.services import Services
@@ -44,12 +45,17 @@ class Charts:
             return Reply.text(f"No {m.name} entries in the last {days} days yet.", private=True)
         goal = (await self.s.extra["goals"].for_members([inv.member_id])).get((inv.member_id, m.key)) if "goals" in self.s.extra else None
         daily_goal = (goal / 7 if summed(m) else goal) if goal else None
-        values = [v for _, v in points]
+        # A private chart is in the member's own units; a shared one in the community's (metric).
+        units = self.s.extra.get("units")
+        system = await units.system(inv.member_id, m.key) if units and share is None else None
+        label, own = chart_unit(m, system)
+        values = [own(v) for _, v in points]
         earlier = values[:-7] if len(values) > 7 else values
         line = ChartLine(inv.member_id, member.display_name if share else "you",
-                         tuple((d.isoformat(), v) for d, v in points), fmean(earlier), daily_goal)
+                         tuple((d.isoformat(), own(v)) for d, v in points), fmean(earlier),
+                         own(daily_goal) if daily_goal else None)
         first = last - timedelta(days=days - 1)
-        piece = ChartPiece(m.key, f"{m.name.capitalize()} — last {days} days", m.unit, member.timezone, (line,),
+        piece = ChartPiece(m.key, f"{m.name.capitalize()} — last {days} days", label, member.timezone, (line,),
                            period=(first.isoformat(), last.isoformat()))
         if share is None:
             return Reply(lines=(Line((Text(f"Your {m.name}, last {days} days (only you see this):"),)),),

@@ -31,6 +31,7 @@ P = ParamType
 STREAK_LOOKBACK = 28          # days of history read for streaks and baselines (shown as "28+" beyond)
 MAX_CHART_SERIES = 12         # a group chart with more lines than this is unreadable; it is left out
 MAX_CHARTS = 2
+GOAL_PERIODS = ("day", "week")
 
 
 @dataclass(frozen=True)
@@ -98,20 +99,33 @@ class Checkins:
             return Reply.text("You aren't in this channel's check-in; `checkin join` to take part.", private=True)
         return Reply.text(f"Paused until {until.date().isoformat()}. Nobody is told; `checkin join` resumes early.", private=True)
 
-    @command("goal", "Set a private weekly goal for a metric (shown only as % of goal, if you share trends).",
+    @command("goal", "Set a private goal for a metric, per day (or per week); shown only as % of goal, if you share trends.",
              Param("metric", P.METRIC, "e.g. steps"),
-             Param("value", P.QUANTITY, "the weekly goal: a total for steps/exercise/water, an average for sleep/mood"))
+             Param("value", P.TEXT, "the goal, e.g. 10000 (a day), 8h, or 70000 week for a week's total",
+                   max_length=60))
     async def goal(self, inv: Invocation, metric: str, value: str) -> Reply:
         m = await self.s.catalogue.resolve(inv.community_id, metric)
-        if summed(m):
+        value, per = _goal_period(value)
+        units = self.s.extra.get("units")
+        system = await units.system(inv.member_id, m.key) if units else None
+        if per == "week" and summed(m):
             amount = _parse_weekly_total(m, value)
         else:
-            amount = parse_quantity(m, value)
+            amount = parse_quantity(m, value, system)
         if amount <= 0:
             raise UserError("A goal must be more than zero.")
-        await self.goals.set(inv.member_id, m.key, amount, inv.now)
-        kind = "weekly total" if summed(m) else "weekly average"
-        return Reply.text(f"Your {m.name} goal: {_format_weekly(m, amount)} ({kind}). Only you see it.", private=True)
+        weekly = amount * 7 if per == "day" and summed(m) else amount
+        await self.goals.set(inv.member_id, m.key, weekly, inv.now, goal_value=amount, goal_period=per)
+        shown = format_quantity(m, amount, system)
+        if per == "day" and summed(m):
+            kind = f"a day; {format_quantity(m, weekly, system)} a week in check-ins"
+        elif per == "day":
+            kind = "a day (check-ins compare your week's average with it)"
+        else:
+            kind = "a week in total" if summed(m) else "as a weekly average"
+        other = f"`goal {m.key} {value} week`" if per == "day" else f"`goal {m.key} {value}`"
+        return Reply.text(f"Your {m.name} goal: {shown} {kind}. Only you see it. (For a {'weekly' if per == 'day' else 'daily'} "
+                          f"goal instead: {other}.)", private=True)
 
     @command("mod schedule", "Set when this channel's weekly check-in is posted.",
              Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),
@@ -236,6 +250,19 @@ class Checkins:
             return None, summaries
         return Reply(tuple(lines), charts, private=False, kind="checkin", subject=f"checkin:{channel_id}:{period}",
                      requires_data=True, max_charts=MAX_CHARTS), summaries
+
+
+_PERIOD_WORDS = {"day": "day", "daily": "day", "a day": "day", "per day": "day", "/day": "day", "week": "week",
+                 "weekly": "week", "a week": "week", "per week": "week", "/week": "week", "a night": "day"}
+
+
+def _goal_period(text: str) -> tuple[str, str]:
+    """`10000`, `10000 a day` -> per day; `70000 week`, `70000 per week` -> per week."""
+    words = text.split()
+    for n in (2, 1):
+        if len(words) > n and " ".join(words[-n:]).lower() in _PERIOD_WORDS:
+            return " ".join(words[:-n]), _PERIOD_WORDS[" ".join(words[-n:]).lower()]
+    return text, "day"
 
 
 def _format_weekly(metric: MetricDef, value: float) -> str:

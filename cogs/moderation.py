@@ -6,7 +6,7 @@ from bot.commands import Invocation, Param, ParamType, Permission, Suggest, comm
 from bot.words import changed_posts
 from bot.errors import UserError
 from bot.levels import CAP_PLAIN_WORDS, CAP_WORDS, Level, cap_word, parse_cap
-from bot.metrics import BUILTIN_METRICS, custom_metric
+from bot.metrics import BUILTIN_METRICS, custom_metric, custom_units
 from bot.reply import Reply
 from bot.services import Services
 from storage.sharing import ALL_METRICS
@@ -68,13 +68,17 @@ class Moderation:
              Param("unit", P.WORD, "its unit, e.g. min, cups, pages"),
              Param("min", P.NUMBER, "the smallest accepted value"),
              Param("max", P.NUMBER, "the largest accepted value"),
+             Param("also", P.TEXT, "other units members may type, with how many of your unit each is, "
+                                   "e.g. mmol/L=18.016 or chapters=20", required=False, max_length=100),
              permission=MOD)
-    async def metric_add(self, inv: Invocation, name: str, unit: str, min: str, max: str) -> Reply:
+    async def metric_add(self, inv: Invocation, name: str, unit: str, min: str, max: str, also: str | None = None) -> Reply:
         try:
             low, high = float(min), float(max)
         except ValueError:
             raise UserError("`min` and `max` must be numbers, e.g. `mod metric add meditation min 0 240`.") from None
-        metric = custom_metric(name, unit, low, high)
+        metric = custom_metric(name, unit, low, high, alternatives=also)
         await self.s.catalogue.add_custom(inv.community_id, metric, inv.now)
-        return Reply.text(f"Members can now `log {metric.key} <value>` ({metric.unit}, {low:g}–{high:g}). "
+        others = sorted(set(custom_units(metric)) - {metric.unit})
+        typed = f"; they may also type {', '.join(others)}" if others else ""
+        return Reply.text(f"Members can now `log {metric.key} <value>` ({metric.unit}, {low:g}–{high:g}{typed}). "
                           "It is private for everyone until each member chooses otherwise.", private=True)

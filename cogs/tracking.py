@@ -1,62 +1,113 @@
-"""Logging numbers: log (with units, backdating and notes), undo, history, metrics, timezone."""
+"""Logging numbers: log (with units, days and notes), undo, history, metrics, timezone, units."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.clock import local_date, parse_timezone
 from bot.commands import Invocation, Param, ParamType, command
-from bot.errors import UserError
-from bot.metrics import format_quantity, looks_like_when, parse_quantity, parse_when
+from bot.errors import Ambiguous, UserError
+from bot.logline import NOTE_MAX, NOTE_PREFIX, LogLine, read_log_line
+from bot.metrics import (UNIT_SYSTEMS, MetricDef, bare_unit, format_quantity, other_readings,
+                         resolve_metric)
 from bot.reply import Reply
 from bot.services import Services
+from storage.preferences import UnitPreferenceRepository
 
 P = ParamType
 HISTORY_LIMIT = 60     # entries in one `history` answer (Discord pages through them)
+RECENT_DAYS = 60          # a bare number far from the member's entries of this many days is asked about
+UNLIKE, LIKE = 1.5, 1.2   # "far": off by more than x1.5; "fits another unit": within x1.2 of the last value
+ASK_TAIL = "I stored nothing: type the line you meant"
 
 
 class Tracking:
     def __init__(self, services: Services, app):
         self.s = services
+        self.units = UnitPreferenceRepository(services.db)
+        services.extra["units"] = self.units
+        services.add_member_data(self.units)
 
     async def _timezone(self, inv: Invocation) -> str:
         member = await self.s.community.member_by_id(inv.member_id)
         return member.timezone if member else "UTC"
 
-    @command("log", "Log a number for yourself (only you see it unless you choose to share).",
+    @command("log", "Log a number for yourself (only you see it unless you choose to share). If I ask which "
+                    "you meant, type the line again with the unit or date written out.",
              Param("metric", P.METRIC, "what you measured, e.g. steps, sleep, weight, mood"),
              Param("value", P.QUANTITY, "the number, with a unit if you like: 8000, 7h30m, 82.5kg, 181 lb"),
-             Param("when", P.WHEN, "today (default), yesterday, or a date like 2026-11-20", required=False),
-             Param("note", P.TEXT, "a private note", required=False))
+             Param("when", P.WHEN, "today (default), yesterday, 3 days ago, last tuesday, 24 Nov, 2026-11-20",
+                   required=False),
+             Param("note", P.TEXT, f"a private note (up to {NOTE_MAX} characters)", required=False,
+                   max_length=NOTE_MAX))
     async def log(self, inv: Invocation, metric: str, value: str, when: str | None = None, note: str | None = None) -> Reply:
-        m = await self.s.catalogue.resolve(inv.community_id, metric)
-        amount, when, note = _quantity_with_spaced_unit(m, value, when, note)
+        known = await self.s.catalogue.metrics(inv.community_id)
+        m, value, when, note = _metric_of_several_words(metric, value, when, note, known)
+        system = await self.units.system(inv.member_id, m.key)
         tz = await self._timezone(inv)
         today = local_date(inv.now, tz)
-        day = parse_when(when, today) if when else today
-        result = await self.s.entries.log(inv.member_id, m.key, day, amount, note, inv.now)
-        on = "today" if day == today else ("yesterday" if day == today - timedelta(days=1) else day.isoformat())
-        if result.previous is not None:
-            text = f"Updated {m.name} for {on}: {format_quantity(m, result.previous)} → {format_quantity(m, amount)}."
+        rest = " ".join(x for x in (value, when, note) if x)
+        try:
+            line = read_log_line(m, rest, today, system, tuple(known))
+            await self._ask_if_unlike(inv, m, line, system, today)
+        except Ambiguous as exc:
+            options = " or ".join(f"`log {m.key} {c}`" for c in exc.choices)
+            raise UserError(f"{exc.message} {ASK_TAIL}: {options}.") from None
+        result = await self.s.entries.log(inv.member_id, m.key, line.day, line.quantity.value, line.note, inv.now,
+                                          add=m.adds)
+        on = _day_words(line.day, today)
+        amount = _amount_of(m, line.quantity.value, system)
+        if result.previous is not None and m.adds:
+            text = f"Added {amount} for {on}: {format_quantity(m, result.entry.value, system)} in total that day."
+        elif result.previous is not None:
+            text = (f"Updated {m.name} for {on}: {format_quantity(m, result.previous, system)} → "
+                    f"{format_quantity(m, line.quantity.value, system)} (the new value replaces that day's).")
         else:
-            text = f"Logged {_amount_of(m, amount)} for {on}."
+            text = f"Logged {amount} for {on}."
+        text += _day_aside(line.day, today)
+        if line.note:
+            text += f" Note: “{line.note}”."
         return Reply.text(text + " (`undo` takes it back.)", private=True)
 
-    @command("undo", "Take back your most recent log.")
+    async def _ask_if_unlike(self, inv: Invocation, m: MetricDef, line: LogLine, system, today: date) -> None:
+        """`log weight 181` right after `82 kg`: a bare number far from the member's recent entries that
+        fits another unit of the metric is asked about, not stored. Not for metrics whose logs add up
+        (two runs of 5 km and 3 km are both ordinary), nor when a unit was typed."""
+        if line.quantity.unit or m.adds:
+            return
+        recent = await self.s.entries.latest(inv.member_id, m.key, today - timedelta(days=RECENT_DAYS))
+        value = line.quantity.value
+        if not recent or recent <= 0 or value <= 0 or 1 / UNLIKE <= value / recent <= UNLIKE:
+            return
+        fits = [c for c, v in other_readings(m, line.value_text, system) if v != value and 1 / LIKE <= v / recent <= LIKE]
+        if fits:
+            tail = " ".join(x for x in (line.day_text, line.note and f"{NOTE_PREFIX} {line.note}") if x)
+            unit = bare_unit(m, system) or m.unit
+            own = f"{line.value_text} {'fl oz' if unit == 'floz' else unit}"
+            choices = [fits[0], own]
+            raise Ambiguous(f"{format_quantity(m, value, system)} is far from your last {m.name} "
+                            f"({format_quantity(m, recent, system)}): did you mean {fits[0]}?",
+                            tuple(f"{c} {tail}".strip() for c in choices))
+
+    @command("undo", "Take back your most recent log (exactly that log: an added amount, or a replaced value).")
     async def undo(self, inv: Invocation) -> Reply:
         undone = await self.s.entries.undo_last(inv.member_id)
         if undone is None:
             return Reply.text("There is nothing to undo.", private=True)
         entry, restored = undone
         m = await self.s.catalogue.get(inv.community_id, entry.metric)
+        system = await self.units.system(inv.member_id, entry.metric)
         name = m.name if m else entry.metric
-        fmt = (lambda v: format_quantity(m, v)) if m else (lambda v: f"{v:g}")
-        text = f"Removed {fmt(entry.value)} of {name} for {entry.day.isoformat()}."
-        if restored is not None:
-            text += f" Back to {fmt(restored)}."
+        fmt = (lambda v: format_quantity(m, v, system)) if m else (lambda v: f"{v:g}")
+        if m is not None and m.adds and restored is not None:
+            text = f"Took back {fmt(entry.value - restored)} of {name} for {entry.day.isoformat()}: back to {fmt(restored)}."
+        else:
+            text = f"Removed {fmt(entry.value)} of {name} for {entry.day.isoformat()}."
+            if restored is not None:
+                text += f" Back to {fmt(restored)}."
         return Reply.text(text, private=True)
 
-    @command("history", "Your recent entries (only you see them).",
+    @command("history", "Your recent entries, a day's total per line (only you see them).",
              Param("metric", P.METRIC, "only this metric", required=False), lists=True)
     async def history(self, inv: Invocation, metric: str | None = None) -> Reply:
         key = (await self.s.catalogue.resolve(inv.community_id, metric)).key if metric else None
@@ -64,10 +115,11 @@ class Tracking:
         if not entries:
             return Reply.text("No entries yet. Try `log steps 8000`.", private=True)
         metrics = {m.key: m for m in await self.s.catalogue.metrics(inv.community_id)}
+        chosen = await self.units.systems(inv.member_id)
         lines = ["Your recent entries:"]
         for e in entries:
             m = metrics.get(e.metric)
-            shown = format_quantity(m, e.value) if m else f"{e.value:g}"
+            shown = format_quantity(m, e.value, chosen.get(e.metric, chosen.get(""))) if m else f"{e.value:g}"
             note = f" — {e.note}" if e.note else ""
             lines.append(f"{e.day.isoformat()}  {m.name if m else e.metric}: {shown}{note}")
         return Reply.text(*lines, private=True)
@@ -78,12 +130,14 @@ class Tracking:
         for m in await self.s.catalogue.metrics(inv.community_id):
             extra = " (sensitive: channels show at most trends unless a moderator allows more)" if m.sensitive else ""
             custom = " (custom)" if m.custom else ""
+            adds = "; logs the same day add up" if m.adds else "; a second log the same day replaces the first"
             aliases = f" [also: {', '.join(m.aliases)}]" if m.aliases else ""
-            lines.append(f"{m.key}{custom}: {m.help or m.unit}, {format_quantity(m, m.minimum)}–{format_quantity(m, m.maximum)}{aliases}{extra}")
+            lines.append(f"{m.key}{custom}: {m.help or m.unit}, {format_quantity(m, m.minimum)}–"
+                         f"{format_quantity(m, m.maximum)}{adds}{aliases}{extra}")
         return Reply.text(*lines, private=True)
 
     @command("timezone", "Set your time zone, so your days and weeks are your own.",
-             Param("zone", P.TIMEZONE, "an Area/City name, e.g. Europe/Berlin", required=False))
+             Param("zone", P.TIMEZONE, "an Area/City name (Europe/Berlin) or a city (berlin)", required=False))
     async def timezone(self, inv: Invocation, zone: str | None = None) -> Reply:
         if zone is None:
             return Reply.text(f"Your time zone is {await self._timezone(inv)}. Change it with `timezone Area/City`.", private=True)
@@ -91,26 +145,58 @@ class Tracking:
         await self.s.community.set_timezone(inv.member_id, tz)
         return Reply.text(f"Your time zone is now {tz}. Entries you already logged keep their days.", private=True)
 
+    @command("units", "Choose the units of your replies and own charts (metric or imperial), for every metric or "
+                      "one (`units weight imperial`); a bare number you log is read in them too. Channel posts keep "
+                      "the community's units.",
+             Param("metric", P.METRIC, "only this metric (default: every metric)", required=False),
+             Param("system", P.CHOICE, "metric or imperial", required=False, choices=UNIT_SYSTEMS))
+    async def units_(self, inv: Invocation, metric: str | None = None, system: str | None = None) -> Reply:
+        m = await self.s.catalogue.resolve(inv.community_id, metric) if metric else None
+        if system is None:
+            chosen = await self.units.systems(inv.member_id)
+            own = ", ".join(f"{k} {v}" for k, v in sorted(chosen.items()) if k)
+            line = f"Your units are {chosen.get('', 'metric')}" + (f" ({own})" if own else "") + "."
+            return Reply.text(f"{line} Change them with `units metric`, `units imperial` or `units weight imperial`.",
+                              private=True)
+        await self.units.set(inv.member_id, system, inv.now, m.key if m else "")
+        if m is not None:
+            shown = format_quantity(m, m.maximum / 4, system)
+            return Reply.text(f"Your {m.name} is now in {system} units (e.g. {shown}); a bare number you log for it is "
+                              "read in them. Channel posts keep the community's units.", private=True)
+        example = "weight in lb, water in fl oz, distance in miles" if system == "imperial" else \
+            "weight in kg, water in litres, distance in km"
+        return Reply.text(f"Your units are now {system} ({example}); a bare number you log is read in them. "
+                          "Channel posts keep the community's units.", private=True)
 
-def _quantity_with_spaced_unit(m, value: str, when: str | None, note: str | None) -> tuple[float, str | None, str | None]:
-    """`log weight 181 lb` arrives as value "181" and note "lb": when the next word completes the value
-    (a unit, or the "30m" of "7h 30m"), it belongs to the value, and a `when` may follow it."""
-    rest = (note or "").split(" ", 1) if when is None and note else None
-    if rest and rest[0]:
-        try:
-            amount = parse_quantity(m, f"{value} {rest[0]}")
-        except UserError:
-            pass
-        else:
-            remainder = rest[1].strip() if len(rest) > 1 else ""
-            words = remainder.split(" ", 1)
-            if words[0] and looks_like_when(words[0]):
-                return amount, words[0], (words[1].strip() if len(words) > 1 else None) or None
-            return amount, None, remainder or None
-    return parse_quantity(m, value), when, note
+
+def _metric_of_several_words(metric: str, value: str, when, note, known: list[MetricDef]):
+    """`log resting heart rate 62` arrives as metric "resting", value "heart": a metric name of two or
+    three words takes the words it needs from the line."""
+    words = " ".join(x for x in (value, when, note) if x).split()
+    names = {n.lower(): m for m in known for n in (m.name, *m.aliases) if " " in n}
+    for k in (2, 1):
+        name = " ".join([metric, *words[:k]]).lower()
+        if len(words) > k and name in names:
+            return names[name], words[k], None, " ".join(words[k + 1:]) or None
+    return resolve_metric(metric, known), value, when, note
 
 
-def _amount_of(m, amount: float) -> str:
-    shown = format_quantity(m, amount)
-    unit_word = shown.rsplit(" ", 1)[-1]
+def _day_words(day: date, today: date) -> str:
+    """The day an entry went to: today, yesterday, or the date itself."""
+    if day == today:
+        return "today"
+    if day == today - timedelta(days=1):
+        return "yesterday"
+    return day.isoformat()
+
+
+def _day_aside(day: date, today: date) -> str:
+    """For an older day, its weekday and distance, so a misread day is seen at once."""
+    back = (today - day).days
+    return "" if back < 2 else f" ({day.strftime('%A')}, {back} days ago)"
+
+
+def _amount_of(m: MetricDef, amount: float, system) -> str:
+    shown = format_quantity(m, amount, system)
+    unit_word = shown.rsplit(" ", 1)[-1]   # "1 step" and "8,000 steps" both name the metric already
     return shown if m.name.startswith(unit_word) and len(unit_word) >= len(m.name) - 1 else f"{shown} of {m.name}"

@@ -83,11 +83,15 @@ class GoalRepository:
     def __init__(self, db: Database):
         self.db = db
 
-    async def set(self, member_id: int, metric: str, weekly_value: float, now: datetime) -> None:
+    async def set(self, member_id: int, metric: str, weekly_value: float, now: datetime,
+                  goal_value: float | None = None, goal_period: str = "week") -> None:
+        """``goal_value`` per ``goal_period`` ('day' or 'week') is what the member set; ``weekly_value``
+        is its weekly equivalent (a day's goal x 7 for summed metrics, the same for averaged ones)."""
         await self.db.execute(
-            "INSERT INTO goals(member_id, metric, weekly_value, updated_at) VALUES (?,?,?,?) "
-            "ON CONFLICT(member_id, metric) DO UPDATE SET weekly_value=excluded.weekly_value, updated_at=excluded.updated_at",
-            (member_id, metric, weekly_value, utc_iso(now)))
+            "INSERT INTO goals(member_id, metric, weekly_value, updated_at, goal_value, goal_period) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT(member_id, metric) DO UPDATE SET weekly_value=excluded.weekly_value, updated_at=excluded.updated_at, "
+            "goal_value=excluded.goal_value, goal_period=excluded.goal_period",
+            (member_id, metric, weekly_value, utc_iso(now), weekly_value if goal_value is None else goal_value, goal_period))
 
     async def for_members(self, member_ids: list[int]) -> dict[tuple[int, str], float]:
         out = {}
@@ -105,7 +109,7 @@ class GoalRepository:
         return {(r[0], r[1]): r[2] for r in rows}
 
     async def export_member(self, member_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.db.fetchall("SELECT metric, weekly_value, updated_at FROM goals WHERE member_id=?", (member_id,))]
+        return [dict(r) for r in await self.db.fetchall("SELECT metric, goal_value, goal_period, weekly_value, updated_at FROM goals WHERE member_id=?", (member_id,))]
 
     async def delete_member(self, member_id: int) -> int:
         return await self.db.execute_rowcount("DELETE FROM goals WHERE member_id=?", (member_id,))

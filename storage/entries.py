@@ -33,21 +33,32 @@ class EntryRepository:
     def __init__(self, db: Database):
         self.db = db
 
-    async def log(self, member_id: int, metric: str, day: date, value: float, note: str | None, now: datetime) -> LogResult:
-        """Store a value (replacing that day's earlier one); returns after it is committed."""
+    async def log(self, member_id: int, metric: str, day: date, value: float, note: str | None, now: datetime,
+                  add: bool = False) -> LogResult:
+        """Store a value, replacing that day's earlier one, or with ``add`` adding to it (the new row
+        holds the day's total and replaces the old row, so `undo` takes back exactly this log).
+        Returns after it is committed; ``entry.value`` is what the day now holds."""
 
         def write(w):   # a write script (see storage.database.Statements): runs on SQLite and PostgreSQL
-            old = yield w.fetchone("SELECT id, value FROM entries WHERE member_id=? AND metric=? AND day=? AND active=1",
+            old = yield w.fetchone("SELECT id, value, note FROM entries WHERE member_id=? AND metric=? AND day=? AND active=1",
                                    (member_id, metric, day.isoformat()))
             if old is not None:
                 yield w.execute("UPDATE entries SET active=0 WHERE id=?", (old[0],))
+            total = value + old[1] if add and old is not None else value
+            kept_note = note if note is not None or not add or old is None else old[2]
             new_id = yield w.execute(
                 "INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) VALUES (?,?,?,?,?,?,?)",
-                (member_id, metric, day.isoformat(), value, note, utc_iso(now), old[0] if old else None))
-            return new_id, (old[0] if old else None), (old[1] if old else None)
+                (member_id, metric, day.isoformat(), total, kept_note, utc_iso(now), old[0] if old else None))
+            return new_id, (old[0] if old else None), (old[1] if old else None), total, kept_note
 
-        new_id, replaced, previous = await self.db.write(write)
-        return LogResult(Entry(new_id, member_id, metric, day, value, note, replaced), previous)
+        new_id, replaced, previous, total, kept_note = await self.db.write(write)
+        return LogResult(Entry(new_id, member_id, metric, day, total, kept_note, replaced), previous)
+
+    async def latest(self, member_id: int, metric: str, since: date) -> float | None:
+        """The member's most recent value of a metric on or after ``since`` (to spot a unit mix-up)."""
+        return await self.db.fetchval(
+            "SELECT value FROM entries WHERE member_id=? AND metric=? AND active=1 AND day>=? ORDER BY day DESC, id DESC LIMIT 1",
+            (member_id, metric, since.isoformat()))
 
     async def undo_last(self, member_id: int) -> tuple[Entry, float | None] | None:
         """Remove the member's newest active log; bring back the value it replaced. Returns (removed, restored)."""

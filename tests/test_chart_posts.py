@@ -96,7 +96,7 @@ async def _week_of_logs(bot):
         await bot.run(f"ann@dm: log steps {7000 + 100 * day} 2026-11-{day:02d}")
     for day in (14, 16, 18, 20):
         await bot.run(f"ann@dm: log sleep 7h{day}m 2026-11-{day:02d}")
-    await bot.run("ann@dm: log weight 81.5 2026-11-19", "ann@dm: log mood 7 2026-10-01", "ann@dm: goal steps 63000")
+    await bot.run("ann@dm: log weight 81.5 2026-11-19", "ann@dm: log mood 7 2026-10-01", "ann@dm: goal steps 63000 week")
 
 
 def _invocation(bot, member_id=1, channel_id=None):

@@ -144,5 +144,7 @@ async def test_garbage_lines_do_not_crash(bot):
     for line in ("", "nonsense", "alice@#walkers:", 'alice@dm: log "steps 8000', "alice@dm: log steps \x00",
                  ":time yesterday", ":whatever", "alice@dm: privacy set", "alice@dm: log steps 8000 " + "x" * 5000):
         await bot.run(line)
-    assert len(await bot.db.fetchval("SELECT note FROM entries")) <= 500   # a huge note is clipped, not refused
+    # A huge note is refused with the limit stated (issue 15: one limit, never clipped silently).
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM entries WHERE note IS NOT NULL") == 0
+    assert "up to 200 characters" in await bot.say("alice@dm: log steps 8000 " + "x" * 300)
     assert "Logged 7,000" in await bot.say("bob@dm: log steps 7000")

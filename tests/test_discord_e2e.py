@@ -432,7 +432,7 @@ async def test_hints_on_discord_are_slash_commands(community):
     helped = await c.answer(await c.run("help", {"command": "privacy"}))
     assert "`/privacy set metric:" in helped and "`privacy set" not in helped
     everything = await c.answer(await c.run("help"))
-    assert "/confirm" not in everything and "/cancel" not in everything and "`/goal metric:" in everything
+    assert "/confirm" not in everything and "/cancel" not in everything and "`/chart metric:" in everything
     assert "`/log metric:steps value:8000`" in await c.answer(await c.run("history", user=c.bob))
 
 

@@ -43,12 +43,14 @@ def refused(metric: MetricDef, text: str) -> str:
 # ---- the catalogue ---------------------------------------------------------------------------
 
 def test_builtin_catalogue():
-    assert [m.key for m in BUILTIN_METRICS] == ["steps", "sleep", "rhr", "weight", "mood", "exercise", "water"]
+    assert [m.key for m in BUILTIN_METRICS] == ["steps", "sleep", "rhr", "weight", "mood", "exercise", "water", "distance"]
     assert {m.key: m.unit for m in BUILTIN_METRICS} == {
-        "steps": "steps", "sleep": "h", "rhr": "bpm", "weight": "kg", "mood": "/10", "exercise": "min", "water": "L"}
+        "steps": "steps", "sleep": "h", "rhr": "bpm", "weight": "kg", "mood": "/10", "exercise": "min", "water": "L",
+        "distance": "km"}
     assert {m.key for m in BUILTIN_METRICS if m.sensitive} == {"weight", "mood", "rhr"}
     assert {m.key: m.higher_is_better for m in BUILTIN_METRICS} == {
-        "steps": True, "sleep": None, "rhr": None, "weight": None, "mood": True, "exercise": True, "water": True}
+        "steps": True, "sleep": None, "rhr": None, "weight": None, "mood": True, "exercise": True, "water": True,
+        "distance": True}
     assert (M["mood"].minimum, M["mood"].maximum) == (1, 10)
     assert {"heart", "heartrate", "hr", "resting_hr"} <= set(M["rhr"].aliases)
     assert "walk" in M["steps"].aliases
@@ -257,7 +259,7 @@ def test_format_change_never_raises(before, after):
 # ---- round trips -----------------------------------------------------------------------------
 
 TOLERANCE = {"steps": 0.5, "sleep": 1 / 120 + 1e-9, "rhr": 0.05 + 1e-9, "weight": 0.05 + 1e-9, "mood": 0.05 + 1e-9,
-             "exercise": 0.5 + 1e-9, "water": 0.005 + 1e-9}
+             "exercise": 0.5 + 1e-9, "water": 0.005 + 1e-9, "distance": 0.005 + 1e-9}
 WHOLE = {"steps", "mood"}
 
 
@@ -441,6 +443,11 @@ def test_custom_metric_only_raises_user_error(name, unit, low, high):
     ("thu", TODAY - timedelta(6)), ("thurs", TODAY - timedelta(6)), ("sun", TODAY - timedelta(3)),
     ("2026-11-20", date(2026, 11, 20)), ("2026-11-25", TODAY), ("2026-1-5", date(2026, 1, 5)),
     ("2025-11-24", TODAY - timedelta(366)),
+    # day/month numerals only where one reading is a real past day; month names; `last`; `N weeks ago`
+    ("20/11", date(2026, 11, 20)), ("11/20", date(2026, 11, 20)), ("20.11.", date(2026, 11, 20)),
+    ("20/11/2026", date(2026, 11, 20)), ("24 Nov", date(2026, 11, 24)), ("Nov 24", date(2026, 11, 24)),
+    ("24th November", date(2026, 11, 24)), ("last tuesday", TODAY - timedelta(1)),
+    ("last wednesday", TODAY - timedelta(7)), ("1 week ago", TODAY - timedelta(7)), ("two days ago", TODAY - timedelta(2)),
 ])
 def test_parse_when(text, expected):
     assert parse_when(text, TODAY) == expected
@@ -451,7 +458,7 @@ def test_parse_when(text, expected):
     ("tomorrow", "future"), ("2026-11-26", "future"), ("2030-01-01", "future"), ("9999-12-31", "future"),
     ("2027-02-30", "real date"), ("2026-13-01", "real date"), ("0000-01-01", "real date"),
     ("367d", "year"), ("2025-11-23", "year"), ("0001-01-01", "year"), ("999999d", "year"),
-    ("20/11", "2026-11-20"), ("next week", "2026-11-20"), ("", "2026-11-20"), ("x" * 50, "2026-11-20"),
+    ("32/11", "2026-11-20"), ("next week", "2026-11-20"), ("", "2026-11-20"), ("x" * 50, "2026-11-20"),
     ("2026-11-2O", "2026-11-20"), ("２０２６-11-20", "2026-11-20"), ("today\x00", "2026-11-20"), ("-2d", "2026-11-20"),
 ])
 def test_parse_when_refusals(text, needle):

@@ -3,7 +3,7 @@
     alice@#walkers: log steps 8000      alice types in channel #walkers
     alice@dm: privacy                   alice writes to the bot directly
     :moderator alice                    alice becomes a moderator
-    :time 2026-11-30T18:00:00+00:00     the clock moves; scheduled jobs due on the way run in order
+    :time +7d   (+2h, +30m, or an ISO time)  the clock moves; scheduled jobs due on the way run in order
     # a comment
 
 Every line the bot prints starts with where it goes: ``[#walkers #3]`` for channel post number 3,
@@ -16,19 +16,25 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import Inbound, Target, require_delivery
 from bot.clock import FakeClock
 from bot.command_refs import CONSOLE, render_refs
+from bot.commands import help_lines
 from bot.errors import UserError
 from bot.gate import Delivery
 
 _LINE = re.compile(r"^(?P<member>[A-Za-z0-9_.-]{1,32})@(?P<where>#[A-Za-z0-9_-]{1,80}|dm)\s*:\s?(?P<text>.*)$")
 _CHANNEL = re.compile(r"^#?([A-Za-z0-9_-]{1,80})$")
 COMMUNITY = "console"
+_RELATIVE_TIME = re.compile(r"\+(\d{1,4})([dhm])")
+_STEP = {"d": "days", "h": "hours", "m": "minutes"}
+CONSOLE_HELP = ("[console] Type `member@#channel: command` (alice@#walkers: log steps 8000) or `member@dm: command`; "
+                "`:moderator NAME` makes a moderator; `:time +7d` / `:time +2h` moves the clock (scheduled posts due "
+                "on the way run). The commands:")
 
 
 class ConsoleAdapter:
@@ -72,6 +78,12 @@ class ConsoleAdapter:
         if stripped.startswith(":"):
             await self._directive(stripped[1:].split())
             return
+        if stripped.lower() in ("help", "?", "help console"):
+            # No member typed it: the console's own usage, then the commands (from the specs, as `help` shows).
+            self._print(CONSOLE_HELP)
+            for line in help_lines(self.app.registry, None):
+                self._print(f"[console] {line}")
+            return
         m = _LINE.match(stripped)
         if m is None:
             self._print("[console] I couldn't read that line. Write `member@#channel: command` or `member@dm: command`"
@@ -89,12 +101,14 @@ class ConsoleAdapter:
             self.moderators.add(words[1])
             self._print(f"[console] {words[1]} is now a moderator.")
         elif len(words) == 2 and words[0] == "time":
-            try:
-                when = datetime.fromisoformat(words[1])
-            except ValueError:
-                self._print("[console] `:time` takes an ISO time, e.g. 2026-11-30T18:00:00+00:00")
-                return
             before = self.clock.now()
+            relative = _RELATIVE_TIME.fullmatch(words[1])
+            try:
+                when = (before + timedelta(**{_STEP[relative.group(2)]: int(relative.group(1))}) if relative
+                        else datetime.fromisoformat(words[1]))
+            except (ValueError, OverflowError):
+                self._print("[console] `:time` takes +7d, +2h, +30m or an ISO time, e.g. 2026-11-30T18:00:00+00:00")
+                return
             if when.tzinfo is None:
                 self._print("[console] Please give the time with its offset, e.g. +00:00.")
                 return
@@ -103,7 +117,7 @@ class ConsoleAdapter:
                 return
             await self.app.advance_clock(self.clock, when)
         else:
-            self._print("[console] Directives: `:moderator NAME`, `:time ISO-TIME`.")
+            self._print("[console] Directives: `:moderator NAME`, `:time +7d` (or +2h, +30m, an ISO time).")
 
     # -- output (the Transport) ----------------------------------------------------------------
     async def resolve_channel(self, community_external_id: str, ref: str) -> tuple[str, str]:

@@ -64,7 +64,7 @@ def option(param: Param) -> dict[str, Any]:
     elif param.suggestions is not None:
         opt["autocomplete"] = True
     if param.type in (ParamType.TEXT, ParamType.WORD, ParamType.QUANTITY):
-        opt["max_length"] = 500 if param.type is ParamType.TEXT else 100
+        opt["max_length"] = param.limit
     return opt
 
 

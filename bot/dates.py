@@ -1,0 +1,182 @@
+"""The day a member means: `yesterday`, `3 days ago`, `last tuesday`, `24 Nov`, `2026-11-20`, `24/11`.
+
+Never silently today and never a guess: a day/month numeral is read only when one reading is a real,
+past day within a year (``11/12`` raises :class:`Ambiguous` naming both), a date without a year that
+lands far back is asked about, and a vague span (`last week`) is refused. Pure: ``today`` is given.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, datetime, timedelta
+
+from bot.echo import MAX_INPUT, cap as _cap, quoted as _quoted
+from bot.errors import Ambiguous, UserError
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_WORDS = {
+    **{d: i for i, d in enumerate(_WEEKDAYS)},
+    **{d[:3]: i for i, d in enumerate(_WEEKDAYS)},
+    "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
+}
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_MONTH_WORDS = {**{m: i + 1 for i, m in enumerate(_MONTHS)}, **{m[:3]: i + 1 for i, m in enumerate(_MONTHS)}, "sept": 9}
+_RELATIVE = {"today": 0, "yesterday": 1, "yday": 1, "tomorrow": -1}
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_AGO = re.compile(r"(\d{1,6}|a|an|one|two|three|four|five|six|seven) ?(d|days?|w|wks?|weeks?)(?: ago| back| earlier)?")
+_ISO = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
+_VAGUE = re.compile(r"(?:last|this|past|previous) (?:week|month|year|weekend)|(?:the )?other day|recently")
+_SYNONYMS = {"the day before yesterday": "2 days ago", "day before yesterday": "2 days ago",
+             "the day before": "2 days ago"}
+_LAST = re.compile(r"(?:last|past|this) ([a-z]+)")
+_MONTH_NAME = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
+_DAY_MONTH = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({_MONTH_NAME})\.?(?:,? (\d{{4}}))?")
+_MONTH_DAY = re.compile(rf"({_MONTH_NAME})\.? (\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?")
+_NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?\.?")
+_WHEN_HELP = ("try today, yesterday, a weekday (mon, last tuesday), 3 days ago, 24 Nov or a date like 2026-11-20")
+MAX_DAYS_BACK = 366
+ASK_BEYOND_DAYS = 183    # a date without a year further back than this is asked about, not assumed
+
+
+def _day_phrase(text: str) -> str:
+    """Lowercase, single spaces, without a leading `on` (`on monday`) and with synonyms spelled out."""
+    t = " ".join(text.split()).lower()
+    t = t[3:] if t.startswith("on ") else t
+    return _SYNONYMS.get(t, t)
+
+
+def looks_like_when(text: str) -> bool:
+    """True if ``text`` is meant as a day (even an impossible one such as a future date or
+    2027-02-30), so `log steps 8000 tomorrow` is refused instead of storing "tomorrow" as a note."""
+    if not isinstance(text, str) or len(text) > MAX_INPUT or not text.isascii():
+        return False
+    t = _day_phrase(text)
+    if t in _RELATIVE or t in _WEEKDAY_WORDS or _VAGUE.fullmatch(t):
+        return True
+    if (m := _LAST.fullmatch(t)) and m.group(1) in _WEEKDAY_WORDS:
+        return True
+    return any(p.fullmatch(t) for p in (_AGO, _ISO, _DAY_MONTH, _MONTH_DAY, _NUMERIC))
+
+
+def _nearest_past(month: int, day: int, today: date) -> date:
+    """A day and month without a year: this year's, or last year's if this year's is still to come."""
+    try:
+        this = date(today.year, month, day)
+    except ValueError:
+        if (month, day) != (2, 29):
+            raise
+        this = date(today.year + 1, 3, 1)   # no 29 February this year: the last one was earlier
+    if this <= today:
+        return this
+    for year in range(today.year - 1, today.year - 5, -1):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise ValueError("no such day")
+
+
+def _dated(year: str | None, month: int, day: int, today: date) -> tuple[date, bool]:
+    """(the day, whether its year was guessed)."""
+    if year:
+        y = int(year)
+        return date(y + 2000 if y < 100 else y, month, day), False
+    return _nearest_past(month, day, today), True
+
+
+def _say(day: date, today: date) -> str:
+    return day.strftime("%a ") + str(day.day) + day.strftime(" %b") + (f" {day.year}" if day.year != today.year else "")
+
+
+def parse_when(text: str, today: date) -> date:
+    """The day a `when` names, never after ``today`` and at most a year back. Two possible days
+    (``11/12``) or a year that had to be guessed far back raise :class:`Ambiguous` naming them."""
+    if isinstance(today, datetime):
+        today = today.date()
+    if not isinstance(text, str) or not text.strip():
+        raise UserError(f"Which day? {_cap(_WHEN_HELP)}.")
+    if len(text) > MAX_INPUT or not text.isascii() or any(not c.isprintable() for c in text):
+        raise UserError(f"I couldn't read that as a day: {_WHEN_HELP}.")
+    t = _day_phrase(text)
+    not_real = f"{_quoted(text)} isn't a real date: write dates like 2026-11-20."
+    guessed = False
+    if t in _RELATIVE:
+        day = today - timedelta(days=_RELATIVE[t])
+    elif t in _WEEKDAY_WORDS:
+        day = today - timedelta(days=(today.weekday() - _WEEKDAY_WORDS[t]) % 7)   # the most recent, or today
+    elif (m := _LAST.fullmatch(t)) and m.group(1) in _WEEKDAY_WORDS:
+        back = (today.weekday() - _WEEKDAY_WORDS[m.group(1)]) % 7
+        day = today - timedelta(days=back or (0 if t.startswith("this") else 7))   # "last" is before today
+    elif m := _AGO.fullmatch(t):
+        n = int(m.group(1)) if m.group(1).isdigit() else _NUMBER_WORDS[m.group(1)]
+        n *= 7 if m.group(2).startswith("w") else 1
+        if n > MAX_DAYS_BACK:
+            raise UserError(f"That's more than a year ago: I can log up to {MAX_DAYS_BACK} days back.")
+        day = today - timedelta(days=n)
+    elif _VAGUE.fullmatch(t):
+        raise UserError(f"{_quoted(text)} isn't one day: name the day, e.g. `last tuesday`, `5 days ago` or `24 Nov`.")
+    elif m := _ISO.fullmatch(t):
+        try:
+            day = date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
+        except ValueError:
+            raise UserError(not_real) from None
+    elif (m := _DAY_MONTH.fullmatch(t)) or (m := _MONTH_DAY.fullmatch(t)):
+        day_text, month_text = (m.group(1), m.group(2)) if m.re is _DAY_MONTH else (m.group(2), m.group(1))
+        try:
+            day, guessed = _dated(m.group(3), _MONTH_WORDS[month_text], int(day_text), today)
+        except ValueError:
+            raise UserError(not_real) from None
+    elif m := _NUMERIC.fullmatch(t):
+        day, guessed = _numeric_day(text, m, today)
+    else:
+        raise UserError(f"I couldn't read {_quoted(text)} as a day: {_WHEN_HELP}.")
+    back = (today - day).days
+    if back < 0:
+        raise UserError("That date is in the future: I can only log today or earlier.")
+    if back > MAX_DAYS_BACK:
+        raise UserError(f"That's more than a year ago: I can log up to {MAX_DAYS_BACK} days back.")
+    if guessed and back > ASK_BEYOND_DAYS:
+        raise Ambiguous(f"Did you mean {_say(day, today)}? That's {back} days ago.", (day.isoformat(),))
+    return day
+
+
+def _numeric_day(text: str, m: re.Match, today: date) -> tuple[date, bool]:
+    """``24/11`` or ``11/24``: whichever reading is a real, past day within a year; if both are, ask."""
+    a, b, year = int(m.group(1)), int(m.group(3)), m.group(4)
+    readings = []
+    for month, day in ((b, a), (a, b)):          # day/month first (most of the world), then month/day
+        try:
+            when, guessed = _dated(year, month, day, today)
+        except ValueError:
+            continue
+        if 0 <= (today - when).days <= MAX_DAYS_BACK and when not in (r[0] for r in readings):
+            readings.append((when, guessed))
+    if len(readings) == 2:
+        first, second = (r[0] for r in readings)
+        raise Ambiguous(f"{_quoted(text)} could be {_say(first, today)} or {_say(second, today)}.",
+                        (first.isoformat(), second.isoformat()))
+    if not readings:
+        raise UserError(f"{_quoted(text)} isn't a day I can log (a real date, not in the future, within a year): "
+                        f"write dates like 2026-11-20.")
+    return readings[0]
+
+
+def when_words_start(words: list[str]) -> int:
+    """How many of the leading ``words`` read as a day (0 if none): `2 days ago felt good` -> 3."""
+    for n in range(min(5, len(words)), 0, -1):
+        if looks_like_when(" ".join(words[:n])):
+            return n
+    return 0
+
+
+def close_date_word(word: str) -> str | None:
+    """A day word ``word`` was probably meant to be (``yesterdy`` -> ``yesterday``), or None."""
+    w = word.lower()
+    if len(w) < 4 or w in _WEEKDAY_WORDS or w in _RELATIVE:
+        return None
+    if w in _MONTH_WORDS:
+        return None
+    close = difflib.get_close_matches(w, [*_RELATIVE, *_WEEKDAYS, *_MONTHS], n=1, cutoff=0.8)
+    return close[0] if close else None
