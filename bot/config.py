@@ -56,7 +56,12 @@ class MatrixConfig:
     prefix: str = "!pp"
     moderator_power_level: int = 50
     allowed_inviters: tuple[str, ...] = ()   # user ids or ":server" suffixes; empty = anyone
-    store_dir: str = "peerpulse-matrix-store"
+    store_dir: str = "peerpulse-matrix-store"   # encryption keys and sessions (with the e2e extra)
+    encryption: bool = True                   # end-to-end encryption when matrix-nio's e2e extra is installed
+    sync_timeline_limit: int = 50             # events per room per sync; more are read back as a gap
+    gap_page_size: int = 100                  # events per /messages page when reading a gap
+    gap_max_pages: int = 100                  # a longer gap loses its oldest events (logged)
+    startup_attempts: int = 5                 # tries to reach the homeserver at start before giving up
 
     def access_token(self) -> str | None:
         return os.environ.get(self.access_token_env) or None

@@ -34,6 +34,7 @@ class Attachment:
     data: bytes
     mime: str
     chart: ChartSpec | None = None   # the exact data the renderer was given (kept for tests and audits)
+    alt_text: str = ""               # what the image shows, for screen readers (Matrix `body`, Discord description)
 
 
 @dataclass(frozen=True)

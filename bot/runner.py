@@ -66,6 +66,8 @@ async def run(config: Config) -> int:
         task.cancel()
     await app.stop()
     for task in done:
+        if task is not waiter and isinstance(task.exception(), ConfigError):
+            raise task.exception()   # a start-up failure the member-facing CLI prints as one line
         if task is not waiter and task.exception() is not None:
             log.error("%s stopped: %s", task.get_name(), type(task.exception()).__name__)
             return 1

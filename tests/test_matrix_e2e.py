@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
+import zipfile
 import os
 import time
 from datetime import datetime
 
 import pytest
-from nio import AsyncClient, InviteMemberEvent, RedactionEvent, RoomMessageImage, RoomMessageNotice, RoomMessageText
+from nio import (AsyncClient, InviteMemberEvent, RedactionEvent, RoomGetEventResponse, RoomMessageFile, RoomMessageImage,
+                 RoomMessageNotice, RoomMessagesResponse, RoomMessageText)
 from nio.api import RoomPreset
 
 from bot.adapters.matrix_adapter import MatrixAdapter
@@ -56,8 +59,30 @@ class Member:
             for event in info.timeline.events:
                 self.seen.append((room_id, event))
 
-    async def say(self, room_id: str, text: str) -> None:
-        await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": text})
+    async def say(self, room_id: str, text: str) -> str:
+        for attempt in range(20):
+            response = await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": text})
+            if hasattr(response, "event_id"):
+                return response.event_id
+            await asyncio.sleep(0.5)   # the homeserver is restarting
+        raise AssertionError("member could not send")
+
+    async def history(self, room_id: str) -> list:
+        """Every event of a room as the member can read it now, oldest first (an outsider's full view)."""
+        events, token = [], None
+        for _ in range(200):
+            response = await self.client.room_messages(room_id, start=token, limit=100)
+            assert isinstance(response, RoomMessagesResponse), response
+            events.extend(response.chunk)
+            if not response.chunk or not response.end:
+                break
+            token = response.end
+        return list(reversed(events))
+
+    async def event(self, room_id: str, event_id: str) -> dict:
+        response = await self.client.room_get_event(room_id, event_id)
+        assert isinstance(response, RoomGetEventResponse), response
+        return response.event.source
 
     async def wait_for(self, predicate, timeout: float = 20.0):
         deadline = time.monotonic() + timeout
@@ -70,6 +95,19 @@ class Member:
 
     def from_bot(self, bot_id: str, kind=RoomMessageNotice):
         return [(r, e) for r, e in self.seen if isinstance(e, kind) and e.sender == bot_id]
+
+
+def is_redacted(source: dict) -> bool:
+    return not source.get("content") and "redacted_because" in source.get("unsigned", {})
+
+
+async def eventually_redacted(member: "Member", room_id: str, event_id: str, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if is_redacted(await member.event(room_id, event_id)):
+            return True
+        await asyncio.sleep(0.2)
+    return False
 
 
 def notice_containing(bot_id: str, text: str, room: str | None = None):
@@ -100,7 +138,7 @@ async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
         await asyncio.wait_for(adapter.ready.wait(), 20)
         created = await alice.client.room_create(name="walkers", preset=RoomPreset.public_chat,
                                                  invite=[bot_id, bob.user_id, mia.user_id],
-                                                 power_level_override={"users": {mia.user_id: 50}})
+                                                 power_level_override={"users": {mia.user_id: 50, bot_id: 50}})
         assert hasattr(created, "room_id"), created
         room = created.room_id
         await bob.sync()
@@ -112,9 +150,16 @@ async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
         await asyncio.sleep(0.5)   # let the bot's sync see the members' joins and power levels
 
         # A command answers privately in a direct room, never in the public room.
-        await alice.say(room, "!pp log steps 8000")
+        typed = await alice.say(room, "!pp log steps 8000")
         dm, reply = await alice.wait_for(notice_containing(bot_id, "Logged 8,000 steps"))
         assert dm != room
+        # The value typed in the room is redacted (the bot has power level 50 there), alice told privately.
+        await alice.wait_for(notice_containing(bot_id, "I removed your message from walkers", dm))
+        assert is_redacted(await alice.event(room, typed))
+        # In the bot's direct room no prefix is needed.
+        await alice.say(dm, "history steps")
+        await alice.wait_for(lambda r, e: r == dm and isinstance(e, RoomMessageNotice) and e.sender == bot_id
+                             and "Logged" not in e.body and "8,000" in e.body)
         assert "<br>" in reply.source["content"].get("formatted_body", "") or reply.source["content"]["format"] == "org.matrix.custom.html"
         await alice.say(room, "!pp log steps 9000 yesterday")
         await alice.wait_for(notice_containing(bot_id, "9,000 steps", dm))   # the same direct room, reused
@@ -124,7 +169,7 @@ async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
         await bob.wait_for(notice_containing(bot_id, "Only moderators"))
         await mia.say(room, "!pp mod schedule #walkers sunday 18:00 UTC")
         await mia.wait_for(notice_containing(bot_id, "weekly check-in on Sundays at 18:00"))
-        await alice.say(room, "!pp mod rules")          # the room's creator (room version 12: not listed in power levels)
+        await alice.say(room, "!pp mod rules here")     # the room's creator (room version 12: not listed in power levels)
         await alice.wait_for(notice_containing(bot_id, "Rules in #walkers"))
 
         for member, value in ((alice, 8000), (bob, 5000)):
@@ -147,16 +192,38 @@ async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
         await alice.say(room, "!pp chart steps 7 share")
         await alice.wait_for(notice_containing(bot_id, "alice's steps, last 7 days", room))
 
-        # Lowering a level edits the earlier posts in place (m.replace) ...
+        # mydata shared links each post with a matrix.to permalink.
+        await alice.say(dm, "mydata shared")
+        _, shared = await alice.wait_for(notice_containing(bot_id, "post(s) hold your data", dm))
+        assert f"https://matrix.to/#/{room}/{post.event_id}" in shared.body and "message $" not in shared.body
+
+        # Lowering a level: Matrix keeps an edited event's original, so the post is redacted and re-sent.
+        images = [e for r, e in alice.seen if r == room and isinstance(e, RoomMessageImage) and e.sender == bot_id]
         await alice.say(room, "!pp privacy set steps trend")
-        _, edit = await alice.wait_for(lambda r, e: r == room and e.sender == bot_id and isinstance(e, RoomMessageNotice)
-                                       and (e.source["content"].get("m.relates_to") or {}).get("rel_type") == "m.replace"
-                                       and "Weekly check-in" in e.source["content"]["m.new_content"]["body"])
-        new_body = edit.source["content"]["m.new_content"]["body"]
-        assert "alice: steps" in new_body and "8,000" not in new_body and "bob: 5,500 steps" in new_body
+        _, narrowed = await alice.wait_for(lambda r, e: r == room and isinstance(e, RoomMessageNotice) and e.sender == bot_id
+                                           and "Weekly check-in" in e.body and e.event_id != post.event_id)
+        assert "alice: steps" in narrowed.body and "8,000" not in narrowed.body and "bob: 5,500 steps" in narrowed.body
+        assert not (narrowed.source["content"].get("m.relates_to") or {}), "a new post, not an edit"
+        assert await eventually_redacted(alice, room, post.event_id), "fetching the original check-in gives a redaction"
+        assert images
+        for image in images:   # the check-in's chart and the shared chart were drawn before the change
+            assert await eventually_redacted(alice, room, image.event_id)
         # ... and making it private removes what only held her data (redaction).
         await alice.say(room, "!pp privacy set steps private")
         await alice.wait_for(lambda r, e: r == room and isinstance(e, RedactionEvent) and e.sender == bot_id)
+        await alice.wait_for(notice_containing(bot_id, "steps: private", dm))
+        # No readable event in the room holds the withdrawn value.
+        readable = [e for e in await bob.history(room) if e.source.get("content")]
+        assert not [e for e in readable if e.sender == bot_id and "8,000" in str(e.source["content"])]
+
+        # Export arrives as one file in the direct room.
+        await alice.say(dm, "mydata export")
+        _, export = await alice.wait_for(lambda r, e: r == dm and isinstance(e, RoomMessageFile) and e.sender == bot_id)
+        assert export.body == "peerpulse-export.zip"
+        downloaded = await alice.client.download(export.url)
+        names = zipfile.ZipFile(io.BytesIO(downloaded.body)).namelist()
+        assert "peerpulse-export.json" in names and "peerpulse-entries.csv" in names
+        assert len([e for r, e in alice.seen if r == dm and isinstance(e, RoomMessageFile)]) == 1
 
         # Synapse restarts mid-run: a command sent right after is answered exactly once.
         hs.restart()
