@@ -10,7 +10,7 @@ import io
 import zipfile
 import os
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from nio import (AsyncClient, InviteMemberEvent, RedactionEvent, RoomGetEventResponse, RoomMessageFile, RoomMessageImage,
@@ -253,3 +253,95 @@ async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
             await m.client.close()
         await adapter.client.close()
         await app.stop()
+
+
+def _bot_config(hs: SynapseServer, name: str, monkeypatch, **matrix_keys):
+    bot_id, bot_token = hs.register_user(name, "pw-" + name)
+    env = "PP_TEST_TOKEN_" + name.upper().replace("-", "_")
+    monkeypatch.setenv(env, bot_token)
+    return bot_id, bot_token, env, MatrixConfig(homeserver=hs.url, user_id=bot_id, access_token_env=env, **matrix_keys)
+
+
+async def _start_bot(config: Config, clock, db_path: str):
+    app = await build_app(config, clock, db_path)
+    adapter = MatrixAdapter(app, config.matrix, sync_timeout_ms=300, max_backoff=2)
+    await adapter.login()
+    await app.start()
+    stop = asyncio.Event()
+    task = asyncio.create_task(adapter.sync_loop(stop))
+    await asyncio.wait_for(adapter.ready.wait(), 20)
+    return app, adapter, stop, task
+
+
+async def _stop_bot(app, adapter, stop, task) -> None:
+    stop.set()
+    await asyncio.wait_for(task, 30)
+    await adapter.client.close()
+    await app.stop()
+
+
+async def _wait_joined(adapter, rooms, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not all(r in adapter.client.rooms for r in rooms):
+        assert time.monotonic() < deadline, "the bot did not join its rooms"
+        await asyncio.sleep(0.2)
+
+
+async def _dm_of(member: "Member", bot_id: str) -> str:
+    """The member's direct room with the bot (created by the bot on its first private answer)."""
+    room_id, _ = await member.wait_for(lambda r, e: isinstance(e, RoomMessageNotice) and e.sender == bot_id
+                                       and r.startswith("!") and "Logged" in e.body)
+    return room_id
+
+
+async def test_commands_sent_while_the_bot_is_down_are_each_answered_once(homeserver, tmp_path, monkeypatch):
+    """5 members, 3 rooms, COMMANDS commands typed while the bot is down (far more than a sync's timeline
+    limit per room), then a start: every one answered exactly once, from the gap read back."""
+    hs = homeserver
+    commands = int(os.environ.get("PP_MATRIX_GAP_COMMANDS", "120"))
+    bot_id, _, _, matrix = _bot_config(hs, "pp-gap", monkeypatch, sync_timeline_limit=10, gap_page_size=25)
+    config = Config(privacy=PrivacyConfig(min_group_size=2), matrix=matrix, chart_processes=0)
+    clock = FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00"))
+    db_path = str(tmp_path / "gap.db")
+    members = [Member(hs, f"gap{i}") for i in range(5)]
+    bot = await _start_bot(config, clock, db_path)
+    try:
+        rooms = []
+        for name in ("walkers", "sleepers", "runners"):
+            created = await members[0].client.room_create(name=name, preset=RoomPreset.public_chat,
+                                                          invite=[bot_id] + [m.user_id for m in members[1:]])
+            rooms.append(created.room_id)
+        for m in members[1:]:
+            await m.sync()
+        await _wait_joined(bot[1], rooms)
+        await asyncio.sleep(0.5)
+        # Each member's first command opens their direct room, which they join.
+        for i, m in enumerate(members):
+            await m.say(rooms[0], f"!pp log water {i + 1}L")
+        dms = [await _dm_of(m, bot_id) for m in members]
+        await _stop_bot(*bot)
+
+        sent: dict[int, list[str]] = {i: [] for i in range(len(members))}
+        for n in range(commands):
+            who = n % len(members)
+            day = (clock.now() - timedelta(days=n // len(members) + 1)).date().isoformat()   # one day per command
+            await members[who].say(rooms[n % len(rooms)], f"!pp log steps {1000 + n} {day}")
+            sent[who].append(f"Logged {1000 + n:,} steps for ")
+
+        bot = await _start_bot(config, clock, db_path)
+        deadline = time.monotonic() + 60
+        for i, m in enumerate(members):
+            while True:
+                bodies = [e.body for e in await m.history(dms[i])
+                          if isinstance(e, RoomMessageNotice) and e.sender == bot_id and "steps" in e.body]
+                answered = [a for a in sent[i] if any(a in b for b in bodies)]
+                if len(answered) == len(sent[i]) or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.5)
+            assert len(answered) == len(sent[i]), f"{m.user_id}: {len(sent[i]) - len(answered)} commands unanswered"
+            for a in sent[i]:
+                assert sum(a in b for b in bodies) == 1, f"answered more than once: {a}"
+    finally:
+        await _stop_bot(*bot)
+        for m in members:
+            await m.client.close()

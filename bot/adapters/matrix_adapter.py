@@ -129,8 +129,10 @@ class MatrixAdapter:
         sync_filter_ = sync_filter(self.config.sync_timeline_limit)
         while stop is None or not stop.is_set():
             try:
-                response = await self.client.sync(timeout=self.sync_timeout_ms if since else 0, since=since,
-                                                  full_state=since is None, sync_filter=sync_filter_)
+                # The first sync of a process carries the full room state (names, members, power levels):
+                # a restarted client knows nothing of its rooms otherwise.
+                response = await self.client.sync(timeout=self.sync_timeout_ms if since and recovered else 0,
+                                                  since=since, full_state=not recovered, sync_filter=sync_filter_)
                 if isinstance(response, SyncError):
                     wait = (getattr(response, "retry_after_ms", None) or 0) / 1000 or backoff
                     log.warning("Matrix sync error %s from %s; retrying in %.0fs", response.status_code,
