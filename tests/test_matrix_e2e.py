@@ -9,6 +9,10 @@ import dataclasses
 import io
 import zipfile
 import os
+import signal
+import sqlite3
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta
 
@@ -343,5 +347,116 @@ async def test_commands_sent_while_the_bot_is_down_are_each_answered_once(homese
                 assert sum(a in b for b in bodies) == 1, f"answered more than once: {a}"
     finally:
         await _stop_bot(*bot)
+        for m in members:
+            await m.client.close()
+
+
+class BotProcess:
+    """`peerpulse run` in its own process (the worktree's code: python -m bot.cli), to be killed for real."""
+
+    def __init__(self, tmp_path, hs: SynapseServer, user_id: str, token_env: str, token: str, **matrix_keys):
+        self.db = tmp_path / "bot.db"
+        self.config = tmp_path / "config.toml"
+        keys = "".join(f"{k} = {v!r}\n" if isinstance(v, str) else f"{k} = {v}\n" for k, v in matrix_keys.items())
+        self.config.write_text(f'[bot]\nchart_processes = 0\nlog_level = "WARNING"\n[storage]\npath = "{self.db}"\n'
+                               f'[matrix]\nhomeserver = "{hs.url}"\nuser_id = "{user_id}"\naccess_token_env = "{token_env}"\n'
+                               + keys, encoding="utf-8")
+        self.env = {**os.environ, token_env: token}
+        self.log = tmp_path / "bot.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--config", str(self.config)],
+                                     env=self.env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def query(self, sql: str, params=()) -> list:
+        if not self.db.exists():
+            return []
+        with sqlite3.connect(self.db, timeout=10) as conn:
+            try:
+                return conn.execute(sql, params).fetchall()
+            except sqlite3.OperationalError:   # not migrated yet
+                return []
+
+    async def until(self, predicate, what: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert self.proc.poll() is None, f"the bot exited: {self.log.read_text()[-2000:]}"
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            await asyncio.sleep(0.1)
+
+
+async def test_sigkill_during_a_burst_loses_nothing(homeserver, tmp_path):
+    """The bot is SIGKILLed while answering a burst of logs, then started again: every command gets one
+    answer (its confirmation, or, for the one a kill interrupted, a note saying so), and every
+    acknowledged log is stored."""
+    hs = homeserver
+    burst = int(os.environ.get("PP_MATRIX_BURST", "40"))
+    bot_id, bot_token = hs.register_user("pp-kill", "pw-pp-kill")
+    members = [Member(hs, "kill0"), Member(hs, "kill1")]
+    bot = BotProcess(tmp_path, hs, bot_id, "PP_TEST_KILL_TOKEN", bot_token, sync_timeline_limit=10, gap_page_size=20)
+    created = await members[0].client.room_create(name="burst", preset=RoomPreset.public_chat,
+                                                  invite=[bot_id, members[1].user_id])
+    room = created.room_id
+    await members[1].sync()
+    bot.start()
+    try:
+        await bot.until(lambda: bot.query("SELECT 1 FROM platform_state WHERE key='matrix:next_batch'"), "the first sync")
+        deadline = time.monotonic() + 20
+        while bot_id not in (getattr(await members[0].client.joined_members(room), "members", None) and
+                             [m.user_id for m in (await members[0].client.joined_members(room)).members] or []):
+            assert time.monotonic() < deadline, "the bot did not join"
+            await asyncio.sleep(0.2)
+        for i, m in enumerate(members):
+            await m.say(room, f"!pp log water {i + 1}L")
+        dms = [await _dm_of(m, bot_id) for m in members]
+
+        handled = lambda: bot.query("SELECT count(*) FROM handled_events")[0][0]   # noqa: E731
+        before = handled()
+        today = datetime.now().date()
+
+        async def send_burst(index: int, m: Member) -> list[str]:
+            values = []
+            for n in range(burst // 2):
+                value = 2000 + index * 1000 + n
+                day = (today - timedelta(days=n + 2)).isoformat()
+                await m.say(room, f"!pp log steps {value} {day}")
+                values.append(value)
+            return values
+
+        sender = asyncio.gather(*(send_burst(i, m) for i, m in enumerate(members)))
+        await bot.until(lambda: handled() >= before + burst // 4, "part of the burst answered")
+        bot.kill()
+        sent = await sender
+        bot.start()
+        await bot.until(lambda: handled() == before + burst and
+                        not bot.query("SELECT 1 FROM platform_state WHERE key LIKE 'matrix:inflight:%'"),
+                        "every command claimed and finished", timeout=45)
+        stored = {row[0] for row in bot.query("SELECT value FROM entries WHERE metric='steps'")}
+        unanswered_total = interrupted_total = 0
+        for i, m in enumerate(members):
+            deadline = time.monotonic() + 20
+            while True:
+                bodies = [e.body for e in await m.history(dms[i]) if isinstance(e, RoomMessageNotice) and e.sender == bot_id]
+                counts = {v: sum(f"Logged {v:,} steps" in b for b in bodies) for v in sent[i]}
+                interrupted = sum("restarted while working on your `log` command" in b for b in bodies)
+                if sum(counts.values()) + interrupted >= len(sent[i]) or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.5)
+            assert all(c <= 1 for c in counts.values()), "a command was answered twice"
+            for value, count in counts.items():
+                if count:
+                    assert value in stored, f"acknowledged log {value} was not stored"
+            unanswered_total += sum(1 for c in counts.values() if c == 0)
+            interrupted_total += interrupted
+        assert unanswered_total == interrupted_total <= 1, (unanswered_total, interrupted_total)
+    finally:
+        bot.kill()
         for m in members:
             await m.client.close()

@@ -18,6 +18,7 @@ import contextvars
 import json
 import logging
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 from nio import (AsyncClient, AsyncClientConfig, ErrorResponse, InviteMemberEvent, JoinError, LoginError,
@@ -202,8 +203,9 @@ class MatrixAdapter:
             community = await self.state.get(f"matrix:dm-community:{room_id}") or room_id
         else:
             community = await self._community(room_id)
+        sent_at = datetime.fromtimestamp(event.server_timestamp / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         marker = json.dumps({"room": room_id, "sender": event.sender, "community": community,
-                             "command": _command_name(self.app.registry, text)})
+                             "command": _command_name(self.app.registry, text), "sent_at": sent_at})
         if not await self.state.claim_event(event.event_id, self.app.services.clock.now(),
                                             in_flight=(INFLIGHT + event.event_id, marker)):
             return
@@ -222,7 +224,6 @@ class MatrixAdapter:
         if channel_id is not None and event.sender == (await self._room_info(room_id))[1]:
             level = max(level, 100)   # room version 12: the creator is all-powerful but not listed in power levels
         name = room.user_name(event.sender) if room else None
-        token = _answering.set(event.event_id)
         try:
             if channel_id is not None and _carries_value(self.app.registry, text):
                 await self._take_value_out_of_room(room_id, event, community, channel_name)
@@ -232,11 +233,13 @@ class MatrixAdapter:
                               member_name=name or event.sender.split(":")[0].lstrip("@"),
                               is_moderator=channel_id is not None and level >= self.config.moderator_power_level,
                               text=text)
-            await self.app.handle(inbound)
+            token = _answering.set(event.event_id)   # the command's own answers carry its event id
+            try:
+                await self.app.handle(inbound)
+            finally:
+                _answering.reset(token)
         except Exception:
             log.exception("a Matrix command failed")
-        finally:
-            _answering.reset(token)
 
     async def _take_value_out_of_room(self, room_id: str, event, community: str, room_name: str) -> None:
         """DESIGN 2.2: a member's value typed in a room is redacted, and the member told privately."""
@@ -265,8 +268,9 @@ class MatrixAdapter:
             dm = await self.state.get(f"matrix:dm:{info['sender']}")
             if not (dm and await self._answered_in(dm, event_id)):
                 await self._tell(info["sender"], info["community"],
-                                 f"I was restarted while working on your `{info['command']}` command, and it may not "
-                                 "have been carried out. Please check (e.g. `history`) and send it again if needed.")
+                                 f"I was restarted while working on your `{info['command']}` command (sent "
+                                 f"{info.get('sent_at', 'earlier')}), and it may not have been carried out. "
+                                 "Please check (e.g. `history`) and send it again if needed.")
             await self.state.delete(key)
 
     async def _answered_in(self, dm_room: str, event_id: str) -> bool:
