@@ -10,6 +10,7 @@ import io
 import zipfile
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -345,6 +346,10 @@ async def test_commands_sent_while_the_bot_is_down_are_each_answered_once(homese
             assert len(answered) == len(sent[i]), f"{m.user_id}: {len(sent[i]) - len(answered)} commands unanswered"
             for a in sent[i]:
                 assert sum(a in b for b in bodies) == 1, f"answered more than once: {a}"
+        # The bot has no power to redact in these rooms: it says so privately, names the level and the DM.
+        notes = [e.body for e in await members[0].history(dms[0]) if isinstance(e, RoomMessageNotice)]
+        assert any("I couldn't remove your message from walkers" in b and "power level 50" in b
+                   and "our private room" in b for b in notes)
     finally:
         await _stop_bot(*bot)
         for m in members:
@@ -460,3 +465,63 @@ async def test_sigkill_during_a_burst_loses_nothing(homeserver, tmp_path):
         bot.kill()
         for m in members:
             await m.client.close()
+
+
+def _run_cli(tmp_path, homeserver_url: str, env: dict[str, str], user_id: str = "@pp:peerpulse.test") -> subprocess.CompletedProcess:
+    config = tmp_path / "startup.toml"
+    config.write_text(f'[bot]\nchart_processes = 0\n[storage]\npath = "{tmp_path / "startup.db"}"\n'
+                      f'[matrix]\nhomeserver = "{homeserver_url}"\nuser_id = "{user_id}"\n'
+                      'access_token_env = "PP_STARTUP_TOKEN"\npassword_env = "PP_STARTUP_PASSWORD"\nstartup_attempts = 2\n',
+                      encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if k not in ("PP_STARTUP_TOKEN", "PP_STARTUP_PASSWORD")}
+    return subprocess.run([sys.executable, "-m", "bot.cli", "run", "--config", str(config)], env={**clean, **env},
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def test_startup_errors_name_the_url_or_variable_and_exit_non_zero(homeserver, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free_port = s.getsockname()[1]   # nothing listens there once the socket is closed
+    unreachable = f"http://127.0.0.1:{free_port}"
+    result = _run_cli(tmp_path, unreachable, {"PP_STARTUP_TOKEN": "syt_not_a_real_token"})
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("peerpulse: cannot reach the Matrix homeserver " + unreachable), last
+    assert "tried 2 times" in last and "syt_not_a_real_token" not in result.stderr
+
+    result = _run_cli(tmp_path, homeserver.url, {"PP_STARTUP_TOKEN": "syt_wrong_token"})
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"peerpulse: the Matrix homeserver {homeserver.url} refused the access token in PP_STARTUP_TOKEN"), last
+    assert "M_UNKNOWN_TOKEN" in last and "syt_wrong_token" not in result.stderr
+
+    result = _run_cli(tmp_path, homeserver.url, {})
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert "PP_STARTUP_TOKEN" in last and "PP_STARTUP_PASSWORD" in last and "UserError" not in result.stderr, last
+
+
+async def test_an_encrypted_room_it_cannot_read_is_told_once(homeserver, tmp_path, monkeypatch):
+    """Without E2EE support the bot can't read an encrypted room: it says so once instead of staying silent."""
+    hs = homeserver
+    bot_id, _, _, matrix = _bot_config(hs, "pp-e2ee", monkeypatch, encryption=False)
+    config = Config(matrix=matrix, chart_processes=0)
+    bot = await _start_bot(config, FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00")), str(tmp_path / "e.db"))
+    member = Member(hs, "secretive")
+    try:
+        created = await member.client.room_create(name="private circle", invite=[bot_id], initial_state=[
+            {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}])
+        room = created.room_id
+        await _wait_joined(bot[1], [room])
+        await asyncio.sleep(0.5)
+        for n in range(3):   # what an E2EE client sends: only ciphertext reaches the homeserver
+            await member.client.room_send(room, "m.room.encrypted", {
+                "algorithm": "m.megolm.v1.aes-sha2", "ciphertext": f"AwgAEnAC{n}", "sender_key": "c2VuZGVy",
+                "session_id": "c2Vzc2lvbg", "device_id": "MEMBERDEVICE"})
+        await member.wait_for(notice_containing(bot_id, "I can't read this room", room))
+        await asyncio.sleep(1.5)
+        await member.sync()
+        assert len([e for r, e in member.from_bot(bot_id) if r == room and "can't read" in e.body]) == 1
+    finally:
+        await _stop_bot(*bot)
+        await member.client.close()

@@ -117,8 +117,8 @@ class MatrixAdapter:
         return response
 
     async def run(self) -> None:
-        await self.login()
         try:
+            await self.login()
             await self.sync_loop()
         finally:
             await self.client.close()
@@ -425,6 +425,6 @@ def _cause(exc: BaseException, secret: str) -> str:
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         text = "timed out"
-    if secret:
+    if len(secret) >= 8:   # a real token or password; never echoed back
         text = text.replace(secret, "[secret]")
     return text
