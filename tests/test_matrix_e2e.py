@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import json
 import zipfile
 import os
 import signal
@@ -16,13 +17,16 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
-from nio import (AsyncClient, InviteMemberEvent, RedactionEvent, RoomGetEventResponse, RoomMessageFile, RoomMessageImage,
+from nio import (AsyncClient, AsyncClientConfig, InviteMemberEvent, RoomEncryptedImage, RedactionEvent, RoomGetEventResponse, RoomMessageFile, RoomMessageImage,
                  RoomMessageNotice, RoomMessagesResponse, RoomMessageText)
 from nio.api import RoomPreset
+from nio.crypto.attachments import decrypt_attachment
 
 from bot.adapters.matrix_adapter import MatrixAdapter
+from bot.adapters.matrix_e2ee import encryption_installed
 from bot.app import build_app
 from bot.clock import FakeClock
 from bot.config import Config, MatrixConfig, PrivacyConfig
@@ -123,7 +127,7 @@ async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
     hs = homeserver
     bot_id, bot_token = hs.register_user("peerpulse", "pw-bot")
     monkeypatch.setenv("PP_TEST_MATRIX_TOKEN", bot_token)
-    matrix = MatrixConfig(homeserver=hs.url, user_id=bot_id, access_token_env="PP_TEST_MATRIX_TOKEN")
+    matrix = MatrixConfig(homeserver=hs.url, user_id=bot_id, access_token_env="PP_TEST_MATRIX_TOKEN", encryption=False)
     clock = FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00"))
     config = Config(privacy=PrivacyConfig(min_group_size=2), matrix=matrix, chart_processes=0)
     db_path = str(tmp_path / "bot.db")
@@ -304,7 +308,8 @@ async def test_commands_sent_while_the_bot_is_down_are_each_answered_once(homese
     limit per room), then a start: every one answered exactly once, from the gap read back."""
     hs = homeserver
     commands = int(os.environ.get("PP_MATRIX_GAP_COMMANDS", "120"))
-    bot_id, _, _, matrix = _bot_config(hs, "pp-gap", monkeypatch, sync_timeline_limit=10, gap_page_size=25)
+    bot_id, _, _, matrix = _bot_config(hs, "pp-gap", monkeypatch, sync_timeline_limit=10, gap_page_size=25,
+                                       encryption=False)
     config = Config(privacy=PrivacyConfig(min_group_size=2), matrix=matrix, chart_processes=0)
     clock = FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00"))
     db_path = str(tmp_path / "gap.db")
@@ -362,7 +367,7 @@ class BotProcess:
     def __init__(self, tmp_path, hs: SynapseServer, user_id: str, token_env: str, token: str, **matrix_keys):
         self.db = tmp_path / "bot.db"
         self.config = tmp_path / "config.toml"
-        keys = "".join(f"{k} = {v!r}\n" if isinstance(v, str) else f"{k} = {v}\n" for k, v in matrix_keys.items())
+        keys = "".join(f"{k} = {json.dumps(v)}\n" for k, v in matrix_keys.items())   # JSON scalars are TOML scalars
         self.config.write_text(f'[bot]\nchart_processes = 0\nlog_level = "WARNING"\n[storage]\npath = "{self.db}"\n'
                                f'[matrix]\nhomeserver = "{hs.url}"\nuser_id = "{user_id}"\naccess_token_env = "{token_env}"\n'
                                + keys, encoding="utf-8")
@@ -405,7 +410,8 @@ async def test_sigkill_during_a_burst_loses_nothing(homeserver, tmp_path):
     burst = int(os.environ.get("PP_MATRIX_BURST", "40"))
     bot_id, bot_token = hs.register_user("pp-kill", "pw-pp-kill")
     members = [Member(hs, "kill0"), Member(hs, "kill1")]
-    bot = BotProcess(tmp_path, hs, bot_id, "PP_TEST_KILL_TOKEN", bot_token, sync_timeline_limit=10, gap_page_size=20)
+    bot = BotProcess(tmp_path, hs, bot_id, "PP_TEST_KILL_TOKEN", bot_token, sync_timeline_limit=10, gap_page_size=20,
+                     encryption=False)
     created = await members[0].client.room_create(name="burst", preset=RoomPreset.public_chat,
                                                   invite=[bot_id, members[1].user_id])
     room = created.room_id
@@ -522,6 +528,106 @@ async def test_an_encrypted_room_it_cannot_read_is_told_once(homeserver, tmp_pat
         await asyncio.sleep(1.5)
         await member.sync()
         assert len([e for r, e in member.from_bot(bot_id) if r == room and "can't read" in e.body]) == 1
+    finally:
+        await _stop_bot(*bot)
+        await member.client.close()
+
+
+class EncryptedMember(Member):
+    """A member on an E2EE client (matrix-nio with its e2e extra): a device, keys, decryption."""
+
+    def __init__(self, hs: SynapseServer, name: str, store: Path):
+        store.mkdir(parents=True, exist_ok=True)
+        self.user_id, _ = hs.register_user(name, "pw-" + name)
+        self.password = "pw-" + name
+        self.client = AsyncClient(hs.url, self.user_id, store_path=str(store),
+                                  config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False))
+        self.seen = []
+        self.since = None
+
+    async def login(self) -> None:
+        await self.client.login(password=self.password, device_name="member phone")
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+
+    async def sync(self) -> None:
+        await super().sync()
+        c = self.client
+        if c.should_upload_keys:
+            await c.keys_upload()
+        if c.should_query_keys:
+            await c.keys_query()
+        if c.should_claim_keys:
+            await c.keys_claim(c.get_users_for_key_claiming())
+        await c.send_to_device_messages()
+
+    async def say(self, room_id: str, text: str) -> str:
+        response = await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": text},
+                                               ignore_unverified_devices=True)
+        assert hasattr(response, "event_id"), response
+        return response.event_id
+
+
+@pytest.mark.skipif(not encryption_installed(), reason="end-to-end encryption needs matrix-nio's e2e extra")
+async def test_encrypted_room_and_direct_room(homeserver, tmp_path, monkeypatch):
+    """An encrypted room and an encrypted DM with an E2EE member: log, check-in (text and image) and
+    take-back work, and no plaintext event from the bot appears in either room."""
+    hs = homeserver
+    bot_id, bot_token, _, matrix = _bot_config(hs, "pp-crypt", monkeypatch, store_dir=str(tmp_path / "bot-store"))
+    config = Config(privacy=PrivacyConfig(min_group_size=2), matrix=matrix, chart_processes=0)
+    clock = FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00"))
+    bot = await _start_bot(config, clock, str(tmp_path / "crypt.db"))
+    assert bot[1].e2ee.enabled
+    member = EncryptedMember(hs, "cipher", tmp_path / "member-store")
+    await member.login()
+    try:
+        created = await member.client.room_create(name="circle", invite=[bot_id], initial_state=[
+            {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}])
+        room = created.room_id
+        await _wait_joined(bot[1], [room])
+        await asyncio.sleep(0.5)
+        await member.sync()
+
+        await member.say(room, "!pp log steps 8000")
+        dm, _ = await member.wait_for(notice_containing(bot_id, "Logged 8,000 steps"))
+        assert member.client.rooms[dm].encrypted, "the direct room is created encrypted"
+        for command in ("privacy set steps public", "checkin join"):
+            await member.say(room, "!pp " + command)
+        await member.say(room, "!pp mod schedule here sunday 18:00 UTC")
+        await member.wait_for(notice_containing(bot_id, "weekly check-in on Sundays at 18:00"))
+        await member.wait_for(notice_containing(bot_id, "joined this channel's weekly check-in"))
+
+        await bot[0].advance_clock(clock, datetime.fromisoformat("2026-11-22T19:00:00+00:00"))
+        _, post = await member.wait_for(notice_containing(bot_id, "Weekly check-in", room))
+        assert "cipher: 8,000 steps" in post.body
+        _, image = await member.wait_for(lambda r, e: r == room and isinstance(e, RoomEncryptedImage) and e.sender == bot_id)
+        downloaded = await member.client.download(image.url)
+        png = decrypt_attachment(downloaded.body, image.key["k"], image.hashes["sha256"], image.iv)
+        assert png.startswith(b"\x89PNG") and image.body
+
+        await member.say(room, "!pp privacy set steps private")
+        await member.wait_for(notice_containing(bot_id, "steps: private", dm))
+        assert await eventually_redacted(member, room, post.event_id)
+        assert await eventually_redacted(member, room, image.event_id)
+
+        # The bot restarts: its keys and sessions are in store_dir, so it still reads the room.
+        await _stop_bot(*bot)
+        bot = await _start_bot(config, clock, str(tmp_path / "crypt.db"))
+        await member.say(room, "!pp log steps 9000 yesterday")
+        await member.wait_for(notice_containing(bot_id, "9,000 steps", dm))
+
+        # What the homeserver holds: a client without keys sees only ciphertext (or redactions) from the bot.
+        plain = AsyncClient(hs.url, member.user_id)
+        plain.access_token, plain.user_id = member.client.access_token, member.user_id
+        try:
+            for room_id in (room, dm):
+                response = await plain.room_messages(room_id, limit=200)
+                from_bot = [e.source for e in response.chunk if e.sender == bot_id and e.source.get("type") != "m.room.member"]
+                assert from_bot
+                leaked = [s for s in from_bot if s["type"] == "m.room.message" and s.get("content")]
+                assert not leaked, f"plaintext from the bot in {room_id}: {leaked[:1]}"
+        finally:
+            await plain.close()
     finally:
         await _stop_bot(*bot)
         await member.client.close()

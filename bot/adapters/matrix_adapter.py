@@ -356,6 +356,7 @@ class MatrixAdapter:
                                                      initial_state=self.e2ee.direct_room_state())
             if isinstance(response, RoomCreateError):
                 raise DeliveryFailed("I couldn't open a private room with that member")
+            self.e2ee.know_new_direct_room(response.room_id, user_id)
             await self.state.set(f"matrix:dm:{user_id}", response.room_id)
             await self.state.set(f"matrix:dm-room:{response.room_id}", user_id)
             await self.state.set(f"matrix:dm-community:{response.room_id}", community)

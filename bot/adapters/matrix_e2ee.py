@@ -50,13 +50,26 @@ class Encryption:
             return []
         return [{"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}]
 
+    def know_new_direct_room(self, room_id: str, member: str) -> None:
+        """A direct room the bot just created is not in the client's state until a sync; to encrypt the
+        first answer at once, the client learns it now, with the invited member (who gets the room key
+        though not joined yet, so the answer is readable once they join)."""
+        if not self.enabled or room_id in self.client.rooms:
+            return
+        from nio.rooms import MatrixRoom
+
+        room = MatrixRoom(room_id, self.client.user_id, encrypted=True)
+        room.add_member(self.client.user_id, None, None)
+        room.add_member(member, None, None, invited=True)
+        self.client.rooms[room_id] = room
+        self.client.encrypted_rooms.add(room_id)
+
     def room_encrypted(self, room_id: str) -> bool:
         room = self.client.rooms.get(room_id)
         return bool(room and room.encrypted)
 
     async def after_login(self) -> None:
-        if self.enabled:
-            self.client.load_store()
+        if self.enabled:   # the store was loaded by the login (restore_login or login)
             if self.client.should_upload_keys:
                 await self.client.keys_upload()
 
