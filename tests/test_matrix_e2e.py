@@ -12,6 +12,7 @@ import zipfile
 import os
 import signal
 import socket
+import struct
 import sqlite3
 import subprocess
 import sys
@@ -27,9 +28,11 @@ from nio.crypto.attachments import decrypt_attachment
 
 from bot.adapters.matrix_adapter import MatrixAdapter
 from bot.adapters.matrix_e2ee import encryption_installed
+from bot.adapters.matrix_send import RoomSender
 from bot.app import build_app
 from bot.clock import FakeClock
 from bot.config import Config, MatrixConfig, PrivacyConfig
+from bot.gate import Attachment
 from tests.matrix_harness import SynapseServer, synapse_available
 
 pytestmark = pytest.mark.skipif(not synapse_available() and os.environ.get("CI") != "true",
@@ -630,4 +633,20 @@ async def test_encrypted_room_and_direct_room(homeserver, tmp_path, monkeypatch)
             await plain.close()
     finally:
         await _stop_bot(*bot)
+        await member.client.close()
+
+
+async def test_an_image_carries_its_alt_text_as_body(homeserver):
+    """Matrix clients read an image's `body` as its text alternative; the file name goes in `filename`."""
+    member = Member(homeserver, "viewer")
+    try:
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">II", 640, 480) + b"\x08\x02\x00\x00\x00"
+        chart = Attachment("steps-chart.png", png, "image/png", alt_text="Bar chart: steps per day this week")
+        content = await RoomSender(member.client, 1).attachment_content(chart, encrypt=False)
+        assert content["msgtype"] == "m.image" and content["body"] == "Bar chart: steps per day this week"
+        assert content["filename"] == "steps-chart.png" and content["info"]["w"] == 640
+        plain = await RoomSender(member.client, 1).attachment_content(
+            Attachment("export.json", b"{}", "application/json"), encrypt=False)
+        assert plain["msgtype"] == "m.file" and plain["body"] == "export.json"
+    finally:
         await member.client.close()

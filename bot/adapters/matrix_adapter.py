@@ -134,6 +134,9 @@ class MatrixAdapter:
                 # a restarted client knows nothing of its rooms otherwise.
                 response = await self.client.sync(timeout=self.sync_timeout_ms if since and recovered else 0,
                                                   since=since, full_state=not recovered, sync_filter=sync_filter_)
+                if isinstance(response, SyncError) and response.status_code == "M_UNKNOWN_TOKEN":
+                    raise MatrixStartupError(f"the Matrix homeserver {self.config.homeserver} no longer accepts the "
+                                             f"access token in {self.config.access_token_env} (M_UNKNOWN_TOKEN)")
                 if isinstance(response, SyncError):
                     wait = (getattr(response, "retry_after_ms", None) or 0) / 1000 or backoff
                     log.warning("Matrix sync error %s from %s; retrying in %.0fs", response.status_code,
@@ -149,7 +152,7 @@ class MatrixAdapter:
                     await self._accept_invites(response)   # first start: everything before now is history
                 else:
                     await self._process(response, since)
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, MatrixStartupError):
                 raise
             except Exception as exc:   # the homeserver is down, restarting or unreachable
                 log.warning("Matrix sync with %s failed (%s); retrying in %.0fs", self.config.homeserver,
