@@ -504,6 +504,11 @@ def test_startup_errors_name_the_url_or_variable_and_exit_non_zero(homeserver, t
     assert last.startswith(f"peerpulse: the Matrix homeserver {homeserver.url} refused the access token in PP_STARTUP_TOKEN"), last
     assert "M_UNKNOWN_TOKEN" in last and "syt_wrong_token" not in result.stderr
 
+    _, other_token = homeserver.register_user("not-the-bot", "pw-not-the-bot")
+    result = _run_cli(tmp_path, homeserver.url, {"PP_STARTUP_TOKEN": other_token})
+    assert result.returncode != 0
+    assert "belongs to @not-the-bot:peerpulse.test, not to the configured user_id" in result.stderr.strip().splitlines()[-1]
+
     result = _run_cli(tmp_path, homeserver.url, {})
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]

@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "matrix"
 SPACE_CACHE_SECONDS = 600
 INFLIGHT = "matrix:inflight:"
-ANSWERS_KEY = "org.peerpulse.answers"   # on a private answer: the command event it answers
+ANSWERS_KEY = "org.peerpulse.answers"
+REFUSALS = {"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_FORBIDDEN", "M_USER_DEACTIVATED", "M_INVALID_USERNAME"}   # on a private answer: the command event it answers
 
 _answering: contextvars.ContextVar[str | None] = contextvars.ContextVar("matrix_answering", default=None)
 
@@ -87,22 +88,25 @@ class MatrixAdapter:
                     response = await self._whoami(token)
                 else:
                     response = await self.client.login(password=password, device_name="peerpulse")
+            except MatrixStartupError:
+                raise
             except Exception as exc:   # connection refused, DNS, TLS, timeout
-                cause = _cause(exc, token or password or "")
-                if attempt + 1 >= self.config.startup_attempts:
-                    raise MatrixStartupError(f"cannot reach the Matrix homeserver {url}: {cause} "
-                                             f"(tried {self.config.startup_attempts} times)") from None
-                wait = min(2 ** attempt, self.max_backoff)
-                log.warning("cannot reach the Matrix homeserver %s (%s); retrying in %.0fs", url, cause, wait)
-                await asyncio.sleep(wait)
-                continue
-            if isinstance(response, (WhoamiError, LoginError)):
-                what = f"the access token in {self.config.access_token_env}" if token else \
-                    f"the password in {self.config.password_env}"
-                raise MatrixStartupError(f"the Matrix homeserver {url} refused {what} "
-                                         f"({response.status_code}: {response.message})")
-            await self.e2ee.after_login()
-            return
+                problem = f"cannot reach the Matrix homeserver {url}: {_cause(exc, token or password or '')}"
+            else:
+                if not isinstance(response, (WhoamiError, LoginError)):
+                    await self.e2ee.after_login()
+                    return
+                if response.status_code in REFUSALS:
+                    what = f"the access token in {self.config.access_token_env}" if token else \
+                        f"the password in {self.config.password_env}"
+                    raise MatrixStartupError(f"the Matrix homeserver {url} refused {what} "
+                                             f"({response.status_code}: {response.message})")
+                problem = f"the Matrix homeserver {url} answered with an error ({response.status_code}: {response.message})"
+            if attempt + 1 >= self.config.startup_attempts:
+                raise MatrixStartupError(f"{problem} (tried {self.config.startup_attempts} times)")
+            wait = min(2 ** attempt, self.max_backoff)
+            log.warning("%s; retrying in %.0fs", problem, wait)
+            await asyncio.sleep(wait)
 
     async def _whoami(self, token: str):
         self.client.access_token = token
