@@ -641,6 +641,26 @@ async def test_encrypted_room_and_direct_room(homeserver, tmp_path, monkeypatch)
         await member.client.close()
 
 
+async def test_a_direct_chat_a_member_starts_takes_commands_without_prefix(homeserver, tmp_path, monkeypatch):
+    bot_id, _, _, matrix = _bot_config(homeserver, "pp-direct", monkeypatch, encryption=False)
+    bot = await _start_bot(Config(matrix=matrix, chart_processes=0),
+                           FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00")), str(tmp_path / "d.db"))
+    member = Member(homeserver, "starter")
+    try:
+        created = await member.client.room_create(is_direct=True, invite=[bot_id], preset=RoomPreset.trusted_private_chat)
+        dm = created.room_id
+        await _wait_joined(bot[1], [dm])
+        await asyncio.sleep(0.5)
+        await member.say(dm, "log steps 4321")
+        await member.wait_for(notice_containing(bot_id, "Logged 4,321 steps", dm))
+        await member.say(dm, "!pp history steps")   # the prefix is still welcome
+        await member.wait_for(lambda r, e: r == dm and isinstance(e, RoomMessageNotice) and e.sender == bot_id
+                              and "Logged" not in e.body and "4,321" in e.body)
+    finally:
+        await _stop_bot(*bot)
+        await member.client.close()
+
+
 async def test_an_image_carries_its_alt_text_as_body(homeserver):
     """Matrix clients read an image's `body` as its text alternative; the file name goes in `filename`."""
     member = Member(homeserver, "viewer")

@@ -171,14 +171,23 @@ class MatrixAdapter:
 
     async def _accept_invites(self, response) -> None:
         for room_id, info in response.rooms.invite.items():
-            inviter = next((e.sender for e in info.invite_state if isinstance(e, InviteMemberEvent)
-                            and e.state_key == self.client.user_id), None)
-            if inviter and self._allowed(inviter):
-                result = await self.client.join(room_id)
-                if isinstance(result, JoinError):
-                    log.warning("could not join a room: %s", result.status_code)
-            else:
+            invite = next((e for e in info.invite_state if isinstance(e, InviteMemberEvent)
+                           and e.state_key == self.client.user_id), None)
+            if invite is None or not self._allowed(invite.sender):
                 log.info("ignored an invite from a user not on the allowed list")
+                continue
+            result = await self.client.join(room_id)
+            if isinstance(result, JoinError):
+                log.warning("could not join a room: %s", result.status_code)
+            elif invite.content.get("is_direct"):
+                await self._adopt_direct_room(room_id, invite.sender)
+
+    async def _adopt_direct_room(self, room_id: str, member: str) -> None:
+        """A member who starts a direct chat with the bot (Element's "Start chat") gets the same private
+        room as one the bot opens: commands without prefix, private answers there."""
+        await self.state.set(f"matrix:dm-room:{room_id}", member)
+        if not await self.state.get(f"matrix:dm:{member}"):
+            await self.state.set(f"matrix:dm:{member}", room_id)
 
     def _allowed(self, user_id: str) -> bool:
         allowed = self.config.allowed_inviters
