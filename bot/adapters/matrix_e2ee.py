@@ -87,7 +87,7 @@ class Encryption:
 
     async def unreadable(self, room_id: str) -> str | None:
         """The line to post when an encrypted event can't be read, once per room; else None."""
-        key = f"matrix:e2ee-told:{room_id}"
+        key = f"matrix:e2ee-told:{'decrypt' if self.enabled else 'read'}:{room_id}"   # once per room and per cause
         if await self.state.get(key):
             return None
         await self.state.set(key, "1")
