@@ -159,6 +159,14 @@ class MatrixConfig:
     prefix: str = key("!pp", str, "commands start with this word", _prefix)
     moderator_power_level: int = key(50, int, "room members at or above this power level are moderators", _between(0, 100))
     allowed_inviters: tuple[str, ...] = key((), (tuple, str), "who may invite the bot (empty: anyone)", _inviters)
+    store_dir: str = key("peerpulse-matrix-store", str, "where end-to-end encryption keys and sessions are kept "
+                         "(keep it, and keep it private)")
+    encryption: bool = key(True, bool, "end-to-end encryption when matrix-nio's e2e extra is installed")
+    sync_timeline_limit: int = key(50, int, "events per room per sync; more are read back as a gap", _between(1, 1000))
+    gap_page_size: int = key(100, int, "events per page when reading a gap back", _between(1, 1000))
+    gap_max_pages: int = key(100, int, "pages read back at most (a longer gap loses its oldest events, logged)",
+                             _between(1, 10000))
+    startup_attempts: int = key(5, int, "tries to reach the homeserver at start before giving up", _between(1, 100))
 
     def access_token(self) -> str | None:
         return _optional_secret(self.access_token_env)
@@ -198,8 +206,7 @@ _NESTED = {"privacy": PrivacyConfig, "checkins": CheckinConfig, "challenges": Ch
            "discord": DiscordConfig, "matrix": MatrixConfig}
 _OPTIONAL_SECTIONS = {"discord", "matrix"}   # present or not: the platforms the bot runs on
 _SECRET_KEYS = {"token", "password", "access_token", "secret", "bot_token", "api_key"}
-_REMOVED = {("bot", "output_dir"): "the console's --out option chooses the folder; `run` writes no files",
-            ("matrix", "store_dir"): "the sync token is kept in the database; there is no store folder"}
+_REMOVED = {("bot", "output_dir"): "the console's --out option chooses the folder; `run` writes no files"}
 
 
 # -- loading ------------------------------------------------------------------------------------

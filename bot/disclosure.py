@@ -9,7 +9,7 @@ against public members) never pins a hidden value more tightly than PRIVACY.md p
 * relative facts: in bands (``↑ 10–20%``, "over half of your goal"); counts of days and streaks are
   about logging, not values, and stay exact;
 * ranks: on banded scores when anyone on the board shares only progress;
-* trend charts: the member's values as a share of their own usual, in steps of 10 points.
+* trend charts: the member's values as a share of their own usual, on a geometric grid of 10% steps.
 
 Everything is pure and deterministic given its inputs (the perturbation from a keyed hash), so the
 tests and PRIVACY.md read the same numbers from here.
@@ -32,7 +32,7 @@ CHANGE_SAME = 10          # |change| under this reads "about the same"
 CHANGE_TOP = 50           # changes beyond this read "more than 50%"
 GOAL_BANDS = (100, 75, 50)  # % of goal shown as "goal reached", "over ¾", "over half" (below: nothing)
 RANK_RATIO = 1 + P_PERCENT / 100   # ranks on geometric bands of scores 10% wide
-CHART_STEP = 10           # trend charts: % of own usual in steps of 10 points
+CHART_STEP = 10           # trend charts: % of own usual on a geometric grid of 10% steps
 
 # The step a group figure is rounded to, by metric and statistic ("total" over a period or the
 # "average" of daily values). Unknown (custom) metrics round to 2 significant digits.
@@ -161,11 +161,28 @@ def rank_key(score: float, scale: str, banded: bool) -> float:
 # ---- trend charts ----------------------------------------------------------------------------
 
 def relative_steps(points: Iterable[Sequence], baseline: float) -> tuple[tuple[str, float], ...]:
-    """Values as % of the member's own usual, rounded to steps of CHART_STEP points, so no exact
-    ratio (and through one known day, no raw value) can be read back from a trend chart."""
+    """Values as % of the member's own usual, on a geometric grid of CHART_STEP % steps (100, 110,
+    121, ... and 90.9, 82.6, ...): each point says only which step the value is in, a cell about
+    CHART_STEP % of the value itself wide however far from the usual it is, so no exact ratio (and,
+    through one known day, no raw value) can be read back from a trend chart."""
     if not baseline or baseline <= 0 or not math.isfinite(baseline):
         return ()
-    return tuple((str(d), float(round(100.0 * float(v) / baseline / CHART_STEP) * CHART_STEP)) for d, v in points)
+    ratio = 1 + CHART_STEP / 100
+    out = []
+    for d, v in points:
+        share = float(v) / baseline
+        value = 0.0 if share <= 0 else round(100.0 * ratio ** round(math.log(share) / math.log(ratio)), 1)
+        out.append((str(d), value))
+    return tuple(out)
+
+
+def chart_cell(shown: float) -> tuple[float, float]:
+    """The range of a value's share of the usual (1.0 = usual) that a trend chart point ``shown`` allows."""
+    ratio = 1 + CHART_STEP / 100
+    if shown <= 0:
+        return 0.0, ratio ** -0.5
+    k = round(math.log(shown / 100) / math.log(ratio))   # the step it shows (the value is rounded for display)
+    return ratio ** (k - 0.5), ratio ** (k + 0.5)
 
 
 # ---- the parameters as PRIVACY.md states them ------------------------------------------------
@@ -180,7 +197,7 @@ def parameters_table(k: int = MIN_K) -> str:
          f"{CHANGE_BAND} points / {CHANGE_SAME}% / {CHANGE_TOP}%"),
         ("share of a goal or target: bands", " / ".join(f"{b}%" for b in GOAL_BANDS) + " (below: not shown)"),
         ("places on a board when someone shares only progress: score bands", f"×{RANK_RATIO:.2f} (10% wide)"),
-        ("trend charts: % of own usual, in steps of", f"{CHART_STEP} points"),
+        ("trend charts: % of own usual, on a geometric grid of steps of", f"{CHART_STEP}%"),
     ]
     rounding = ", ".join(f"{m} {stat} {step:g}" for (m, stat), step in sorted(ROUNDING.items()))
     rows.append(("group figures rounded to (metric, statistic, step); custom metrics: 2 significant digits", rounding))

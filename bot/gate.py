@@ -45,7 +45,7 @@ class Attachment:
     data: bytes
     mime: str
     chart: ChartSpec | None = None   # the exact data the renderer was given (kept for tests and audits)
-    alt_text: str = ""               # what a screen reader says for it (platforms send it as the description)
+    alt_text: str = ""               # what the image shows, for screen readers (Matrix `body`, Discord description)
 
 
 @dataclass(frozen=True)

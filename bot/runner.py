@@ -18,7 +18,7 @@ import signal
 import socket
 from datetime import datetime, timezone
 
-from bot.config import Config, Secrets, check_secrets
+from bot.config import Config, ConfigError, Secrets, check_secrets
 from bot.logs import NoSecrets as _NoSecrets, setup_logging   # noqa: F401 (_NoSecrets: re-exported for tests)
 
 log = logging.getLogger("peerpulse")
@@ -108,6 +108,8 @@ async def _serve(tasks: list[asyncio.Task], config: Config) -> int:
             for task in done:
                 running.discard(task)
                 error = task.exception() if not task.cancelled() else None
+                if isinstance(error, ConfigError) and not running and len(tasks) == 1:
+                    raise error   # the only platform could not start: the CLI prints it as one line
                 # The exception's type only: libraries put tokens and payloads in exception messages.
                 reason = type(error).__name__ if error is not None else "its connection ended"
                 log.error("%s stopped: %s", task.get_name(), reason)

@@ -28,6 +28,7 @@ from storage.community import safe_name
 log = logging.getLogger(__name__)
 
 CONFIRM_WINDOW = timedelta(minutes=5)
+HERE = ("here", "this")   # a channel parameter naming the channel the command was typed in
 
 
 @dataclass
@@ -149,6 +150,10 @@ class PeerPulse:
         transport = self.transports.get(inbound.platform)
 
         async def resolve_channel(ref: str) -> int:
+            if ref.strip().lower() in HERE:
+                if channel_id is None:
+                    raise UserError("`here` means the channel you type in; in a direct message, name the channel.")
+                return channel_id
             resolver = getattr(transport, "resolve_channel", None)
             if resolver is None:
                 raise UserError("Channels can't be named here.")
@@ -202,6 +207,13 @@ class PeerPulse:
                                  [(d.member_id, d.metric, d.level) for d in delivery.disclosures], s.clock.now(),
                                  images=image_hashes(delivery))
         return delivery
+
+    async def message_link(self, channel_id: int, message_id: str) -> str:
+        """How a member finds a post again: the platform's link where it has one, else its number."""
+        channel = await self.services.community.channel_by_id(channel_id)
+        transport = self.transports.get(await self._platform(channel.community_id)) if channel else None
+        linker = getattr(transport, "message_link", None)
+        return linker(channel.external_id, message_id) if linker and channel else f"message {message_id}"
 
     async def _platform(self, community_id: int) -> str | None:
         address = await self.services.community.community_address(community_id)

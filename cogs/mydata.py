@@ -31,7 +31,8 @@ class MyData:
         count = len({r['post'] for r in rows})
         lines = [f"{counted(count, 'post')} {'holds' if count == 1 else 'hold'} your data:"]
         for r in rows:
-            lines.append(f"#{r['channel']} message {r['message']} ({r['kind']}, {r['created_at']}): {r['metric']} at {r['level']}")
+            where = await self.app.message_link(r["channel_id"], r["message"])
+            lines.append(f"#{r['channel']} {where} ({r['kind']}, {r['created_at']}): {r['metric']} at {r['level']}")
         lines.append("Lowering a level with `privacy set` edits or removes these posts; `mydata forget` removes you from all of them.")
         return Reply.text(*lines, private=True)
 

@@ -22,8 +22,19 @@ class PlatformState:
     async def delete(self, key: str) -> None:
         await self.db.execute("DELETE FROM platform_state WHERE key=?", (key,))
 
-    async def claim_event(self, event_id: str, now: datetime) -> bool:
-        """True the first time an event is seen: a replayed sync never answers twice."""
-        inserted = await self.db.execute_rowcount(
-            "INSERT OR IGNORE INTO handled_events(event_id, handled_at) VALUES (?,?)", (event_id, utc_iso(now)))
+    async def items_with_prefix(self, prefix: str) -> list[tuple[str, str]]:
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = await self.db.fetchall("SELECT key, value FROM platform_state WHERE key LIKE ? ESCAPE '\\' ORDER BY key",
+                                      (pattern,))
+        return [(r[0], r[1]) for r in rows]
+
+    async def claim_event(self, event_id: str, now: datetime, in_flight: tuple[str, str] | None = None) -> bool:
+        """True the first time an event is seen: a replayed sync never answers twice. ``in_flight``
+        (key, value) is set in the same transaction, for the caller to delete once it has answered:
+        a key left behind names a command that a kill interrupted."""
+        async with self.db.transaction():
+            inserted = await self.db.execute_rowcount(
+                "INSERT OR IGNORE INTO handled_events(event_id, handled_at) VALUES (?,?)", (event_id, utc_iso(now)))
+            if inserted == 1 and in_flight is not None:
+                await self.set(*in_flight)
         return inserted == 1   # atomic, so two processes can never both answer the same event

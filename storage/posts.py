@@ -86,7 +86,7 @@ class PostLedger:
 
     async def shared_by(self, member_id: int) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(
-            "SELECT p.id AS post, ch.name AS channel, p.platform_message_id AS message, p.kind, p.created_at, d.metric, d.level "
+            "SELECT p.id AS post, p.channel_id, ch.name AS channel, p.platform_message_id AS message, p.kind, p.created_at, d.metric, d.level "
             "FROM post_disclosures d JOIN posts p ON p.id=d.post_id JOIN channels ch ON ch.id=p.channel_id "
             "WHERE d.member_id=? AND p.deleted=0 ORDER BY p.id, d.metric", (member_id,))
         return [{**dict(r), "level": Level(r["level"]).word} for r in rows]

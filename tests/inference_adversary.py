@@ -7,7 +7,7 @@ logged, who contributed to each group figure and the exact bound of each figure'
 
 * a group figure R over contributors S and days D:  |sum_S,D v - R| <= step/2 + bound;
 * a banded change "↑ 10–20% vs last week":         1.1 * before <= after <= 1.2 * before;
-* a trend chart point s (% of own usual b, in steps): (s-5)/100 * b <= v <= (s+5)/100 * b, b linear;
+* a trend chart point s (% of own usual b, a geometric step): s/1.1^0.5 * b <= 100 v <= s*1.1^0.5 * b, b linear;
 * a banded share of a challenge target, and places on a board (relaxed to linear inequalities);
 
 and, by linear programming, the tightest interval of every hidden weekly total. The scenario test
@@ -191,11 +191,11 @@ def read_checkin(world: World, shown: Reply, charts, week_first: date, level_at,
             base_days = earlier or world.days_of(member, week_first, week_last)
             for day, s in series.points:
                 d = date.fromisoformat(day)
-                # 100 * v - (s +/- h) * mean(base) within bounds, mean(base) = sum(base) / n
-                for edge, low, high in ((s + disclosure.CHART_STEP / 2, float("-inf"), 0.0),
-                                        (s - disclosure.CHART_STEP / 2, 0.0, float("inf"))):
+                # v - share * mean(base) within bounds for the cell's edges, mean(base) = sum(base) / n
+                lo_share, hi_share = disclosure.chart_cell(s)
+                for edge, low, high in ((hi_share, float("-inf"), 0.0), (lo_share, 0.0, float("inf"))):
                     coeffs = {(member, bd): -edge / len(base_days) for bd in base_days}
-                    coeffs[(member, d)] = coeffs.get((member, d), 0.0) + 100.0
+                    coeffs[(member, d)] = coeffs.get((member, d), 0.0) + 1.0
                     world.add(coeffs, low, high)
 
 
@@ -231,11 +231,11 @@ def read_board(world: World, shown: Reply, charts, first: date, last: date, leve
                 continue
             for day, s in series.points:
                 d = date.fromisoformat(day)
-                # 100 * n * cumulative(d) - (s +/- h) * total within bounds
-                for edge, low, high in ((s + disclosure.CHART_STEP / 2, float("-inf"), 0.0),
-                                        (s - disclosure.CHART_STEP / 2, 0.0, float("inf"))):
+                # n * cumulative(d) - share * total within bounds for the cell's edges
+                lo_share, hi_share = disclosure.chart_cell(s)
+                for edge, low, high in ((hi_share, float("-inf"), 0.0), (lo_share, 0.0, float("inf"))):
                     coeffs = {(member, x): -edge for x in logged}
                     for x in logged:
                         if x <= d:
-                            coeffs[(member, x)] += 100.0 * n
+                            coeffs[(member, x)] += float(n)
                     world.add(coeffs, low, high)

@@ -58,8 +58,18 @@ def test_bands_never_carry_an_exact_ratio():
     assert disclosure.change_band(8000, 20000, "vs last week") == "↑ more than 50% vs last week"
     assert disclosure.change_band(10000, 8500, "vs last week") == "↓ 10–20% vs last week"
     assert disclosure.goal_band(61, "the target") == "over half of the target" and disclosure.goal_band(20) is None
-    steps = disclosure.relative_steps([("d1", 8123), ("d2", 9001)], 8000)
-    assert all(v % disclosure.CHART_STEP == 0 for _, v in steps)
+    steps = disclosure.relative_steps([("d1", 8123), ("d2", 9001), ("d3", 80000)], 8000)
+    assert [v for _, v in steps] == [100.0, 110.0, 985.0]           # 10x the usual: still a 10% cell
+    assert all(on_the_grid(v) for _, v in steps)
+    low, high = disclosure.chart_cell(985.0)
+    assert high / low >= 1 + disclosure.CHART_STEP / 100 - 1e-9
+
+
+def on_the_grid(value: float) -> bool:
+    """A trend chart value is a whole number of geometric steps from the usual (100)."""
+    import math
+    steps = math.log(value / 100) / math.log(1 + disclosure.CHART_STEP / 100)
+    return abs(steps - round(steps)) < 1e-3 or value == 0
 
 
 # ---- one transcript per attack that was reproduced ---------------------------------------------
@@ -141,7 +151,7 @@ async def test_trend_chart_data_holds_only_steps_of_the_members_own_usual(bot):
     bot.app.services.gate._render_chart = keep
     await week_of(bot, {"t": 8123, "p": 9456})
     assert specs and all(s.relative for s in specs)
-    assert all(v % disclosure.CHART_STEP == 0 for s in specs for series in s.series for _, v in series.points)
+    assert all(on_the_grid(v) for s in specs for series in s.series for _, v in series.points)
     assert all(s.goal is None for s in specs)      # goals are never drawn on a channel's chart
 
 
@@ -253,8 +263,8 @@ async def play(sc: dict) -> None:
                     sent.append((delivery, current["week"]))
                 return message_id
 
-            async def edit(target, message_id, delivery):
-                await original_edit(target, message_id, delivery)
+            async def edit(target, message_id, delivery, keep_images=False):
+                await original_edit(target, message_id, delivery, keep_images=keep_images)
                 sent.append((delivery, current["week"]))
 
             bot.console.send, bot.console.edit = send, edit
@@ -321,11 +331,11 @@ async def play(sc: dict) -> None:
 
 def allowed_width(levels: list[Level], week: int, true: float) -> float:
     """PRIVACY.md: an aggregate contribution is never pinned closer than p% of itself; a trend member's
-    week closer than p/2 % (bands intersecting, the honest limit); a private one, not at all."""
+    week closer than p/4 % (bands intersecting, the honest limit); a private one, not at all."""
     most = max(levels[:week + 1])   # the most the member had shown here up to then bounds what was learnt
     if most <= Level.AGGREGATE:
         return disclosure.P_PERCENT / 100 * true * 0.999
-    return disclosure.P_PERCENT / 200 * true * 0.999
+    return disclosure.P_PERCENT / 400 * true * 0.999
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -103,7 +103,8 @@ def _start(tmp_path: Path, failure: str) -> subprocess.Popen:
     path.write_text(f'[storage]\npath = "{tmp_path / "bot.db"}"\n[bot]\nchart_processes = 0\nlog_format = "json"\n'
                     f'platform_failure = "{failure}"\n'
                     '[discord]\napi_base = "http://127.0.0.1:9/api/v10"\ngateway_url = "ws://127.0.0.1:9/gateway"\n'
-                    '[matrix]\nhomeserver = "http://127.0.0.1:9"\nuser_id = "@bot:example.org"\n', encoding="utf-8")
+                    '[matrix]\nhomeserver = "http://127.0.0.1:9"\nuser_id = "@bot:example.org"\n'
+                    "startup_attempts = 100\n", encoding="utf-8")   # Matrix keeps trying while Discord stops
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("PEERPULSE_")}, "PYTHONPATH": str(ROOT),
            "PEERPULSE_DISCORD_TOKEN": TOKEN, "PEERPULSE_MATRIX_TOKEN": "syt_matrix_token_never_printed_1234"}
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--config", str(path)], stderr=subprocess.PIPE,

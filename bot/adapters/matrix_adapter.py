@@ -1,35 +1,57 @@
-"""The Matrix adapter: `!pp` text commands, HTML replies, images, private replies in a direct room,
-power levels for moderators, and edits (m.replace) and redactions of its own posts.
+"""The Matrix adapter: `!pp` text commands (no prefix needed in the bot's direct room), HTML replies,
+images with alt text, private replies in a direct room, power levels for moderators.
 
 A room is the channel; the room's parent space (``m.space.parent``), or else the room itself, is the
-community. The sync token and the ids of answered events live in the database, so a restart neither
-misses nor replays a command; a homeserver that is down or rate-limits is retried with backoff.
+community. No command is lost or answered twice: the sync has a timeline limit and the gaps it leaves
+are read back (``matrix_sync``); the sync token is saved only after a whole sync was handled, and each
+event is claimed in the database before it is answered, so restarts, kills and homeserver restarts
+replay without answering twice. A command interrupted by a kill is named to its member at the next start.
+
+Matrix keeps an edited event's original readable, so posts are never edited: taking back redacts and
+re-posts. A value typed in a room is redacted and the member told privately.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import asyncio
-import html
-import io
+import contextvars
+import json
 import logging
-import struct
 import time
+from datetime import datetime, timezone
 from typing import Any
 
-from nio import (AsyncClient, AsyncClientConfig, ErrorResponse, InviteMemberEvent, JoinError, RoomCreateError,
-                 RoomGetStateError, RoomMessageText, RoomSendError, SyncError, UploadError)
+from nio import (AsyncClient, AsyncClientConfig, ErrorResponse, InviteMemberEvent, JoinError, LoginError,
+                 MegolmEvent, RoomCreateError, RoomGetStateError, RoomMessagesError, RoomMessageText, SyncError,
+                 WhoamiError)
 from nio.api import RoomPreset
 
 from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
-from bot.config import MatrixConfig
+from bot.adapters.matrix_e2ee import Encryption, encryption_installed
+from bot.adapters.matrix_send import RoomSender, one_file, permalink, text_content
+from bot.adapters.matrix_sync import GapUnavailable, new_room_events, sync_filter
+from bot.commands import ParamType, tokenize
+from bot.config import ConfigError, MatrixConfig
 from bot.errors import UserError
 from bot.gate import Delivery
 from bot.command_refs import prefixed, render_refs
+from bot.reply import Destination, Reply
 from storage.platform_state import PlatformState
 
 log = logging.getLogger(__name__)
 PLATFORM = "matrix"
 SPACE_CACHE_SECONDS = 600
+INFLIGHT = "matrix:inflight:"
+ANSWERS_KEY = "org.peerpulse.answers"
+REFUSALS = {"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_FORBIDDEN", "M_USER_DEACTIVATED", "M_INVALID_USERNAME"}   # on a private answer: the command event it answers
+
+_answering: contextvars.ContextVar[str | None] = contextvars.ContextVar("matrix_answering", default=None)
+
+
+class MatrixStartupError(ConfigError):
+    """The bot cannot start on Matrix: names the homeserver URL or the variable, and the cause."""
 
 
 class MatrixAdapter:
@@ -38,9 +60,15 @@ class MatrixAdapter:
     def __init__(self, app, config: MatrixConfig, *, sync_timeout_ms: int = 30_000, max_backoff: float = 60.0):
         self.app = app
         self.config = config
-        self.client = AsyncClient(config.homeserver, config.user_id, device_id=config.device_id,
-                                  config=AsyncClientConfig(store_sync_tokens=False, encryption_enabled=False))
         self.state = PlatformState(app.services.db)
+        e2ee = config.encryption and encryption_installed()
+        # max_timeouts=0: nio raises at once instead of retrying forever; the loops below retry and say why.
+        self.client = AsyncClient(config.homeserver, config.user_id, device_id=config.device_id,
+                                  store_path=config.store_dir if e2ee else "",
+                                  config=AsyncClientConfig(store_sync_tokens=False, encryption_enabled=e2ee,
+                                                           max_timeouts=0, request_timeout=sync_timeout_ms / 1000 + 30))
+        self.e2ee = Encryption(self.client, self.state, e2ee, config.store_dir)
+        self.sender = RoomSender(self.client, max_backoff)
         self.sync_timeout_ms = sync_timeout_ms
         self.max_backoff = max_backoff
         self._spaces: dict[str, tuple[float, tuple[str, str | None]]] = {}
@@ -50,21 +78,54 @@ class MatrixAdapter:
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def login(self) -> None:
+        """Log in and prove the homeserver answers, with bounded retries; fails with one clear line."""
         token = self.config.access_token()
-        if token:
-            self.client.access_token = token
-            self.client.user_id = self.config.user_id
-            return
-        password = self.config.password()
-        if not password:
-            raise UserError(f"set {self.config.access_token_env} or {self.config.password_env} for the Matrix login")
-        response = await self.client.login(password=password, device_name="peerpulse")
-        if isinstance(response, ErrorResponse):
-            raise RuntimeError(f"Matrix login failed: {response.status_code}")
+        password = None if token else self.config.password()
+        if not token and not password:
+            raise MatrixStartupError(f"set the environment variable {self.config.access_token_env} (an access token) "
+                                     f"or {self.config.password_env} (the bot account's password) for the Matrix login")
+        url = self.config.homeserver
+        for attempt in range(max(1, self.config.startup_attempts)):
+            try:
+                if token:
+                    response = await self._whoami(token)
+                else:
+                    response = await self.client.login(password=password, device_name="peerpulse")
+            except MatrixStartupError:
+                raise
+            except Exception as exc:   # connection refused, DNS, TLS, timeout
+                problem = f"cannot reach the Matrix homeserver {url}: {_cause(exc, token or password or '')}"
+            else:
+                if not isinstance(response, (WhoamiError, LoginError)):
+                    await self.e2ee.after_login()
+                    return
+                if response.status_code in REFUSALS:
+                    what = f"the access token in {self.config.access_token_env}" if token else \
+                        f"the password in {self.config.password_env}"
+                    raise MatrixStartupError(f"the Matrix homeserver {url} refused {what} "
+                                             f"({response.status_code}: {response.message})")
+                problem = f"the Matrix homeserver {url} answered with an error ({response.status_code}: {response.message})"
+            if attempt + 1 >= self.config.startup_attempts:
+                raise MatrixStartupError(f"{problem} (tried {self.config.startup_attempts} times)")
+            wait = min(2 ** attempt, self.max_backoff)
+            log.warning("%s; retrying in %.0fs", problem, wait)
+            await asyncio.sleep(wait)
+
+    async def _whoami(self, token: str):
+        self.client.access_token = token
+        self.client.user_id = self.config.user_id
+        response = await self.client.whoami()
+        if not isinstance(response, WhoamiError):
+            if response.user_id != self.config.user_id:
+                raise MatrixStartupError(f"the token in {self.config.access_token_env} belongs to {response.user_id}, "
+                                         f"not to the configured user_id {self.config.user_id}")
+            if self.e2ee.enabled and response.device_id:
+                self.client.restore_login(response.user_id, response.device_id, token)
+        return response
 
     async def run(self) -> None:
-        await self.login()
         try:
+            await self.login()
             await self.sync_loop()
         finally:
             await self.client.close()
@@ -72,84 +133,184 @@ class MatrixAdapter:
     async def sync_loop(self, stop: asyncio.Event | None = None) -> None:
         since = await self.state.get("matrix:next_batch")
         backoff = 1.0
+        recovered = False
+        sync_filter_ = sync_filter(self.config.sync_timeline_limit)
         while stop is None or not stop.is_set():
             try:
-                response = await self.client.sync(timeout=self.sync_timeout_ms if since else 0, since=since,
-                                                  full_state=since is None)
-            except (OSError, asyncio.TimeoutError, Exception) as exc:   # the homeserver is down or unreachable
-                log.warning("Matrix sync failed (%s); retrying in %.0fs", type(exc).__name__, backoff)
+                # The first sync of a process carries the full room state (names, members, power levels):
+                # a restarted client knows nothing of its rooms otherwise.
+                response = await self.client.sync(timeout=self.sync_timeout_ms if since and recovered else 0,
+                                                  since=since, full_state=not recovered, sync_filter=sync_filter_)
+                if isinstance(response, SyncError) and response.status_code == "M_UNKNOWN_TOKEN":
+                    raise MatrixStartupError(f"the Matrix homeserver {self.config.homeserver} no longer accepts the "
+                                             f"access token in {self.config.access_token_env} (M_UNKNOWN_TOKEN)")
+                if isinstance(response, SyncError):
+                    wait = (getattr(response, "retry_after_ms", None) or 0) / 1000 or backoff
+                    log.warning("Matrix sync error %s from %s; retrying in %.0fs", response.status_code,
+                                self.config.homeserver, wait)
+                    await asyncio.sleep(wait)
+                    backoff = min(backoff * 2, self.max_backoff)
+                    continue
+                await self.e2ee.after_sync()
+                if not recovered:
+                    await self._tell_interrupted()
+                    recovered = True
+                if since is None:
+                    await self._accept_invites(response)   # first start: everything before now is history
+                else:
+                    await self._process(response, since)
+            except (asyncio.CancelledError, MatrixStartupError):
+                raise
+            except Exception as exc:   # the homeserver is down, restarting or unreachable
+                log.warning("Matrix sync with %s failed (%s); retrying in %.0fs", self.config.homeserver,
+                            _cause(exc, self.client.access_token or ""), backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
-            if isinstance(response, SyncError):
-                wait = (getattr(response, "retry_after_ms", None) or 0) / 1000 or backoff
-                log.warning("Matrix sync error %s; retrying in %.0fs", response.status_code, wait)
-                await asyncio.sleep(wait)
-                backoff = min(backoff * 2, self.max_backoff)
-                continue
             backoff = 1.0
-            if since is None:
-                # First start: everything before now is history, not commands.
-                await self._accept_invites(response)
-            else:
-                await self._process(response)
             since = response.next_batch
             await self.state.set("matrix:next_batch", since)
             self.ready.set()
 
     async def _accept_invites(self, response) -> None:
         for room_id, info in response.rooms.invite.items():
-            inviter = next((e.sender for e in info.invite_state if isinstance(e, InviteMemberEvent)
-                            and e.state_key == self.client.user_id), None)
-            if inviter and self._allowed(inviter):
-                result = await self.client.join(room_id)
-                if isinstance(result, JoinError):
-                    log.warning("could not join a room: %s", result.status_code)
-            else:
+            invite = next((e for e in info.invite_state if isinstance(e, InviteMemberEvent)
+                           and e.state_key == self.client.user_id), None)
+            if invite is None or not self._allowed(invite.sender):
                 log.info("ignored an invite from a user not on the allowed list")
+                continue
+            result = await self.client.join(room_id)
+            if isinstance(result, JoinError):
+                log.warning("could not join a room: %s", result.status_code)
+            elif invite.content.get("is_direct"):
+                await self._adopt_direct_room(room_id, invite.sender)
+
+    async def _adopt_direct_room(self, room_id: str, member: str) -> None:
+        """A member who starts a direct chat with the bot (Element's "Start chat") gets the same private
+        room as one the bot opens: commands without prefix, private answers there."""
+        await self.state.set(f"matrix:dm-room:{room_id}", member)
+        if not await self.state.get(f"matrix:dm:{member}"):
+            await self.state.set(f"matrix:dm:{member}", room_id)
 
     def _allowed(self, user_id: str) -> bool:
         allowed = self.config.allowed_inviters
         return not allowed or any(user_id == a or (a.startswith(":") and user_id.endswith(a)) for a in allowed)
 
-    async def _process(self, response) -> None:
+    async def _process(self, response, since: str) -> None:
         await self._accept_invites(response)
         for room_id, info in response.rooms.join.items():
-            for event in info.timeline.events:
-                if isinstance(event, RoomMessageText) and event.sender != self.client.user_id:
+            events = await new_room_events(self.client, room_id, info.timeline, since,
+                                           page_size=self.config.gap_page_size, max_pages=self.config.gap_max_pages)
+            for event in events:
+                if getattr(event, "sender", None) == self.client.user_id:
+                    continue
+                if isinstance(event, RoomMessageText):
                     await self._on_message(room_id, event)
+                elif isinstance(event, MegolmEvent):
+                    await self._on_unreadable(room_id, event)
 
     # -- inbound -------------------------------------------------------------------------------
     async def _on_message(self, room_id: str, event: RoomMessageText) -> None:
-        body = (event.body or "").strip()
-        prefix = self.config.prefix
-        if not (body == prefix or body.startswith(prefix + " ")):
-            return
         if (event.source.get("content", {}).get("m.relates_to") or {}).get("rel_type") == "m.replace":
             return   # an edit of an earlier command is not a new command
-        if not await self.state.claim_event(event.event_id, self.app.services.clock.now()):
-            return
-        room = self.client.rooms.get(room_id)
         dm_owner = await self.state.get(f"matrix:dm-room:{room_id}")
-        if dm_owner == event.sender:
+        in_dm = dm_owner == event.sender
+        text = _command_text(event.body or "", self.config.prefix, in_dm)
+        if text is None:
+            return
+        if in_dm:
             community = await self.state.get(f"matrix:dm-community:{room_id}") or room_id
-            channel_id, channel_name = None, ""
         else:
             community = await self._community(room_id)
+        sent_at = datetime.fromtimestamp(event.server_timestamp / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        marker = json.dumps({"room": room_id, "sender": event.sender, "community": community,
+                             "command": _command_name(self.app.registry, text), "sent_at": sent_at})
+        if not await self.state.claim_event(event.event_id, self.app.services.clock.now(),
+                                            in_flight=(INFLIGHT + event.event_id, marker)):
+            return
+        try:
+            await self._answer(room_id, event, text, in_dm, community)
+        finally:
+            await self.state.delete(INFLIGHT + event.event_id)
+
+    async def _answer(self, room_id: str, event: RoomMessageText, text: str, in_dm: bool, community: str) -> None:
+        room = self.client.rooms.get(room_id)
+        if in_dm:
+            channel_id, channel_name = None, ""
+        else:
             channel_id, channel_name = room_id, (room.display_name if room else room_id)
         level = room.power_levels.get_user_level(event.sender) if room else 0
         if channel_id is not None and event.sender == (await self._room_info(room_id))[1]:
             level = max(level, 100)   # room version 12: the creator is all-powerful but not listed in power levels
         name = room.user_name(event.sender) if room else None
-        inbound = Inbound(platform=PLATFORM, community_external_id=community, community_name="",
-                          channel_external_id=channel_id, channel_name=channel_name,
-                          member_external_id=event.sender, member_name=name or event.sender.split(":")[0].lstrip("@"),
-                          is_moderator=channel_id is not None and level >= self.config.moderator_power_level,
-                          text=body[len(prefix):].strip())
         try:
-            await self.app.handle(inbound)
+            if channel_id is not None and _carries_value(self.app.registry, text):
+                await self._take_value_out_of_room(room_id, event, community, channel_name)
+            inbound = Inbound(platform=PLATFORM, community_external_id=community, community_name="",
+                              channel_external_id=channel_id, channel_name=channel_name,
+                              member_external_id=event.sender,
+                              member_name=name or event.sender.split(":")[0].lstrip("@"),
+                              is_moderator=channel_id is not None and level >= self.config.moderator_power_level,
+                              text=text)
+            token = _answering.set(event.event_id)   # the command's own answers carry its event id
+            try:
+                await self.app.handle(inbound)
+            finally:
+                _answering.reset(token)
         except Exception:
             log.exception("a Matrix command failed")
+
+    async def _take_value_out_of_room(self, room_id: str, event, community: str, room_name: str) -> None:
+        """DESIGN 2.2: a member's value typed in a room is redacted, and the member told privately."""
+        refused = await self.sender.redact(room_id, event.event_id, "peerpulse: a member's value, answered privately")
+        if refused is None:
+            note = (f"I removed your message from {room_name} so others don't see your value. "
+                    "Next time, send it to me here in our private room; here no prefix is needed.")
+        else:
+            room = self.client.rooms.get(room_id)
+            needed = room.power_levels.defaults.redact if room else 50
+            note = (f"I couldn't remove your message from {room_name}: redacting others' messages needs power level "
+                    f"{needed} there and I don't have it, so people in the room can read your value. You can delete "
+                    "it yourself. Send values to me here in our private room instead; here no prefix is needed.")
+        await self._tell(event.sender, community, note)
+
+    async def _on_unreadable(self, room_id: str, event: MegolmEvent) -> None:
+        line = await self.e2ee.unreadable(room_id)
+        if line is not None:
+            await self._send_plain(room_id, line)
+
+    async def _tell_interrupted(self) -> None:
+        """Commands a kill interrupted (claimed, not finished): if no answer reached the member, say so."""
+        for key, value in await self.state.items_with_prefix(INFLIGHT):
+            event_id = key[len(INFLIGHT):]
+            info = json.loads(value)
+            dm = await self.state.get(f"matrix:dm:{info['sender']}")
+            if not (dm and await self._answered_in(dm, event_id)):
+                await self._tell(info["sender"], info["community"],
+                                 f"I was restarted while working on your `{info['command']}` command (sent "
+                                 f"{info.get('sent_at', 'earlier')}), and it may not have been carried out. "
+                                 "Please check (e.g. `history`) and send it again if needed.")
+            await self.state.delete(key)
+
+    async def _answered_in(self, dm_room: str, event_id: str) -> bool:
+        response = await self.client.room_messages(dm_room, limit=100)
+        if isinstance(response, RoomMessagesError):
+            return False
+        return any((e.source.get("content") or {}).get(ANSWERS_KEY) == event_id for e in response.chunk)
+
+    async def _tell(self, user_id: str, community: str, text: str) -> None:
+        """A plain private line that holds no member data (released by the gate like every message)."""
+        delivery = await self.app.services.gate.release(Reply.text(text, private=True), Destination.private_to(0, 0))
+        try:
+            await self.send(Target("member", user_id, user_id, community), delivery)
+        except DeliveryFailed as exc:
+            log.warning("could not tell a member privately: %s", exc.reason)
+
+    async def _send_plain(self, room_id: str, text: str) -> None:
+        try:
+            await self.sender.send(room_id, text_content(text))
+        except DeliveryFailed as exc:
+            log.warning("could not post a notice: %s", exc.reason)
 
     async def _community(self, room_id: str) -> str:
         return (await self._room_info(room_id))[0]
@@ -172,6 +333,8 @@ class MatrixAdapter:
 
     # -- outbound (Transport) ------------------------------------------------------------------
     async def resolve_channel(self, community_external_id: str, ref: str) -> tuple[str, str]:
+        """A room named by alias (#walkers:example.org), id (!abc:example.org) or plain name (#walkers);
+        `here` is resolved by the runtime to the room the command was typed in."""
         ref = ref.strip()
         room_id = ref
         if ref.startswith("#") and ":" in ref:
@@ -179,18 +342,21 @@ class MatrixAdapter:
             if isinstance(response, ErrorResponse):
                 raise UserError("I can't find that room alias.")
             room_id = response.room_id
-        elif ref.startswith("#") or ref in ("here", "this"):
-            # `#walkers` without a server: a room of this community with that name.
+        elif not ref.startswith("!"):
             wanted = ref.lstrip("#").lower()
             for rid, room in self.client.rooms.items():
                 if room.display_name.lower().lstrip("#") == wanted and await self._community(rid) == community_external_id:
                     return rid, room.display_name
-            raise UserError(f"I'm not in a room called {ref} in this community.")
-        if not room_id.startswith("!") or room_id not in self.client.rooms:
-            raise UserError("Name a room I'm in, e.g. #walkers:example.org.")
+            raise UserError(f"I'm not in a room called {ref} in this community. Name it like #walkers, or say `here`.")
+        if room_id not in self.client.rooms:
+            raise UserError("Name a room I'm in, e.g. #walkers:example.org, or say `here`.")
         if await self._community(room_id) != community_external_id:
             raise UserError("That room belongs to another community.")
         return room_id, self.client.rooms[room_id].display_name
+
+    def message_link(self, channel_external_id: str, message_id: str) -> str:
+        """A matrix.to permalink to the post's first event (what `mydata shared` shows)."""
+        return permalink(channel_external_id, message_id.split(",")[0])
 
     async def _room_for(self, target: Target) -> str:
         if target.kind == "channel":
@@ -198,16 +364,18 @@ class MatrixAdapter:
         return await self.direct_room(target.external_id, target.community_external_id)
 
     async def direct_room(self, user_id: str, community: str) -> str:
-        """The member's direct room with the bot: created once, then reused."""
+        """The member's direct room with the bot: created once (encrypted when the bot can read it), then reused."""
         async with self._dm_lock:
             existing = await self.state.get(f"matrix:dm:{user_id}")
             if existing:
                 await self.state.set(f"matrix:dm-community:{existing}", community)
                 return existing
             response = await self.client.room_create(is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat,
-                                                     name="peerpulse (private)")
+                                                     name="peerpulse (private)",
+                                                     initial_state=self.e2ee.direct_room_state())
             if isinstance(response, RoomCreateError):
                 raise DeliveryFailed("I couldn't open a private room with that member")
+            self.e2ee.know_new_direct_room(response.room_id, user_id)
             await self.state.set(f"matrix:dm:{user_id}", response.room_id)
             await self.state.set(f"matrix:dm-room:{response.room_id}", user_id)
             await self.state.set(f"matrix:dm-community:{response.room_id}", community)
@@ -216,80 +384,77 @@ class MatrixAdapter:
     async def send(self, target: Target, delivery: Delivery) -> str | None:
         require_delivery(delivery)
         room_id = await self._room_for(target)
-        event_ids = []
-        if delivery.text.strip():
-            event_ids.append(await self._send(room_id, _text_content(render_refs(self.app.registry, delivery.text, prefixed(self.config.prefix)))))
-        for attachment in delivery.attachments:
-            event_ids.append(await self._send(room_id, await self._upload(attachment)))
+        event_ids = await self._post(room_id, delivery, private=target.kind == "member")
         return ",".join(event_ids) if target.kind == "channel" else None
 
     async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> str | None:
-        """Edits the text in place (m.replace); images cannot be replaced, so old ones are redacted
-        and the new ones sent, unless they are unchanged (``keep_images``). Returns the post's new id list."""
+        """Matrix keeps an edited event's original readable (edit history), so a post is never edited:
+        the old post's events are redacted first, then the narrowed post is sent as new events. With
+        ``keep_images`` (the same images, byte for byte) the image events stay as they are: they say
+        nothing more than before, and only the words are redacted and sent again. Returns the new
+        event ids, which replace the old ones in the post ledger."""
         require_delivery(delivery)
         room_id = await self._room_for(target)
         old = message_id.split(",")
-        first, rest = old[0], old[1:]
-        content = _text_content(delivery.text or "(updated)")
-        await self._send(room_id, {"msgtype": content["msgtype"], "body": "* " + content["body"], "m.new_content": content,
-                                   "m.relates_to": {"rel_type": "m.replace", "event_id": first}})
-        if keep_images:
-            return message_id
-        for event_id in rest:
-            await self._redact(room_id, event_id)
-        new_ids = [first]
-        for attachment in delivery.attachments:
-            new_ids.append(await self._send(room_id, await self._upload(attachment)))
-        return ",".join(new_ids)
+        had_text = len(old) > len(delivery.attachments)
+        if keep_images and delivery.attachments and had_text:
+            kept = old[1:]
+            await self.sender.redact_or_fail(room_id, old[0])
+            words = dataclasses.replace(delivery, attachments=())
+            return ",".join([*await self._post(room_id, words, private=False), *kept])
+        for event_id in old:
+            await self.sender.redact_or_fail(room_id, event_id)
+        return ",".join(await self._post(room_id, delivery, private=False))
 
     async def delete(self, target: Target, message_id: str) -> None:
         room_id = await self._room_for(target)
         for event_id in message_id.split(","):
-            await self._redact(room_id, event_id)
+            await self.sender.redact_or_fail(room_id, event_id)
 
-    async def _send(self, room_id: str, content: dict[str, Any]) -> str:
-        for attempt in range(6):
-            try:
-                response = await self.client.room_send(room_id, "m.room.message", content)
-            except Exception as exc:   # connection refused while the homeserver restarts
-                log.warning("Matrix send failed (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(min(2 ** attempt, self.max_backoff))
-                continue
-            if isinstance(response, RoomSendError):
-                if response.status_code == "M_LIMIT_EXCEEDED":
-                    await asyncio.sleep((response.retry_after_ms or 1000) / 1000)
-                    continue
-                if response.status_code == "M_FORBIDDEN":
-                    raise DeliveryFailed("I'm not allowed to post in that room")
-                raise DeliveryFailed(f"the homeserver refused the message ({response.status_code})")
-            return response.event_id
-        raise DeliveryFailed("the homeserver did not accept the message after several tries")
-
-    async def _redact(self, room_id: str, event_id: str) -> None:
-        response = await self.client.room_redact(room_id, event_id, reason="peerpulse: member changed their sharing")
-        if isinstance(response, ErrorResponse) and response.status_code not in ("M_NOT_FOUND",):
-            raise DeliveryFailed(f"I couldn't remove a message ({response.status_code})")
-
-    async def _upload(self, attachment) -> dict[str, Any]:
-        response, _ = await self.client.upload(io.BytesIO(attachment.data), content_type=attachment.mime,
-                                               filename=attachment.filename, filesize=len(attachment.data))
-        if isinstance(response, UploadError):
-            raise DeliveryFailed("the homeserver refused the upload")
-        info: dict[str, Any] = {"mimetype": attachment.mime, "size": len(attachment.data)}
-        if attachment.mime == "image/png" and len(attachment.data) > 24:
-            info["w"], info["h"] = struct.unpack(">II", attachment.data[16:24])
-        kind = "m.image" if attachment.mime.startswith("image/") else "m.file"
-        return {"msgtype": kind, "body": attachment.filename, "url": response.content_uri, "info": info}
+    async def _post(self, room_id: str, delivery: Delivery, private: bool) -> list[str]:
+        answers = _answering.get() if private else None
+        extra: dict[str, Any] = {ANSWERS_KEY: answers} if answers else {}
+        encrypt = self.e2ee.enabled and self.e2ee.room_encrypted(room_id)
+        event_ids = []
+        if delivery.text.strip():
+            text = render_refs(self.app.registry, delivery.text, prefixed(self.config.prefix))   # `!pp …` in hints
+            event_ids.append(await self.sender.send(room_id, {**text_content(text), **extra}))
+        attachments = one_file(delivery.attachments) if private else delivery.attachments
+        for attachment in attachments:
+            content = await self.sender.attachment_content(attachment, encrypt)
+            event_ids.append(await self.sender.send(room_id, {**content, **extra}))
+        return event_ids
 
 
-def _text_content(text: str) -> dict[str, Any]:
-    lines = text.splitlines()
-    formatted = "<br>".join(_inline_code(html.escape(line)) for line in lines)
-    return {"msgtype": "m.notice", "body": text, "format": "org.matrix.custom.html", "formatted_body": formatted}
+def _command_text(body: str, prefix: str, in_dm: bool) -> str | None:
+    """The command in a message: after the prefix in a room; with or without it in the bot's direct room."""
+    body = body.strip()
+    if body == prefix or body.startswith(prefix + " "):
+        return body[len(prefix):].strip()
+    if in_dm and body:
+        return body
+    return None
 
 
-def _inline_code(escaped: str) -> str:
-    parts = escaped.split("`")
-    if len(parts) % 2 == 0:
-        return escaped
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+def _command_name(registry, text: str) -> str:
+    spec, _ = registry.match([t for t, _ in tokenize(text)])
+    return spec.name if spec else "?"
+
+
+def _carries_value(registry, text: str) -> bool:
+    """A private command with a value parameter (log, goal), typed with something in that place."""
+    words = [t for t, _ in tokenize(text)]
+    spec, used = registry.match(words)
+    if spec is None or not spec.private:
+        return False
+    places = [i for i, p in enumerate(spec.params) if p.type is ParamType.QUANTITY]
+    return bool(places) and len(words) > used + places[0]
+
+
+def _cause(exc: BaseException, secret: str) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        text = "timed out"
+    if len(secret) >= 8:   # a real token or password; never echoed back
+        text = text.replace(secret, "[secret]")
+    return text
