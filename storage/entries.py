@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.clock import utc_iso
-from storage.database import Database
+from storage.database import Database, SetWrite
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,19 @@ class EntryRepository:
     async def log(self, member_id: int, metric: str, day: date, value: float, note: str | None, now: datetime) -> LogResult:
         """Store a value (replacing that day's earlier one); returns after it is committed."""
 
+        row = (member_id, metric, day.isoformat(), float(value), note, utc_iso(now))
+
         def write(w):   # a write script (see storage.database.Statements): runs on SQLite and PostgreSQL
             old = yield w.fetchone("SELECT id, value FROM entries WHERE member_id=? AND metric=? AND day=? AND active=1",
-                                   (member_id, metric, day.isoformat()))
+                                   row[:3])
             if old is not None:
                 yield w.execute("UPDATE entries SET active=0 WHERE id=?", (old[0],))
             new_id = yield w.execute(
                 "INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) VALUES (?,?,?,?,?,?,?)",
-                (member_id, metric, day.isoformat(), value, note, utc_iso(now), old[0] if old else None))
+                (*row, old[0] if old else None))
             return new_id, (old[0] if old else None), (old[1] if old else None)
 
-        new_id, replaced, previous = await self.db.write(write)
+        new_id, replaced, previous = await self.db.write(SetWrite(LOG_MANY, row, row[:3], write))
         return LogResult(Entry(new_id, member_id, metric, day, value, note, replaced), previous)
 
     async def undo_last(self, member_id: int) -> tuple[Entry, float | None] | None:
@@ -132,6 +134,42 @@ class EntryRepository:
 
     async def delete_member(self, member_id: int) -> int:
         return await self.db.execute_rowcount("DELETE FROM entries WHERE member_id=?", (member_id,))
+
+
+class _LogMany:
+    """Many members' logs as one PostgreSQL statement (see storage.database.SetWriteKind): each row's
+    active value that day is retired and the new one inserted, pointing at it, with no lookup per
+    value. Rows of one statement have distinct (member, metric, day) keys, so the retired rows and
+    the new rows pair up on the key."""
+
+    postgres_sql = (
+        "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[]) "
+        "WITH ORDINALITY AS t(member_id, metric, day, value, note, logged_at, ord)), "
+        "old AS (UPDATE entries e SET active=0 FROM input i "
+        "WHERE e.member_id=i.member_id AND e.metric=i.metric AND e.day=i.day AND e.active=1 "
+        "RETURNING e.id, e.value, i.ord), "
+        "new AS (INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) "
+        "SELECT i.member_id, i.metric, i.day, i.value, i.note, i.logged_at, old.id FROM input i "
+        "LEFT JOIN old ON old.ord=i.ord ORDER BY i.ord RETURNING id, member_id, metric, day) "
+        "SELECT i.ord, new.id, old.id, old.value FROM input i "
+        "JOIN new ON new.member_id=i.member_id AND new.metric=i.metric AND new.day=i.day "
+        "LEFT JOIN old ON old.ord=i.ord")
+
+    @staticmethod
+    def params(rows):
+        return [list(column) for column in zip(*rows)]
+
+    @staticmethod
+    def results(records, count):
+        out: list = [None] * count
+        for ord_, new_id, replaced, previous in records:
+            out[ord_ - 1] = (new_id, replaced, previous)
+        if None in out:
+            raise RuntimeError("a log of the batch was not stored")   # the batch is rolled back and retried one by one
+        return out
+
+
+LOG_MANY = _LogMany()
 
 
 def _entry(row) -> Entry:
