@@ -92,14 +92,13 @@ class SetWriteKind(Protocol):
     every statement is a round trip to the server (on SQLite a statement costs microseconds in
     process, so SQLite runs each write's script instead)."""
 
-    #: PostgreSQL's dialect, native ($n placeholders): one set-based statement for many rows.
-    postgres_sql: str
+    def postgres(self, rows: Sequence[tuple]) -> tuple[str, Sequence[Any]]:
+        """One statement in PostgreSQL's dialect ($n placeholders, prepared and cached by asyncpg)
+        and its parameters, writing all these rows."""
 
-    def params(self, rows: Sequence[tuple]) -> Sequence[Any]:
-        """The statement's parameters for these rows (usually one array per column)."""
-
-    def results(self, records: Sequence[Any], count: int) -> list[Any]:
-        """What each of the ``count`` writes returns, in the order of its rows, from the statement's records."""
+    def results(self, records: Sequence[Any], rows: Sequence[tuple]) -> list[Any]:
+        """What each write returns, in the order of ``rows``, from the statement's records (a
+        KeyError or any other exception fails the batch, which then runs write by write)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,33 +140,41 @@ class _LogMany:
     """Many members' logs as one PostgreSQL statement (see storage.database.SetWriteKind): each row's
     active value that day is retired and the new one inserted, pointing at it, with no lookup per
     value. Rows of one statement have distinct (member, metric, day) keys, so the retired rows and
-    the new rows pair up on the key."""
+    the new rows pair up on the key. A lone log (one member's commands one after another) takes a
+    plainer statement of scalar parameters, cheaper to plan and run than unnesting arrays of one."""
 
-    postgres_sql = (
+    many = (
         "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[]) "
-        "WITH ORDINALITY AS t(member_id, metric, day, value, note, logged_at, ord)), "
-        "old AS (UPDATE entries e SET active=0 FROM input i "
-        "WHERE e.member_id=i.member_id AND e.metric=i.metric AND e.day=i.day AND e.active=1 "
-        "RETURNING e.id, e.value, i.ord), "
+        "AS t(member_id, metric, day, value, note, logged_at)), "
+        "retired AS (UPDATE entries e SET active=0 FROM input i "
+        "WHERE e.member_id=i.member_id AND e.metric=i.metric AND e.day=i.day AND e.active=1 RETURNING e.id), "
+        # Every sub-statement reads the snapshot from before the statement, so the value each new row
+        # replaces is still found as active by the unique index; the count makes the retirements run
+        # first (that index admits one active row per key).
         "new AS (INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) "
-        "SELECT i.member_id, i.metric, i.day, i.value, i.note, i.logged_at, old.id FROM input i "
-        "LEFT JOIN old ON old.ord=i.ord ORDER BY i.ord RETURNING id, member_id, metric, day) "
-        "SELECT i.ord, new.id, old.id, old.value FROM input i "
-        "JOIN new ON new.member_id=i.member_id AND new.metric=i.metric AND new.day=i.day "
-        "LEFT JOIN old ON old.ord=i.ord")
+        "SELECT i.member_id, i.metric, i.day, i.value, i.note, i.logged_at, (SELECT p.id FROM entries p "
+        "WHERE p.member_id=i.member_id AND p.metric=i.metric AND p.day=i.day AND p.active=1) "
+        "FROM input i WHERE (SELECT count(*) FROM retired) >= 0 "
+        "RETURNING id, member_id, metric, day, replaces) "
+        "SELECT new.member_id, new.metric, new.day, new.id, new.replaces, p.value FROM new "
+        "LEFT JOIN entries p ON p.id=new.replaces")
+    one = (
+        "WITH old AS (UPDATE entries SET active=0 WHERE member_id=$1 AND metric=$2 AND day=$3 AND active=1 "
+        "RETURNING id, value) "
+        "INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) "
+        "VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM old)) RETURNING member_id, metric, day, id, replaces, "
+        "(SELECT value FROM old)")
+
+    def postgres(self, rows):
+        if len(rows) == 1:
+            return self.one, rows[0]
+        return self.many, [list(column) for column in zip(*rows)]
 
     @staticmethod
-    def params(rows):
-        return [list(column) for column in zip(*rows)]
-
-    @staticmethod
-    def results(records, count):
-        out: list = [None] * count
-        for ord_, new_id, replaced, previous in records:
-            out[ord_ - 1] = (new_id, replaced, previous)
-        if None in out:
-            raise RuntimeError("a log of the batch was not stored")   # the batch is rolled back and retried one by one
-        return out
+    def results(records, rows):
+        stored = {(r[0], r[1], r[2]): (r[3], r[4], r[5]) for r in records}
+        # A missing one fails the batch: it is rolled back and each log runs alone.
+        return [stored[row[:3]] for row in rows]
 
 
 LOG_MANY = _LogMany()

@@ -209,7 +209,7 @@ class PgDatabase:
     async def open(cls, url: str, min_size: int = 1, max_size: int = 10) -> "PgDatabase":
         try:
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60,
-                                             server_settings=_durability(url))
+                                             server_settings=_durability(url), reset=_keep_session)
         except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
             raise StorageUnavailable(f"cannot open PostgreSQL at {redact(url)}: {type(exc).__name__}: {exc}") from None
         db = cls(pool, url)
@@ -332,7 +332,8 @@ class PgDatabase:
     async def _run_set(self, conn: asyncpg.Connection, writes: list[SetWrite]) -> list[Any]:
         kind = writes[0].kind
         rows = [w.row for w in writes]
-        return kind.results(await conn.fetch(kind.postgres_sql, *kind.params(rows)), len(rows))
+        sql, params = kind.postgres(rows)
+        return kind.results(await conn.fetch(sql, *params), rows)
 
     async def _write_alone(self, fn: WriteScript, attempts: int = 5) -> tuple[bool, Any]:
         for attempt in range(attempts):
@@ -459,6 +460,13 @@ class PgDatabase:
                 await self.fetchval("SELECT setval(CAST(? AS text)::regclass, ?, ?)", (seq, max(top, 1), top > 0))
                 out[table] = top
         return out
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What a connection goes back to the pool with. asyncpg's default reset (RESET ALL, UNLISTEN,
+    advisory unlocks...) is one more round trip after every read and write; this bot keeps no
+    session state (no SET, LISTEN or cursor outside a transaction; the migration's advisory lock is
+    released where it is taken), and asyncpg still rolls back a transaction left open before this."""
 
 
 def _durability(url: str) -> dict[str, str] | None:
