@@ -267,6 +267,7 @@ async def test_commits_have_sqlites_durability_unless_the_url_says(pg_url):
     try:
         assert await db.fetchval("SHOW synchronous_commit") == "off"
         assert await strict.fetchval("SHOW synchronous_commit") == "on"
+        assert await db.fetchval("SHOW jit") == await strict.fetchval("SHOW jit") == "off"
     finally:
         await db.close()
         await strict.close()
