@@ -447,7 +447,7 @@ def table(args, r: dict) -> str:
 async def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--members", type=int, default=200, help="concurrent members logging (per process when scaling)")
-    parser.add_argument("--logs", type=int, default=20, help="logs per member")
+    parser.add_argument("--logs", type=int, default=40, help="logs per member (40: a second or so of logging, long enough to outlast warm-up)")
     parser.add_argument("--single", type=int, default=1500, help="one member's logs one after another")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the log measures (their median is shown)")
     parser.add_argument("--checkin-members", type=int, default=10_000, help="0 skips the check-in measure")
