@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -107,12 +108,12 @@ class EntryRepository:
             f"WHERE cm.channel_id=? AND (cm.paused_until IS NULL OR cm.paused_until <= ?) AND e.active=1 "
             f"AND e.day BETWEEN ? AND ? AND e.metric IN ({mq})",
             (channel_id, utc_iso(now), first.isoformat(), last.isoformat(), *metrics))
-        out: dict[tuple[int, str], list[tuple[str, float]]] = {}
-        for member_id, metric, day, value in rows:
-            out.setdefault((member_id, metric), []).append((day, value))
+        out: defaultdict[tuple[int, str], list[tuple[str, float]]] = defaultdict(list)
+        for member_id, metric, day, value in rows:   # 350,000 rows for 10,000 members: no list made per row
+            out[member_id, metric].append((day, value))
         for points in out.values():   # usually in order already (index order); sorting in Python is cheaper than in SQL here
             points.sort()
-        return out
+        return dict(out)
 
     async def logged_days(self, member_id: int) -> set[date]:
         rows = await self.db.fetchall("SELECT DISTINCT day FROM entries WHERE member_id=? AND active=1", (member_id,))
