@@ -56,9 +56,9 @@ async def backend(kind: str, tmp: Path, server: str | None, name: str) -> AsyncI
         yield url
 
 
-async def bench_logs(database: str, members: int, per_member: int) -> dict:
+async def bench_logs(database: str, members: int, per_member: int, paced_seconds: float = 2.0) -> dict:
     """``members`` members logging ``per_member`` values each, all at once (saturated), then 2,000
-    logs a second offered for two seconds (open loop: latency at the target rate)."""
+    logs a second offered for ``paced_seconds`` (open loop: latency at the target rate)."""
     app = await build_app(Config(chart_processes=0), FakeClock(START), database)
     app.attach(NullTransport())
     latencies: list[float] = []
@@ -89,7 +89,7 @@ async def bench_logs(database: str, members: int, per_member: int) -> dict:
 
     tasks = []
     t0 = time.perf_counter()
-    for k in range(4000):
+    for k in range(max(1, int(2000 * paced_seconds))):
         delay = t0 + k / 2000 - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -341,7 +341,7 @@ async def measure(args, tmp: Path) -> dict:
     for _ in range(args.rounds):   # the backends alternate, so a noisy moment hits both
         for kind in kinds:
             async with backend(kind, tmp, pg, "logs") as target:
-                logs[kind].append(await bench_logs(target, args.members, args.logs))
+                logs[kind].append(await bench_logs(target, args.members, args.logs, args.paced_seconds))
             async with backend(kind, tmp, pg, "bare") as target:
                 bare[kind].append(await (bare_sqlite(tmp, total) if kind == "sqlite" else bare_postgres(target, total)))
             async with backend(kind, tmp, pg, "single") as target:
@@ -361,7 +361,8 @@ async def measure(args, tmp: Path) -> dict:
     if pg and args.processes:
         from bench.scaling import run_scaling
         counts = [int(n) for n in args.processes.split(",")]
-        out["scaling"] = await asyncio.to_thread(run_scaling, pg, counts, args.members, args.logs, 2000, args.jobs)
+        out["scaling"] = await asyncio.to_thread(run_scaling, pg, counts, args.members, args.logs, 2000, args.jobs,
+                                            args.paced_seconds)
     out["load_after"] = os.getloadavg()
     return out
 
@@ -453,6 +454,7 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--checkin-members", type=int, default=10_000, help="0 skips the check-in measure")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--processes", default="1,2,3", help="bot process counts for the scaling curve ('' skips it)")
+    parser.add_argument("--paced-seconds", type=float, default=2.0, help="how long 2,000 logs/s are offered")
     parser.add_argument("--jobs", type=int, default=50, help="scheduled posts raced for when scaling")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--postgres", metavar="URL",

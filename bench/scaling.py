@@ -6,7 +6,7 @@ same moment (a barrier between phases):
 
 1. saturated: every member of every process logs ``logs`` values as fast as it can; aggregate
    throughput = all logs / (last finish - first start), p99 of each command's latency;
-2. paced: the processes together offer ``rate`` logs a second (rate / N each) for two seconds; p99;
+2. paced: the processes together offer ``rate`` logs a second (rate / N each) for ``paced_seconds``; p99;
 3. claims: every process tries to run each of ``jobs`` scheduled posts (the scheduler's run ledger,
    as check-ins use it) at once; each post must run exactly once across the processes, and the
    time from the start of the race to the winner's run is the time to claim it.
@@ -24,13 +24,14 @@ from bench.common import START, NullTransport, inbound, pct
 _PHASE_TIMEOUT = 120
 
 
-def run_scaling(server_url: str, counts: list[int], members: int, logs: int, rate: int, jobs: int) -> list[dict]:
+def run_scaling(server_url: str, counts: list[int], members: int, logs: int, rate: int, jobs: int,
+                paced_seconds: float = 2.0) -> list[dict]:
     from storage.postgres import scratch_database
 
     async def one(n: int) -> dict:
         async with scratch_database(server_url, "peerpulse_bench_scale") as url:
             await _prepare(url)
-            return await asyncio.to_thread(_run_processes, url, n, members, logs, rate, jobs)
+            return await asyncio.to_thread(_run_processes, url, n, members, logs, rate, jobs, paced_seconds)
 
     return [asyncio.run(one(n)) for n in counts]
 
@@ -42,11 +43,11 @@ async def _prepare(url: str) -> None:
     await db.close()
 
 
-def _run_processes(url: str, n: int, members: int, logs: int, rate: int, jobs: int) -> dict:
+def _run_processes(url: str, n: int, members: int, logs: int, rate: int, jobs: int, paced_seconds: float) -> dict:
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(n)
     results = ctx.Queue()
-    procs = [ctx.Process(target=_worker_main, args=(url, i, n, members, logs, rate / n, jobs, barrier, results))
+    procs = [ctx.Process(target=_worker_main, args=(url, i, members, logs, rate / n, paced_seconds, jobs, barrier, results))
              for i in range(n)]
     for p in procs:
         p.start()
@@ -79,15 +80,16 @@ def _run_processes(url: str, n: int, members: int, logs: int, rate: int, jobs: i
     }
 
 
-def _worker_main(url, index, n, members, logs, rate, jobs, barrier, results) -> None:
+def _worker_main(url, index, members, logs, rate, paced_seconds, jobs, barrier, results) -> None:
     try:
-        results.put(asyncio.run(_worker(url, index, members, logs, rate, jobs, barrier)))
+        results.put(asyncio.run(_worker(url, index, members, logs, rate, paced_seconds, jobs, barrier)))
     except BaseException as exc:   # reported to the parent, which raises it
         results.put({"error": f"process {index}: {type(exc).__name__}: {exc}"})
         barrier.abort()
 
 
-async def _worker(url: str, index: int, members: int, logs: int, rate: float, jobs: int, barrier) -> dict:
+async def _worker(url: str, index: int, members: int, logs: int, rate: float, paced_seconds: float, jobs: int,
+                  barrier) -> dict:
     from bot.app import build_app
     from bot.clock import FakeClock
     from bot.config import Config
@@ -128,7 +130,7 @@ async def _worker(url: str, index: int, members: int, logs: int, rate: float, jo
 
     tasks = []
     t0 = time.perf_counter()
-    for k in range(int(rate * 2)):
+    for k in range(max(1, int(rate * paced_seconds))):
         delay = t0 + k / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)

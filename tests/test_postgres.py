@@ -472,3 +472,23 @@ async def test_three_processes_post_each_period_exactly_once_though_one_is_kille
         assert await db.fetchval("SELECT COUNT(*) FROM posts") == 9
     finally:
         await db.close()
+
+
+# -- the benchmark's own claims ------------------------------------------------------------------
+def test_bench_runs_both_backends_and_every_scheduled_post_once_across_processes(pg_server):
+    """`python -m bench` at toy sizes (timings are not asserted): it measures both backends, and in
+    its scaling runs every scheduled post ran exactly once though every process raced for it."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench", "--postgres", pg_server, "--json", "--rounds", "1", "--members", "6", "--logs", "3",
+         "--single", "5", "--checkin-members", "40", "--days", "40", "--processes", "1,2", "--jobs", "12",
+         "--paced-seconds", "0.1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    results = json.loads(out.stdout)
+    assert set(results["logs"]) == set(results["checkin"]) == {"sqlite", "postgresql"}
+    assert all(r["logs"] == 18 for r in results["logs"].values())
+    assert results["checkin"]["postgresql"]["lines"] == results["checkin"]["sqlite"]["lines"] > 1
+    assert [s["processes"] for s in results["scaling"]] == [1, 2]
+    for s in results["scaling"]:
+        assert s["logs"] == 6 * 3 * s["processes"]
+        assert s["exactly_once"] and s["jobs_run"] == s["jobs_distinct"] == 12 and sum(s["claims_by_process"]) == 12
+
