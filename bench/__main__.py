@@ -149,9 +149,11 @@ async def bare_sqlite(tmp: Path, total: int) -> float:
 
 
 async def bare_postgres(url: str, total: int) -> float:
-    """The same with asyncpg, one connection, the bot's durability setting (see storage.postgres)."""
+    """The same with asyncpg, one connection, the bot's session settings (durability: see storage.postgres)."""
     import asyncpg
-    conn = await asyncpg.connect(url, server_settings={"synchronous_commit": "off"})
+
+    from storage.postgres import SESSION_DEFAULTS
+    conn = await asyncpg.connect(url, server_settings=SESSION_DEFAULTS)
     try:
         await conn.execute("CREATE TABLE t (member BIGINT, day TEXT, value DOUBLE PRECISION)")
         t1 = time.perf_counter()

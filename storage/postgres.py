@@ -209,7 +209,7 @@ class PgDatabase:
     async def open(cls, url: str, min_size: int = 1, max_size: int = 10) -> "PgDatabase":
         try:
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60,
-                                             server_settings=_durability(url), reset=_keep_session)
+                                             server_settings=_session_settings(url), reset=_keep_session)
         except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
             raise StorageUnavailable(f"cannot open PostgreSQL at {redact(url)}: {type(exc).__name__}: {exc}") from None
         db = cls(pool, url)
@@ -472,22 +472,21 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     released where it is taken), and asyncpg still rolls back a transaction left open before this."""
 
 
-def _durability(url: str) -> dict[str, str] | None:
-    """The same durability as the SQLite backend (WAL with synchronous=NORMAL: a commit survives the
-    bot crashing; an OS crash or power loss may take back the last moments' commits, never leaving
-    the database inconsistent). On PostgreSQL that is ``synchronous_commit=off``: a commit does not
-    wait for its WAL flush (about 3 ms here, more than the whole rest of a ``log``); a server crash
-    may lose well under a second of commits, never consistency. A URL that sets it
-    (``...?synchronous_commit=on``) is obeyed, as are the other ``_SESSION_DEFAULTS``."""
+#: What every connection starts with, unless the URL sets it (``...?synchronous_commit=on``):
+#: - the same durability as the SQLite backend (WAL with synchronous=NORMAL: a commit survives the
+#:   bot crashing; an OS crash or power loss may take back the last moments' commits, never leaving
+#:   the database inconsistent). On PostgreSQL that is ``synchronous_commit=off``: a commit does not
+#:   wait for its WAL flush (about 3 ms here, more than the whole rest of a ``log``); a server crash
+#:   may lose well under a second of commits, never consistency;
+#: - no JIT, whose compiling (100-180 ms seen for a 10,000-member check-in here) costs more than it
+#:   saves on queries as short as the bot's.
+SESSION_DEFAULTS = {"synchronous_commit": "off", "jit": "off"}
+
+
+def _session_settings(url: str) -> dict[str, str] | None:
     query = urlsplit(url).query
-    settings = {name: value for name, value in _SESSION_DEFAULTS.items() if f"{name}=" not in query}
+    settings = {name: value for name, value in SESSION_DEFAULTS.items() if f"{name}=" not in query}
     return settings or None
-
-
-#: What every connection starts with, unless the URL sets it: see _durability; and no JIT, whose
-#: compiling (100-180 ms seen for a 10,000-member check-in here) costs more than it saves on
-#: queries as short as the bot's.
-_SESSION_DEFAULTS = {"synchronous_commit": "off", "jit": "off"}
 
 
 def _steps(writes: list) -> list:
