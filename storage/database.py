@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Generator, Iterable, Sequence, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Hashable, Iterable, Protocol, Sequence, TypeVar
 
 import aiosqlite
 
@@ -87,6 +87,69 @@ STATEMENTS = Statements()
 WriteScript = Callable[[Statements], "Generator[Statement, Any, T] | T"]
 
 
+class SetWriteKind(Protocol):
+    """How a whole batch of one kind of :class:`SetWrite` runs as ONE statement on PostgreSQL, where
+    every statement is a round trip to the server (on SQLite a statement costs microseconds in
+    process, so SQLite runs each write's script instead)."""
+
+    def postgres(self, rows: Sequence[tuple]) -> tuple[str, Sequence[Any]]:
+        """One statement in PostgreSQL's dialect ($n placeholders, prepared and cached by asyncpg)
+        and its parameters, writing all these rows."""
+
+    def results(self, records: Sequence[Any], rows: Sequence[tuple]) -> list[Any]:
+        """What each write returns, in the order of ``rows``, from the statement's records (a
+        KeyError or any other exception fails the batch, which then runs write by write)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetWrite:
+    """A write that PostgreSQL may run together with others of its kind as one set-based statement
+    (see :class:`SetWriteKind`); ``script`` is the same write one at a time (SQLite, and PostgreSQL's
+    fallback when a batch fails). Two writes with equal ``key`` never share a statement: the later
+    one must see what the earlier one wrote (a member's quick ``log 5000``, ``log 7000``)."""
+
+    kind: SetWriteKind
+    row: tuple
+    key: Hashable
+    script: WriteScript
+
+
+def script_of(write: "WriteScript | SetWrite") -> WriteScript:
+    return write.script if isinstance(write, SetWrite) else write
+
+
+class GroupCommit:
+    """The one writer task of a database, shared by both backends: the writes waiting at the same
+    moment are handed to the backend's ``run_batch`` together (one transaction, one commit for many
+    members' logs), in the order they came, so this process's writes never race each other. Each
+    caller hears back its own outcome, only after the commit."""
+
+    def __init__(self, run_batch: "Callable[[list[WriteScript | SetWrite]], Awaitable[list[tuple[bool, Any]]]]",
+                 limit: int = 512):
+        self._run_batch = run_batch
+        self._limit = limit
+        self._pending: list[tuple["WriteScript | SetWrite", asyncio.Future]] = []
+        self._task: asyncio.Task | None = None
+
+    async def submit(self, write: "WriteScript | SetWrite") -> Any:
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._pending.append((write, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:self._limit], self._pending[self._limit:]
+            try:
+                outcomes = await self._run_batch([write for write, _ in batch])
+            except Exception as exc:   # the backend's run_batch reports per write; this is its own failure
+                outcomes = [(False, exc)] * len(batch)
+            for (_, future), (ok, value) in zip(batch, outcomes):
+                if not future.done():
+                    future.set_result(value) if ok else future.set_exception(value)
+
+
 class StorageBusy(UserError):
     """The database is locked or full: the member is asked to try again; nothing was stored."""
 
@@ -109,8 +172,7 @@ class Database:
         self._conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
-        self._pending: list[tuple[WriteScript, asyncio.Future]] = []
-        self._writer: asyncio.Task | None = None
+        self._writer = GroupCommit(self._write_batch)
 
     @classmethod
     async def open(cls, path: str | Path) -> "Database":
@@ -177,32 +239,22 @@ class Database:
             finally:
                 _in_transaction.reset(token)
 
-    async def write(self, fn: WriteScript) -> T:
-        """Run the write script ``fn`` (see :class:`Statements`) in a write transaction, committed
-        together with other writes waiting at the same moment (group commit): one thread hop and
-        one commit for many members' logs. The caller hears back only after the commit."""
+    async def write(self, write: "WriteScript | SetWrite") -> Any:
+        """Run a write script (see :class:`Statements`; a :class:`SetWrite` runs its script) in a
+        write transaction, committed together with other writes waiting at the same moment (group
+        commit): one thread hop and one commit for many members' logs. The caller hears back only
+        after the commit."""
         if _in_transaction.get():
-            return await self._conn._execute(_run_script, self._conn._connection, fn)
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._pending.append((fn, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._drain())
-        return await future
+            return await self._conn._execute(_run_script, self._conn._connection, script_of(write))
+        return await self._writer.submit(write)
 
-    async def _drain(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:512], self._pending[512:]
-            async with self._write_lock:
-                try:
-                    outcomes = await self._conn._execute(_run_batch, self._conn._connection, [fn for fn, _ in batch])
-                except sqlite3.OperationalError as exc:
-                    log.warning("database busy or full during a batch: %s", type(exc).__name__)
-                    outcomes = [(False, StorageBusy() if _is_busy_or_full(exc) else exc)] * len(batch)
-                except Exception as exc:
-                    outcomes = [(False, exc)] * len(batch)
-            for (_, future), (ok, value) in zip(batch, outcomes):
-                if not future.done():
-                    future.set_result(value) if ok else future.set_exception(value)
+    async def _write_batch(self, writes: list) -> list[tuple[bool, Any]]:
+        async with self._write_lock:
+            try:
+                return await self._conn._execute(_run_batch, self._conn._connection, [script_of(w) for w in writes])
+            except sqlite3.OperationalError as exc:
+                log.warning("database busy or full during a batch: %s", type(exc).__name__)
+                return [(False, StorageBusy() if _is_busy_or_full(exc) else exc)] * len(writes)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write inside a transaction; returns lastrowid."""

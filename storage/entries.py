@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from bot.clock import utc_iso
-from storage.database import Database
+from storage.database import Database, SetWrite
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,14 @@ class EntryRepository:
                   add: bool = False) -> LogResult:
         """Store a value, replacing that day's earlier one, or with ``add`` adding to it (the new row
         holds the day's total and replaces the old row, so `undo` takes back exactly this log).
-        Returns after it is committed; ``entry.value`` is what the day now holds."""
+        Returns after it is committed; ``entry.value`` is what the day now holds. A replacing log may
+        run together with other members' as one statement on PostgreSQL (:data:`LOG_MANY`)."""
+
+        row = (member_id, metric, day.isoformat(), float(value), note, utc_iso(now))
 
         def write(w):   # a write script (see storage.database.Statements): runs on SQLite and PostgreSQL
             old = yield w.fetchone("SELECT id, value, note FROM entries WHERE member_id=? AND metric=? AND day=? AND active=1",
-                                   (member_id, metric, day.isoformat()))
+                                   row[:3])
             if old is not None:
                 yield w.execute("UPDATE entries SET active=0 WHERE id=?", (old[0],))
             total = value + old[1] if add and old is not None else value
@@ -49,10 +53,15 @@ class EntryRepository:
             new_id = yield w.execute(
                 "INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) VALUES (?,?,?,?,?,?,?)",
                 (member_id, metric, day.isoformat(), total, kept_note, utc_iso(now), old[0] if old else None))
-            return new_id, (old[0] if old else None), (old[1] if old else None), total, kept_note
+            if add:
+                return new_id, (old[0] if old else None), (old[1] if old else None), total, kept_note
+            return new_id, (old[0] if old else None), (old[1] if old else None)   # LOG_MANY's shape
 
-        new_id, replaced, previous, total, kept_note = await self.db.write(write)
-        return LogResult(Entry(new_id, member_id, metric, day, total, kept_note, replaced), previous)
+        if add:   # the day's total needs the old value: this member's script on its own
+            new_id, replaced, previous, total, kept_note = await self.db.write(write)
+            return LogResult(Entry(new_id, member_id, metric, day, total, kept_note, replaced), previous)
+        new_id, replaced, previous = await self.db.write(SetWrite(LOG_MANY, row, row[:3], write))
+        return LogResult(Entry(new_id, member_id, metric, day, value, note, replaced), previous)
 
     async def latest(self, member_id: int, metric: str, since: date) -> float | None:
         """The member's most recent value of a metric on or after ``since`` (to spot a unit mix-up)."""
@@ -116,12 +125,12 @@ class EntryRepository:
             f"WHERE cm.channel_id=? AND (cm.paused_until IS NULL OR cm.paused_until <= ?) AND e.active=1 "
             f"AND e.day BETWEEN ? AND ? AND e.metric IN ({mq})",
             (channel_id, utc_iso(now), first.isoformat(), last.isoformat(), *metrics))
-        out: dict[tuple[int, str], list[tuple[str, float]]] = {}
-        for member_id, metric, day, value in rows:
-            out.setdefault((member_id, metric), []).append((day, value))
+        out: defaultdict[tuple[int, str], list[tuple[str, float]]] = defaultdict(list)
+        for member_id, metric, day, value in rows:   # 350,000 rows for 10,000 members: no list made per row
+            out[member_id, metric].append((day, value))
         for points in out.values():   # usually in order already (index order); sorting in Python is cheaper than in SQL here
             points.sort()
-        return out
+        return dict(out)
 
     async def logged_days(self, member_id: int) -> set[date]:
         rows = await self.db.fetchall("SELECT DISTINCT day FROM entries WHERE member_id=? AND active=1", (member_id,))
@@ -143,6 +152,50 @@ class EntryRepository:
 
     async def delete_member(self, member_id: int) -> int:
         return await self.db.execute_rowcount("DELETE FROM entries WHERE member_id=?", (member_id,))
+
+
+class _LogMany:
+    """Many members' logs as one PostgreSQL statement (see storage.database.SetWriteKind): each row's
+    active value that day is retired and the new one inserted, pointing at it, with no lookup per
+    value. Rows of one statement have distinct (member, metric, day) keys, so the retired rows and
+    the new rows pair up on the key. A lone log (one member's commands one after another) takes a
+    plainer statement of scalar parameters, cheaper to plan and run than unnesting arrays of one."""
+
+    many = (
+        "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[]) "
+        "AS t(member_id, metric, day, value, note, logged_at)), "
+        "retired AS (UPDATE entries e SET active=0 FROM input i "
+        "WHERE e.member_id=i.member_id AND e.metric=i.metric AND e.day=i.day AND e.active=1 RETURNING e.id), "
+        # Every sub-statement reads the snapshot from before the statement, so the value each new row
+        # replaces is still found as active by the unique index; the count makes the retirements run
+        # first (that index admits one active row per key).
+        "new AS (INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) "
+        "SELECT i.member_id, i.metric, i.day, i.value, i.note, i.logged_at, (SELECT p.id FROM entries p "
+        "WHERE p.member_id=i.member_id AND p.metric=i.metric AND p.day=i.day AND p.active=1) "
+        "FROM input i WHERE (SELECT count(*) FROM retired) >= 0 "
+        "RETURNING id, member_id, metric, day, replaces) "
+        "SELECT new.member_id, new.metric, new.day, new.id, new.replaces, p.value FROM new "
+        "LEFT JOIN entries p ON p.id=new.replaces")
+    one = (
+        "WITH old AS (UPDATE entries SET active=0 WHERE member_id=$1 AND metric=$2 AND day=$3 AND active=1 "
+        "RETURNING id, value) "
+        "INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) "
+        "VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM old)) RETURNING member_id, metric, day, id, replaces, "
+        "(SELECT value FROM old)")
+
+    def postgres(self, rows):
+        if len(rows) == 1:
+            return self.one, rows[0]
+        return self.many, [list(column) for column in zip(*rows)]
+
+    @staticmethod
+    def results(records, rows):
+        stored = {(r[0], r[1], r[2]): (r[3], r[4], r[5]) for r in records}
+        # A missing one fails the batch: it is rolled back and each log runs alone.
+        return [stored[row[:3]] for row in rows]
+
+
+LOG_MANY = _LogMany()
 
 
 def _entry(row) -> Entry:

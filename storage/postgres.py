@@ -8,11 +8,13 @@ each statement for PostgreSQL with a small, explicit dialect (:func:`pg_sql` for
   inside it (and nested ``transaction()`` calls, which join the outer one) runs on that connection.
   Calls outside a transaction use any pooled connection and commit by themselves.
 - ``write(script)`` runs a write script (:class:`storage.database.Statements`) with group commit, as
-  on SQLite: one writer task per process runs the scripts waiting at the same moment one after the
-  other in one transaction (no races between this process's writes, one commit for many). If any of
-  them fails, the batch is rolled back and each script runs alone, so only the failing one fails; a
-  script that lost a race with another process (a duplicate key, a serialization failure, a
-  deadlock) runs again from the start.
+  on SQLite (the same :class:`storage.database.GroupCommit` writer): the writes waiting at the same
+  moment run in order in one transaction (no races between this process's writes, one commit for
+  many). Consecutive :class:`storage.database.SetWrite` writes of one kind (members' logs) run as ONE
+  set-based statement, so a batch of logs is one round trip to the server (no transaction block
+  either when the batch is that one statement). If any write fails, the batch is rolled back and
+  each script runs alone, so only the failing one fails; a script that lost a race with another
+  process (a duplicate key, a serialization failure, a deadlock) runs again from the start.
 - Rows are asyncpg Records: ``row["col"]``, ``row[0]`` and ``dict(row)`` all work.
 - A constraint violation raises :class:`PgIntegrityError`, a subclass of
   ``storage.database.IntegrityError`` (``sqlite3.IntegrityError``), so repositories catch one name on
@@ -39,7 +41,8 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from storage.database import STATEMENTS, IntegrityError, StorageBusy, WriteScript, _statements, migrations
+from storage.database import (STATEMENTS, GroupCommit, IntegrityError, SetWrite, StorageBusy, WriteScript, _statements,
+                              migrations, script_of)
 
 log = logging.getLogger(__name__)
 
@@ -200,13 +203,13 @@ class PgDatabase:
         self.path = url   # what build_app is given to open the same database again (tests' restart)
         self._schema = Schema()
         self._sql_cache: dict[tuple[str, bool], tuple[str, bool]] = {}
-        self._pending: list[tuple[WriteScript, asyncio.Future]] = []
-        self._writer: asyncio.Task | None = None
+        self._writer = GroupCommit(self._write_batch)
 
     @classmethod
     async def open(cls, url: str, min_size: int = 1, max_size: int = 10) -> "PgDatabase":
         try:
-            pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60)
+            pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60,
+                                             server_settings=_session_settings(url), reset=_keep_session)
         except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
             raise StorageUnavailable(f"cannot open PostgreSQL at {redact(url)}: {type(exc).__name__}: {exc}") from None
         db = cls(pool, url)
@@ -295,38 +298,42 @@ class PgDatabase:
             async with self._raw_transaction():
                 yield self
 
-    async def write(self, fn: WriteScript) -> Any:
-        """Run a write script, committed together with the others waiting at the same moment (group
-        commit); inside a transaction, it runs there. The caller hears back only after the commit."""
+    async def write(self, write: "WriteScript | SetWrite") -> Any:
+        """Run a write, committed together with the others waiting at the same moment (group commit,
+        see the module docstring); inside a transaction, it runs there. The caller hears back only
+        after the commit."""
         conn = self._tx_conn()
         if conn is not None:
             with _translated():
-                return await self._drive(fn, conn)
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._pending.append((fn, future))
-        if self._writer is None or self._writer.done():
-            # One writer task, as on SQLite: this process's writes commit in the order they came
-            # (a member's quick `log 5000`, `log 7000` ends at 7000) and never race each other.
-            self._writer = asyncio.create_task(self._drain())
-        return await future
+                return await self._drive(script_of(write), conn)
+        return await self._writer.submit(write)
 
-    async def _drain(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:256], self._pending[256:]
-            outcomes = await self._write_batch([fn for fn, _ in batch])
-            for (_, future), (ok, value) in zip(batch, outcomes):
-                if not future.done():
-                    future.set_result(value) if ok else future.set_exception(value)
-
-    async def _write_batch(self, fns: list[WriteScript]) -> list[tuple[bool, Any]]:
-        if len(fns) > 1:
-            try:
+    async def _write_batch(self, writes: list) -> list[tuple[bool, Any]]:
+        steps = _steps(writes)
+        try:
+            if len(steps) == 1 and isinstance(steps[0], list):   # only logs: one statement, its own transaction
+                async with self._pool.acquire() as conn:
+                    results = await self._run_set(conn, steps[0])
+            else:
+                results = []
                 async with self._pool.acquire() as conn, conn.transaction():
-                    results = [await self._drive(fn, conn) for fn in fns]
-                return [(True, r) for r in results]
-            except Exception:
-                pass   # one of them failed (or lost a race): each on its own, so only that one fails
-        return [await self._write_alone(fn) for fn in fns]
+                    for step in steps:
+                        if isinstance(step, list):
+                            results.extend(await self._run_set(conn, step))
+                        else:
+                            results.append(await self._drive(step, conn))
+            return [(True, r) for r in results]
+        except Exception as exc:
+            if len(writes) == 1 and not isinstance(exc, _RETRYABLE):
+                return [(False, _translate(exc))]
+        # One of them failed (or lost a race with another process): each on its own, so only that one fails.
+        return [await self._write_alone(script_of(w)) for w in writes]
+
+    async def _run_set(self, conn: asyncpg.Connection, writes: list[SetWrite]) -> list[Any]:
+        kind = writes[0].kind
+        rows = [w.row for w in writes]
+        sql, params = kind.postgres(rows)
+        return kind.results(await conn.fetch(sql, *params), rows)
 
     async def _write_alone(self, fn: WriteScript, attempts: int = 5) -> tuple[bool, Any]:
         for attempt in range(attempts):
@@ -407,8 +414,11 @@ class PgDatabase:
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[asyncpg.Record]:
         return await self._one_statement("all", sql, params)
 
-    async def fetch_tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        return [tuple(r) for r in await self._one_statement("all", sql, params)]
+    async def fetch_tuples(self, sql: str, params: Sequence[Any] = ()) -> list[asyncpg.Record]:
+        """For big reads (a check-in of thousands of members): asyncpg's Records as they come, which
+        unpack, index and compare like tuples; copying 350,000 of them into tuples took a quarter
+        of a check-in's build."""
+        return await self._one_statement("all", sql, params)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> asyncpg.Record | None:
         return await self._one_statement("one", sql, params)
@@ -453,6 +463,48 @@ class PgDatabase:
                 await self.fetchval("SELECT setval(CAST(? AS text)::regclass, ?, ?)", (seq, max(top, 1), top > 0))
                 out[table] = top
         return out
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What a connection goes back to the pool with. asyncpg's default reset (RESET ALL, UNLISTEN,
+    advisory unlocks...) is one more round trip after every read and write; this bot keeps no
+    session state (no SET, LISTEN or cursor outside a transaction; the migration's advisory lock is
+    released where it is taken), and asyncpg still rolls back a transaction left open before this."""
+
+
+#: What every connection starts with, unless the URL sets it (``...?synchronous_commit=on``):
+#: - the same durability as the SQLite backend (WAL with synchronous=NORMAL: a commit survives the
+#:   bot crashing; an OS crash or power loss may take back the last moments' commits, never leaving
+#:   the database inconsistent). On PostgreSQL that is ``synchronous_commit=off``: a commit does not
+#:   wait for its WAL flush (about 3 ms here, more than the whole rest of a ``log``); a server crash
+#:   may lose well under a second of commits, never consistency;
+#: - no JIT, whose compiling (100-180 ms seen for a 10,000-member check-in here) costs more than it
+#:   saves on queries as short as the bot's.
+SESSION_DEFAULTS = {"synchronous_commit": "off", "jit": "off"}
+
+
+def _session_settings(url: str) -> dict[str, str] | None:
+    query = urlsplit(url).query
+    settings = {name: value for name, value in SESSION_DEFAULTS.items() if f"{name}=" not in query}
+    return settings or None
+
+
+def _steps(writes: list) -> list:
+    """A batch as the steps that run it, in order: a write script alone, or a list of consecutive
+    SetWrites of one kind with distinct keys (one statement; a repeated key starts the next list)."""
+    steps: list = []
+    keys: set = set()
+    for write in writes:
+        if not isinstance(write, SetWrite):
+            steps.append(write)
+            continue
+        run = steps[-1] if steps and isinstance(steps[-1], list) else None
+        if run is None or run[0].kind is not write.kind or write.key in keys:
+            run, keys = [], set()
+            steps.append(run)
+        run.append(write)
+        keys.add(write.key)
+    return steps
 
 
 async def _read_schema(conn: asyncpg.Connection) -> Schema:

@@ -184,6 +184,95 @@ async def test_concurrent_logs_for_the_same_day_keep_one_active_value(pg_bot):
     assert await pg_bot.db.fetchval("SELECT COUNT(*) FROM entries") == 21
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def any_db(request, tmp_path):
+    """A fresh database of each backend with a community and ten members (ids 1..10)."""
+    if request.param == "sqlite":
+        db = await Database.open(tmp_path / "batch.db")
+        yield db
+        await db.close()
+        return
+    async with scratch_database(request.getfixturevalue("pg_server"), "peerpulse_test") as url:
+        db = await PgDatabase.open(url)
+        try:
+            yield db
+        finally:
+            await db.close()
+
+
+async def _members(db, count: int = 10) -> list[int]:
+    cid = await db.execute("INSERT INTO communities(platform, external_id, name) VALUES (?,?,?)", ("p", "c", "c"))
+    await db.executemany("INSERT INTO members(community_id, external_id, display_name, created_at) VALUES (?,?,?,?)",
+                         [(cid, f"m{i}", f"m{i}", START) for i in range(count)])
+    return [r[0] for r in await db.fetchall("SELECT id FROM members ORDER BY id")]
+
+
+@pytest.fixture
+def pg_statements(monkeypatch):
+    """Counts the statements asyncpg sends (every one is a round trip)."""
+    sent: list[str] = []
+    for name in ("fetch", "fetchrow", "fetchval", "execute", "executemany"):
+        original = getattr(asyncpg.Connection, name)
+
+        def counting(self, query, *args, _original=original, **kwargs):
+            sent.append(query)
+            return _original(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(asyncpg.Connection, name, counting)
+    return sent
+
+
+async def test_logs_waiting_together_are_one_statement_and_repeats_chain_in_order(any_db, pg_statements):
+    from storage.entries import EntryRepository
+    db, entries = any_db, EntryRepository(any_db)
+    ids = await _members(db)
+    now, day = datetime.fromisoformat(START), datetime.fromisoformat(START).date()
+    pg_statements.clear()
+    first = await asyncio.gather(*(entries.log(m, "steps", day, 1000.0 + m, None, now) for m in ids))
+    assert [r.previous for r in first] == [None] * len(ids)
+    if isinstance(db, PgDatabase):
+        assert len(pg_statements) == 1   # ten members' logs: one round trip
+    # The same member three times in one batch, between others: each replaces the one before it.
+    pg_statements.clear()
+    values = [(ids[0], 1.0), (ids[1], 2.0), (ids[0], 3.0), (ids[2], 4.0), (ids[0], 5.0)]
+    results = await asyncio.gather(*(entries.log(m, "steps", day, v, None, now) for m, v in values))
+    assert [r.previous for r in results] == [1000.0 + ids[0], 1000.0 + ids[1], 1.0, 1000.0 + ids[2], 3.0]
+    assert results[2].entry.replaces == results[0].entry.id and results[4].entry.replaces == results[2].entry.id
+    if isinstance(db, PgDatabase):
+        # A repeated key starts the next statement; the three share one transaction.
+        assert [q.split(" ", 1)[0] for q in pg_statements] == ["BEGIN;", "WITH", "WITH", "WITH", "COMMIT;"]
+    rows = await db.fetchall("SELECT member_id, value FROM entries WHERE active=1 ORDER BY member_id")
+    assert [(r[0], r[1]) for r in rows] == [(ids[0], 5.0), (ids[1], 2.0), (ids[2], 4.0)] + [(m, 1000.0 + m) for m in ids[3:]]
+    # Undo walks the chain back in order.
+    assert (await entries.undo_last(ids[0]))[1] == 3.0
+    assert (await entries.undo_last(ids[0]))[1] == 1.0
+    assert await db.fetchval("SELECT value FROM entries WHERE member_id=? AND active=1", (ids[0],)) == 1.0
+
+
+async def test_a_bad_log_in_a_batch_fails_alone(any_db):
+    from storage.entries import EntryRepository
+    db, entries = any_db, EntryRepository(any_db)
+    ids = await _members(db, 4)
+    now, day = datetime.fromisoformat(START), datetime.fromisoformat(START).date()
+    outcomes = await asyncio.gather(*(entries.log(m, "steps", day, 10.0, None, now) for m in [*ids[:2], 999, *ids[2:]]),
+                                    return_exceptions=True)
+    assert isinstance(outcomes[2], IntegrityError)                     # no member 999
+    assert [o.entry.member_id for i, o in enumerate(outcomes) if i != 2] == ids
+    assert await db.fetchval("SELECT COUNT(*) FROM entries") == 4
+
+
+async def test_commits_have_sqlites_durability_unless_the_url_says(pg_url):
+    db = await PgDatabase.open(pg_url)
+    strict = await PgDatabase.open(pg_url + "?synchronous_commit=on")
+    try:
+        assert await db.fetchval("SHOW synchronous_commit") == "off"
+        assert await strict.fetchval("SHOW synchronous_commit") == "on"
+        assert await db.fetchval("SHOW jit") == await strict.fetchval("SHOW jit") == "off"
+    finally:
+        await db.close()
+        await strict.close()
+
+
 async def test_build_app_picks_postgresql_from_the_storage_url(pg_url, tmp_path):
     app = await build_app(Config(storage_url=pg_url, database=str(tmp_path / "unused.db"), chart_processes=0),
                           FakeClock(datetime.fromisoformat(START)))
@@ -383,3 +472,23 @@ async def test_three_processes_post_each_period_exactly_once_though_one_is_kille
         assert await db.fetchval("SELECT COUNT(*) FROM posts") == 9
     finally:
         await db.close()
+
+
+# -- the benchmark's own claims ------------------------------------------------------------------
+def test_bench_runs_both_backends_and_every_scheduled_post_once_across_processes(pg_server):
+    """`python -m bench` at toy sizes (timings are not asserted): it measures both backends, and in
+    its scaling runs every scheduled post ran exactly once though every process raced for it."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench", "--postgres", pg_server, "--json", "--rounds", "1", "--members", "6", "--logs", "3",
+         "--single", "5", "--checkin-members", "40", "--days", "40", "--processes", "1,2", "--jobs", "12",
+         "--paced-seconds", "0.1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    results = json.loads(out.stdout)
+    assert set(results["logs"]) == set(results["checkin"]) == {"sqlite", "postgresql"}
+    assert all(r["logs"] == 18 for r in results["logs"].values())
+    assert results["checkin"]["postgresql"]["lines"] == results["checkin"]["sqlite"]["lines"] > 1
+    assert [s["processes"] for s in results["scaling"]] == [1, 2]
+    for s in results["scaling"]:
+        assert s["logs"] == 6 * 3 * s["processes"]
+        assert s["exactly_once"] and s["jobs_run"] == s["jobs_distinct"] == 12 and sum(s["claims_by_process"]) == 12
+
