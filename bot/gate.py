@@ -270,8 +270,15 @@ class PrivacyGate:
             kind = "relative" if relative else "raw"
         else:
             kind = piece.shown
-            need = Level.TREND if kind == "relative" else Level.PUBLIC
-            lines = [s for s in piece.lines if level_of(s.member_id, piece.metric) >= need and s.points]
+            visible = [(s, level_of(s.member_id, piece.metric)) for s in piece.lines]
+            lines = [s for s, lv in visible if lv >= Level.TREND and s.points]
+            if kind == "raw" and any(lv < Level.PUBLIC for s, lv in visible if s in lines):
+                # Someone shown raw now shares only progress: the chart becomes relative, each line to
+                # the mean of its own points as drawn (derived from what was shown, so it adds nothing).
+                kind = "relative"
+                lines = [ChartLine(s.member_id, s.label, disclosure.relative_steps(s.points, _mean(s.points)))
+                         for s in lines]
+                lines = [s for s in lines if s.points]
         if not lines or len(lines) > piece.max_series:
             return None
         relative = kind == "relative"
@@ -287,6 +294,10 @@ class PrivacyGate:
         shown = [Disclosure(s.member_id, piece.metric, level) for s in lines]
         released = dataclasses.replace(piece, lines=tuple(lines), shown=kind)
         return spec, released, shown, piece
+
+
+def _mean(points) -> float:
+    return sum(v for _, v in points) / len(points) if points else 0.0
 
 
 @dataclass
