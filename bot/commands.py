@@ -232,16 +232,8 @@ def _longer_command(registry: Registry, spec: CommandSpec, tokens: list[tuple[st
         for rest in (words[len(spec.path) + 1:], words[len(spec.path):]):   # replace a word, or insert one
             if rest is words[len(spec.path) + 1:] and not _close(words[:2], [candidate.name]):
                 continue
-            line = " ".join(rest)
-            offsets, at = [], 0
-            for w in rest:
-                offsets.append((w, at))
-                at += len(w) + 1
-            try:
-                bind_tokens(candidate, line, offsets)
-            except UserError:
-                continue
-            if all(w.isprintable() and not any(c in w for c in "`@<>*_~|\\") for w in rest):
+            line = _binds(candidate, rest)
+            if line is not None and _echoable(rest):
                 return f"{candidate.name} {line}".strip()
     close = _close(words[:2], [s.name for s in longer])
     return close
@@ -265,21 +257,32 @@ def _swapped(spec: CommandSpec, tokens: list[tuple[str, int]]) -> str | None:
     line with two neighbouring arguments swapped, if that one binds."""
     from bot.levels import LEVEL_SYNONYMS
     words = [LEVEL_SYNONYMS[t.lower()].word if t.lower() in LEVEL_SYNONYMS else t for t, _ in tokens]
-    if any(not w.isprintable() or any(c in w for c in "`@<>*_~|\\") or len(w) > 40 for w in words) or len(words) > 8:
+    if not _echoable(words) or any(len(w) > 40 for w in words) or len(words) > 8:
         return None   # only ordinary words are echoed back
     for i in range(min(len(words) - 1, len(spec.params))):
-        trial = [*words[:i], words[i + 1], words[i], *words[i + 2:]]
-        line = " ".join(trial)
-        offsets, at = [], 0
-        for w in trial:
-            offsets.append((w, at))
-            at += len(w) + 1
-        try:
-            bind_tokens(spec, line, offsets)
-        except UserError:
-            continue
-        return line
+        line = _binds(spec, [*words[:i], words[i + 1], words[i], *words[i + 2:]])
+        if line is not None:
+            return line
     return None
+
+
+def _binds(spec: CommandSpec, words: list[str]) -> str | None:
+    """The line these words make, if it binds to the spec's parameters (a suggestion worth making)."""
+    line = " ".join(words)
+    offsets, at = [], 0
+    for w in words:
+        offsets.append((w, at))
+        at += len(w) + 1
+    try:
+        bind_tokens(spec, line, offsets)
+    except UserError:
+        return None
+    return line
+
+
+def _echoable(words: list[str]) -> bool:
+    """Only ordinary words are echoed back in a suggestion (no markup, mentions or control characters)."""
+    return all(w.isprintable() and not any(c in w for c in "`@<>*_~|\\") for w in words)
 
 
 def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> dict[str, Any]:
