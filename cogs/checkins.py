@@ -99,7 +99,7 @@ class Checkins:
             return Reply.text("You aren't in this channel's check-in; `checkin join` to take part.", private=True)
         return Reply.text(f"Paused until {until.date().isoformat()}. Nobody is told; `checkin join` resumes early.", private=True)
 
-    @command("goal", "Set a private goal for a metric, per day (or per week); shown only as % of goal, if you share trends.",
+    @command("goal", "Set a private goal for a metric, per day (or per week); others see at most about how close you are, if you share trends.",
              Param("metric", P.METRIC, "e.g. steps"),
              Param("value", P.TEXT, "the goal, e.g. 10000 (a day), 8h, or 70000 week for a week's total",
                    max_length=60))
@@ -124,7 +124,8 @@ class Checkins:
         else:
             kind = "a week in total" if summed(m) else "as a weekly average"
         other = f"`goal {m.key} {value} week`" if per == "day" else f"`goal {m.key} {value}`"
-        return Reply.text(f"Your {m.name} goal: {shown} {kind}. Only you see it. (For a {'weekly' if per == 'day' else 'daily'} "
+        return Reply.text(f"Your {m.name} goal: {shown} {kind}. Only you see it; where you share trends, posts say at most "
+                          f"roughly how close you are (\"over half of goal\"). (For a {'weekly' if per == 'day' else 'daily'} "
                           f"goal instead: {other}.)", private=True)
 
     @command("mod schedule", "Set when this channel's weekly check-in is posted.",
