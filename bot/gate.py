@@ -134,7 +134,8 @@ class PrivacyGate:
         for spec, released, shown, _piece in charts:
             out.disclosures.extend(shown)
             png = await self._render_chart(spec) if render else b""   # render=False: only what would show
-            attachments.append(Attachment(f"{released.metric}-chart.png", png, "image/png", spec, _alt_text(spec)))
+            attachments.append(Attachment(f"{released.metric}-chart.png", png, "image/png", spec,
+                                          _alt_text(spec) if render else ""))
             shown_charts.append(released)
         shown_cards = []
         for card in reply.cards:
@@ -152,7 +153,7 @@ class PrivacyGate:
                 continue
             out.disclosures.extend(shown)
             png = await self._render_chart(spec) if render else b""
-            attachments.append(Attachment("week-card.png", png, "image/png", spec, _alt_text(spec)))
+            attachments.append(Attachment("week-card.png", png, "image/png", spec, _alt_text(spec) if render else ""))
             shown_cards.append(dataclasses.replace(card, panels=tuple(panels)))
         for f in reply.files:
             if viewer == f.owner_id:
