@@ -10,7 +10,7 @@ so that a channel post can be re-rendered later when a member tightens their set
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal, Union
 
 from bot.levels import Level

@@ -18,7 +18,6 @@ about the schedule's time but not about that.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import uuid

@@ -6,7 +6,7 @@ from bot.commands import Invocation, Param, ParamType, Permission, Suggest, comm
 from bot.words import changed_posts
 from bot.errors import UserError
 from bot.levels import CAP_PLAIN_WORDS, CAP_WORDS, Level, cap_word, parse_cap
-from bot.metrics import BUILTIN_METRICS, custom_metric, custom_units
+from bot.metrics import custom_metric, custom_units
 from bot.reply import Reply
 from bot.services import Services
 from storage.sharing import ALL_METRICS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands import Invocation, Param, ParamType, Suggest, command
 from bot.words import changed_posts
-from bot.levels import CAP_PLAIN_WORDS, LEVEL_WORDS, PLAIN_WORDS, Level, effective_level, parse_level
+from bot.levels import LEVEL_WORDS, PLAIN_WORDS, Level, effective_level, parse_level
 from bot.reply import Reply
 from bot.services import Services
 

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from bot.clock import utc_iso
 from bot.levels import Level
 from bot.reply import Reply, reply_from_json, reply_to_json
-from bot.adapters.base import MESSAGE_ID_SEPARATOR, split_message_ids
+from bot.adapters.base import split_message_ids
 from storage.database import Database
 
 

@@ -31,7 +31,7 @@ from nio.api import RoomPreset
 from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
 from bot.adapters.matrix_e2ee import Encryption, encryption_installed
 from bot.adapters.matrix_send import RoomSender, one_file, permalink, text_content
-from bot.adapters.matrix_sync import GapUnavailable, new_room_events, sync_filter
+from bot.adapters.matrix_sync import new_room_events, sync_filter
 from bot.commands import ParamType, tokenize
 from bot.config import ConfigError, MatrixConfig
 from bot.errors import UserError
