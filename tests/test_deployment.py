@@ -100,11 +100,22 @@ def test_systemd_unit_verifies_and_is_hardened(tmp_path):
 def test_the_wheel_holds_every_module_and_data_file_and_the_demo_runs_from_it(tmp_path):
     """`pip install .` (the quick start) installs a wheel, not the checkout: every tracked file under the
     three packages must be in it, and the demo must run from it with the source tree out of reach."""
+    import zipfile
+
+    # Built from a copy of the tracked files: a stale build/ folder in the checkout would hide a missing package.
+    source = tmp_path / "source"
+    tracked_all = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout.split()
+    for name in tracked_all:
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
         check=True, capture_output=True, timeout=300,
     )
-    import zipfile
 
     wheel = next(tmp_path.glob("peerpulse-*.whl"))
     inside = set(zipfile.ZipFile(wheel).namelist())
