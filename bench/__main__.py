@@ -30,7 +30,7 @@ import aiosqlite
 from bench.common import START, NullTransport, inbound, pct
 from bot.app import build_app
 from bot.charts import ChartSeries, ChartSpec, render_png
-from bot.clock import FakeClock
+from bot.vocabulary.clock import FakeClock
 from bot.config import Config
 
 
@@ -303,7 +303,7 @@ async def bench_checkin(database: str, members: int, days: int) -> dict:
     for name, method in originals.items():
         setattr(db, name, counting(method))
     checkins = next(c for c in app.cogs if type(c).__name__ == "Checkins")
-    from bot.reply import Destination
+    from bot.vocabulary.reply import Destination
     builds, gated = [], []
     for _ in range(3):   # the median of three builds
         queries = 0

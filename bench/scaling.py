@@ -91,7 +91,7 @@ def _worker_main(url, index, members, logs, rate, paced_seconds, jobs, barrier, 
 async def _worker(url: str, index: int, members: int, logs: int, rate: float, paced_seconds: float, jobs: int,
                   barrier) -> dict:
     from bot.app import build_app
-    from bot.clock import FakeClock
+    from bot.vocabulary.clock import FakeClock
     from bot.config import Config
     from bot.scheduler import Schedule
 

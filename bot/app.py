@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.clock import Clock, SystemClock
+from bot.vocabulary.clock import Clock, SystemClock
 from bot.config import Config
 from bot.runtime import PeerPulse
 from bot.services import Services

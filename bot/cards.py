@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Callable, TypeVar
 
 from bot.charts import CardSpec, ChartSpec
-from bot.reply import CardPiece, ChartPiece
+from bot.vocabulary.reply import CardPiece, ChartPiece
 
 Shown = TypeVar("Shown")
 

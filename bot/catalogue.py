@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.errors import UserError
-from bot.metrics import BUILTIN_METRICS, MetricDef, resolve_metric
+from bot.vocabulary.errors import UserError
+from bot.vocabulary.metrics import BUILTIN_METRICS, MetricDef, resolve_metric
 from storage.custom_metrics import CustomMetricRepository
 
 _BUILTIN = {m.key: m for m in BUILTIN_METRICS}

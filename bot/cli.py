@@ -181,7 +181,7 @@ async def _console(config_path, db, out, start, echo, file, transcript: str | No
 
     from bot.adapters.console import ConsoleAdapter
     from bot.app import build_app
-    from bot.clock import FakeClock
+    from bot.vocabulary.clock import FakeClock
     from bot.config import load_config
     from bot.logs import setup_logging
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from bot.commands import CommandSpec, Registry, bind_tokens, tokenize
-from bot.errors import UserError
+from bot.vocabulary.errors import UserError
 
 _SPAN = re.compile(r"`([^`\n]{1,200})`")
 

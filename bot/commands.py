@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Awaitable, Callable, Iterable
 
-from bot.errors import UserError
+from bot.vocabulary.errors import UserError
 
 
 class Permission(Enum):
@@ -255,7 +255,7 @@ def _close(words: list[str], names: list[str]) -> str | None:
 def _swapped(spec: CommandSpec, tokens: list[tuple[str, int]]) -> str | None:
     """Arguments typed in the wrong order (`log 8000 steps`, `mod rule steps #walkers off`): the
     line with two neighbouring arguments swapped, if that one binds."""
-    from bot.levels import LEVEL_SYNONYMS
+    from bot.vocabulary.levels import LEVEL_SYNONYMS
     words = [LEVEL_SYNONYMS[t.lower()].word if t.lower() in LEVEL_SYNONYMS else t for t, _ in tokens]
     if not _echoable(words) or any(len(w) > 40 for w in words) or len(words) > 8:
         return None   # only ordinary words are echoed back
@@ -361,7 +361,7 @@ def convert(param: Param, token: str) -> Any:
                 return day
         raise UserError("Weekdays are monday … sunday (mon, tue, … also work).")
     if t is ParamType.WHEN:
-        from bot.dates import looks_like_when
+        from bot.vocabulary.dates import looks_like_when
         if not looks_like_when(token):
             raise UserError("`when` can be today, yesterday, 3 days ago, last tuesday, 24 Nov or a date like 2026-11-20.")
         return token
@@ -374,10 +374,10 @@ def convert(param: Param, token: str) -> Any:
         if token[:1].isdigit() or token[:1] in "#<+-.":
             raise UserError(f"`{_short(token)}` isn't a metric: metrics are names like steps, sleep or weight.")
     if t is ParamType.LEVEL:
-        from bot.levels import parse_level
+        from bot.vocabulary.levels import parse_level
         parse_level(token)
     if t is ParamType.CAP:
-        from bot.levels import parse_cap
+        from bot.vocabulary.levels import parse_cap
         parse_cap(token)
     if len(token) > param.limit:
         raise too_long(param.name, param.limit, len(token))

@@ -25,8 +25,8 @@ from bot import disclosure
 from bot.cards import release_card
 from bot.charts import ChartSeries, ChartSpec
 from bot.disclosure import Parameters
-from bot.levels import Level
-from bot.reply import (Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative,
+from bot.vocabulary.levels import Level
+from bot.vocabulary.reply import (Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative,
                        Reply, Text)
 
 log = logging.getLogger(__name__)

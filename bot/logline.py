@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.commands import too_long
-from bot.dates import close_date_word, parse_when, when_words_start
-from bot.echo import echo
-from bot.errors import Ambiguous, Unreadable, UserError
-from bot.metrics import (MetricDef, Quantity, any_unit_word, examples, measured_in_units, read_quantity,
+from bot.vocabulary.dates import close_date_word, parse_when, when_words_start
+from bot.vocabulary.echo import echo
+from bot.vocabulary.errors import Ambiguous, Unreadable, UserError
+from bot.vocabulary.metrics import (MetricDef, Quantity, any_unit_word, examples, measured_in_units, read_quantity,
                          unit_words)
 
 NOTE_MAX = 200          # characters; the same limit on every platform (Discord's option reads it)

@@ -89,7 +89,7 @@ async def health(config: Config, max_age: int) -> int:
 
 async def _app(config: Config):
     from bot.app import build_app
-    from bot.clock import SystemClock
+    from bot.vocabulary.clock import SystemClock
     return await build_app(config, SystemClock())
 
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from statistics import fmean
 from typing import Iterable
 
-from bot.metrics import MetricDef
+from bot.vocabulary.metrics import MetricDef
 
 _TOTALLED = {"steps", "exercise", "water"}
 _NO_GOAL_PERCENT = {"weight", "rhr"}   # "% of goal" misleads for body measures

@@ -37,7 +37,7 @@ async def run(config: Config, secrets: Secrets | None = None) -> int:
         log.warning("[bot] source_url is not set: members asking `about` cannot be pointed to the source code "
                     "(the AGPL asks you to offer it)")
     from bot.app import build_app
-    from bot.clock import SystemClock
+    from bot.vocabulary.clock import SystemClock
 
     app = await build_app(config, SystemClock())
     adapters: list = []

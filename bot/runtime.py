@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Iterable
 
-from bot.clock import FakeClock
+from bot.vocabulary.clock import FakeClock
 from bot.adapters.base import DeliveryFailed, Inbound, Target, Transport
 from bot.commands import CommandSpec, Invocation, Permission, Registry, convert, parse_text
-from bot.errors import PermissionDenied, UserError
+from bot.vocabulary.errors import PermissionDenied, UserError
 from bot.gate import Delivery
-from bot.levels import Level
-from bot.reply import Destination, Reply, without_member
+from bot.vocabulary.levels import Level
+from bot.vocabulary.reply import Destination, Reply, without_member
 from bot.services import Services
 from storage.community import safe_name
 

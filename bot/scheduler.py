@@ -28,7 +28,7 @@ from typing import Awaitable, Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from bot.clock import Clock, utc_iso
+from bot.vocabulary.clock import Clock, utc_iso
 from storage.database import Database
 
 log = logging.getLogger(__name__)

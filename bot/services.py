@@ -12,7 +12,7 @@ import secrets
 from concurrent.futures import ProcessPoolExecutor
 
 from bot.charts import ChartSpec, render_png, render_png_async
-from bot.clock import Clock
+from bot.vocabulary.clock import Clock
 from bot.config import Config
 from bot.gate import PrivacyGate
 from bot.scheduler import Scheduler
@@ -23,7 +23,8 @@ from storage.database import Database
 from storage.entries import EntryRepository
 from storage.platform_state import PlatformState
 from storage.posts import PostLedger
-from storage.sharing import ChannelRuleRepository, EffectiveLevels, SharingRepository
+from bot.audience import EffectiveLevels
+from storage.sharing import ChannelRuleRepository, SharingRepository
 
 
 GATE_SECRET_KEY = "gate.secret"

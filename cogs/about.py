@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import version
 from bot.commands import Invocation, command
-from bot.reply import Reply
+from bot.vocabulary.reply import Reply
 from bot.services import Services
 
 

@@ -18,15 +18,15 @@ from statistics import fmean
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.clock import local_date, zone
+from bot.vocabulary.clock import local_date, zone
 from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
-from bot.errors import PermissionDenied, UserError
-from bot.levels import Level
-from bot.metrics import MetricDef, format_quantity, parse_quantity
-from bot.reply import Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
+from bot.vocabulary.errors import PermissionDenied, UserError
+from bot.vocabulary.levels import Level
+from bot.vocabulary.metrics import MetricDef, format_quantity, parse_quantity
+from bot.vocabulary.reply import Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
 from bot.services import Services
-from bot.words import counted
+from bot.vocabulary.words import counted
 from storage.challenges import Challenge, ChallengeRepository
 
 P = ParamType

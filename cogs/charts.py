@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 from statistics import fmean
 
-from bot.clock import local_date
+from bot.vocabulary.clock import local_date
 from bot.commands import Invocation, Param, ParamType, command
-from bot.errors import UserError
-from bot.levels import Level
-from bot.metrics import chart_unit
+from bot.vocabulary.errors import UserError
+from bot.vocabulary.levels import Level
+from bot.vocabulary.metrics import chart_unit
 from bot.progress import summed
-from bot.reply import CardPiece, ChartLine, ChartPiece, Destination, Fact, Line, Reply, Text
+from bot.vocabulary.reply import CardPiece, ChartLine, ChartPiece, Destination, Fact, Line, Reply, Text
 from bot.services import Services
 
 

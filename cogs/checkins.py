@@ -14,15 +14,15 @@ from statistics import fmean
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.clock import local_date, parse_timezone, zone
+from bot.vocabulary.clock import local_date, parse_timezone, zone
 from bot.commands import Invocation, Param, ParamType, Permission, command
-from bot.errors import UserError
-from bot.levels import Level
-from bot.metrics import MetricDef, format_quantity, parse_quantity
+from bot.vocabulary.errors import UserError
+from bot.vocabulary.levels import Level
+from bot.vocabulary.metrics import MetricDef, format_quantity, parse_quantity
 from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
-from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
+from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
-from bot.words import counted
+from bot.vocabulary.words import counted
 from bot.services import Services
 from storage.checkins import CheckinRepository, GoalRepository
 

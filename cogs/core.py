@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands import Invocation, Param, ParamType, command, help_lines
-from bot.reply import Reply
+from bot.vocabulary.reply import Reply
 from bot.services import Services
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
-from bot.words import changed_posts
-from bot.errors import UserError
-from bot.levels import CAP_PLAIN_WORDS, CAP_WORDS, Level, cap_word, parse_cap
-from bot.metrics import custom_metric, custom_units
-from bot.reply import Reply
+from bot.vocabulary.words import changed_posts
+from bot.vocabulary.errors import UserError
+from bot.vocabulary.levels import CAP_PLAIN_WORDS, CAP_WORDS, Level, cap_word, parse_cap
+from bot.vocabulary.metrics import custom_metric, custom_units
+from bot.vocabulary.reply import Reply
 from bot.services import Services
 from storage.sharing import ALL_METRICS
 

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.commands import Invocation, command
-from bot.reply import FilePiece, Reply
+from bot.vocabulary.reply import FilePiece, Reply
 from bot.scheduler import Schedule
 from bot.services import Services
-from bot.words import counted
+from bot.vocabulary.words import counted
 
 
 class MyData:

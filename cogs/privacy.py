@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.commands import Invocation, Param, ParamType, Suggest, command
-from bot.words import changed_posts
-from bot.levels import LEVEL_WORDS, PLAIN_WORDS, Level, effective_level, parse_level
-from bot.reply import Reply
+from bot.vocabulary.words import changed_posts
+from bot.vocabulary.levels import LEVEL_WORDS, PLAIN_WORDS, Level, effective_level, parse_level
+from bot.vocabulary.reply import Reply
 from bot.services import Services
 
 P = ParamType

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.clock import local_date, zone
+from bot.vocabulary.clock import local_date, zone
 from bot.commands import Invocation, Param, ParamType, command
-from bot.errors import UserError
-from bot.reply import Destination, Reply
+from bot.vocabulary.errors import UserError
+from bot.vocabulary.reply import Destination, Reply
 from bot.scheduler import Schedule
 from bot.services import Services
 from storage.checkins import ReminderRepository

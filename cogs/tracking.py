@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.clock import local_date, parse_timezone
+from bot.vocabulary.clock import local_date, parse_timezone
 from bot.commands import Invocation, Param, ParamType, command
-from bot.errors import Ambiguous, UserError
+from bot.vocabulary.errors import Ambiguous, UserError
 from bot.logline import NOTE_MAX, NOTE_PREFIX, LogLine, read_log_line
-from bot.metrics import (UNIT_SYSTEMS, MetricDef, bare_unit, format_quantity, other_readings,
+from bot.vocabulary.metrics import (UNIT_SYSTEMS, MetricDef, bare_unit, format_quantity, other_readings,
                          resolve_metric)
-from bot.reply import Reply
+from bot.vocabulary.reply import Reply
 from bot.services import Services
 from storage.preferences import UnitPreferenceRepository
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.clock import utc_iso
-from bot.errors import UserError
+from bot.vocabulary.clock import utc_iso
+from bot.vocabulary.errors import UserError
 from storage.database import Database
 
 

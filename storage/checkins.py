@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.clock import utc_iso
+from bot.vocabulary.clock import utc_iso
 from storage.database import Database
 
 

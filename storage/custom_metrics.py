@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import utc_iso
-from bot.metrics import MetricDef, custom_metric, format_alternatives
+from bot.vocabulary.clock import utc_iso
+from bot.vocabulary.metrics import MetricDef, custom_metric, format_alternatives
 from storage.database import Database
 
 

@@ -21,7 +21,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Hashable,
 
 import aiosqlite
 
-from bot.errors import UserError
+from bot.vocabulary.errors import UserError
 
 log = logging.getLogger(__name__)
 # aiosqlite logs every call at DEBUG with its SQL parameters, i.e. members' values: never let those

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import utc_iso
+from bot.vocabulary.clock import utc_iso
 from storage.database import Database
 
 

@@ -2,7 +2,7 @@
 
 A post may be several platform messages (a long check-in split in two, a text and its image on
 Matrix): ``platform_message_id`` keeps the ids of all of them, in order, joined by
-:data:`MESSAGE_ID_SEPARATOR`, and take-back hands that whole list back to the transport, which acts on
+:data:`bot.vocabulary.handles.MESSAGE_ID_SEPARATOR`, and take-back hands that whole list back to the transport, which acts on
 each message.
 """
 
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from bot.clock import utc_iso
-from bot.levels import Level
-from bot.reply import Reply, reply_from_json, reply_to_json
-from bot.adapters.base import split_message_ids
+from bot.vocabulary.clock import utc_iso
+from bot.vocabulary.levels import Level
+from bot.vocabulary.reply import Reply, reply_from_json, reply_to_json
+from bot.vocabulary.handles import split_message_ids
 from storage.database import Database
 
 

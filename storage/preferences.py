@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.clock import utc_iso
+from bot.vocabulary.clock import utc_iso
 from storage.database import Database
 
 EVERY_METRIC = ""

@@ -13,7 +13,7 @@ import pytest
 
 from bot.adapters.console import ConsoleAdapter
 from bot.app import build_app
-from bot.clock import FakeClock
+from bot.vocabulary.clock import FakeClock
 from bot.config import Config, PrivacyConfig
 
 START = "2026-11-16T09:00:00+00:00"   # a Monday

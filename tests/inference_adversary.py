@@ -24,8 +24,8 @@ import numpy as np
 from scipy.optimize import linprog
 
 from bot import disclosure
-from bot.levels import Level
-from bot.reply import Board, Fact, GroupFigure, Line, Reply
+from bot.vocabulary.levels import Level
+from bot.vocabulary.reply import Board, Fact, GroupFigure, Line, Reply
 
 UPPER = 100_000.0   # the steps metric's daily maximum
 

@@ -54,3 +54,64 @@ def test_no_pyplot_anywhere():
     for folder in ("bot", "cogs", "storage"):
         for path in (ROOT / folder).rglob("*.py"):
             assert "pyplot" not in _imports(path) and "matplotlib.pyplot" not in path.read_text(encoding="utf-8"), path
+
+
+# The layers, bottom first. A module may import its own layer and the ones below it, never above.
+LAYERS = (
+    ("vocabulary", ("bot.vocabulary",)),
+    ("storage", ("storage",)),
+    ("runtime and adapters", ("bot",)),
+    ("cogs", ("cogs",)),
+    ("composition root", ("bot.app", "bot.cli", "bot.runner", "bot.operator_tools", "bot.__main__")),
+)
+
+
+def _layer(module: str) -> int:
+    """The layer of a dotted module name: the most specific prefix wins (bot.app is the root, not bot)."""
+    best, length = -1, -1
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > length:
+                best, length = index, len(prefix)
+    return best
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _project_imports(path: Path) -> set[str]:
+    """Every project module a file imports, at any depth of the file (lazy imports count too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+            out.update(f"{node.module}.{a.name}" for a in node.names)   # `from bot import disclosure`
+    return {m for m in out if m.split(".")[0] in ("bot", "cogs", "storage")}
+
+
+def test_layers_point_one_way():
+    """vocabulary <- storage <- runtime and adapters <- cogs <- composition root, enforced on the source."""
+    offenders = []
+    for folder in ("bot", "cogs", "storage"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            here = _module_name(path)
+            mine = _layer(here)
+            assert mine >= 0, f"{here} belongs to no layer"
+            for imported in _project_imports(path):
+                theirs = _layer(imported)
+                if theirs > mine:
+                    offenders.append(f"{here} ({LAYERS[mine][0]}) imports {imported} ({LAYERS[theirs][0]})")
+    assert offenders == []
+
+
+def test_the_vocabulary_imports_nothing_else_of_the_project():
+    for path in sorted((ROOT / "bot" / "vocabulary").rglob("*.py")):
+        outside = {m for m in _project_imports(path) if _layer(m) != 0}
+        assert not outside, f"{path.name} imports {sorted(outside)}"

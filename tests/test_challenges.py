@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bot.config import ChallengeConfig, Config, PrivacyConfig
 from bot.disclosure import chart_cell
-from bot.levels import Level
+from bot.vocabulary.levels import Level
 from conftest import group_figure, make_transcript, within_release_bound
 
 LEVELS = {

@@ -11,8 +11,8 @@ from bot.cards import release_card
 from bot.charts import CardSpec, render_png
 from bot.commands import Invocation
 from bot.gate import PrivacyGate
-from bot.levels import Level
-from bot.reply import Destination, reply_from_json, reply_to_json, without_member
+from bot.vocabulary.levels import Level
+from bot.vocabulary.reply import Destination, reply_from_json, reply_to_json, without_member
 from tests.test_checkins import channel_lines, log_week, setup
 
 

@@ -18,9 +18,9 @@ import pytest
 from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.discord_commands import build_payload
 from bot.app import build_app
-from bot.clock import FakeClock
+from bot.vocabulary.clock import FakeClock
 from bot.commands import ParamType, convert
-from bot.errors import UserError
+from bot.vocabulary.errors import UserError
 from bot.config import Config, DiscordConfig, PrivacyConfig
 from bot.adapters.discord_layout import embed_size
 from tests.discord_standin.server import DEFAULT_PERMISSIONS, EPHEMERAL, DiscordStandIn

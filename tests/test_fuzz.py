@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bot.adapters.base import Inbound
 from bot.app import build_app
-from bot.clock import FakeClock
+from bot.vocabulary.clock import FakeClock
 from bot.commands import CommandSpec, ParamType, Permission, parse_text
 from bot.config import Config
-from bot.errors import UserError
-from bot.metrics import BUILTIN_METRICS
+from bot.vocabulary.errors import UserError
+from bot.vocabulary.metrics import BUILTIN_METRICS
 from conftest import START, make_transcript
 from storage.community import CommunityRepository, safe_name
 

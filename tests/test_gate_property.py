@@ -14,11 +14,12 @@ from bot.disclosure import rounding_step
 from conftest import group_figure, within_release_bound
 from bot.charts import ChartSpec
 from bot.gate import PrivacyGate
-from bot.levels import Level
-from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Reply, Text
+from bot.vocabulary.levels import Level
+from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Reply, Text
 from storage.community import CommunityRepository
 from storage.database import Database
-from storage.sharing import ALL_METRICS, ChannelRuleRepository, EffectiveLevels, SharingRepository
+from bot.audience import EffectiveLevels
+from storage.sharing import ALL_METRICS, ChannelRuleRepository, SharingRepository
 
 NOW = datetime(2026, 11, 16, 9, tzinfo=timezone.utc)
 METRICS = ["steps", "sleep", "weight", "mood"]

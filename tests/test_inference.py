@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bot import disclosure
 from bot.config import Config
-from bot.levels import Level
+from bot.vocabulary.levels import Level
 from conftest import group_figure, make_transcript
 from inference_adversary import World, read_board, read_checkin
 

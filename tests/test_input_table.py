@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.metrics import BUILTIN_METRICS, LB, MILE, US_FL_OZ, custom_metric, format_quantity, parse_quantity
+from bot.vocabulary.metrics import BUILTIN_METRICS, LB, MILE, US_FL_OZ, custom_metric, format_quantity, parse_quantity
 from conftest import make_transcript
 
 # The clock starts on Monday 2026-11-16 09:00 UTC (conftest.START).

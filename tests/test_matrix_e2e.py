@@ -30,7 +30,7 @@ from bot.adapters.matrix_adapter import MatrixAdapter
 from bot.adapters.matrix_e2ee import encryption_installed
 from bot.adapters.matrix_send import RoomSender
 from bot.app import build_app
-from bot.clock import FakeClock
+from bot.vocabulary.clock import FakeClock
 from bot.config import Config, MatrixConfig, PrivacyConfig
 from bot.gate import Attachment
 from tests.matrix_harness import SynapseServer, synapse_available

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.errors import UserError
-from bot.metrics import (
+from bot.vocabulary.errors import UserError
+from bot.vocabulary.metrics import (
     BUILTIN_METRICS,
     MetricDef,
     custom_metric,
@@ -76,7 +76,7 @@ def test_every_example_in_the_help_is_accepted(metric):
 
 
 def test_module_is_pure_standard_library():
-    tree = ast.parse(Path(__file__).parents[1].joinpath("bot", "metrics.py").read_text())
+    tree = ast.parse(Path(__file__).parents[1].joinpath("bot", "vocabulary", "metrics.py").read_text())
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert imported <= {"__future__", "difflib", "math", "re", "unicodedata", "dataclasses", "datetime", "typing", "bot"}

@@ -33,7 +33,7 @@ except ImportError:   # the `test` extra installs it
 
 from bot.app import build_app
 from bot.cli import main as cli_main
-from bot.clock import FakeClock
+from bot.vocabulary.clock import FakeClock
 from bot.scheduler import Schedule, Scheduler
 from bot.config import Config
 from conftest import START, make_transcript

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from bot.levels import Level
+from bot.vocabulary.levels import Level
 from conftest import make_transcript
 
 LEVELS = ["private", "aggregate", "trend", "public"]

@@ -37,18 +37,6 @@ class Transport(Protocol):
         """Delete every message of the post's handle."""
 
 
-MESSAGE_ID_SEPARATOR = ","
-
-
-def join_message_ids(ids) -> str:
-    """One post's handle from the ids of its platform messages (the post ledger stores it whole)."""
-    return MESSAGE_ID_SEPARATOR.join(str(i) for i in ids)
-
-
-def split_message_ids(handle: str | None) -> tuple[str, ...]:
-    return tuple(i for i in (handle or "").split(MESSAGE_ID_SEPARATOR) if i)
-
-
 class DeliveryFailed(Exception):
     """The platform refused a message (missing permission, deleted channel, member gone)."""
 

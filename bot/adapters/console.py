@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import Inbound, Target, require_delivery
-from bot.clock import FakeClock
+from bot.vocabulary.clock import FakeClock
 from bot.command_refs import CONSOLE, render_refs
 from bot.commands import help_lines
-from bot.errors import UserError
+from bot.vocabulary.errors import UserError
 from bot.gate import Delivery
 
 _LINE = re.compile(r"^(?P<member>[A-Za-z0-9_.-]{1,32})@(?P<where>#[A-Za-z0-9_-]{1,80}|dm)\s*:\s?(?P<text>.*)$")

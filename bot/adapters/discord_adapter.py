@@ -19,15 +19,16 @@ from typing import Any
 import discord
 import yarl
 
-from bot.adapters.base import DeliveryFailed, Inbound, Target, join_message_ids, require_delivery, split_message_ids
+from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
+from bot.vocabulary.handles import join_message_ids, split_message_ids
 from bot.adapters.discord_commands import build_payload, commands_differ, parse_interaction
 from bot.adapters.discord_components import PAGE, ButtonRef, Prompts, buttons, encode
 from bot.adapters.discord_layout import EMBED_KINDS, MessagePlan, alt_text, pages, plan, text_chunks
-from bot.clock import timezone_names
+from bot.vocabulary.clock import timezone_names
 from bot.command_refs import SLASH, render_refs
 from bot.commands import CommandSpec, Suggest
 from bot.config import DiscordConfig
-from bot.errors import UserError
+from bot.vocabulary.errors import UserError
 from bot.gate import Attachment, Delivery
 from storage.platform_state import PlatformState
 

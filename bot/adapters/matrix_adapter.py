@@ -34,10 +34,10 @@ from bot.adapters.matrix_send import RoomSender, one_file, permalink, text_conte
 from bot.adapters.matrix_sync import new_room_events, sync_filter
 from bot.commands import ParamType, tokenize
 from bot.config import ConfigError, MatrixConfig
-from bot.errors import UserError
+from bot.vocabulary.errors import UserError
 from bot.gate import Delivery
 from bot.command_refs import prefixed, render_refs
-from bot.reply import Destination, Reply
+from bot.vocabulary.reply import Destination, Reply
 from storage.platform_state import PlatformState
 
 log = logging.getLogger(__name__)

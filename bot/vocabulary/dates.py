@@ -11,8 +11,8 @@ import difflib
 import re
 from datetime import date, datetime, timedelta
 
-from bot.echo import MAX_INPUT, cap as _cap, quoted as _quoted
-from bot.errors import Ambiguous, UserError
+from bot.vocabulary.echo import MAX_INPUT, cap as _cap, quoted as _quoted
+from bot.vocabulary.errors import Ambiguous, UserError
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_WORDS = {

@@ -11,7 +11,7 @@ quietly accept some of them). A comma followed by exactly three digits is a thou
 is a decimal comma (``82,5``). A space also separates thousands (``8 000``). A dot is always a
 decimal point. Exponents, ``nan`` and ``inf`` are not numbers here.
 
-Everything here is pure: no I/O, no clock. Days (`yesterday`, `24 Nov`) are read by :mod:`bot.dates`.
+Everything here is pure: no I/O, no clock. Days (`yesterday`, `24 Nov`) are read by :mod:`bot.vocabulary.dates`.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from bot.echo import MAX_INPUT, cap, echo, or_list, quoted
-from bot.errors import Ambiguous, Unreadable, UserError
+from bot.vocabulary.echo import MAX_INPUT, cap, echo, or_list, quoted
+from bot.vocabulary.errors import Ambiguous, Unreadable, UserError
 # Days used to live here: the names stay importable from this module.
-from bot.dates import MAX_DAYS_BACK, close_date_word, looks_like_when, parse_when, when_words_start  # noqa: F401
+from bot.vocabulary.dates import MAX_DAYS_BACK, close_date_word, looks_like_when, parse_when, when_words_start  # noqa: F401
 
 _RESERVED = {"all"}     # `privacy set all ...` must keep meaning every metric
 

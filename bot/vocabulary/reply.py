@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, replace
 from typing import Literal, Union
 
-from bot.levels import Level
+from bot.vocabulary.levels import Level
 
 
 @dataclass(frozen=True)

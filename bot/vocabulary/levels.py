@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from bot.errors import UserError
+from bot.vocabulary.errors import UserError
 
 
 class Level(IntEnum):

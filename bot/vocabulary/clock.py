@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.errors import UserError
+from bot.vocabulary.errors import UserError
 
 
 class Clock(Protocol):
