@@ -309,8 +309,7 @@ class PeerPulse:
         return await self.services.posts.last_release(channel_id, subject)
 
     async def _disclosures(self, post_id: int) -> list[tuple[int, str, Level]]:
-        rows = await self.services.db.fetchall("SELECT member_id, metric, level FROM post_disclosures WHERE post_id=?", (post_id,))
-        return [(r[0], r[1], Level(r[2])) for r in rows]
+        return await self.services.posts.disclosures(post_id)
 
     async def _ceiling(self, post_id: int) -> dict[tuple[int, str], Level]:
         return {(m, metric): lv for m, metric, lv in await self._disclosures(post_id)}

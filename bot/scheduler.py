@@ -30,6 +30,7 @@ from apscheduler.triggers.base import BaseTrigger
 
 from bot.vocabulary.clock import Clock, utc_iso
 from storage.database import Database
+from storage.job_runs import JobRunRepository
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ Provider = Callable[[], Awaitable[list[Schedule]]]
 
 class Scheduler:
     def __init__(self, db: Database, clock: Clock, lease: timedelta = LEASE):
-        self.db = db
+        self.runs = JobRunRepository(db)
         self.clock = clock
         self.lease = lease
         self._providers: list[Provider] = []
@@ -147,8 +148,7 @@ class Scheduler:
             missed = self.fire_times(s, now - s.grace - timedelta(days=8), now - s.grace)
             if missed and not await self._claimed(s.key, missed[-1]):
                 log.warning("skipped %s for %s: the bot was down past the grace window", s.key, utc_iso(missed[-1]))
-                await self.db.execute("INSERT OR IGNORE INTO job_runs(job, period, status, claimed_at, owner) VALUES (?,?,?,?,?)",
-                                      (s.key, utc_iso(missed[-1]), "skipped", utc_iso(_wall()), self._owner))
+                await self.runs.record_skipped(s.key, missed[-1], self._owner, _wall())
 
     async def advance(self, clock, until: datetime) -> None:
         """Move a fake clock to ``until``, running every period that falls due on the way, in order."""
@@ -175,8 +175,7 @@ class Scheduler:
         if not self._schedules:
             return 0
         now = self.clock.now()
-        rows = await self.db.fetchall("SELECT job, period FROM job_runs WHERE status='running' AND claimed_at < ?",
-                                      (utc_iso(_wall() - self.lease),))
+        rows = await self.runs.stale_claims(_wall() - self.lease)
         ran = 0
         for job, period in rows:
             s = self._schedules.get(job)
@@ -195,33 +194,22 @@ class Scheduler:
             await s.run(period)
         except Exception:
             log.exception("scheduled job %s failed", s.key)
-            await self.db.execute("DELETE FROM job_runs WHERE job=? AND period=? AND owner=?",
-                                  (s.key, utc_iso(period), self._owner))
+            await self.runs.release(s.key, period, self._owner)
             return False
         finally:
             self._running.discard((s.key, utc_iso(period)))
-        await self.db.execute("UPDATE job_runs SET status='done' WHERE job=? AND period=?", (s.key, utc_iso(period)))
+        await self.runs.mark_done(s.key, period)
         return True
 
     async def _claim(self, key: str, period: datetime) -> bool:
-        """True for the one process (and call) that may run this period now. Each step is a single
-        statement, atomic on its own in SQLite and PostgreSQL alike: insert the claim row (the primary
-        key (job, period) lets one insert win), else retake it only if it is a `running` claim older
-        than the lease (the condition is re-checked on the row itself, so of several processes that
-        see it stale, one updates it and the others update nothing)."""
+        """True for the one process (and call) that may run this period now: a new claim, or a
+        `running` claim whose holder let the lease run out."""
         now = _wall()
-        p = utc_iso(period)
-        if await self.db.execute_rowcount(
-                "INSERT OR IGNORE INTO job_runs(job, period, status, claimed_at, owner) VALUES (?,?,?,?,?)",
-                (key, p, "running", utc_iso(now), self._owner)) > 0:
-            return True
-        # ISO strings in UTC (utc_iso) compare as the times they are.
-        return await self.db.execute_rowcount(
-            "UPDATE job_runs SET claimed_at=?, owner=? WHERE job=? AND period=? AND status='running' AND claimed_at < ?",
-            (utc_iso(now), self._owner, key, p, utc_iso(now - self.lease))) > 0
+        return (await self.runs.claim_new(key, period, self._owner, now)
+                or await self.runs.retake_stale(key, period, self._owner, now, now - self.lease))
 
     async def _claimed(self, key: str, period: datetime) -> bool:
-        return await self.db.fetchval("SELECT 1 FROM job_runs WHERE job=? AND period=?", (key, utc_iso(period))) is not None
+        return await self.runs.is_claimed(key, period)
 
 
 def _wall() -> datetime:

@@ -76,7 +76,7 @@ class MyData:
 
     async def apply_retention(self, now: datetime) -> int:
         cutoff = (now - timedelta(days=self.s.config.privacy.retention_days)).date()
-        communities = [r[0] for r in await self.s.db.fetchall("SELECT id FROM communities")]
+        communities = await self.s.community.community_ids()
         return sum([await self.s.entries.delete_before(c, cutoff) for c in communities])
 
 

@@ -67,6 +67,13 @@ class ChallengeRepository:
                                       (channel_id,))
         return [_challenge(r) for r in rows]
 
+    async def names_in_channel(self, channel_external_id: str) -> list[str]:
+        """Challenge names for autocomplete, by the platform's channel id."""
+        rows = await self.db.fetchall(
+            "SELECT c.name FROM challenges c JOIN channels ch ON ch.id=c.channel_id WHERE ch.external_id=? ORDER BY c.name",
+            (channel_external_id,))
+        return [r[0] for r in rows]
+
     async def running(self) -> list[Challenge]:
         return [_challenge(r) for r in await self.db.fetchall("SELECT * FROM challenges WHERE ended=0 ORDER BY id")]
 

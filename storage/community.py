@@ -61,6 +61,27 @@ class CommunityRepository:
         self._community_rows[row[0]] = (platform, external_id)
         return row[0]
 
+    async def community_ids(self) -> list[int]:
+        return [r[0] for r in await self.db.fetchall("SELECT id FROM communities ORDER BY id")]
+
+    async def find_community(self, platform: str, external_id: str) -> int | None:
+        """A community by its platform id, without creating it (operator tools look things up)."""
+        return await self.db.fetchval("SELECT id FROM communities WHERE platform=? AND external_id=?",
+                                      (platform, external_id))
+
+    async def find_member(self, platform: str, community_external_id: str, member_external_id: str) -> int | None:
+        return await self.db.fetchval(
+            "SELECT m.id FROM members m JOIN communities c ON c.id=m.community_id "
+            "WHERE c.platform=? AND c.external_id=? AND m.external_id=?",
+            (platform, community_external_id, member_external_id))
+
+    async def member_external_ids(self, community_id: int) -> list[str]:
+        return [r[0] for r in await self.db.fetchall("SELECT external_id FROM members WHERE community_id=?", (community_id,))]
+
+    async def delete_community(self, community_id: int) -> None:
+        """Channels, members and everything of theirs cascade from the community row."""
+        await self.db.execute("DELETE FROM communities WHERE id=?", (community_id,))
+
     async def community_address(self, community_id: int) -> tuple[str, str] | None:
         """(platform, external id) of a community."""
         if community_id not in self._community_rows:

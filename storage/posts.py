@@ -108,6 +108,11 @@ class PostLedger:
                                       (channel_id, f"%{platform_message_id}%"))
         return next((_post(r) for r in rows if platform_message_id in split_message_ids(r["platform_message_id"])), None)
 
+    async def disclosures(self, post_id: int) -> list[tuple[int, str, Level]]:
+        """Whose data a post showed, at which level: the ceiling a re-render may never exceed."""
+        rows = await self.db.fetchall("SELECT member_id, metric, level FROM post_disclosures WHERE post_id=?", (post_id,))
+        return [(r[0], r[1], Level(r[2])) for r in rows]
+
     async def export_member(self, member_id: int) -> list[dict[str, Any]]:
         return await self.shared_by(member_id)
 
