@@ -302,7 +302,8 @@ async def bench_checkin(database: str, members: int, days: int) -> dict:
 
     for name, method in originals.items():
         setattr(db, name, counting(method))
-    checkins = next(c for c in app.cogs if type(c).__name__ == "Checkins")
+    from cogs.checkins import Checkins
+    checkins = app.cog(Checkins)
     from bot.vocabulary.reply import Destination
     builds, gated = [], []
     for _ in range(3):   # the median of three builds

@@ -13,14 +13,29 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Awaitable, Callable, ClassVar, Iterable
 
+from bot.vocabulary.dates import WEEKDAYS
 from bot.vocabulary.errors import UserError
+from bot.vocabulary.text import MARKUP, clipped, is_plain, printable, without
 
 
-class Permission(Enum):
-    MEMBER = "member"
-    MODERATOR = "moderator"
+@dataclass(frozen=True)
+class Permission:
+    """Who may run a command, declared on its spec and checked in one place (the runtime).
+    ``allows(is_moderator, config)`` decides (the adapters ask it too, e.g. before showing confirm
+    buttons); ``refusal`` is what the member is told otherwise (``{command}``: the command's name)."""
+
+    name: str
+    allows: Callable[[bool, Any], bool]
+    refusal: str = "Only moderators can use `{command}`."
+
+    MEMBER: ClassVar["Permission"]
+    MODERATOR: ClassVar["Permission"]
+
+
+Permission.MEMBER = Permission("member", lambda is_moderator, config: True)
+Permission.MODERATOR = Permission("moderator", lambda is_moderator, config: is_moderator)
 
 
 class ParamType(Enum):
@@ -144,8 +159,13 @@ class Invocation:
 class Registry:
     def __init__(self) -> None:
         self._specs: dict[tuple[str, ...], CommandSpec] = {}
+        self.group_help: dict[str, str] = {}   # "privacy", "mod metric": what the group is for
 
     def add_cog(self, cog: object) -> None:
+        for group, text in getattr(type(cog), "command_groups", {}).items():
+            if self.group_help.get(group, text) != text:
+                raise ValueError(f"command group {group!r} described twice")
+            self.group_help[group] = text
         for _, member in inspect.getmembers(cog, inspect.ismethod):
             spec = getattr(member, _SPEC_ATTR, None)
             if spec is not None:
@@ -182,7 +202,6 @@ class Registry:
 
 _TOKEN = re.compile(r'"([^"]*)"|\'([^\']*)\'|(\S+)')
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def tokenize(text: str) -> list[tuple[str, int]]:
@@ -282,7 +301,7 @@ def _binds(spec: CommandSpec, words: list[str]) -> str | None:
 
 def _echoable(words: list[str]) -> bool:
     """Only ordinary words are echoed back in a suggestion (no markup, mentions or control characters)."""
-    return all(w.isprintable() and not any(c in w for c in "`@<>*_~|\\") for w in words)
+    return all(is_plain(w) for w in words)
 
 
 def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> dict[str, Any]:
@@ -405,12 +424,11 @@ def _range_hint(param: Param, lead: str = ", ") -> str:
 
 
 def _short(token: str) -> str:
-    token = "".join(c for c in token if c.isprintable() and c not in "`@<>*_~|")
-    return token[:20] + ("…" if len(token) > 20 else "")
+    return clipped(without(token, MARKUP), 20)
 
 
 def _printable(text: str) -> str:
-    text = "".join(c for c in text if c.isprintable())
+    text = printable(text)
     if len(text) > LINE_MAX:
         raise UserError(f"That line is too long: I read up to {LINE_MAX:,} characters.")
     return text

@@ -16,7 +16,7 @@ from datetime import date
 
 from bot.commands import too_long
 from bot.vocabulary.dates import close_date_word, parse_when, when_words_start
-from bot.vocabulary.echo import echo
+from bot.vocabulary.text import echo, printable
 from bot.vocabulary.errors import Ambiguous, Unreadable, UserError
 from bot.vocabulary.metrics import (MetricDef, Quantity, any_unit_word, examples, measured_in_units, read_quantity,
                          unit_words)
@@ -74,7 +74,7 @@ def _read(metric: MetricDef, words: list[str], forced_note: str | None, today: d
     if forced_note is not None:
         note = f"{note} {forced_note}" if note else forced_note
     if note is not None:
-        note = "".join(c for c in note if c.isprintable())
+        note = printable(note)
         if len(note) > NOTE_MAX:
             raise too_long("note", NOTE_MAX, len(note))
     return LogLine(quantity, value_text, day, day_text, note)

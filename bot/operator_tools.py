@@ -18,12 +18,12 @@ delete on the platform. Stop the bot first for the forget commands: a running bo
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.config import Config
+from storage.backup import copy_sqlite_online
 
 
 def backup(config: Config, target: str) -> int:
@@ -43,16 +43,7 @@ def backup(config: Config, target: str) -> int:
         return 2
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     partial = Path(str(target) + ".partial")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
-    dst = sqlite3.connect(partial)
-    try:
-        # Small steps with a pause let the bot's writer in between; pages it changes are copied again.
-        src.backup(dst, pages=256, sleep=0.005)
-        ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        dst.close()
-        src.close()
-    if ok != "ok":
+    if not copy_sqlite_online(source, partial):
         partial.unlink(missing_ok=True)
         print("peerpulse: the copy failed its integrity check; nothing was written", file=sys.stderr)
         return 1
@@ -66,6 +57,7 @@ async def health(config: Config, max_age: int) -> int:
     """Reads the heartbeat the running bot writes every 30 s (bot.runner); never creates a database."""
     from bot.runner import heartbeat_key
     from storage.database import is_postgres_url, open_database
+    from storage.platform_state import PlatformState
 
     target = config.storage_url or config.database
     if not is_postgres_url(target) and not Path(target).is_file():
@@ -73,7 +65,7 @@ async def health(config: Config, max_age: int) -> int:
         return 1
     db = await open_database(target)
     try:
-        beat = await db.fetchval("SELECT value FROM platform_state WHERE key=?", (heartbeat_key(),))
+        beat = await PlatformState(db).get(heartbeat_key())
     finally:
         await db.close()
     if beat is None:
@@ -94,9 +86,7 @@ async def _app(config: Config):
 
 
 async def _find_member(app, platform: str, community: str, member: str) -> int | None:
-    db = app.services.db
-    return await db.fetchval("SELECT m.id FROM members m JOIN communities c ON c.id=m.community_id "
-                             "WHERE c.platform=? AND c.external_id=? AND m.external_id=?", (platform, community, member))
+    return await app.services.community.find_member(platform, community, member)
 
 
 async def export_member(config: Config, platform: str, community: str, member: str, target: str | None) -> int:
@@ -106,7 +96,8 @@ async def export_member(config: Config, platform: str, community: str, member: s
         if member_id is None:
             print(f"peerpulse: no member {member} in {platform} community {community}", file=sys.stderr)
             return 1
-        mydata = next(c for c in app.cogs if type(c).__name__ == "MyData")
+        from cogs.mydata import MyData
+        mydata = app.cog(MyData)
         data = await mydata.collect(member_id)
         text = json.dumps(data, indent=2, default=str)
         if target:
@@ -140,7 +131,7 @@ async def forget_member(config: Config, platform: str, community: str, member: s
         for repo in s.all_member_data():
             removed += await repo.delete_member(member_id)
         if platform == "matrix":
-            removed += await _forget_matrix_rooms(s.db, member)
+            removed += await _forget_matrix_rooms(s.state, member)
         print(f"Deleted {removed} records of member {member} ({platform} community {community}).")
         if disconnect is not None:
             print(f"Took the member out of {edited + deleted} post(s) on {platform} ({deleted} removed).")
@@ -179,19 +170,17 @@ async def _connect(app, config: Config, platform: str):
 async def forget_community(config: Config, platform: str, community: str) -> int:
     app = await _app(config)
     try:
-        db = app.services.db
-        community_id = await db.fetchval("SELECT id FROM communities WHERE platform=? AND external_id=?",
-                                         (platform, community))
+        s = app.services
+        community_id = await s.community.find_community(platform, community)
         if community_id is None:
             print(f"peerpulse: no {platform} community {community}; nothing to delete", file=sys.stderr)
             return 1
-        members = await db.fetchval("SELECT COUNT(*) FROM members WHERE community_id=?", (community_id,))
+        members = await s.community.member_external_ids(community_id)
         if platform == "matrix":
-            for (external_id,) in await db.fetchall("SELECT external_id FROM members WHERE community_id=?", (community_id,)):
-                await _forget_matrix_rooms(db, external_id)
-        # Channels, members and everything of theirs cascade from the community row.
-        await db.execute("DELETE FROM communities WHERE id=?", (community_id,))
-        print(f"Deleted {platform} community {community}: {members} members and all their data, its channels, "
+            for external_id in members:
+                await _forget_matrix_rooms(s.state, external_id)
+        await s.community.delete_community(community_id)
+        print(f"Deleted {platform} community {community}: {len(members)} members and all their data, its channels, "
               f"rules, schedules, challenges and post ledger ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC).")
         return 0
     finally:
@@ -217,11 +206,11 @@ def _report_posts(shown: list[tuple[str, str]]) -> None:
         print(f"  {channel} {message}")
 
 
-async def _forget_matrix_rooms(db, user_id: str) -> int:
+async def _forget_matrix_rooms(state, user_id: str) -> int:
     """The Matrix adapter remembers each member's direct room; forgetting the member forgets that too."""
-    room = await db.fetchval("SELECT value FROM platform_state WHERE key=?", (f"matrix:dm:{user_id}",))
+    room = await state.get(f"matrix:dm:{user_id}")
     keys = [f"matrix:dm:{user_id}"] + ([f"matrix:dm-room:{room}", f"matrix:dm-community:{room}"] if room else [])
     removed = 0
     for k in keys:
-        removed += await db.execute_rowcount("DELETE FROM platform_state WHERE key=?", (k,))
+        removed += await state.delete(k)
     return removed

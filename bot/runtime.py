@@ -13,7 +13,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeVar
 
 from bot.vocabulary.clock import FakeClock
 from bot.adapters.base import DeliveryFailed, Inbound, Target, Transport
@@ -22,12 +22,14 @@ from bot.vocabulary.errors import PermissionDenied, UserError
 from bot.gate import Delivery
 from bot.vocabulary.levels import Level
 from bot.vocabulary.reply import Destination, Reply, without_member
+from bot.cog import Cog
 from bot.services import Services
 from storage.community import safe_name
 
 log = logging.getLogger(__name__)
 
 CONFIRM_WINDOW = timedelta(minutes=5)
+C = TypeVar("C", bound=Cog)   # a cog class, for PeerPulse.cog
 HERE = ("here", "this")   # a channel parameter naming the channel the command was typed in
 
 
@@ -39,30 +41,33 @@ class _Pending:
 
 
 class PeerPulse:
-    def __init__(self, services: Services, cog_classes: Iterable[type]):
+    def __init__(self, services: Services, cog_classes: Iterable[type[Cog]]):
         self.services = services
         self.registry = Registry()
-        self.cogs = [cls(services, self) for cls in cog_classes]
+        self.cogs: list[Cog] = [cls(services, self) for cls in cog_classes]
         for cog in self.cogs:
             self.registry.add_cog(cog)
+            for repo in cog.member_data():
+                services.add_member_data(repo)
+            services.scheduler.add_provider(cog.schedules)
         self.transports: dict[str, Transport] = {}
         self._pending: dict[int, _Pending] = {}
+
+    def cog(self, cls: type[C]) -> C:
+        """The running instance of a cog class (operator tools and benchmarks call into one directly)."""
+        return next(c for c in self.cogs if isinstance(c, cls))
 
     async def start(self) -> None:
         """Start background services once transports are attached. The scheduler fires by itself
         only on a real clock; a fake clock (console, tests) moves through :meth:`advance_clock`."""
         for cog in self.cogs:
-            starter = getattr(cog, "start", None)
-            if starter is not None:
-                await starter()
+            await cog.start()
         await self.services.scheduler.start(live=not isinstance(self.services.clock, FakeClock))
 
     async def stop(self) -> None:
         await self.services.scheduler.stop()
         for cog in reversed(self.cogs):
-            stopper = getattr(cog, "stop", None)
-            if stopper is not None:
-                await stopper()
+            await cog.stop()
         self.services.renderer.close()
         await self.services.db.close()
 
@@ -86,8 +91,8 @@ class PeerPulse:
         own_target = await self.target(Destination.private_to(inv.community_id, inv.member_id, inv.channel_id))
         try:
             spec, args = self._parse(inbound)
-            if spec.permission is Permission.MODERATOR and not inv.is_moderator:
-                raise PermissionDenied(f"Only moderators can use `{spec.name}`.")
+            if not spec.permission.allows(inv.is_moderator, self.services.config):
+                raise PermissionDenied(spec.permission.refusal.format(command=spec.name))
             if spec.needs_channel and inv.channel_id is None:
                 raise UserError(f"Use `{spec.name}` in the channel it is about, not in a direct message.")
             if spec.confirm and not inv.confirmed:

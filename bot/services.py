@@ -16,6 +16,8 @@ from bot.vocabulary.clock import Clock
 from bot.config import Config
 from bot.gate import PrivacyGate
 from bot.scheduler import Scheduler
+from storage.challenges import ChallengeRepository
+from storage.checkins import CheckinRepository, GoalRepository, ReminderRepository
 from storage.community import CommunityRepository
 from storage.contract import MemberData
 from storage.custom_metrics import CustomMetricRepository
@@ -23,6 +25,7 @@ from storage.database import Database
 from storage.entries import EntryRepository
 from storage.platform_state import PlatformState
 from storage.posts import PostLedger
+from storage.preferences import UnitPreferenceRepository
 from bot.audience import EffectiveLevels
 from storage.sharing import ChannelRuleRepository, SharingRepository
 
@@ -46,7 +49,14 @@ class Services:
     scheduler: Scheduler
     levels: EffectiveLevels
     renderer: "ChartRenderer"
-    extra: dict[str, Any] = field(default_factory=dict)   # repositories that feature cogs add
+    state: PlatformState
+    # Feature repositories, typed here so cogs share them without string keys; each is registered as
+    # member data by the cog that owns it (Cog.member_data).
+    checkins: CheckinRepository
+    goals: GoalRepository
+    reminders: ReminderRepository
+    challenges: ChallengeRepository
+    units: UnitPreferenceRepository
     member_data: list[MemberData] = field(default_factory=list)
 
     @classmethod
@@ -61,7 +71,8 @@ class Services:
         renderer = ChartRenderer(config.chart_processes)
         gate = PrivacyGate(levels, config.privacy.min_group_size, renderer, await _gate_secret(db))
         services = cls(config, db, clock, community, entries, sharing, rules, custom, posts, Catalogue(custom), gate,
-                       Scheduler(db, clock), levels, renderer)
+                       Scheduler(db, clock), levels, renderer, PlatformState(db), CheckinRepository(db),
+                       GoalRepository(db), ReminderRepository(db), ChallengeRepository(db), UnitPreferenceRepository(db))
         # The profile goes last in the list: deleting it cascades whatever another repository missed.
         services.member_data = [entries, sharing, posts]
         return services

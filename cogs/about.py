@@ -5,13 +5,11 @@ from __future__ import annotations
 from bot import version
 from bot.commands import Invocation, command
 from bot.vocabulary.reply import Reply
+from bot.cog import Cog, Publisher
 from bot.services import Services
 
 
-class About:
-    def __init__(self, services: Services, app):
-        self.s = services
-
+class About(Cog):
     @command("about", "Which version of peerpulse this is, its licence, and where to get its source code.")
     async def about(self, inv: Invocation) -> Reply:
         url = self.s.config.source_url

@@ -20,14 +20,16 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.vocabulary.clock import local_date, zone
 from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
-from bot.vocabulary.errors import PermissionDenied, UserError
+from bot.vocabulary.errors import UserError
 from bot.vocabulary.levels import Level
 from bot.vocabulary.metrics import MetricDef, format_quantity, parse_quantity
 from bot.vocabulary.reply import Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
+from bot.cog import Cog, Publisher
 from bot.services import Services
+from bot.vocabulary.text import NAME_UNSAFE, without
 from bot.vocabulary.words import counted
-from storage.challenges import Challenge, ChallengeRepository
+from storage.challenges import Challenge
 
 P = ParamType
 KINDS = ("total", "average", "days", "streak", "improvement")
@@ -49,6 +51,12 @@ KIND_WORDS = {
 }
 
 
+# Moderators start challenges, and members too where the operator allows it ([challenges] members_can_create).
+CREATORS = Permission("challenge creators",
+                      lambda is_moderator, config: is_moderator or config.challenges.members_can_create,
+                      "Only moderators can start challenges here.")
+
+
 @dataclass(frozen=True)
 class Standing:
     """One participant's result over the days counted so far (computed from their own entries)."""
@@ -65,14 +73,11 @@ class Standing:
     cumulative: tuple[tuple[str, float], ...]
 
 
-class Challenges:
-    def __init__(self, services: Services, app):
-        self.s = services
-        self.app = app
-        self.repo = ChallengeRepository(services.db)
-        services.extra["challenges"] = self.repo
-        services.add_member_data(self.repo)
-        services.scheduler.add_provider(self._schedules)
+class Challenges(Cog):
+    command_groups = {"challenge": "Weekly group challenges"}
+
+    def __init__(self, services: Services, app: Publisher):
+        super().__init__(services, app)
         self._finishing = asyncio.Lock()   # `challenge end` and the scheduled end never post twice
 
     # -- commands ------------------------------------------------------------------------------
@@ -91,12 +96,10 @@ class Challenges:
                    required=False, choices=MODES),
              Param("posts", P.CHOICE, "final (default) or midway (also a board half-way)", required=False, choices=POSTS),
              Param("start", P.CHOICE, "tomorrow (default: the next local day) or today", required=False, choices=STARTS),
-             private=False, needs_channel=True)
+             private=False, needs_channel=True, permission=CREATORS)
     async def create(self, inv: Invocation, name: str, metric: str, kind: str, target: str | None = None,
                      weeks: int | None = None, mode: str | None = None, posts: str | None = None,
                      start: str | None = None) -> Reply:
-        if not inv.is_moderator and not self.s.config.challenges.members_can_create:
-            raise PermissionDenied("Only moderators can start challenges here.")
         name = " ".join(name.split())
         if not _NAME.match(name):
             raise UserError("A challenge name is up to 40 letters, digits, spaces, - or _, e.g. `stride`.")
@@ -122,7 +125,7 @@ class Challenges:
         if ends_at <= starts_at:
             raise UserError("That challenge would end before it starts.")
         amount = _parse_target(m, kind, mode, target, weeks)
-        c = await self.repo.create(inv.community_id, inv.channel_id, name, m.key, kind, mode, amount, tz, starts_at,
+        c = await self.s.challenges.create(inv.community_id, inv.channel_id, name, m.key, kind, mode, amount, tz, starts_at,
                                    ends_at, posts == "midway", inv.member_id, inv.now)
         await self.s.scheduler.refresh()
         return Reply.text(f"New challenge `{c.name}`: {_describe(c, m)}, {_period_label(c)} ({tz}).",
@@ -146,7 +149,7 @@ class Challenges:
             raise UserError(f"`{c.name}` adds everyone's {m.name} toward one shared goal, and yours are private here, so "
                             f"they couldn't count. If you'd like to take part, allow at least anonymous totals: "
                             f"`privacy set {m.key} aggregate #{channel}` (totals show only with {k}+ people), then join again.")
-        if not await self.repo.join(c.id, inv.member_id, inv.now):
+        if not await self.s.challenges.join(c.id, inv.member_id, inv.now):
             raise UserError(f"You're already in `{c.name}`.")
         how = {
             Level.PUBLIC: f"The board shows your name with your {m.name}" + (" and your place." if c.mode == "ranked" else "."),
@@ -164,7 +167,7 @@ class Challenges:
              Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), needs_channel=True)
     async def leave(self, inv: Invocation, name: str) -> Reply:
         c = await self._named(inv.channel_id, name)
-        if not await self.repo.leave(c.id, inv.member_id):
+        if not await self.s.challenges.leave(c.id, inv.member_id):
             raise UserError(f"You aren't in `{c.name}`.")
         edited, deleted = await self.app.take_back(inv.member_id, c.channel_id, remove=True, kind="challenge")
         note = f" I took you off {counted(edited + deleted, 'earlier board')}." if edited or deleted else ""
@@ -191,10 +194,10 @@ class Challenges:
 
     @command("challenge list", "The challenges in this channel.", needs_channel=True, lists=True)
     async def list_challenges(self, inv: Invocation) -> Reply:
-        running = await self.repo.in_channel(inv.channel_id)
+        running = await self.s.challenges.in_channel(inv.channel_id)
         if not running:
             return Reply.text("No challenge is running here. Moderators can start one with `challenge create`.", private=True)
-        mine = await self.repo.joined(inv.member_id, [c.id for c in running])
+        mine = await self.s.challenges.joined(inv.member_id, [c.id for c in running])
         lines = ["Challenges here:"]
         for c in running:
             state = "coming up" if inv.now < c.starts_at else "running"
@@ -212,32 +215,31 @@ class Challenges:
         if c is None:
             raise UserError(f"No running challenge called `{_echo(name)}` here. `challenge list` shows them.")
         if inv.now <= c.starts_at:
-            await self.repo.mark_ended(c.id)
+            await self.s.challenges.mark_ended(c.id)
             await self.s.scheduler.refresh()
             return Reply.text(f"`{c.name}` hadn't started yet, so I called it off; nothing was posted.", private=True)
-        await self.repo.end_early(c.id, inv.now)   # (a no-op when its time is up but the results are still due)
-        c = await self.repo.get(c.id)
+        await self.s.challenges.end_early(c.id, inv.now)   # (a no-op when its time is up but the results are still due)
+        c = await self.s.challenges.get(c.id)
         await self.s.scheduler.run_period(self._final_schedule(c), inv.now)
         await self.s.scheduler.refresh()
-        if not (await self.repo.get(c.id)).ended:
+        if not (await self.s.challenges.get(c.id)).ended:
             return Reply.text("Sorry, I couldn't post the results just now; the challenge is still open. Please try again.",
                               private=True)
         return Reply.text(f"`{c.name}` has ended; the final results are posted here.", private=True)
 
     # -- lookups -------------------------------------------------------------------------------
     async def _named(self, channel_id: int, name: str) -> Challenge:
-        c = await self.repo.by_name(channel_id, " ".join(name.split()))
+        c = await self.s.challenges.by_name(channel_id, " ".join(name.split()))
         if c is None:
             raise UserError(f"There's no challenge called `{_echo(name)}` here. `challenge list` shows them.")
         return c
 
     async def _open_named(self, channel_id: int, name: str) -> Challenge | None:
-        c = await self.repo.by_name(channel_id, " ".join(name.split()))
+        c = await self.s.challenges.by_name(channel_id, " ".join(name.split()))
         return c if c is not None and not c.ended else None
 
     async def _timezone(self, channel_id: int) -> str:
-        checkins = self.s.extra.get("checkins")
-        schedule = await checkins.schedule(channel_id) if checkins is not None else None
+        schedule = await self.s.checkins.schedule(channel_id)
         return schedule.timezone if schedule is not None else self.s.config.checkins.timezone
 
     async def _metric(self, c: Challenge) -> MetricDef:
@@ -248,9 +250,12 @@ class Challenges:
         return (await self.s.levels.effective_levels(where, {(member_id, c.metric)}))[(member_id, c.metric)]
 
     # -- scheduling ----------------------------------------------------------------------------
-    async def _schedules(self) -> list[Schedule]:
+    def member_data(self):
+        return (self.s.challenges,)
+
+    async def schedules(self) -> list[Schedule]:
         out = []
-        for c in await self.repo.running():
+        for c in await self.s.challenges.running():
             if c.midboard:
                 mid = c.starts_at + (c.ends_at - c.starts_at) / 2
 
@@ -269,7 +274,7 @@ class Challenges:
         return Schedule(f"challenge:{c.id}:final", _once(c.ends_at), final, c.created_at, FINAL_GRACE)
 
     async def post_midway(self, challenge_id: int, period: datetime) -> None:
-        c = await self.repo.get(challenge_id)
+        c = await self.s.challenges.get(challenge_id)
         if c is None or c.ended:
             return
         reply = await self.build_board(c, period, "half-way board")
@@ -279,13 +284,13 @@ class Challenges:
     async def post_final(self, challenge_id: int) -> None:
         """Posted once: the run ledger guards each period, the ended flag the challenge."""
         async with self._finishing:
-            c = await self.repo.get(challenge_id)
+            c = await self.s.challenges.get(challenge_id)
             if c is None or c.ended:
                 return
             reply = await self.build_board(c, c.ends_at, "final results")
             reply = reply.with_lines(Line((Text("Thanks to everyone who took part."),)))
             await self.app.publish(reply, Destination.channel(c.community_id, c.channel_id))
-            await self.repo.mark_ended(c.id)
+            await self.s.challenges.mark_ended(c.id)
         await self.s.scheduler.refresh()
 
     # -- the board -----------------------------------------------------------------------------
@@ -296,7 +301,7 @@ class Challenges:
         m = await self._metric(c)
         first, last = _days(c, as_of)
         length = (local_date(c.ends_at - timedelta(seconds=1), c.timezone) - first).days + 1
-        members = await self.repo.members(c.id)
+        members = await self.s.challenges.members(c.id)
         earliest = first - timedelta(days=length) if c.kind == "improvement" else first
         series = await self.s.entries.series_for_members(members, [c.metric], earliest, last) if last >= first else {}
         standings = [s for s in (_standing(mid, c, series.get((mid, c.metric), []), first, last, length) for mid in members)
@@ -333,7 +338,7 @@ class Challenges:
     async def _own_standing(self, c: Challenge, viewer: int, as_of: datetime) -> list[Line]:
         """The viewer's own result so far, from their own entries only."""
         m = await self._metric(c)
-        if viewer not in await self.repo.members(c.id):
+        if viewer not in await self.s.challenges.members(c.id):
             return [Line((Text(f"You haven't joined; `challenge join {c.name}` to take part."),))]
         first, last = _days(c, as_of)
         length = (local_date(c.ends_at - timedelta(seconds=1), c.timezone) - first).days + 1
@@ -508,5 +513,4 @@ def _plural(n: int, word: str) -> str:
 
 
 def _echo(text: str) -> str:
-    cleaned = "".join(ch for ch in text if ch.isprintable() and ch not in "`@<>*_~|[]\\#")
-    return cleaned[:40]
+    return without(text, NAME_UNSAFE)[:40]

@@ -16,6 +16,7 @@ from bot.vocabulary.levels import Level
 from bot.vocabulary.metrics import chart_unit
 from bot.progress import summed
 from bot.vocabulary.reply import CardPiece, ChartLine, ChartPiece, Destination, Fact, Line, Reply, Text
+from bot.cog import Cog, Publisher
 from bot.services import Services
 
 
@@ -24,11 +25,7 @@ USUAL_DAYS = 28         # the usual is the daily mean over the four weeks before
 USUAL_MIN_DAYS = 3
 
 
-class Charts:
-    def __init__(self, services: Services, app):
-        self.s = services
-        self.app = app
-
+class Charts(Cog):
     @command("chart", "A chart of one metric: private to you, or `share` it in this channel (as your settings allow).",
              Param("metric", ParamType.METRIC, "e.g. steps"),
              Param("days", ParamType.INT, "how many days back (7–365, default 30)", required=False, minimum=7, maximum=365),
@@ -43,11 +40,10 @@ class Charts:
         points = await self.s.entries.series(inv.member_id, m.key, last - timedelta(days=days - 1), last)
         if not points:
             return Reply.text(f"No {m.name} entries in the last {days} days yet.", private=True)
-        goal = (await self.s.extra["goals"].for_members([inv.member_id])).get((inv.member_id, m.key)) if "goals" in self.s.extra else None
+        goal = (await self.s.goals.for_members([inv.member_id])).get((inv.member_id, m.key))
         daily_goal = (goal / 7 if summed(m) else goal) if goal else None
         # A private chart is in the member's own units; a shared one in the community's (metric).
-        units = self.s.extra.get("units")
-        system = await units.system(inv.member_id, m.key) if units and share is None else None
+        system = await self.s.units.system(inv.member_id, m.key) if share is None else None
         label, own = chart_unit(m, system)
         values = [own(v) for _, v in points]
         earlier = values[:-7] if len(values) > 7 else values
@@ -87,7 +83,7 @@ class Charts:
         metrics = await self.s.catalogue.metrics(inv.community_id)
         keys = [m.key for m in metrics]
         recent = await self.s.entries.series_for_members([inv.member_id], keys, first - timedelta(days=USUAL_DAYS), last)
-        goals = (await self.s.extra["goals"].for_members([inv.member_id])) if "goals" in self.s.extra else {}
+        goals = await self.s.goals.for_members([inv.member_id])
         label = member.display_name if share else "you"
         panels = []
         for m in metrics:

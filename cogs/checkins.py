@@ -23,8 +23,8 @@ from bot.progress import change_text, days_back, goal_percent, streak_of, summed
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
 from bot.vocabulary.words import counted
+from bot.cog import Cog, Publisher
 from bot.services import Services
-from storage.checkins import CheckinRepository, GoalRepository
 
 log = logging.getLogger(__name__)
 P = ParamType
@@ -50,29 +50,21 @@ class Week:
         return f"{self.first.strftime('%b')} {self.first.day}–{self.last.strftime('%b')} {self.last.day}"
 
 
-class Checkins:
-    def __init__(self, services: Services, app):
-        self.s = services
-        self.app = app
-        self.checkins = CheckinRepository(services.db)
-        self.goals = GoalRepository(services.db)
-        services.extra["checkins"] = self.checkins
-        services.extra["goals"] = self.goals
-        services.add_member_data(self.checkins)
-        services.add_member_data(self.goals)
-        services.scheduler.add_provider(self._schedules)
+class Checkins(Cog):
+    command_groups = {"checkin": "Weekly accountability check-ins in this channel"}
+
 
     # -- commands ------------------------------------------------------------------------------
     @command("checkin join", "Take part in this channel's weekly check-in (only what your privacy settings allow shows).",
              needs_channel=True)
     async def join(self, inv: Invocation) -> Reply:
-        schedule = await self.checkins.schedule(inv.channel_id)
+        schedule = await self.s.checkins.schedule(inv.channel_id)
         if schedule is None:
             c = self.s.config.checkins
-            await self.checkins.set_schedule(inv.channel_id, c.weekday, c.time, c.timezone, inv.now)
+            await self.s.checkins.set_schedule(inv.channel_id, c.weekday, c.time, c.timezone, inv.now)
             await self.s.scheduler.refresh()
-            schedule = await self.checkins.schedule(inv.channel_id)
-        new = await self.checkins.join(inv.member_id, inv.channel_id, inv.now)
+            schedule = await self.s.checkins.schedule(inv.channel_id)
+        new = await self.s.checkins.join(inv.member_id, inv.channel_id, inv.now)
         shared = [m for m, ch, lv in await self.s.sharing.settings(inv.member_id) if lv > Level.PRIVATE and ch in (None, inv.channel_id)]
         lines = [("You joined" if new else "You're back in") +
                  f" this channel's weekly check-in ({schedule.weekday.title()}s at {schedule.time} {schedule.timezone})."]
@@ -83,7 +75,7 @@ class Checkins:
 
     @command("checkin leave", "Stop taking part in this channel's weekly check-in.", needs_channel=True)
     async def leave(self, inv: Invocation) -> Reply:
-        if not await self.checkins.leave(inv.member_id, inv.channel_id):
+        if not await self.s.checkins.leave(inv.member_id, inv.channel_id):
             return Reply.text("You weren't in this channel's check-in.", private=True)
         edited, deleted = await self.app.take_back(inv.member_id, inv.channel_id, remove=True, kind="checkin")
         note = f" I removed you from {counted(edited + deleted, 'earlier check-in post')}." if edited or deleted else ""
@@ -95,7 +87,7 @@ class Checkins:
         if not 1 <= weeks <= 52:
             raise UserError("Pause for 1 to 52 weeks.")
         until = inv.now + timedelta(weeks=weeks)
-        if not await self.checkins.pause(inv.member_id, inv.channel_id, until):
+        if not await self.s.checkins.pause(inv.member_id, inv.channel_id, until):
             return Reply.text("You aren't in this channel's check-in; `checkin join` to take part.", private=True)
         return Reply.text(f"Paused until {until.date().isoformat()}. Nobody is told; `checkin join` resumes early.", private=True)
 
@@ -106,8 +98,7 @@ class Checkins:
     async def goal(self, inv: Invocation, metric: str, value: str) -> Reply:
         m = await self.s.catalogue.resolve(inv.community_id, metric)
         value, per = _goal_period(value)
-        units = self.s.extra.get("units")
-        system = await units.system(inv.member_id, m.key) if units else None
+        system = await self.s.units.system(inv.member_id, m.key)
         if per == "week" and summed(m):
             amount = _parse_weekly_total(m, value)
         else:
@@ -115,7 +106,7 @@ class Checkins:
         if amount <= 0:
             raise UserError("A goal must be more than zero.")
         weekly = amount * 7 if per == "day" and summed(m) else amount
-        await self.goals.set(inv.member_id, m.key, weekly, inv.now, goal_value=amount, goal_period=per)
+        await self.s.goals.set(inv.member_id, m.key, weekly, inv.now, goal_value=amount, goal_period=per)
         shown = format_quantity(m, amount, system)
         if per == "day" and summed(m):
             kind = f"a day; {format_quantity(m, weekly, system)} a week in check-ins"
@@ -137,16 +128,19 @@ class Checkins:
     async def schedule(self, inv: Invocation, channel: str, weekday: str, time: str, zone: str) -> Reply:
         tz = parse_timezone(zone)
         channel_id = await inv.channel_from(channel)
-        await self.checkins.set_schedule(channel_id, weekday, time, tz, inv.now)
+        await self.s.checkins.set_schedule(channel_id, weekday, time, tz, inv.now)
         await self.s.scheduler.refresh()
         name = (await self.s.community.channel_by_id(channel_id)).name
         return Reply.text(f"#{name}: weekly check-in on {weekday.title()}s at {time} ({tz}).", private=True)
 
     # -- scheduling ----------------------------------------------------------------------------
-    async def _schedules(self) -> list[Schedule]:
+    def member_data(self):
+        return (self.s.checkins, self.s.goals)
+
+    async def schedules(self) -> list[Schedule]:
         grace = timedelta(hours=self.s.config.checkins.grace_hours)
         out = []
-        for sch in await self.checkins.schedules():
+        for sch in await self.s.checkins.schedules():
             hour, minute = (int(x) for x in sch.time.split(":"))
             trigger = CronTrigger(day_of_week=sch.weekday[:3], hour=hour, minute=minute, timezone=zone(sch.timezone))
 
@@ -158,7 +152,7 @@ class Checkins:
 
     async def post_checkin(self, channel_id: int, period: datetime) -> None:
         channel = await self.s.community.channel_by_id(channel_id)
-        sch = await self.checkins.schedule(channel_id)
+        sch = await self.s.checkins.schedule(channel_id)
         if channel is None or sch is None:
             return
         post, summaries = await self.build_checkin(channel.community_id, channel_id, sch.timezone, period)
@@ -171,7 +165,7 @@ class Checkins:
                             with_summaries: bool = True) -> tuple[Reply | None, list[tuple[int, Reply]]]:
         """The weekly post for a channel and each member's private summary, built with a fixed number
         of queries however many members take part."""
-        members = await self.checkins.active_members(channel_id, period)
+        members = await self.s.checkins.active_members(channel_id, period)
         if not members:
             return None, []
         week = Week(local_date(period, tz) - timedelta(days=6), local_date(period, tz))
@@ -184,7 +178,7 @@ class Checkins:
         back = days_back(week.last, STREAK_LOOKBACK)
         series = await self.s.entries.series_for_checkin(channel_id, period, list(by_key),
                                                          week.first - timedelta(days=STREAK_LOOKBACK), week.last)
-        goals = await self.goals.for_checkin(channel_id)
+        goals = await self.s.goals.for_checkin(channel_id)
         profiles = await self.s.community.members_in_checkin(channel_id)
         channel = await self.s.community.channel_by_id(channel_id)
 

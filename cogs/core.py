@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from bot.commands import Invocation, Param, ParamType, command, help_lines
 from bot.vocabulary.reply import Reply
+from bot.cog import Cog, Publisher
 from bot.services import Services
 
 
-class Core:
-    def __init__(self, services: Services, app):
-        self.s = services
-        self.app = app
-
+class Core(Cog):
     @command("help", "What I can do, or how to use one command.",
              Param("command", ParamType.TEXT, "a command name, e.g. log or privacy set", required=False), lists=True)
     async def help(self, inv: Invocation, command: str | None = None) -> Reply:

@@ -8,6 +8,7 @@ from bot.vocabulary.errors import UserError
 from bot.vocabulary.levels import CAP_PLAIN_WORDS, CAP_WORDS, Level, cap_word, parse_cap
 from bot.vocabulary.metrics import custom_metric, custom_units
 from bot.vocabulary.reply import Reply
+from bot.cog import Cog, Publisher
 from bot.services import Services
 from storage.sharing import ALL_METRICS
 
@@ -15,10 +16,9 @@ P = ParamType
 MOD = Permission.MODERATOR
 
 
-class Moderation:
-    def __init__(self, services: Services, app):
-        self.s = services
-        self.app = app
+class Moderation(Cog):
+    command_groups = {"mod": "Moderator tools: channel sharing rules, custom metrics, check-in schedules",
+                      "mod metric": "Custom metrics for this community"}
 
     @command("mod rule", "Set the most a channel may show of a metric (it can only narrow what members allow).",
              Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),

@@ -12,15 +12,13 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.commands import Invocation, command
 from bot.vocabulary.reply import FilePiece, Reply
 from bot.scheduler import Schedule
+from bot.cog import Cog, Publisher
 from bot.services import Services
 from bot.vocabulary.words import counted
 
 
-class MyData:
-    def __init__(self, services: Services, app):
-        self.s = services
-        self.app = app
-        services.scheduler.add_provider(self._schedules)
+class MyData(Cog):
+    command_groups = {"mydata": "What was shared where; export or delete all your data"}
 
     @command("mydata shared", "Every channel post that holds your data: where, when, which metric, at what level.",
              lists=True)
@@ -63,7 +61,7 @@ class MyData:
         return {repo.export_name: await repo.export_member(member_id) for repo in self.s.all_member_data()}
 
     # -- retention -----------------------------------------------------------------------------
-    async def _schedules(self) -> list[Schedule]:
+    async def schedules(self) -> list[Schedule]:
         days = self.s.config.privacy.retention_days
         if days <= 0:
             return []

@@ -6,15 +6,14 @@ from bot.commands import Invocation, Param, ParamType, Suggest, command
 from bot.vocabulary.words import changed_posts
 from bot.vocabulary.levels import LEVEL_WORDS, PLAIN_WORDS, Level, effective_level, parse_level
 from bot.vocabulary.reply import Reply
+from bot.cog import Cog, Publisher
 from bot.services import Services
 
 P = ParamType
 
 
-class Privacy:
-    def __init__(self, services: Services, app):
-        self.s = services
-        self.app = app
+class Privacy(Cog):
+    command_groups = {"privacy": "See and choose who may see each of your numbers"}
 
     def _plain(self, level: Level) -> str:
         return PLAIN_WORDS[level].format(k=self.s.config.privacy.min_group_size)

@@ -11,39 +11,36 @@ from bot.commands import Invocation, Param, ParamType, command
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.reply import Destination, Reply
 from bot.scheduler import Schedule
+from bot.cog import Cog, Publisher
 from bot.services import Services
-from storage.checkins import ReminderRepository
 
 GRACE = timedelta(hours=1)   # a nudge that is more than an hour late is no help: it is skipped
 
 
-class Reminders:
-    def __init__(self, services: Services, app):
-        self.s = services
-        self.app = app
-        self.reminders = ReminderRepository(services.db)
-        services.add_member_data(self.reminders)
-        services.scheduler.add_provider(self._schedules)
+class Reminders(Cog):
 
     @command("remind", "A private daily nudge at a time of your choosing, only on days you haven't logged.",
              Param("state", ParamType.CHOICE, "on or off", choices=("on", "off")),
              Param("time", ParamType.TIME, "HH:MM in your time zone (with `on`)", required=False))
     async def remind(self, inv: Invocation, state: str, time: str | None = None) -> Reply:
         if state == "off":
-            await self.reminders.set(inv.member_id, None, inv.now)
+            await self.s.reminders.set(inv.member_id, None, inv.now)
             await self.s.scheduler.refresh()
             return Reply.text("Reminders are off.", private=True)
         if time is None:
             raise UserError("Tell me when, e.g. `remind on 20:00`.")
-        await self.reminders.set(inv.member_id, time, inv.now)
+        await self.s.reminders.set(inv.member_id, time, inv.now)
         await self.s.scheduler.refresh()
         member = await self.s.community.member_by_id(inv.member_id)
         return Reply.text(f"I'll nudge you privately at {time} ({member.timezone}) on days you haven't logged. "
                           "`remind off` stops it.", private=True)
 
-    async def _schedules(self) -> list[Schedule]:
+    def member_data(self):
+        return (self.s.reminders,)
+
+    async def schedules(self) -> list[Schedule]:
         out = []
-        for member_id, time, tz, created in await self.reminders.all():
+        for member_id, time, tz, created in await self.s.reminders.all():
             hour, minute = (int(x) for x in time.split(":"))
 
             async def run(period: datetime, member_id=member_id) -> None:

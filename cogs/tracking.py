@@ -11,8 +11,8 @@ from bot.logline import NOTE_MAX, NOTE_PREFIX, LogLine, read_log_line
 from bot.vocabulary.metrics import (UNIT_SYSTEMS, MetricDef, bare_unit, format_quantity, other_readings,
                          resolve_metric)
 from bot.vocabulary.reply import Reply
+from bot.cog import Cog, Publisher
 from bot.services import Services
-from storage.preferences import UnitPreferenceRepository
 
 P = ParamType
 HISTORY_LIMIT = 60     # entries in one `history` answer (Discord pages through them)
@@ -21,12 +21,9 @@ UNLIKE, LIKE = 1.5, 1.2   # "far": off by more than x1.5; "fits another unit": w
 ASK_TAIL = "I stored nothing: type the line you meant"
 
 
-class Tracking:
-    def __init__(self, services: Services, app):
-        self.s = services
-        self.units = UnitPreferenceRepository(services.db)
-        services.extra["units"] = self.units
-        services.add_member_data(self.units)
+class Tracking(Cog):
+    def member_data(self):
+        return (self.s.units,)
 
     async def _timezone(self, inv: Invocation) -> str:
         member = await self.s.community.member_by_id(inv.member_id)
@@ -43,7 +40,7 @@ class Tracking:
     async def log(self, inv: Invocation, metric: str, value: str, when: str | None = None, note: str | None = None) -> Reply:
         known = await self.s.catalogue.metrics(inv.community_id)
         m, value, when, note = _metric_of_several_words(metric, value, when, note, known)
-        system = await self.units.system(inv.member_id, m.key)
+        system = await self.s.units.system(inv.member_id, m.key)
         tz = await self._timezone(inv)
         today = local_date(inv.now, tz)
         rest = " ".join(x for x in (value, when, note) if x)
@@ -96,7 +93,7 @@ class Tracking:
             return Reply.text("There is nothing to undo.", private=True)
         entry, restored = undone
         m = await self.s.catalogue.get(inv.community_id, entry.metric)
-        system = await self.units.system(inv.member_id, entry.metric)
+        system = await self.s.units.system(inv.member_id, entry.metric)
         name = m.name if m else entry.metric
         fmt = (lambda v: format_quantity(m, v, system)) if m else (lambda v: f"{v:g}")
         if m is not None and m.adds and restored is not None:
@@ -115,7 +112,7 @@ class Tracking:
         if not entries:
             return Reply.text("No entries yet. Try `log steps 8000`.", private=True)
         metrics = {m.key: m for m in await self.s.catalogue.metrics(inv.community_id)}
-        chosen = await self.units.systems(inv.member_id)
+        chosen = await self.s.units.systems(inv.member_id)
         lines = ["Your recent entries:"]
         for e in entries:
             m = metrics.get(e.metric)
@@ -153,12 +150,12 @@ class Tracking:
     async def units_(self, inv: Invocation, metric: str | None = None, system: str | None = None) -> Reply:
         m = await self.s.catalogue.resolve(inv.community_id, metric) if metric else None
         if system is None:
-            chosen = await self.units.systems(inv.member_id)
+            chosen = await self.s.units.systems(inv.member_id)
             own = ", ".join(f"{k} {v}" for k, v in sorted(chosen.items()) if k)
             line = f"Your units are {chosen.get('', 'metric')}" + (f" ({own})" if own else "") + "."
             return Reply.text(f"{line} Change them with `units metric`, `units imperial` or `units weight imperial`.",
                               private=True)
-        await self.units.set(inv.member_id, system, inv.now, m.key if m else "")
+        await self.s.units.set(inv.member_id, system, inv.now, m.key if m else "")
         if m is not None:
             shown = format_quantity(m, m.maximum / 4, system)
             return Reply.text(f"Your {m.name} is now in {system} units (e.g. {shown}); a bare number you log for it is "

@@ -67,11 +67,11 @@ class ChallengeRepository:
                                       (channel_id,))
         return [_challenge(r) for r in rows]
 
-    async def names_in_channel(self, channel_external_id: str) -> list[str]:
+    async def names_in_channel(self, community_id: int, channel_external_id: str) -> list[str]:
         """Challenge names for autocomplete, by the platform's channel id."""
         rows = await self.db.fetchall(
-            "SELECT c.name FROM challenges c JOIN channels ch ON ch.id=c.channel_id WHERE ch.external_id=? ORDER BY c.name",
-            (channel_external_id,))
+            "SELECT c.name FROM challenges c JOIN channels ch ON ch.id=c.channel_id "
+            "WHERE ch.community_id=? AND ch.external_id=? ORDER BY c.name", (community_id, channel_external_id))
         return [r[0] for r in rows]
 
     async def running(self) -> list[Challenge]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.vocabulary import text
 from bot.vocabulary.clock import utc_iso
 from storage.database import Database
 
@@ -29,8 +30,7 @@ class Channel:
 
 def safe_name(name: str, limit: int = 32) -> str:
     """Display names appear in channel posts: no mentions, markdown or control characters."""
-    cleaned = "".join(c for c in name if c.isprintable() and c not in "@`*_~|<>[]\\#")
-    return cleaned.strip()[:limit] or "member"
+    return text.name(name, limit) or "member"
 
 
 class CommunityRepository:

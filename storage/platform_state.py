@@ -19,8 +19,9 @@ class PlatformState:
         await self.db.execute("INSERT INTO platform_state(key, value) VALUES (?,?) "
                               "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
 
-    async def delete(self, key: str) -> None:
-        await self.db.execute("DELETE FROM platform_state WHERE key=?", (key,))
+    async def delete(self, key: str) -> int:
+        """Returns how many keys were removed (0 or 1)."""
+        return await self.db.execute_rowcount("DELETE FROM platform_state WHERE key=?", (key,))
 
     async def items_with_prefix(self, prefix: str) -> list[tuple[str, str]]:
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -115,3 +115,57 @@ def test_the_vocabulary_imports_nothing_else_of_the_project():
     for path in sorted((ROOT / "bot" / "vocabulary").rglob("*.py")):
         outside = {m for m in _project_imports(path) if _layer(m) != 0}
         assert not outside, f"{path.name} imports {sorted(outside)}"
+
+
+_SQL = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "CREATE ", "PRAGMA ")
+_DB_CALLS = {"execute", "executemany", "execute_rowcount", "fetchall", "fetchone", "fetchval"}
+
+
+def test_every_statement_is_in_a_repository():
+    """Only storage/ speaks SQL: the runtime, adapters and cogs call repository methods."""
+    offenders = []
+    for folder in ("bot", "cogs"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.lstrip().startswith(_SQL):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} SQL text")
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _DB_CALLS:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.func.attr}()")
+    assert offenders == []
+
+
+def test_every_feature_module_is_a_cog_with_typed_dependencies():
+    """Cogs derive from bot.cog.Cog (typed services and publisher, hooks for member data, schedules,
+    start and stop) and share repositories through typed Services fields, never string keys."""
+    from bot.app import COGS
+    from bot.cog import Cog
+
+    assert all(issubclass(cls, Cog) for cls in COGS)
+    for path in sorted((ROOT / "cogs").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "services.extra" not in text and ".s.extra" not in text, path.name
+        assert "add_provider(" not in text and "add_member_data(" not in text, f"{path.name}: use the Cog hooks"
+    runtime = (ROOT / "bot" / "runtime.py").read_text(encoding="utf-8")
+    assert 'getattr(cog, "start"' not in runtime and 'getattr(cog, "stop"' not in runtime
+
+
+def test_one_vocabulary_for_weekdays_levels_and_unsafe_characters():
+    """Weekday names, level words and the characters unsafe in chat are written once, in bot/vocabulary."""
+    offenders = []
+    for folder in ("bot", "cogs", "storage"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if path.parent.name == "vocabulary":
+                continue
+            text = path.read_text(encoding="utf-8")
+            for literal in ('"monday", "tuesday"', '("Mon", "Tue"', '"private", "aggregate", "trend"',
+                            '"off", "aggregate", "trend"', 'not in "`@', 'not in "@`', "isprintable()"):
+                if literal in text:
+                    offenders.append(f"{path.relative_to(ROOT)}: {literal}")
+    assert offenders == []
+
+
+def test_permissions_are_declared_on_the_spec_not_checked_in_handlers():
+    for path in sorted((ROOT / "cogs").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "is_moderator" not in text.replace("is_moderator, config: is_moderator or", ""), path.name
+        assert "PermissionDenied" not in text, path.name

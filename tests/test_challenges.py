@@ -278,7 +278,7 @@ async def test_board_and_list_are_private_and_judged_by_the_channel(bot):
     assert "You haven't joined" in await bot.say("zed@#walkers: challenge board stride")
     listing = await bot.say("pub@#walkers: challenge list")
     assert "`stride`" in listing and "you're in" in listing and "[#" not in listing
-    exported = await bot.app.services.extra["challenges"].export_member(
+    exported = await bot.app.services.challenges.export_member(
         (await bot.app.services.community.member(1, "pub", "pub", bot.clock.now())).id)
     assert [(r["challenge"], r["role"]) for r in exported] == [("stride", "joined")]
 

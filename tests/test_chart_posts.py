@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from cogs.charts import Charts
 from bot.cards import release_card
 from bot.charts import CardSpec, render_png
 from bot.commands import Invocation
@@ -74,7 +75,7 @@ def _capture_specs(bot):
 
 @pytest.mark.parametrize("days", [7, 14, 30])
 async def test_chart_covers_the_last_n_days_ending_today_in_the_members_zone(bot, days):
-    cog = next(c for c in bot.app.cogs if type(c).__name__ == "Charts")
+    cog = bot.app.cog(Charts)
     await bot.run("ann@dm: timezone Pacific/Auckland", ":time 2026-11-20T12:00:00+00:00")   # Nov 21 in Auckland
     for day in ("2026-11-15", "2026-11-19", "2026-11-21"):
         await bot.run(f"ann@dm: log steps 8000 {day}")
@@ -105,7 +106,7 @@ def _invocation(bot, member_id=1, channel_id=None):
 
 async def test_card_holds_one_panel_per_metric_logged_this_week_against_usual_and_goal(bot):
     await _week_of_logs(bot)
-    cog = next(c for c in bot.app.cogs if type(c).__name__ == "Charts")
+    cog = bot.app.cog(Charts)
     reply = await cog.card(_invocation(bot))
     assert reply.private and reply.kind == "card" and not reply.charts
     (card,) = reply.cards
@@ -146,7 +147,7 @@ async def _no_pixels(spec):
 
 async def test_the_gate_decides_each_panel_of_a_shared_card(bot):
     await _week_of_logs(bot)
-    cog = next(c for c in bot.app.cogs if type(c).__name__ == "Charts")
+    cog = bot.app.cog(Charts)
     # the real gate class, with chosen levels
     levels = {(1, "steps"): Level.PUBLIC, (1, "sleep"): Level.TREND, (1, "weight"): Level.AGGREGATE}
     gate = PrivacyGate(_Levels(levels), 3, _no_pixels)

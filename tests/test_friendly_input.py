@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+from cogs.charts import Charts
 from bot.adapters.discord_commands import build_payload
 from bot.adapters.base import Inbound
 from bot.logline import NOTE_MAX
@@ -101,7 +102,7 @@ async def test_units_are_each_members_own(bot):
 
 
 async def _chart(bot, member: str, metric: str):
-    charts = next(c for c in bot.app.cogs if type(c).__name__ == "Charts")
+    charts = bot.app.cog(Charts)
     inv = await bot.app._invocation(Inbound(platform="console", community_external_id="console", community_name="",
                                             channel_external_id=None, channel_name="", member_external_id=member,
                                             member_name=member, is_moderator=False, text=""))

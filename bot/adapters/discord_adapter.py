@@ -24,12 +24,12 @@ from bot.vocabulary.handles import join_message_ids, split_message_ids
 from bot.adapters.discord_commands import build_payload, commands_differ, parse_interaction
 from bot.adapters.discord_components import PAGE, ButtonRef, Prompts, buttons, encode
 from bot.adapters.discord_layout import EMBED_KINDS, MessagePlan, alt_text, pages, plan, text_chunks
-from bot.vocabulary.clock import timezone_names
 from bot.command_refs import SLASH, render_refs
-from bot.commands import CommandSpec, Suggest
+from bot.commands import CommandSpec
 from bot.config import DiscordConfig
 from bot.vocabulary.errors import UserError
 from bot.gate import Attachment, Delivery
+from bot.suggestions import suggestions
 from storage.platform_state import PlatformState
 
 log = logging.getLogger(__name__)
@@ -224,7 +224,7 @@ class DiscordAdapter:
                                                     ephemeral=True)
             return
         spec = self.app.registry.get(name)
-        if spec is not None and spec.confirm and (inbound.is_moderator or spec.permission.value == "member"):
+        if spec is not None and spec.confirm and spec.permission.allows(inbound.is_moderator, self.app.services.config):
             await self.prompts.ask(interaction, spec, args)
             return
         await self.run_command(interaction, inbound, spec)
@@ -247,44 +247,15 @@ class DiscordAdapter:
     # -- autocomplete ----------------------------------------------------------------------------
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
         name, args, focused = parse_interaction(interaction.data or {})
-        typed = str(args.get(focused) or "").strip().lower()
         spec = self.app.registry.get(name)
         param = next((p for p in spec.params if p.name == focused), None) if spec else None
-        source = param.suggestions if param is not None else None
-        choices: list[tuple[str, str]] = []
-        if source in (Suggest.METRICS, Suggest.METRICS_OR_ALL):
-            choices = await self._metric_choices(interaction, typed)
-            if source is Suggest.METRICS_OR_ALL and "all".startswith(typed):
-                choices.insert(0, ("all (every metric)", "all"))
-        elif source is Suggest.TIMEZONES:
-            choices = [(z, z) for z in timezone_names() if typed in z.lower()]
-        elif source is Suggest.CHALLENGES:
-            choices = [(n, n) for n in await self._challenge_names(interaction, typed)]
+        choices = []
+        if param is not None:
+            community = await self.app.services.community.community(PLATFORM, str(interaction.guild_id))
+            choices = await suggestions(self.app.services, param, community, str(interaction.channel_id),
+                                        str(args.get(focused) or ""))
         await interaction.response.autocomplete([discord.app_commands.Choice(name=label[:100], value=value)
                                                  for label, value in choices[:25]])
-
-    async def _metric_choices(self, interaction: discord.Interaction, typed: str) -> list[tuple[str, str]]:
-        """Metric names, and aliases members type ("walk" offers steps)."""
-        s = self.app.services
-        community = await s.community.community(PLATFORM, str(interaction.guild_id))
-        out: list[tuple[str, str]] = []
-        for m in await s.catalogue.metrics(community):
-            if m.key.startswith(typed) or m.name.lower().startswith(typed):
-                out.append((m.key, m.key))
-            else:
-                alias = next((a for a in m.aliases if a.lower().startswith(typed)), None)
-                if alias is not None:
-                    out.append((f"{m.key} (you typed {alias})" if alias.lower() != typed else f"{m.key} ({alias})", m.key))
-        return out
-
-    async def _challenge_names(self, interaction: discord.Interaction, typed: str) -> list[str]:
-        db = self.app.services.db
-        if "challenges" not in await db.table_names():
-            return []
-        rows = await db.fetchall(
-            "SELECT c.name FROM challenges c JOIN channels ch ON ch.id=c.channel_id WHERE ch.external_id=? ORDER BY c.name",
-            (str(interaction.channel_id),))
-        return [r[0] for r in rows if typed in r[0].lower()]
 
     # -- outbound (Transport) ------------------------------------------------------------------
     async def resolve_channel(self, community_external_id: str, ref: str) -> tuple[str, str]:

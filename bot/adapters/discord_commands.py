@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.commands import CommandSpec, Param, ParamType, Permission, Registry
+from bot.vocabulary.dates import WEEKDAYS
+from bot.vocabulary.levels import CAP_WORDS, LEVEL_WORDS
 
 STRING, INTEGER, SUBCOMMAND, SUBCOMMAND_GROUP, CHANNEL, NUMBER = 3, 4, 1, 2, 7, 10
 MANAGE_CHANNELS = 1 << 4
@@ -19,11 +21,7 @@ BARE = "show"
 MAX_DESCRIPTION = 100
 MAX_INTEGER = 999_999          # what the text grammar reads as a whole number (six digits)
 
-_CHOICES = {
-    ParamType.LEVEL: ("private", "aggregate", "trend", "public"),
-    ParamType.CAP: ("off", "aggregate", "trend", "public"),
-    ParamType.WEEKDAY: ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-}
+_CHOICES = {ParamType.LEVEL: LEVEL_WORDS, ParamType.CAP: CAP_WORDS, ParamType.WEEKDAY: WEEKDAYS}
 
 
 def description(text: str) -> str:
@@ -104,16 +102,11 @@ def build_payload(registry: Registry) -> list[dict[str, Any]]:
                 options.append(_sub(spec.path[1], spec))
             else:
                 group = groups.setdefault(spec.path[1], {"type": SUBCOMMAND_GROUP, "name": spec.path[1],
-                                                         "description": description(f"{word} {spec.path[1]} commands"),
+                                                         "description": description(registry.group_help[f"{word} {spec.path[1]}"]),
                                                          "options": []})
                 group["options"].append(_sub(spec.path[2], spec))
         options.extend(groups.values())
-        descriptions = {"mod": "Moderator tools: channel sharing rules, custom metrics, check-in schedules",
-                        "privacy": "See and choose who may see each of your numbers",
-                        "checkin": "Weekly accountability check-ins in this channel",
-                        "mydata": "What was shared where; export or delete all your data",
-                        "challenge": "Weekly group challenges"}
-        commands.append({**base, "description": description(descriptions.get(word, f"{word} commands")), "options": options})
+        commands.append({**base, "description": description(registry.group_help[word]), "options": options})
     return commands
 
 

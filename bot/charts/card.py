@@ -19,13 +19,13 @@ from bot.charts.chart import DPI, EDGE_PX, GRID, INK, MUTED, PALETTE, REFERENCE,
 from bot.charts.fonts import drawable
 from bot.charts.layout import props
 from bot.charts.spec import CardSpec, ChartSpec, clean_points, period_days, within
+from bot.vocabulary.dates import WEEKDAYS
 
 CARD_WIDTH_PX = 896
 PANEL_HEIGHT_PX = 168
 HEADER_PX = 78
 COLUMNS = 2
 TITLE_PT, PANEL_PT, NOTE_PT, TICK_PT = 16, 12, 10.5, 10
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 EMPTY_CARD = "Nothing logged this week yet"
 NEAR_USUAL = 5.0           # within +-5% of the usual reads as "about"
 
@@ -134,7 +134,7 @@ def _panel(fig, m, panel: ChartSpec, days, box, colour, size) -> None:
     else:
         ax.plot(xs, [by_day[days[i]] for i in xs], color=colour, linewidth=2.2, marker="o", markersize=5, zorder=3)
     ax.set_xlim(-0.5, len(days) - 0.5)
-    ax.set_xticks(range(len(days)), [WEEKDAYS[d.weekday()] if len(days) <= 7 else str(d.day) for d in days])
+    ax.set_xticks(range(len(days)), [WEEKDAYS[d.weekday()][:3].title() if len(days) <= 7 else str(d.day) for d in days])
     ax.set_ylim(y_lo, y_hi)
     ax.yaxis.set_major_locator(locator)
     ax.yaxis.set_major_formatter(formatter)

@@ -11,13 +11,13 @@ import difflib
 import re
 from datetime import date, datetime, timedelta
 
-from bot.vocabulary.echo import MAX_INPUT, cap as _cap, quoted as _quoted
+from bot.vocabulary.text import MAX_INPUT, cap as _cap, quoted as _quoted
 from bot.vocabulary.errors import Ambiguous, UserError
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")   # the one list, Monday first as date.weekday()
 _WEEKDAY_WORDS = {
-    **{d: i for i, d in enumerate(_WEEKDAYS)},
-    **{d[:3]: i for i, d in enumerate(_WEEKDAYS)},
+    **{d: i for i, d in enumerate(WEEKDAYS)},
+    **{d[:3]: i for i, d in enumerate(WEEKDAYS)},
     "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
 }
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -178,5 +178,5 @@ def close_date_word(word: str) -> str | None:
         return None
     if w in _MONTH_WORDS:
         return None
-    close = difflib.get_close_matches(w, [*_RELATIVE, *_WEEKDAYS, *_MONTHS], n=1, cutoff=0.8)
+    close = difflib.get_close_matches(w, [*_RELATIVE, *WEEKDAYS, *_MONTHS], n=1, cutoff=0.8)
     return close[0] if close else None

@@ -24,7 +24,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from bot.vocabulary.echo import MAX_INPUT, cap, echo, or_list, quoted
+from bot.vocabulary.text import MAX_INPUT, cap, echo, or_list, quoted
 from bot.vocabulary.errors import Ambiguous, Unreadable, UserError
 # Days used to live here: the names stay importable from this module.
 from bot.vocabulary.dates import MAX_DAYS_BACK, close_date_word, looks_like_when, parse_when, when_words_start  # noqa: F401

@@ -1,0 +1,68 @@
+"""The contract between the runtime and a feature module (a cog).
+
+A cog gets two typed dependencies: the :class:`Services` (repositories, clock, config, gate, charts)
+and a :class:`Publisher` (the runtime's outbound side: publish through the gate, take back, confirm).
+It declares commands with :func:`bot.commands.command`, and overrides the hooks it needs:
+:meth:`Cog.member_data` (every repository holding member data, so export and forget reach it: this is
+part of the contract, not an afterthought), :meth:`Cog.schedules`, :meth:`Cog.start` and :meth:`Cog.stop`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
+
+from bot.vocabulary.reply import Destination, Reply
+
+if TYPE_CHECKING:   # typing only: the runtime imports this module
+    from bot.commands import Invocation, Registry
+    from bot.gate import Delivery
+    from bot.scheduler import Schedule
+    from bot.services import Services
+    from storage.contract import MemberData
+
+
+class Publisher(Protocol):
+    """What a cog may ask of the runtime. Everything it sends goes through the gate and the ledger."""
+
+    registry: "Registry"
+
+    async def publish(self, reply: Reply, destination: Destination) -> "Delivery | None": ...
+
+    async def take_back(self, member_id: int, channel_id: int | None = None, remove: bool = False,
+                        kind: str | None = None) -> tuple[int, int]: ...
+
+    async def take_back_channel(self, channel_id: int) -> tuple[int, int]: ...
+
+    async def last_release(self, channel_id: int, subject: str) -> Reply | None: ...
+
+    async def message_link(self, channel_id: int, message_id: str) -> str: ...
+
+    async def confirm(self, inv: "Invocation") -> Any: ...
+
+    def cancel(self, member_id: int) -> bool: ...
+
+
+class Cog:
+    """Base of every feature module; the hooks do nothing unless a cog overrides them."""
+
+    #: What each group of this cog's commands is for ("privacy": ..., "mod metric": ...): the group's
+    #: line in help and its description on Discord, where a group is a command of its own.
+    command_groups: dict[str, str] = {}
+
+    def __init__(self, services: "Services", app: Publisher):
+        self.s = services
+        self.app = app
+
+    def member_data(self) -> Sequence["MemberData"]:
+        """The repositories this cog owns that hold member data (exported and deleted with the member)."""
+        return ()
+
+    async def schedules(self) -> list["Schedule"]:
+        """The cog's scheduled work as of now; asked again whenever schedules change."""
+        return []
+
+    async def start(self) -> None:
+        """Called once transports are attached, before the scheduler starts."""
+
+    async def stop(self) -> None:
+        """Called on shutdown, in reverse order, after the scheduler stopped."""
