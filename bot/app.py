@@ -16,7 +16,7 @@ from cogs.mydata import MyData
 from cogs.privacy import Privacy
 from cogs.reminders import Reminders
 from cogs.tracking import Tracking
-from storage.database import open_database
+from storage.connect import open_database
 
 COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, Challenges, MyData, About)
 

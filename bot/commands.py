@@ -311,8 +311,12 @@ def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> 
     for index, param in enumerate(params):
         if param.type is ParamType.TEXT:
             if i < len(tokens):
-                # The rest of the line; a handler that re-reads it (log) checks its own parts' limits.
-                args[param.name] = _printable(text[tokens[i][1]:].strip().strip('"\''))
+                # The rest of the line; a handler that re-reads it (log: the day, then the note) checks its
+                # own parts' limits, and nothing longer than free text is ever bound.
+                rest = _printable(text[tokens[i][1]:].strip().strip('"\''))
+                if len(rest) > max(param.limit, TEXT_MAX):
+                    raise too_long(param.name, param.limit, len(rest))
+                args[param.name] = rest
                 i = len(tokens)
             elif param.required:
                 raise UserError(f"Missing `{param.name}`. Usage: `{spec.usage()}`")

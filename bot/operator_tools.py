@@ -56,7 +56,8 @@ def backup(config: Config, target: str) -> int:
 async def health(config: Config, max_age: int) -> int:
     """Reads the heartbeat the running bot writes every 30 s (bot.runner); never creates a database."""
     from bot.runner import heartbeat_key
-    from storage.database import is_postgres_url, open_database
+    from storage.connect import open_database
+    from storage.database import is_postgres_url
     from storage.platform_state import PlatformState
 
     target = config.storage_url or config.database

@@ -41,9 +41,9 @@ class ChallengeRepository:
                      target: float | None, tz: str, starts_at: datetime, ends_at: datetime, midboard: bool,
                      created_by: int, now: datetime) -> Challenge:
         try:
-            new_id = await self.db.execute(
+            new_id = await self.db.insert(
                 "INSERT INTO challenges(community_id, channel_id, name, metric, kind, mode, target, timezone, starts_at, "
-                "ends_at, midboard, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "ends_at, midboard, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (community_id, channel_id, name, metric, kind, mode, target, tz, utc_iso(starts_at), utc_iso(ends_at),
                  int(midboard), created_by, utc_iso(now)))
         except sqlite3.IntegrityError:
@@ -87,7 +87,8 @@ class ChallengeRepository:
 
     async def join(self, challenge_id: int, member_id: int, now: datetime) -> bool:
         return await self.db.execute_rowcount(
-            "INSERT OR IGNORE INTO challenge_members(challenge_id, member_id, joined_at) VALUES (?,?,?)",
+            "INSERT INTO challenge_members(challenge_id, member_id, joined_at) VALUES (?,?,?) "
+            "ON CONFLICT (challenge_id, member_id) DO NOTHING",
             (challenge_id, member_id, utc_iso(now))) > 0
 
     async def leave(self, challenge_id: int, member_id: int) -> bool:

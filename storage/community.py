@@ -54,7 +54,8 @@ class CommunityRepository:
         row = await self.db.fetchone("SELECT id FROM communities WHERE platform=? AND external_id=?", (platform, external_id))
         if row is None:
             async with self.db.transaction():
-                await self.db.execute("INSERT OR IGNORE INTO communities(platform, external_id, name) VALUES (?,?,?)",
+                await self.db.execute("INSERT INTO communities(platform, external_id, name) VALUES (?,?,?) "
+                                      "ON CONFLICT (platform, external_id) DO NOTHING",
                                       (platform, external_id, name))
                 row = await self.db.fetchone("SELECT id FROM communities WHERE platform=? AND external_id=?", (platform, external_id))
         self._communities[(platform, external_id)] = row[0]
@@ -95,7 +96,8 @@ class CommunityRepository:
         row = await self.db.fetchone("SELECT * FROM channels WHERE community_id=? AND external_id=?", (community_id, external_id))
         if row is None:
             async with self.db.transaction():
-                await self.db.execute("INSERT OR IGNORE INTO channels(community_id, external_id, name) VALUES (?,?,?)",
+                await self.db.execute("INSERT INTO channels(community_id, external_id, name) VALUES (?,?,?) "
+                                      "ON CONFLICT (community_id, external_id) DO NOTHING",
                                       (community_id, external_id, safe_name(name, 80)))
                 row = await self.db.fetchone("SELECT * FROM channels WHERE community_id=? AND external_id=?", (community_id, external_id))
         return Channel(row["id"], row["community_id"], row["external_id"], row["name"])
@@ -127,8 +129,8 @@ class CommunityRepository:
         if row is None:
             async with self.db.transaction():
                 await self.db.execute(
-                    "INSERT OR IGNORE INTO members(community_id, external_id, display_name, timezone, created_at) "
-                    "VALUES (?,?,?,?,?)", (community_id, external_id, safe_name(display_name), self.default_timezone,
+                    "INSERT INTO members(community_id, external_id, display_name, timezone, created_at) "
+                    "VALUES (?,?,?,?,?) ON CONFLICT (community_id, external_id) DO NOTHING", (community_id, external_id, safe_name(display_name), self.default_timezone,
                                           utc_iso(now)))
                 row = await self.db.fetchone("SELECT * FROM members WHERE community_id=? AND external_id=?", (community_id, external_id))
         elif row["display_name"] != safe_name(display_name):

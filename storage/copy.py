@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+from storage.sqlite import SqliteDatabase
 from storage.database import Database
 from storage.postgres import PgDatabase
 
@@ -28,7 +29,7 @@ async def copy_sqlite_to_postgres(source: str | Path, target_url: str, batch: in
     """Copy every table; returns rows copied per table."""
     if not Path(source).is_file():
         raise CopyError(f"there is no SQLite database at {source}")
-    src = await Database.open(source)   # applies pending migrations, as the bot does at start
+    src = await SqliteDatabase.open(source)   # applies pending migrations, as the bot does at start
     try:
         dst = await PgDatabase.open(target_url)
         try:

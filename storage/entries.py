@@ -50,8 +50,9 @@ class EntryRepository:
                 yield w.execute("UPDATE entries SET active=0 WHERE id=?", (old[0],))
             total = value + old[1] if add and old is not None else value
             kept_note = note if note is not None or not add or old is None else old[2]
-            new_id = yield w.execute(
-                "INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) VALUES (?,?,?,?,?,?,?)",
+            new_id = yield w.insert(
+                "INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) VALUES (?,?,?,?,?,?,?) "
+                "RETURNING id",
                 (member_id, metric, day.isoformat(), total, kept_note, utc_iso(now), old[0] if old else None))
             if add:
                 return new_id, (old[0] if old else None), (old[1] if old else None), total, kept_note

@@ -35,7 +35,7 @@ class PlatformState:
         a key left behind names a command that a kill interrupted."""
         async with self.db.transaction():
             inserted = await self.db.execute_rowcount(
-                "INSERT OR IGNORE INTO handled_events(event_id, handled_at) VALUES (?,?)", (event_id, utc_iso(now)))
+                "INSERT INTO handled_events(event_id, handled_at) VALUES (?,?) ON CONFLICT (event_id) DO NOTHING", (event_id, utc_iso(now)))
             if inserted == 1 and in_flight is not None:
                 await self.set(*in_flight)
         return inserted == 1   # atomic, so two processes can never both answer the same event

@@ -1,8 +1,7 @@
-"""PostgreSQL through asyncpg, with the same public interface as :class:`storage.database.Database`.
+"""PostgreSQL through asyncpg, implementing :class:`storage.database.Database`.
 
-Repositories are written once, in SQLite's dialect with ``?`` placeholders. This module translates
-each statement for PostgreSQL with a small, explicit dialect (:func:`pg_sql` for queries,
-:func:`pg_ddl` for the numbered migrations) and caches the result; nothing else differs:
+Repositories are written once, in portable SQL with ``?`` placeholders; this driver numbers the
+placeholders (``$1, $2``, :func:`pg_sql`) and rewrites nothing else. Otherwise:
 
 - ``transaction()`` takes a pooled connection and holds it in a context variable, so every call made
   inside it (and nested ``transaction()`` calls, which join the outer one) runs on that connection.
@@ -20,9 +19,8 @@ each statement for PostgreSQL with a small, explicit dialect (:func:`pg_sql` for
   ``storage.database.IntegrityError`` (``sqlite3.IntegrityError``), so repositories catch one name on
   both backends; a lost connection or an overloaded server raises ``StorageBusy`` (the member is asked
   to try again).
-- Migrations are the same numbered files, translated; a sibling ``NNNN_name.pg.sql`` file, written in
-  PostgreSQL's dialect, replaces the translation of a migration that can't be translated mechanically.
-  Several processes may start at once: an advisory lock lets one of them migrate.
+- Migrations are the numbered ``NNNN_name.pg.sql`` files beside the SQLite ones (the same schema in
+  PostgreSQL's types). Several processes may start at once: an advisory lock lets one of them migrate.
 """
 
 from __future__ import annotations
@@ -31,18 +29,15 @@ import asyncio
 import contextvars
 import inspect
 import logging
-import re
 import secrets
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, AsyncIterator, Iterable, Sequence
 from urllib.parse import urlsplit
 
 import asyncpg
 
-from storage.database import (STATEMENTS, GroupCommit, IntegrityError, SetWrite, StorageBusy, WriteScript, _statements,
-                              migrations, script_of)
+from storage.database import (STATEMENTS, GroupCommit, IntegrityError, SetWrite, StorageBusy, WriteScript, migrations,
+                              script_of, split_statements)
 
 log = logging.getLogger(__name__)
 
@@ -70,81 +65,9 @@ class StorageUnavailable(Exception):
 
 
 # -- the dialect -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Schema:
-    """What the query translation needs to know about the tables (read from the catalog)."""
-
-    id_tables: frozenset[str] = frozenset()                              # tables with an `id` column
-    primary_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-
-_INSERT_OR = re.compile(r"^\s*INSERT\s+OR\s+(?P<verb>IGNORE|REPLACE)\s+INTO\s+(?P<table>\w+)\s*(?:\((?P<cols>[^)]*)\))?",
-                        re.I)
-_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(?P<table>\w+)", re.I)
-_RETURNING = re.compile(r"\bRETURNING\b", re.I)
-
-
-def pg_sql(sql: str, schema: Schema, returning_id: bool = False) -> str:
-    """Translate one SQLite statement (as the repositories write them) for PostgreSQL:
-
-    - ``?`` placeholders become ``$1, $2, ...`` (not inside quotes);
-    - ``INSERT OR IGNORE`` becomes ``INSERT ... ON CONFLICT DO NOTHING``;
-    - ``INSERT OR REPLACE INTO t(cols)`` becomes an upsert on t's primary key that sets the other columns;
-    - with ``returning_id``, an INSERT into a table that has an ``id`` column gets ``RETURNING id``
-      (PostgreSQL has no lastrowid).
-    Everything else our SQL uses (``ON CONFLICT ... DO UPDATE``, ``lower``, ``COALESCE``, partial
-    indexes, ``LIMIT``) means the same in both."""
-    text = _placeholders(sql).strip().rstrip(";")
-    conflict = ""
-    m = _INSERT_OR.match(text)
-    if m:
-        table, cols = m.group("table"), m.group("cols")
-        text = f"INSERT INTO {table}" + (f"({cols})" if cols is not None else "") + text[m.end():]
-        if m.group("verb").upper() == "IGNORE":
-            conflict = " ON CONFLICT DO NOTHING"
-        else:
-            key = schema.primary_keys.get(table)
-            if not key or cols is None:
-                raise ValueError(f"INSERT OR REPLACE INTO {table} needs a column list and a primary key to translate")
-            others = [c.strip() for c in cols.split(",") if c.strip() not in key]
-            conflict = f" ON CONFLICT ({', '.join(key)}) " + (
-                "DO UPDATE SET " + ", ".join(f"{c}=EXCLUDED.{c}" for c in others) if others else "DO NOTHING")
-    returning = ""
-    ins = _INSERT.match(text)
-    if returning_id and ins and ins.group("table") in schema.id_tables and not _RETURNING.search(text):
-        returning = " RETURNING id"
-    if conflict:
-        r = _RETURNING.search(text)
-        if r:
-            text = text[:r.start()].rstrip() + conflict + " " + text[r.start():]
-            conflict = ""
-    return text + conflict + returning
-
-
-def pg_ddl(statement: str) -> str:
-    """Translate one statement of a migration file (SQLite's dialect) for PostgreSQL:
-
-    - ``id INTEGER PRIMARY KEY`` (SQLite's auto-numbered rowid) becomes
-      ``id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY``; another ``INTEGER PRIMARY KEY``
-      column (a one-to-one key such as ``reminders.member_id``, always given a value) becomes
-      ``BIGINT PRIMARY KEY``;
-    - the other ``INTEGER`` columns become ``BIGINT`` (SQLite's integers are 64-bit; ids refer to ids);
-    - ``REAL`` becomes ``DOUBLE PRECISION``;
-    - statements that aren't DDL (data fixes in a migration) go through :func:`pg_sql`'s rules for
-      ``?``, ``INSERT OR IGNORE`` and ``INSERT OR REPLACE`` (the caller passes the schema so far).
-    Whatever this can't express goes into a ``NNNN_name.pg.sql`` file instead."""
-    text = re.sub(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b", "id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
-                  statement, flags=re.I)
-    text = re.sub(r"\bINTEGER\s+PRIMARY\s+KEY\b", "BIGINT PRIMARY KEY", text, flags=re.I)
-    text = re.sub(r"\bINTEGER\b", "BIGINT", text, flags=re.I)
-    return re.sub(r"\bREAL\b", "DOUBLE PRECISION", text, flags=re.I)
-
-
-def _is_ddl(statement: str) -> bool:
-    return re.match(r"\s*(CREATE|DROP|ALTER)\b", statement, re.I) is not None
-
-
-def _placeholders(sql: str) -> str:
+def pg_sql(sql: str) -> str:
+    """A repository's statement for PostgreSQL: ``?`` placeholders become ``$1, $2, ...`` (not inside
+    quotes). Nothing else is rewritten: the SQL is portable (see storage.database)."""
     out: list[str] = []
     n = 0
     quote: str | None = None
@@ -159,26 +82,7 @@ def _placeholders(sql: str) -> str:
             out.append(f"${n}")
             continue
         out.append(ch)
-    return "".join(out)
-
-
-def pg_migrations() -> list[tuple[int, str, str, bool]]:
-    """(number, name, sql, native) of every migration for PostgreSQL: the shipped SQLite file, or its
-    ``NNNN_name.pg.sql`` override when there is one (native: already in PostgreSQL's dialect)."""
-    overrides: dict[int, tuple[str, str]] = {}
-    for entry in resources.files("storage.migrations").iterdir():
-        m = re.match(r"^(\d{4})_(\w+)\.pg\.sql$", entry.name)
-        if m:
-            overrides[int(m.group(1))] = (m.group(2), entry.read_text(encoding="utf-8"))
-    out = []
-    for number, name, sql in migrations():
-        if number in overrides:
-            out.append((number, name, overrides.pop(number)[1], True))
-        else:
-            out.append((number, name, sql, False))
-    if overrides:
-        raise RuntimeError(f"PostgreSQL overrides without a migration: {sorted(overrides)}")
-    return out
+    return "".join(out).strip().rstrip(";")
 
 
 def _rowcount(status: str) -> int:
@@ -201,8 +105,7 @@ class PgDatabase:
     def __init__(self, pool: asyncpg.Pool, url: str):
         self._pool = pool
         self.path = url   # what build_app is given to open the same database again (tests' restart)
-        self._schema = Schema()
-        self._sql_cache: dict[tuple[str, bool], tuple[str, bool]] = {}
+        self._sql_cache: dict[str, str] = {}
         self._writer = GroupCommit(self._write_batch)
 
     @classmethod
@@ -236,20 +139,15 @@ class PgDatabase:
                     "CREATE TABLE IF NOT EXISTS schema_migrations (number BIGINT PRIMARY KEY, name TEXT NOT NULL, "
                     "applied_at TEXT NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'))")
                 done = {r[0] for r in await conn.fetch("SELECT number FROM schema_migrations")}
-                for number, name, sql, native in pg_migrations():
+                for number, name, sql in migrations("postgresql"):
                     if number in done:
                         continue
                     async with conn.transaction():
-                        for statement in _statements(sql):
-                            if not native:
-                                statement = (pg_ddl(statement) if _is_ddl(statement)
-                                             else pg_sql(statement, await _read_schema(conn)))
+                        for statement in split_statements(sql):
                             await conn.execute(statement)
                         await conn.execute("INSERT INTO schema_migrations(number, name) VALUES ($1, $2)", number, name)
                     log.info("applied migration %04d_%s (PostgreSQL)", number, name)
                     applied.append(number)
-                self._schema = await _read_schema(conn)
-                self._sql_cache.clear()
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
         return applied
@@ -365,25 +263,23 @@ class PgDatabase:
                 raise
 
     # -- statements ----------------------------------------------------------------------------
-    def _sql(self, sql: str, returning_id: bool = False) -> tuple[str, bool]:
-        key = (sql, returning_id)
-        cached = self._sql_cache.get(key)
-        if cached is None:
-            text = pg_sql(sql, self._schema, returning_id)
-            cached = self._sql_cache[key] = (text, text.endswith(" RETURNING id"))
-        return cached
+    def _sql(self, sql: str) -> str:
+        text = self._sql_cache.get(sql)
+        if text is None:
+            text = self._sql_cache[sql] = pg_sql(sql)
+        return text
 
     async def _run(self, conn: asyncpg.Connection, kind: str, sql: str, params: Sequence[Any]) -> Any:
-        text, returns_id = self._sql(sql, returning_id=kind == "execute")
+        text = self._sql(sql)
         if kind == "one":
             return await conn.fetchrow(text, *params)
         if kind == "all":
             return await conn.fetch(text, *params)
         if kind == "val":
             return await conn.fetchval(text, *params)
+        if kind == "insert":
+            return await conn.fetchval(text, *params)
         if kind == "execute":
-            if returns_id:
-                return await conn.fetchval(text, *params)
             await conn.execute(text, *params)
             return None
         if kind == "rowcount":
@@ -395,9 +291,12 @@ class PgDatabase:
             async with self._connection() as conn:
                 return await self._run(conn, kind, sql, params)
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int | None:
-        """Run one write; returns the new row's id for an INSERT into a table with an id column."""
-        return await self._one_statement("execute", sql, params)
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        await self._one_statement("execute", sql, params)
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one INSERT ending ``RETURNING id``; returns the new id."""
+        return await self._one_statement("insert", sql, params)
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
         return await self._one_statement("rowcount", sql, params)
@@ -406,7 +305,7 @@ class PgDatabase:
         rows = list(rows)
         if not rows:
             return
-        text, _ = self._sql(sql)
+        text = self._sql(sql)
         with _translated():
             async with self._raw_transaction() as conn:
                 await conn.executemany(text, rows)
@@ -454,8 +353,10 @@ class PgDatabase:
     async def reset_identities(self) -> dict[str, int]:
         """After rows were loaded with their ids: each identity sequence continues after the largest id."""
         out = {}
+        tables = await self.fetchall("SELECT table_name FROM information_schema.columns "
+                                     "WHERE table_schema=current_schema() AND column_name='id'")
         async with self.transaction():
-            for table in sorted(self._schema.id_tables):
+            for table in sorted(r[0] for r in tables):
                 seq = await self.fetchval("SELECT pg_get_serial_sequence(?, 'id')", (table,))
                 if seq is None:
                     continue
@@ -505,19 +406,6 @@ def _steps(writes: list) -> list:
         run.append(write)
         keys.add(write.key)
     return steps
-
-
-async def _read_schema(conn: asyncpg.Connection) -> Schema:
-    ids = await conn.fetch("SELECT table_name FROM information_schema.columns "
-                           "WHERE table_schema=current_schema() AND column_name='id'")
-    keys = await conn.fetch(
-        "SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid=i.indrelid "
-        "JOIN pg_namespace n ON n.oid=c.relnamespace JOIN pg_attribute a ON a.attrelid=c.oid AND a.attnum=ANY(i.indkey) "
-        "WHERE i.indisprimary AND n.nspname=current_schema() ORDER BY c.relname, array_position(i.indkey::int2[], a.attnum)")
-    primary: dict[str, tuple[str, ...]] = {}
-    for table, column in keys:
-        primary[table] = (*primary.get(table, ()), column)
-    return Schema(frozenset(r[0] for r in ids), primary)
 
 
 def _translate(exc: BaseException) -> BaseException:

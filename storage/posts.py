@@ -36,6 +36,10 @@ class Post:
         return split_message_ids(self.platform_message_id)
 
 
+_DISCLOSE = ("INSERT INTO post_disclosures(post_id, member_id, metric, level) VALUES (?,?,?,?) "
+             "ON CONFLICT (post_id, member_id, metric) DO UPDATE SET level=excluded.level")
+
+
 class PostLedger:
     export_name = "shared_posts"
 
@@ -45,11 +49,11 @@ class PostLedger:
     async def record(self, channel_id: int, platform_message_id: str, reply: Reply,
                      disclosures: Iterable[tuple[int, str, Level]], now: datetime, images: Iterable[str] = ()) -> int:
         async with self.db.transaction():
-            post_id = await self.db.execute(
-                "INSERT INTO posts(channel_id, platform_message_id, kind, content, created_at) VALUES (?,?,?,?,?)",
+            post_id = await self.db.insert(
+                "INSERT INTO posts(channel_id, platform_message_id, kind, content, created_at) VALUES (?,?,?,?,?) RETURNING id",
                 (channel_id, platform_message_id, reply.kind, _content(reply, images), utc_iso(now)))
             await self.db.executemany(
-                "INSERT OR REPLACE INTO post_disclosures(post_id, member_id, metric, level) VALUES (?,?,?,?)",
+                _DISCLOSE,
                 [(post_id, m, metric, int(level)) for m, metric, level in disclosures])
         return post_id
 
@@ -62,7 +66,7 @@ class PostLedger:
                 await self.db.execute("UPDATE posts SET platform_message_id=? WHERE id=?", (platform_message_id, post_id))
             await self.db.execute("DELETE FROM post_disclosures WHERE post_id=?", (post_id,))
             await self.db.executemany(
-                "INSERT OR REPLACE INTO post_disclosures(post_id, member_id, metric, level) VALUES (?,?,?,?)",
+                _DISCLOSE,
                 [(post_id, m, metric, int(level)) for m, metric, level in disclosures])
 
     async def mark_deleted(self, post_id: int) -> None:

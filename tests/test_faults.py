@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from storage.database import Database, StorageBusy, migrations
+from storage.sqlite import SqliteDatabase
+from storage.database import StorageBusy, migrations
 from conftest import START, make_transcript
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +39,7 @@ _ACK = re.compile(r"^\[@(m\d+)\] Logged ([\d,]+) steps for (today|yesterday|\d{4
 
 def test_hard_kill_mid_burst_loses_no_acknowledged_value(tmp_path):
     """The console answers `Logged ...` only after the write is committed: EntryRepository.log awaits
-    Database.write, whose future is resolved by the writer task after `_run_batch` ran COMMIT. With WAL
+    SqliteDatabase.write, whose future is resolved by the writer task after `_run_batch` ran COMMIT. With WAL
     and synchronous=NORMAL a commit is in the WAL file (the OS page cache) when COMMIT returns, which
     survives the death of the process (SIGKILL here); it is not guaranteed to survive a power loss or
     kernel crash (that would need synchronous=FULL), which this test does not and cannot simulate."""
@@ -113,7 +114,7 @@ def test_hard_kill_mid_burst_loses_no_acknowledged_value(tmp_path):
     assert not lost, f"{len(lost)} acknowledged values lost, e.g. {lost[:3]}"
 
     async def reopen() -> tuple[list[int], list[int], int]:
-        db = await Database.open(db_path)
+        db = await SqliteDatabase.open(db_path)
         try:
             applied = await db.migrate()
             done = [r[0] for r in await db.fetchall("SELECT number FROM schema_migrations ORDER BY number")]
@@ -130,7 +131,7 @@ def test_hard_kill_mid_burst_loses_no_acknowledged_value(tmp_path):
 
 async def test_locked_database_asks_to_try_again_and_stores_nothing(bot):
     assert "Logged" in await bot.say("alice@dm: log steps 1000 yesterday")
-    # The bot waits busy_timeout (5000 ms in Database.open) for a lock; shorter here to keep the test fast.
+    # The bot waits busy_timeout (5000 ms in SqliteDatabase.open) for a lock; shorter here to keep the test fast.
     assert await bot.db.fetchval("PRAGMA busy_timeout=200") == 200
     before = await count_entries(bot)
     holder = sqlite3.connect(bot.db.path, isolation_level=None)
@@ -179,7 +180,7 @@ async def test_full_database_asks_to_try_again_and_stores_nothing(bot):
     assert refused is not None, "the database never filled up"
     rows = {(r[0], r[1]) for r in await bot.db.fetchall("SELECT day, value FROM entries WHERE active=1")}
     assert set(acked) <= rows and refused not in rows
-    # The other write path (Database.transaction, used by most repositories) says the same, rather
+    # The other write path (SqliteDatabase.transaction, used by most repositories) says the same, rather
     # than failing on a ROLLBACK that SQLite already did itself.
     with pytest.raises(StorageBusy):
         await bot.db.execute("INSERT INTO platform_state(key, value) VALUES (?, ?)", ("filler", "x" * 200_000))

@@ -17,7 +17,7 @@ from bot.gate import PrivacyGate
 from bot.vocabulary.levels import Level
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Reply, Text
 from storage.community import CommunityRepository
-from storage.database import Database
+from storage.sqlite import SqliteDatabase
 from bot.audience import EffectiveLevels
 from storage.sharing import ALL_METRICS, ChannelRuleRepository, SharingRepository
 
@@ -61,7 +61,7 @@ def expected_level(member: dict, metric: str, rules: dict) -> Level:
 
 
 async def _check(sc: dict) -> None:
-    db = await Database.open(":memory:")
+    db = await SqliteDatabase.open(":memory:")
     try:
         community = CommunityRepository(db)
         sharing = SharingRepository(db)

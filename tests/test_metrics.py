@@ -510,3 +510,11 @@ def test_parse_when_never_returns_a_future_or_ancient_date(today, text):
 @given(st.text(max_size=60))
 def test_looks_like_when_never_raises(text):
     assert looks_like_when(text) in (True, False)
+
+
+def test_a_converted_value_inside_the_range_is_not_pulled_to_a_bound():
+    """112.98°F is 44.99°C, inside a 30–45°C range: it stays, and shows back as typed (it was
+    snapped to the 45°C bound and shown as 113°F). A value a rounding step past the bound is the bound."""
+    temp = custom_metric("temp", "°C", 30, 45)
+    assert format_quantity(temp, parse_quantity(temp, "112.98 °F", "imperial"), "imperial") == "112.98°F"
+    assert parse_quantity(temp, "113.001 °F", "imperial") == 45.0

@@ -595,9 +595,12 @@ def _ask_thousands(metric: MetricDef, reading: _Reading, cleaned: str, number: s
 
 
 def _snap(value: float, low: float, high: float, tolerance: float = 1e-9) -> float:
-    """Undo float noise from unit conversion (``1440m`` of sleep is 24h, not 24.000000000000004h)."""
+    """Undo float noise from unit conversion (``1440m`` of sleep is 24h, not 24.000000000000004h): a
+    value a rounding step *past* a bound is the bound. One inside the range is kept as it is (112.98°F
+    is 44.989°C, not the 45°C bound: that would show back as 113°F)."""
     for bound in (low, high):
-        if abs(value - bound) <= tolerance * max(1.0, abs(bound)):
+        outside = value < low if bound == low else value > high
+        if (outside or value == bound) and abs(value - bound) <= tolerance * max(1.0, abs(bound)):
             return bound
     return value
 
