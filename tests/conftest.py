@@ -62,9 +62,13 @@ async def bot(request, tmp_path):
         yield t
         await t.app.stop()
         return
-    t = await make_transcript(tmp_path, database=request.getfixturevalue("pg_url"))
-    yield t
-    await t.app.stop()
+    from storage.postgres import scratch_database
+    # The server fixture is a plain one, so asking for it here is safe; the database is made inline
+    # (an async fixture can't be requested from inside another one's running loop).
+    async with scratch_database(request.getfixturevalue("pg_server"), "peerpulse_test") as url:
+        t = await make_transcript(tmp_path, database=url)
+        yield t
+        await t.app.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
