@@ -426,4 +426,3 @@ def test_bench_runs_both_backends_and_every_scheduled_post_once_across_processes
     for s in results["scaling"]:
         assert s["logs"] == 6 * 3 * s["processes"]
         assert s["exactly_once"] and s["jobs_run"] == s["jobs_distinct"] == 12 and sum(s["claims_by_process"]) == 12
-
