@@ -307,6 +307,7 @@ async def _dm_of(member: "Member", bot_id: str) -> str:
     return room_id
 
 
+@pytest.mark.slow
 async def test_commands_sent_while_the_bot_is_down_are_each_answered_once(homeserver, tmp_path, monkeypatch):
     """5 members, 3 rooms, COMMANDS commands typed while the bot is down (far more than a sync's timeline
     limit per room), then a start: every one answered exactly once, from the gap read back."""

@@ -229,6 +229,7 @@ class _Records(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logged=st.lists(st.booleans(), min_size=3, max_size=3), plans=st.lists(downtime(), min_size=3, max_size=3))
 def test_restarts_around_weekly_runs_post_exactly_once(logged, plans):

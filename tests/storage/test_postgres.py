@@ -350,6 +350,7 @@ async def _wait(paths: list[Path], procs: list[subprocess.Popen], seconds: float
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.slow
 async def test_three_processes_post_each_period_exactly_once_though_one_is_killed(tmp_path, pg_url):
     setup = await make_transcript(tmp_path / "setup", database=pg_url, start=RUN_START)
     members = ("ann", "ben", "cat")
@@ -410,6 +411,7 @@ async def test_three_processes_post_each_period_exactly_once_though_one_is_kille
 
 
 # -- the benchmark's own claims ------------------------------------------------------------------
+@pytest.mark.slow
 def test_bench_runs_both_backends_and_every_scheduled_post_once_across_processes(pg_server):
     """`python -m bench` at toy sizes (timings are not asserted): it measures both backends, and in
     its scaling runs every scheduled post ran exactly once though every process raced for it."""
