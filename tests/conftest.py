@@ -1,101 +1,81 @@
-"""Shared test harness: the console adapter on a temporary database and a fake clock."""
+"""Shared fixtures: the console transcript (``bot``) on either backend, the PostgreSQL server, the tiers.
+
+The tiers are pytest markers (registered in pyproject.toml): ``synapse``, ``discord`` and ``postgres``
+mark the tests that need those servers, so ``-m "not synapse"`` and the like pick a tier; the default run
+takes everything. A test that asks for ``pg_server`` (directly or through ``pg_url``/``pg_bot``) is marked
+``postgres`` here, so nobody has to remember to."""
 
 from __future__ import annotations
 
-import dataclasses
-import io
 import logging
 import os
-from datetime import datetime
-from pathlib import Path
 
 import pytest
 
-from bot.adapters.console import ConsoleAdapter
-from bot.app import build_app
-from bot.vocabulary.clock import FakeClock
-from bot.config import Config, PrivacyConfig
+from tests.support.postgres import server_or_skip
+from tests.support.transcript import make_transcript
 
-START = "2026-11-16T09:00:00+00:00"   # a Monday
+BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
 
 
-class Transcript:
-    """Feed console lines, read back what the bot printed for each."""
-
-    def __init__(self, app, console: ConsoleAdapter, out: io.StringIO, clock: FakeClock, tmp: Path):
-        self.app, self.console, self.out, self.clock, self.tmp = app, console, out, clock, tmp
-
-    async def run(self, *lines: str) -> list[str]:
-        start = self.out.tell()
-        for line in lines:
-            await self.console.run_line(line)
-        self.out.seek(start)
-        printed = self.out.read().splitlines()
-        self.out.seek(0, io.SEEK_END)
-        return printed
-
-    async def say(self, line: str) -> str:
-        """One command, joined output (for simple assertions)."""
-        return "\n".join(await self.run(line))
-
-    @property
-    def db(self):
-        return self.app.services.db
-
-    async def restart(self) -> None:
-        """Stop the bot and start a new one on the same database file (as after a crash or deploy)."""
-        path = self.app.services.db.path
-        config = self.app.services.config
-        moderators = self.console.moderators
-        await self.app.stop()
-        self.app = await build_app(config, self.clock, path)
-        self.console = ConsoleAdapter(self.app, self.clock, self.out, self.tmp / "out")
-        self.console.moderators = moderators
-        await self.app.start()
+def pytest_generate_tests(metafunc):
+    """``@pytest.mark.both_backends`` on a test that takes ``bot``: it runs once on SQLite and once on
+    PostgreSQL (the second carries the ``postgres`` marker, so ``-m "not postgres"`` leaves it out)."""
+    if metafunc.definition.get_closest_marker("both_backends") is not None:
+        if "bot" not in metafunc.fixturenames:
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: both_backends needs the bot fixture")
+        metafunc.parametrize("bot", BACKENDS, indirect=True)
 
 
-async def make_transcript(tmp_path: Path, config: Config | None = None, start: str = START,
-                          database: str | None = None) -> Transcript:
-    """``database``: a postgresql:// URL to play on PostgreSQL (default: a SQLite file in tmp_path)."""
-    clock = FakeClock(datetime.fromisoformat(start))
-    config = dataclasses.replace(config or Config(privacy=PrivacyConfig(min_group_size=3)), chart_processes=0)
-    app = await build_app(config, clock, database or str(tmp_path / "test.db"))
-    out = io.StringIO()
-    console = ConsoleAdapter(app, clock, out, tmp_path / "out")
-    await app.start()
-    return Transcript(app, console, out, clock, tmp_path)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "pg_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture
-async def bot(tmp_path):
-    t = await make_transcript(tmp_path)
+def pg_server() -> str:
+    """The PostgreSQL server's URL (tests/support/postgres.py): skips without one, fails so under CI=true."""
+    return server_or_skip()
+
+
+@pytest.fixture
+async def pg_url(pg_server):
+    """A throwaway database on the server, dropped after the test."""
+    from storage.postgres import scratch_database
+    async with scratch_database(pg_server, "peerpulse_test") as url:
+        yield url
+
+
+@pytest.fixture
+async def pg_bot(tmp_path, pg_url):
+    t = await make_transcript(tmp_path, database=pg_url)
     yield t
     await t.app.stop()
 
 
-def group_figure(text: str, pattern: str) -> tuple[float, int] | None:
-    """The value and the "from N people" count of a released group figure matching ``pattern``
-    (a regex with one ``{value}`` slot, e.g. r"Together: about {value} steps in total"), or None."""
-    import re
-    rx = re.escape(pattern).replace(re.escape("{value}"), r"(?P<value>[\d,.]+)") + r".*?from (?P<count>\d+) people"
-    m = re.search(rx, text)
-    if m is None:
-        return None
-    return float(m.group("value").replace(",", "")), int(m.group("count"))
-
-
-def within_release_bound(shown: float, true_value: float, hidden: list[float], step: float) -> bool:
-    """A released group figure is the true one with each hidden contribution moved by at most p/2 %
-    of itself (bot.disclosure's perturbation), rounded to ``step``: the bound PRIVACY.md states."""
-    from bot.disclosure import P_PERCENT
-    return abs(shown - true_value) <= P_PERCENT / 200 * sum(abs(h) for h in hidden) + step / 2 + 1e-9
+@pytest.fixture
+async def bot(request, tmp_path):
+    """The console transcript on a fresh database: SQLite, or PostgreSQL under ``both_backends``."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        t = await make_transcript(tmp_path)
+        yield t
+        await t.app.stop()
+        return
+    from storage.postgres import scratch_database
+    # The server fixture is a plain one, so asking for it here is safe; the database is made inline
+    # (an async fixture can't be requested from inside another one's running loop).
+    async with scratch_database(request.getfixturevalue("pg_server"), "peerpulse_test") as url:
+        t = await make_transcript(tmp_path, database=url)
+        yield t
+        await t.app.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _logs_to_a_file_for_the_log_proof():
-    """With PEERPULSE_TEST_LOG_FILE set (tests/test_library_logs.py runs the end-to-end tests so), every
-    log record of the session goes to that file at DEBUG: through the bot's own logging set-up, or with
-    PEERPULSE_TEST_LOG_RAW=1 through a bare handler (the control that shows what libraries would log)."""
+    """With PEERPULSE_TEST_LOG_FILE set (tests/adapters/test_library_logs.py runs the end-to-end tests so),
+    every log record of the session goes to that file at DEBUG: through the bot's own logging set-up, or
+    with PEERPULSE_TEST_LOG_RAW=1 through a bare handler (the control that shows what libraries would log)."""
     path = os.environ.get("PEERPULSE_TEST_LOG_FILE")
     if not path:
         yield

@@ -16,6 +16,8 @@ from discord import app_commands
 
 from .server import ADMIN, EPHEMERAL, LOADING, DiscordStandIn
 
+pytestmark = pytest.mark.discord
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 TOKEN = "fake-token"
 

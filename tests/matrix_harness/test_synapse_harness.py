@@ -19,7 +19,7 @@ import pytest
 
 from .synapse import SynapseHarnessError, SynapseServer, synapse_available
 
-pytestmark = pytest.mark.skipif(not synapse_available(), reason="matrix-synapse not installed")
+pytestmark = [pytest.mark.synapse, pytest.mark.skipif(not synapse_available(), reason="matrix-synapse not installed")]
 
 nio = pytest.importorskip("nio")
 
