@@ -191,6 +191,9 @@ class Reply:
     requires_data: bool = False   # a post with nothing of anyone's to show is not sent at all
     max_charts: int | None = None  # the gate keeps this many charts, those with most visible lines
     cards: tuple[CardPiece, ...] = ()
+    # A private post kept in the post ledger: it shows a member's data to another member outside any
+    # channel (a partner's summary or view), so it is taken back like a channel post.
+    keep: bool = False
 
     @staticmethod
     def text(*lines: str, private: bool | None = None) -> "Reply":
@@ -254,7 +257,7 @@ def reply_to_json(reply: Reply) -> dict:
 
     return {
         "kind": reply.kind, "subject": reply.subject, "requires_data": reply.requires_data,
-        "max_charts": reply.max_charts,
+        "max_charts": reply.max_charts, "keep": reply.keep,
         "lines": [line(ln) for ln in reply.lines],
         "charts": [chart(c) for c in reply.charts],
         "cards": [{"title": k.title, "tz": k.timezone, "period": list(k.period), "panels": [chart(c) for c in k.panels]}
@@ -296,6 +299,7 @@ def reply_from_json(data: dict) -> Reply:
         max_charts=data.get("max_charts"),
         cards=tuple(CardPiece(k["title"], k["tz"], tuple(k["period"]), tuple(chart(c) for c in k["panels"]))
                     for k in data.get("cards", ())),
+        keep=data.get("keep", False),
     )
 
 

@@ -21,6 +21,7 @@ from storage.contract import MemberData
 from storage.custom_metrics import CustomMetricRepository
 from storage.database import Database
 from storage.entries import EntryRepository
+from storage.partners import PartnerRepository
 from storage.platform_state import PlatformState
 from storage.posts import PostLedger
 from storage.sharing import ChannelRuleRepository, EffectiveLevels, SharingRepository
@@ -56,13 +57,15 @@ class Services:
         community = CommunityRepository(db, config.default_timezone)
         entries = EntryRepository(db)
         posts = PostLedger(db)
-        levels = EffectiveLevels(sharing, rules)
+        partners = PartnerRepository(db)
+        levels = EffectiveLevels(sharing, rules, partners)
         renderer = ChartRenderer(config.chart_processes)
         gate = PrivacyGate(levels, config.privacy.min_group_size, renderer, await _gate_secret(db))
         services = cls(config, db, clock, community, entries, sharing, rules, custom, posts, Catalogue(custom), gate,
                        Scheduler(db, clock), levels, renderer)
         # The profile goes last in the list: deleting it cascades whatever another repository missed.
-        services.member_data = [entries, sharing, posts]
+        services.member_data = [entries, sharing, posts, partners]
+        services.extra["partners"] = partners
         return services
 
     def add_member_data(self, repo: MemberData) -> None:

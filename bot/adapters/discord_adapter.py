@@ -302,13 +302,21 @@ class DiscordAdapter:
             raise UserError(f"There's no channel called #{m.group(3)} here.")
         return str(channel.id), channel.name
 
+    def resolve_member(self, ref: str) -> str | None:
+        """A member picked in the user option (<@id>), a mention, or a user id."""
+        m = re.fullmatch(r"<@!?(\d{1,20})>|(\d{1,20})", ref.strip())
+        return (m.group(1) or m.group(2)) if m else None
+
     async def _channel(self, target: Target) -> discord.abc.Messageable:
         if target.kind == "member":
             try:
                 user = self.client.get_user(int(target.external_id)) or await self.client.fetch_user(int(target.external_id))
+                # The DM channel itself (not the user): its messages can be edited and deleted later.
+                return user.dm_channel or await user.create_dm()
             except discord.NotFound as exc:
                 raise DeliveryFailed("that member is no longer on Discord") from exc
-            return user
+            except discord.Forbidden as exc:
+                raise DeliveryFailed("that member doesn't take direct messages from me") from exc
         channel = self.client.get_channel(int(target.external_id))
         if channel is None:
             try:
@@ -343,7 +351,8 @@ class DiscordAdapter:
             if isinstance(exc, discord.NotFound):
                 raise DeliveryFailed("the channel was deleted") from exc
             raise DeliveryFailed("I'm missing the permission to send messages or attach files there") from exc
-        return join_message_ids(m.id for m in sent) if target.kind == "channel" else None
+        # A direct message kept in the ledger (a partner's summary) returns its ids too, for take-back.
+        return join_message_ids(m.id for m in sent) if target.kind == "channel" or delivery.kept_private else None
 
     async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> str | None:
         """Re-lays the post out and edits each of its messages; messages it no longer needs are
