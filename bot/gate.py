@@ -172,7 +172,8 @@ class PrivacyGate:
         if reply.requires_data and not out.disclosures:
             out.text, out.shown, attachments, shown_charts, shown_cards = [], [], [], [], []   # nothing of anyone's
         shown = Reply(tuple(out.shown), tuple(shown_charts), (), reply.private, reply.kind, reply.subject,
-                      reply.requires_data, reply.max_charts, tuple(shown_cards), keep=reply.keep)
+                      reply.requires_data, reply.max_charts, tuple(shown_cards), keep=reply.keep,
+                      buttons=reply.buttons)
         return Delivery(destination, "\n".join(out.text), tuple(attachments), tuple(_dedupe(out.disclosures)),
                         shown, reply.kind)
 

@@ -180,6 +180,18 @@ class FilePiece:
 
 
 @dataclass(frozen=True)
+class Button:
+    """An answer offered with a message (an invite's accept and decline). Platforms with buttons show
+    it (Discord); elsewhere the message's words name the same command to type. A press runs the
+    command through the runtime like a typed one, so it holds no member data itself."""
+
+    label: str
+    command: str
+    arguments: tuple[tuple[str, str], ...] = ()
+    style: Literal["primary", "secondary", "danger"] = "secondary"
+
+
+@dataclass(frozen=True)
 class Reply:
     lines: tuple[Union[Line, Board], ...] = ()
     charts: tuple[ChartPiece, ...] = ()
@@ -194,6 +206,7 @@ class Reply:
     # A private post kept in the post ledger: it shows a member's data to another member outside any
     # channel (a partner's summary or view), so it is taken back like a channel post.
     keep: bool = False
+    buttons: tuple[Button, ...] = ()   # only on text that holds no member data (see Button)
 
     @staticmethod
     def text(*lines: str, private: bool | None = None) -> "Reply":

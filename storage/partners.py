@@ -1,8 +1,11 @@
 """Accountability partners: grants from one member to one other member, and who may not invite whom.
 
-A grant says "``partner_id`` may see ``member_id``'s ``metric`` (or ``*``, every metric) at ``level``";
-it shows nothing until its status is ``active`` (the partner accepted). A pending invite lapses after
-:data:`INVITE_DAYS`. A refusal (declined or blocked) stops one member from inviting another again.
+A grant says "``partner_id`` may see ``member_id``'s ``metric`` at ``level``" (`all` is one grant per
+metric); it shows nothing until its status is ``active`` (the partner accepted). An open invite (a new
+grant, or a wider level for an active one) lapses after :data:`INVITE_DAYS`. A declined invite stays
+on the inviter's side as unanswered until then, so a decline looks like no answer; afterwards the
+refusal (declined or blocked) stops the inviter from asking again, in the same words as any other
+invite that can't be sent.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from bot.clock import utc_iso
 from bot.levels import Level
 from storage.database import Database
 
-ALL_METRICS = "*"
 INVITE_DAYS = 14
 PENDING, ACTIVE = "pending", "active"
 DECLINED, BLOCKED = "declined", "blocked"
@@ -26,15 +28,13 @@ class Grant:
     id: int
     member_id: int        # whose data
     partner_id: int       # who sees it
-    metric: str           # a metric key or ALL_METRICS
+    metric: str           # a metric key
     level: Level
     status: str
     created_at: str
     asked_level: Level | None = None   # an open invite: the level asked for (a pending grant, or a wider one)
     asked_at: str | None = None
-
-    def covers(self, metric: str) -> bool:
-        return self.metric in (ALL_METRICS, metric)
+    declined_at: str | None = None
 
 
 class PartnerRepository:
@@ -59,14 +59,16 @@ class PartnerRepository:
                 return None
             before = _grant(row)
             if before.status == PENDING:
-                await self.db.execute("UPDATE partnerships SET level=?, asked_level=?, asked_at=? WHERE id=?",
-                                      (int(level), int(level), utc_iso(now), before.id))
+                if before.declined_at is None:
+                    await self.db.execute("UPDATE partnerships SET level=?, asked_level=? WHERE id=?",
+                                          (int(level), int(level), before.id))
             elif level > before.level:
-                await self.db.execute("UPDATE partnerships SET asked_level=?, asked_at=? WHERE id=?",
-                                      (int(level), utc_iso(now), before.id))
+                if before.declined_at is None:
+                    await self.db.execute("UPDATE partnerships SET asked_level=?, asked_at=? WHERE id=?",
+                                          (int(level), utc_iso(now), before.id))
             else:
-                await self.db.execute("UPDATE partnerships SET level=?, asked_level=NULL, asked_at=NULL WHERE id=?",
-                                      (int(level), before.id))
+                await self.db.execute("UPDATE partnerships SET level=?, asked_level=NULL, asked_at=NULL, declined_at=NULL "
+                                      "WHERE id=?", (int(level), before.id))
             return before
 
     async def accept(self, member_id: int, partner_id: int, now: datetime) -> list[Grant]:
@@ -81,22 +83,30 @@ class PartnerRepository:
             return [g for g in await self.grants_between(member_id, partner_id) if g.id in ids]
 
     async def invites_between(self, member_id: int, partner_id: int, now: datetime) -> list[Grant]:
-        """Open invites from member to partner: pending grants and wider levels asked for, not lapsed."""
+        """Open invites from member to partner the partner may still answer: pending grants and wider
+        levels asked for, neither declined nor lapsed."""
         return [g for g in await self.grants_between(member_id, partner_id, include_pending=True)
-                if g.asked_level is not None and not _lapsed(g, now)]
+                if g.asked_level is not None and g.declined_at is None and not _lapsed(g, now)]
 
     async def invites_to(self, partner_id: int, now: datetime) -> list[Grant]:
-        rows = await self.db.fetchall("SELECT * FROM partnerships WHERE partner_id=? AND asked_level IS NOT NULL ORDER BY id",
-                                      (partner_id,))
+        """Every open invite a member may answer."""
+        rows = await self.db.fetchall("SELECT * FROM partnerships WHERE partner_id=? AND asked_level IS NOT NULL "
+                                      "AND declined_at IS NULL ORDER BY id", (partner_id,))
         return [g for g in map(_grant, rows) if not _lapsed(g, now)]
 
-    async def drop_invites(self, member_id: int, partner_id: int) -> int:
-        """Open invites from member to partner are withdrawn (declined, blocked); active grants keep their level."""
+    async def asked_by(self, member_id: int, now: datetime) -> list[Grant]:
+        """The member's own open invites as they see them: declined ones look unanswered until they lapse."""
+        rows = await self.db.fetchall("SELECT * FROM partnerships WHERE member_id=? AND asked_level IS NOT NULL ORDER BY id",
+                                      (member_id,))
+        return [g for g in map(_grant, rows) if not _lapsed(g, now)]
+
+    async def decline(self, member_id: int, partner_id: int, now: datetime) -> int:
+        """The partner says no to the open invites from member: nothing is shared, and the inviter sees
+        them as unanswered until they lapse. Returns how many there were."""
         async with self.db.transaction():
-            await self.db.execute("UPDATE partnerships SET asked_level=NULL, asked_at=NULL WHERE member_id=? AND "
-                                  "partner_id=? AND status=?", (member_id, partner_id, ACTIVE))
             return await self.db.execute_rowcount(
-                "DELETE FROM partnerships WHERE member_id=? AND partner_id=? AND status=?", (member_id, partner_id, PENDING))
+                "UPDATE partnerships SET declined_at=? WHERE member_id=? AND partner_id=? AND asked_level IS NOT NULL "
+                "AND declined_at IS NULL", (utc_iso(now), member_id, partner_id))
 
     async def grants_between(self, member_id: int, partner_id: int, include_pending: bool = False) -> list[Grant]:
         rows = await self.db.fetchall(
@@ -132,9 +142,22 @@ class PartnerRepository:
                 params.append(metric)
             return await self.db.execute_rowcount("DELETE " + sql, params)
 
-    async def end(self, a: int, b: int) -> int:
-        """A partnership ends in both directions, whichever side ends it."""
-        return await self.remove(a, b) + await self.remove(b, a)
+    async def end(self, a: int, b: int, now: datetime) -> int:
+        """``a`` ends everything with ``b``, both ways: grants go; an invite from ``b`` still open is
+        declined instead, so that on b's side it reads as unanswered until it lapses. Returns how many
+        grants and invites there were."""
+        async with self.db.transaction():
+            declined = await self.decline(b, a, now)
+            n = await self.remove(a, b)
+            n += await self.db.execute_rowcount(
+                "DELETE FROM partnerships WHERE member_id=? AND partner_id=? AND NOT (status=? AND declined_at IS NOT NULL)",
+                (b, a, PENDING))
+        return n + declined
+
+    async def first_accepted(self) -> datetime | None:
+        """When the first active partnership began (the weekly summary's schedule starts there)."""
+        value = await self.db.fetchval("SELECT MIN(accepted_at) FROM partnerships WHERE status=?", (ACTIVE,))
+        return datetime.fromisoformat(value) if value else None
 
     async def levels_to(self, viewer_id: int, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Level]:
         """What ``viewer_id`` may see of each (member, metric) through active grants to them."""
@@ -142,15 +165,10 @@ class PartnerRepository:
         if not owners:
             return {}
         rows = await self.db.fetchall(
-            f"SELECT * FROM partnerships WHERE partner_id=? AND status=? AND member_id IN ({','.join('?' * len(owners))})",
-            (viewer_id, ACTIVE, *owners))
-        grants = [_grant(r) for r in rows]
-        out: dict[tuple[int, str], Level] = {}
-        for member, metric in pairs:
-            best = max((g.level for g in grants if g.member_id == member and g.covers(metric)), default=Level.PRIVATE)
-            if best > Level.PRIVATE:
-                out[(member, metric)] = best
-        return out
+            f"SELECT member_id, metric, level FROM partnerships WHERE partner_id=? AND status=? "
+            f"AND member_id IN ({','.join('?' * len(owners))})", (viewer_id, ACTIVE, *owners))
+        granted = {(r[0], r[1]): Level(r[2]) for r in rows}
+        return {p: granted[p] for p in pairs if granted.get(p, Level.PRIVATE) > Level.PRIVATE}
 
     async def attributed(self, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Level]:
         """For (member, metric) pairs some partner sees by name, the most revealing such level: a
@@ -159,23 +177,18 @@ class PartnerRepository:
         if not owners:
             return {}
         rows = await self.db.fetchall(
-            f"SELECT * FROM partnerships WHERE status=? AND member_id IN ({','.join('?' * len(owners))})",
-            (ACTIVE, *owners))
-        grants = [_grant(r) for r in rows]
-        out: dict[tuple[int, str], Level] = {}
-        for member, metric in pairs:
-            best = max((g.level for g in grants if g.member_id == member and g.covers(metric)), default=Level.PRIVATE)
-            if best >= Level.TREND:
-                out[(member, metric)] = best
-        return out
+            f"SELECT member_id, metric, MAX(level) FROM partnerships WHERE status=? "
+            f"AND member_id IN ({','.join('?' * len(owners))}) GROUP BY member_id, metric", (ACTIVE, *owners))
+        best = {(r[0], r[1]): Level(r[2]) for r in rows}
+        return {p: best[p] for p in pairs if best.get(p, Level.PRIVATE) >= Level.TREND}
 
     async def lapse(self, now: datetime) -> int:
         """Open invites older than INVITE_DAYS are gone (a wider level asked for: the grant keeps its level)."""
         cutoff = utc_iso(now - timedelta(days=INVITE_DAYS))
         async with self.db.transaction():
             n = await self.db.execute_rowcount("DELETE FROM partnerships WHERE status=? AND asked_at<?", (PENDING, cutoff))
-            await self.db.execute("UPDATE partnerships SET asked_level=NULL, asked_at=NULL WHERE status=? AND asked_at<?",
-                                  (ACTIVE, cutoff))
+            await self.db.execute("UPDATE partnerships SET asked_level=NULL, asked_at=NULL, declined_at=NULL "
+                                  "WHERE status=? AND asked_at<?", (ACTIVE, cutoff))
         return n
 
     # -- refusals ------------------------------------------------------------------------------
@@ -211,8 +224,7 @@ class PartnerRepository:
             "v.display_name AS partner, CASE WHEN p.member_id=? THEN 'you share' ELSE 'you see' END AS direction "
             "FROM partnerships p JOIN members o ON o.id=p.member_id JOIN members v ON v.id=p.partner_id "
             "WHERE p.member_id=? OR p.partner_id=? ORDER BY p.id", (member_id, member_id, member_id))
-        out = [{**dict(r), "level": Level(r["level"]).word, "metric": "all" if r["metric"] == ALL_METRICS else r["metric"]}
-               for r in rows]
+        out = [{**dict(r), "level": Level(r["level"]).word} for r in rows]
         refusals = await self.db.fetchall(
             "SELECT o.display_name AS other, b.kind, b.created_at FROM partner_blocks b JOIN members o ON o.id=b.other_id "
             "WHERE b.member_id=? ORDER BY b.created_at", (member_id,))
@@ -236,4 +248,4 @@ def _lapsed(g: Grant, now: datetime) -> bool:
 def _grant(row) -> Grant:
     asked = row["asked_level"]
     return Grant(row["id"], row["member_id"], row["partner_id"], row["metric"], Level(row["level"]), row["status"],
-                 row["created_at"], None if asked is None else Level(asked), row["asked_at"])
+                 row["created_at"], None if asked is None else Level(asked), row["asked_at"], row["declined_at"])

@@ -113,14 +113,15 @@ class PostLedger:
             "WHERE d.member_id=? AND p.deleted=0 ORDER BY p.id, d.metric", (member_id,))
         return [{**dict(r), "level": Level(r["level"]).word} for r in rows]
 
-    async def last_private_release(self, viewer_id: int, subject: str) -> Reply | None:
-        """The newest live private post about ``subject`` sent to one member, in its released form."""
+    async def last_private_release(self, viewer_id: int, subject_prefix: str) -> Reply | None:
+        """The newest live private post sent to one member whose subject starts with ``subject_prefix``
+        (e.g. one partner's summaries, whatever their week), in its released form (as it shows now)."""
         rows = await self.db.fetchall(
             "SELECT * FROM posts WHERE viewer_id=? AND deleted=0 AND content LIKE ? ORDER BY id DESC",
-            (viewer_id, f'%"subject": {json.dumps(subject)}%'))
+            (viewer_id, f'%"subject": {json.dumps(subject_prefix)[:-1]}%'))
         for row in rows:
             post = _post(row)
-            if post.reply.subject == subject:
+            if post.reply.subject.startswith(subject_prefix):
                 return post.reply
         return None
 

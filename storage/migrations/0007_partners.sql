@@ -5,13 +5,14 @@ CREATE TABLE partnerships (
     id INTEGER PRIMARY KEY,
     member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,    -- whose data is shared
     partner_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,   -- who sees it
-    metric TEXT NOT NULL,
+    metric TEXT NOT NULL,            -- a metric key (`all` is stored as one row per metric)
     level INTEGER NOT NULL,
     status TEXT NOT NULL,            -- pending | active
     created_at TEXT NOT NULL,
     accepted_at TEXT,
     asked_level INTEGER,                -- an active grant's wider level, waiting for the partner's yes
-    asked_at TEXT,                   -- when the open invite (or wider level) was asked; lapses after 14 days
+    asked_at TEXT,
+    declined_at TEXT,                -- the partner said no: shown to the inviter as unanswered until it lapses                   -- when the open invite (or wider level) was asked; lapses after 14 days
     UNIQUE (member_id, partner_id, metric)
 );
 CREATE INDEX partnerships_by_partner ON partnerships(partner_id);
