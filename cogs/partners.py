@@ -161,6 +161,7 @@ class Partners:
         if partner_id is None:
             return Reply.text(NOT_SENT.format(who=member), private=True)
         partner = await self._name(partner_id)
+        await self.repo.lapse(inv.now)
         before = {g.metric: g for g in await self.repo.grants_between(inv.member_id, partner_id, include_pending=True)}
         refused = await self.repo.refusal(partner_id, inv.member_id) is not None
         if refused and not all(k in before and (before[k].status != ACTIVE and before[k].declined_at is not None
