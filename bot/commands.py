@@ -380,7 +380,7 @@ def convert(param: Param, token: str) -> Any:
             raise UserError("Channels are written like #walkers.")
         return token
     if t is ParamType.MEMBER:
-        if len(token) > 100 or any(ord(c) < 33 for c in token) or token.lower() in ("here", "this", "all"):
+        if len(token) > 100 or not token.isprintable() or " " in token or token.lower() in ("here", "this", "all"):
             raise UserError("Name a member like @bob.")
         return token
     if t is ParamType.METRIC:

@@ -29,13 +29,14 @@ class MyData:
         partners = self.s.extra.get("partners_cog")
         partner_lines = await partners.describe(inv.member_id, inv.now) if partners else []
         if not rows and not partner_lines:
-            return Reply.text("No post holds any of your data, and you have no accountability partners.", private=True)
+            return Reply.text("No channel post holds any of your data, nor any summary sent to a partner; you have no "
+                              "accountability partners.", private=True)
         lines = []
         if rows:
             count = len({r['post'] for r in rows})
             lines.append(f"{counted(count, 'post')} {'holds' if count == 1 else 'hold'} your data:")
         else:
-            lines.append("No post holds any of your data.")
+            lines.append("No channel post holds any of your data, nor any summary sent to a partner.")
         for r in rows:
             if r["viewer_id"] is not None:
                 lines.append(f"sent privately to {r['viewer']} ({r['kind']}, {r['created_at']}): {r['metric']} at {r['level']}")

@@ -29,6 +29,7 @@ from bot.scheduler import Schedule
 from bot.services import Services
 from bot.words import counted
 from cogs.checkins import STREAK_LOOKBACK, Week
+from storage.community import safe_name
 from storage.partners import ACTIVE, BLOCKED, DECLINED, INVITE_DAYS, Grant, PartnerRepository
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ class Partners:
         if wanted is Level.PRIVATE:
             return await self._stop_sharing(inv, partner_id, member, keys)
         if partner_id is None:
-            return Reply.text(NOT_SENT.format(who=member), private=True)
+            return Reply.text(NOT_SENT.format(who=_typed(member)), private=True)
         partner = await self._name(partner_id)
         await self.repo.lapse(inv.now)
         before = {g.metric: g for g in await self.repo.grants_between(inv.member_id, partner_id, include_pending=True)}
@@ -169,7 +170,7 @@ class Partners:
                                for k in keys):
             # Declined or blocked: the same words as for someone unknown, so the inviter can't tell which.
             # (A declined invite still reads as unanswered until it lapses, below.)
-            return Reply.text(NOT_SENT.format(who=member), private=True)
+            return Reply.text(NOT_SENT.format(who=_typed(member)), private=True)
         await self.repo.unrefuse(inv.member_id, partner_id)   # inviting someone lifts your own refusal of them
         new, wider, lowered, same, waiting, changed = [], [], [], [], [], []
         for key in keys:
@@ -202,7 +203,7 @@ class Partners:
             if not await self._tell(inv.community_id, partner_id, offer):
                 for key in new:
                     await self.repo.remove(inv.member_id, partner_id, key)
-                return Reply.text(NOT_SENT.format(who=member), private=True)
+                return Reply.text(NOT_SENT.format(who=_typed(member)), private=True)
         if waiting:
             until = min(_until(before[k]) for k in waiting)
             lines.append(ALREADY_ASKED.format(partner=partner, metrics=_metrics_words(waiting), until=until))
@@ -228,7 +229,7 @@ class Partners:
 
     async def _stop_sharing(self, inv: Invocation, partner_id: int | None, ref: str, keys: list[str]) -> Reply:
         if partner_id is None:
-            return Reply.text(UNKNOWN_MEMBER.format(who=ref), private=True)
+            return Reply.text(UNKNOWN_MEMBER.format(who=_typed(ref)), private=True)
         partner = await self._name(partner_id)
         removed = 0
         for key in keys:
@@ -254,7 +255,7 @@ class Partners:
             return owners[0], None
         owner_id = await self._member(inv, member)
         if owner_id is None or owner_id not in owners:
-            return None, Reply.text(NO_INVITE_FROM.format(owner=member.lstrip("@")), private=True)
+            return None, Reply.text(NO_INVITE_FROM.format(owner=_typed(member)), private=True)
         return owner_id, None
 
     @command("partner accept", "Accept an invite: you see what that member offered, in a private weekly summary.",
@@ -291,7 +292,7 @@ class Partners:
     async def block(self, inv: Invocation, member: str) -> Reply:
         other_id = await self._member(inv, member)
         if other_id is None or other_id == inv.member_id:
-            return Reply.text(BLOCK_UNKNOWN.format(who=member), private=True)
+            return Reply.text(BLOCK_UNKNOWN.format(who=_typed(member)), private=True)
         await self.repo.refuse(inv.member_id, other_id, BLOCKED, inv.now)
         await self.repo.end(inv.member_id, other_id, inv.now)
         await self._take_back_between(inv.member_id, other_id)
@@ -302,7 +303,7 @@ class Partners:
     async def unblock(self, inv: Invocation, member: str) -> Reply:
         other_id = await self._member(inv, member)
         if other_id is None or not await self.repo.unrefuse(inv.member_id, other_id):
-            return Reply.text(NOT_BLOCKED.format(other=member.lstrip("@")), private=True)
+            return Reply.text(NOT_BLOCKED.format(other=_typed(member)), private=True)
         return Reply.text(UNBLOCKED.format(other=await self._name(other_id)), private=True)
 
     @command("partner end", "End a partnership, both ways, at any time: what was sent is taken back.",
@@ -319,7 +320,7 @@ class Partners:
         else:
             other_id = await self._member(inv, member)
             if other_id is None:
-                return Reply.text(UNKNOWN_MEMBER.format(who=member), private=True)
+                return Reply.text(UNKNOWN_MEMBER.format(who=_typed(member)), private=True)
         if not await self.repo.end(inv.member_id, other_id, inv.now):
             return Reply.text(NOT_PARTNERS.format(other=await self._name(other_id)), private=True)
         edited, deleted = await self._take_back_between(inv.member_id, other_id)
@@ -393,7 +394,7 @@ class Partners:
     async def view(self, inv: Invocation, member: str) -> Reply:
         owner_id = await self._member(inv, member)
         if owner_id is None:
-            return Reply.text(UNKNOWN_MEMBER.format(who=member), private=True)
+            return Reply.text(UNKNOWN_MEMBER.format(who=_typed(member)), private=True)
         owner = await self._name(owner_id)
         if not await self.repo.grants_between(owner_id, inv.member_id):
             return Reply.text(NOT_SHARED_WITH_YOU.format(owner=owner), private=True)
@@ -513,6 +514,11 @@ def _weekly_fact(owner_id: int, metric: MetricDef, points: list[tuple[str, float
     if change is None and streak is None and pct is None:
         relative.append(Relative("count", LOGGED))
     return Fact.of(owner_id, metric.key, public=public, relative=tuple(relative), prefix=f"{metric.key}: ")
+
+
+def _typed(ref: str) -> str:
+    """A member name as typed, safe to echo (no mentions, markup or control characters)."""
+    return safe_name(ref.lstrip("@"))
 
 
 def _subject(owner_id: int) -> str:
