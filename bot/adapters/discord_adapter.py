@@ -21,7 +21,7 @@ import yarl
 
 from bot.adapters.base import DeliveryFailed, Inbound, Target, join_message_ids, require_delivery, split_message_ids
 from bot.adapters.discord_commands import build_payload, commands_differ, parse_interaction
-from bot.adapters.discord_components import PAGE, ButtonRef, Prompts, buttons, encode
+from bot.adapters.discord_components import PAGE, ButtonRef, Prompts, buttons, encode, offered
 from bot.adapters.discord_layout import EMBED_KINDS, MessagePlan, alt_text, pages, plan, text_chunks
 from bot.clock import timezone_names
 from bot.command_refs import SLASH, render_refs
@@ -338,10 +338,16 @@ class DiscordAdapter:
         require_delivery(delivery)
         channel = await self._channel(target)
         sent: list[discord.Message] = []
+        plans = self._plan(target, delivery)
+        # Buttons a direct message offers (an invite's Accept / Decline) go on its last message.
+        view = (offered(delivery.shown.buttons, int(target.external_id), target.community_external_id)
+                if target.kind == "member" and delivery.shown.buttons else None)
         try:
-            for message in self._plan(target, delivery):
+            for i, message in enumerate(plans):
+                extra = {"view": view} if view is not None and i == len(plans) - 1 else {}
                 sent.append(await channel.send(message.content or None, embeds=_embeds(message) or None,
-                                               files=_files(message.attachments) or None, allowed_mentions=NO_MENTIONS))
+                                               files=_files(message.attachments) or None, allowed_mentions=NO_MENTIONS,
+                                               **extra))
         except (discord.Forbidden, discord.NotFound) as exc:
             for message in sent:
                 try:
