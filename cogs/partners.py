@@ -265,6 +265,8 @@ class Partners:
         if answer is not None:
             return answer
         grants = await self.repo.accept(owner_id, inv.member_id, inv.now)
+        if not grants:
+            return Reply.text(NO_INVITES, private=True)
         owner = await self._name(owner_id)
         keys = [g.metric for g in grants]
         level = max(g.level for g in grants)

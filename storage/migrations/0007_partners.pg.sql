@@ -8,9 +8,9 @@ CREATE TABLE partnerships (
     status TEXT NOT NULL,
     created_at TEXT NOT NULL,
     accepted_at TEXT,
-    asked_level BIGINT,                -- an active grant's wider level, waiting for the partner's yes
-    asked_at TEXT,
-    declined_at TEXT,                -- the partner said no: shown to the inviter as unanswered until it lapses                   -- when the open invite (or wider level) was asked; lapses after 14 days
+    asked_level BIGINT,             -- an open invite: the level asked for (pending, or wider than an active grant)
+    asked_at TEXT,                   -- when it was asked; it lapses after 14 days
+    declined_at TEXT,                -- the partner said no: the inviter still sees it unanswered until it lapses
     UNIQUE (member_id, partner_id, metric)
 );
 CREATE INDEX partnerships_by_partner ON partnerships(partner_id);

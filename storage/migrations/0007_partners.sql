@@ -1,5 +1,5 @@
 -- Accountability partners (issue 21): a member grants one other member of the same community a view
--- of one metric (or '*', every metric) at `trend` or `public`. Nothing is shared until the partner
+-- of one metric (`all`: one row per metric) at `trend` or `public`. Nothing is shared until the partner
 -- accepts. `partner_blocks` holds who may no longer invite whom (declined or blocked).
 CREATE TABLE partnerships (
     id INTEGER PRIMARY KEY,
@@ -10,9 +10,9 @@ CREATE TABLE partnerships (
     status TEXT NOT NULL,            -- pending | active
     created_at TEXT NOT NULL,
     accepted_at TEXT,
-    asked_level INTEGER,                -- an active grant's wider level, waiting for the partner's yes
-    asked_at TEXT,
-    declined_at TEXT,                -- the partner said no: shown to the inviter as unanswered until it lapses                   -- when the open invite (or wider level) was asked; lapses after 14 days
+    asked_level INTEGER,             -- an open invite: the level asked for (pending, or wider than an active grant)
+    asked_at TEXT,                   -- when it was asked; it lapses after 14 days
+    declined_at TEXT,                -- the partner said no: the inviter still sees it unanswered until it lapses
     UNIQUE (member_id, partner_id, metric)
 );
 CREATE INDEX partnerships_by_partner ON partnerships(partner_id);
