@@ -39,7 +39,7 @@ KIND = "partner"
 
 # ---- member-facing words (one template per message) ---------------------------------------------
 SHOWS = {
-    Level.TREND: "rough progress only (changes in steps of 10%, streaks, about how close to a goal), never a number",
+    Level.TREND: "rough progress only, never a number: changes in steps of 10%, streaks, about how close to a goal",
     Level.PUBLIC: "the actual numbers",
 }
 NOT_SENT = ("I couldn't send an invite to {who}. I can only invite members who have used me in this community and "
