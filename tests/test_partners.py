@@ -219,3 +219,44 @@ async def test_a_partners_view_counts_as_attribution_for_group_figures(bot):
     channel = "\n".join(line for line in out if line.startswith("[#walkers"))
     assert "Together" not in channel                                        # only 2 anonymous now: withheld
     assert "steps: 18,000 steps this week" in "\n".join(kept(out, "bob"))   # bob still gets alice's summary
+
+
+async def test_upgrading_keeps_every_channel_post_and_its_disclosures(tmp_path, monkeypatch):
+    """0007 rebuilds `posts` (channel_id may now be NULL for a private post): a database made before
+    it keeps its posts, their disclosures and the foreign keys between them."""
+    import storage.database as database
+    from storage.database import Database
+    every = database.migrations()
+    monkeypatch.setattr(database, "migrations", lambda: [m for m in every if m[0] < 7])
+    db = await Database.open(tmp_path / "old.db")
+    await db.execute("INSERT INTO communities(id, platform, external_id, name) VALUES (1, 'console', 'c', 'c')")
+    await db.execute("INSERT INTO channels(id, community_id, external_id, name) VALUES (1, 1, 'walkers', 'walkers')")
+    await db.execute("INSERT INTO members(id, community_id, external_id, display_name, created_at) "
+                     "VALUES (1, 1, 'alice', 'alice', '2026-11-01T00:00:00+00:00')")
+    await db.execute("INSERT INTO posts(id, channel_id, platform_message_id, kind, content, created_at) "
+                     "VALUES (7, 1, '42', 'checkin', '{\"lines\": [], \"charts\": []}', '2026-11-01T00:00:00+00:00')")
+    await db.execute("INSERT INTO post_disclosures(post_id, member_id, metric, level) VALUES (7, 1, 'steps', 3)")
+    await db.close()
+    monkeypatch.setattr(database, "migrations", lambda: every)
+    db = await Database.open(tmp_path / "old.db")
+    try:
+        assert [tuple(r) for r in await db.fetchall("SELECT id, channel_id, platform_message_id, viewer_id FROM posts")] \
+            == [(7, 1, "42", None)]
+        assert [tuple(r) for r in await db.fetchall("SELECT * FROM post_disclosures")] == [(7, 1, "steps", 3)]
+        assert await db.fetchall("PRAGMA foreign_key_check") == []
+        await db.execute("DELETE FROM posts WHERE id=7")                    # the cascade still holds
+        assert await db.fetchval("SELECT COUNT(*) FROM post_disclosures") == 0
+    finally:
+        await db.close()
+
+
+async def test_all_offers_every_metric_one_by_one(bot):
+    await bot.run("bob@dm: help")
+    out = await bot.say("alice@dm: partner invite @bob all trend")
+    assert "your steps, sleep, rhr, weight, mood" in out
+    await bot.run("bob@dm: partner accept")
+    listed = await bot.say("alice@dm: partner list")
+    assert "bob sees your steps: trend" in listed and "bob sees your mood: trend" in listed
+    await bot.run("alice@dm: partner invite @bob mood private")
+    listed = await bot.say("alice@dm: partner list")
+    assert "bob sees your mood" not in listed and "bob sees your sleep: trend" in listed
