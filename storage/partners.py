@@ -119,19 +119,10 @@ class PartnerRepository:
             "SELECT * FROM partnerships WHERE member_id=? OR partner_id=? ORDER BY id", (member_id, member_id))
         return [_grant(r) for r in rows]
 
-    async def active_grants(self, community_id: int | None = None) -> list[Grant]:
-        if community_id is None:
-            rows = await self.db.fetchall("SELECT * FROM partnerships WHERE status=? ORDER BY member_id, partner_id, metric",
-                                          (ACTIVE,))
-        else:
-            rows = await self.db.fetchall(
-                "SELECT p.* FROM partnerships p JOIN members m ON m.id=p.member_id WHERE p.status=? AND m.community_id=? "
-                "ORDER BY p.member_id, p.partner_id, p.metric", (ACTIVE, community_id))
+    async def active_grants(self) -> list[Grant]:
+        rows = await self.db.fetchall("SELECT * FROM partnerships WHERE status=? ORDER BY member_id, partner_id, metric",
+                                      (ACTIVE,))
         return [_grant(r) for r in rows]
-
-    async def set_level(self, member_id: int, partner_id: int, metric: str, level: Level) -> None:
-        await self.db.execute("UPDATE partnerships SET level=? WHERE member_id=? AND partner_id=? AND metric=?",
-                              (int(level), member_id, partner_id, metric))
 
     async def remove(self, member_id: int, partner_id: int, metric: str | None = None) -> int:
         """Remove a grant (one metric, or every grant from member to partner)."""

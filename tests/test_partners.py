@@ -260,3 +260,32 @@ async def test_all_offers_every_metric_one_by_one(bot):
     await bot.run("alice@dm: partner invite @bob mood private")
     listed = await bot.say("alice@dm: partner list")
     assert "bob sees your mood" not in listed and "bob sees your sleep: trend" in listed
+
+
+async def test_grant_states_in_the_repository(bot):
+    """The grant rules below the commands: pending shows nothing; a wider level waits for a yes while
+    the old level holds; a decline hides nothing from the inviter's own view until the lapse; a
+    partner's view counts as attribution only once active."""
+    from datetime import timedelta
+    from bot.levels import Level
+    await bot.run("alice@dm: help", "bob@dm: help")
+    s = bot.app.services
+    repo = s.extra["partners"]
+    alice = (await s.community.member(1, "alice", "alice", bot.clock.now())).id
+    bob = (await s.community.member(1, "bob", "bob", bot.clock.now())).id
+    now = bot.clock.now()
+    pair = {(alice, "steps")}
+    await repo.invite(alice, bob, "steps", Level.TREND, now)
+    assert await repo.levels_to(bob, pair) == {} and await repo.attributed(pair) == {}
+    await repo.accept(alice, bob, now)
+    assert await repo.levels_to(bob, pair) == {(alice, "steps"): Level.TREND}
+    assert await repo.attributed(pair) == {(alice, "steps"): Level.TREND}
+    await repo.invite(alice, bob, "steps", Level.PUBLIC, now)                 # wider: waits
+    assert await repo.levels_to(bob, pair) == {(alice, "steps"): Level.TREND}
+    await repo.decline(alice, bob, now)
+    assert await repo.invites_to(bob, now) == []
+    assert [g.asked_level for g in await repo.asked_by(alice, now)] == [Level.PUBLIC]   # reads as unanswered
+    assert await repo.asked_by(alice, now + timedelta(days=15)) == []         # until it lapses
+    assert await repo.levels_to(bob, pair) == {(alice, "steps"): Level.TREND}   # the old level holds
+    await repo.end(bob, alice, now)
+    assert await repo.levels_to(bob, pair) == {} and await repo.grants_involving(alice) == []
