@@ -198,8 +198,15 @@ class PartnerRepository:
         return row[0] if row else None
 
     async def unrefuse(self, member_id: int, other_id: int) -> bool:
-        return await self.db.execute_rowcount("DELETE FROM partner_blocks WHERE member_id=? AND other_id=?",
-                                              (member_id, other_id)) > 0
+        """``member_id`` takes invites from ``other_id`` again: the refusal goes, and so do the declined
+        invites from them (a new invite starts afresh)."""
+        async with self.db.transaction():
+            await self.db.execute("DELETE FROM partnerships WHERE member_id=? AND partner_id=? AND status=? "
+                                  "AND declined_at IS NOT NULL", (other_id, member_id, PENDING))
+            await self.db.execute("UPDATE partnerships SET asked_level=NULL, asked_at=NULL, declined_at=NULL "
+                                  "WHERE member_id=? AND partner_id=? AND declined_at IS NOT NULL", (other_id, member_id))
+            return await self.db.execute_rowcount("DELETE FROM partner_blocks WHERE member_id=? AND other_id=?",
+                                                  (member_id, other_id)) > 0
 
     async def refusals_by(self, member_id: int) -> list[tuple[int, str]]:
         rows = await self.db.fetchall("SELECT other_id, kind FROM partner_blocks WHERE member_id=? ORDER BY created_at",

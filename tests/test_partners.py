@@ -289,3 +289,15 @@ async def test_grant_states_in_the_repository(bot):
     assert await repo.levels_to(bob, pair) == {(alice, "steps"): Level.TREND}   # the old level holds
     await repo.end(bob, alice, now)
     assert await repo.levels_to(bob, pair) == {} and await repo.grants_involving(alice) == []
+
+
+async def test_after_unblock_a_new_invite_can_be_accepted(bot):
+    await two_weeks(bot)
+    await partners(bot, "trend")
+    await bot.run("alice@dm: partner invite @bob steps public", "bob@dm: partner decline")
+    assert "couldn't send an invite" in await bot.say("alice@dm: partner invite @bob sleep trend")
+    await bot.run("bob@dm: partner unblock @alice")
+    out = await bot.run("alice@dm: partner invite @bob steps public")
+    assert "instead of trend" in " ".join(to(out, "bob"))
+    assert "You now see alice's steps" in await bot.say("bob@dm: partner accept")
+    assert "bob sees your steps: public" in await bot.say("alice@dm: partner list")
