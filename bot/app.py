@@ -13,12 +13,14 @@ from cogs.checkins import Checkins
 from cogs.core import Core
 from cogs.moderation import Moderation
 from cogs.mydata import MyData
+from cogs.partners import Partners
 from cogs.privacy import Privacy
 from cogs.reminders import Reminders
 from cogs.tracking import Tracking
 from storage.connect import open_database
 
-COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, Challenges, MyData, About)
+COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, Challenges, Partners, MyData,
+                         About)
 
 
 async def build_app(config: Config, clock: Clock | None = None, database: str | None = None) -> PeerPulse:

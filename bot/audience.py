@@ -1,7 +1,7 @@
 """What one audience may see of each member: the member's level combined with the channel's rule.
 
 This is gate policy (a rule only narrows, a DM shows no one else's data, a value shown by name in one
-channel is never anonymous in another), so it lives beside the gate and reads the stored settings
+channel, or to a partner, is never anonymous in another), so it lives beside the gate and reads the stored settings
 through the sharing repositories.
 """
 
@@ -9,23 +9,35 @@ from __future__ import annotations
 
 from bot.vocabulary.levels import Level, effective_level
 from bot.vocabulary.reply import Destination
+from storage.partners import PartnerRepository
 from storage.sharing import ChannelRuleRepository, SharingRepository
 
 
 class EffectiveLevels:
-    """The gate's view of the settings: for each (member, metric), the level a destination may see."""
+    """The gate's view of the settings: for each (member, metric), the level a destination may see.
 
-    def __init__(self, sharing: SharingRepository, rules: ChannelRuleRepository):
+    A channel sees the lower of the member's level and the channel's rule. A private destination sees
+    what its context channel may see, and what its viewer was granted as an accountability partner
+    (the grant is its own audience: channel levels neither widen nor narrow it)."""
+
+    def __init__(self, sharing: SharingRepository, rules: ChannelRuleRepository, partners: PartnerRepository | None = None):
         self.sharing = sharing
         self.rules = rules
+        self.partners = partners
 
     async def effective_levels(self, destination: Destination, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Level]:
         if destination.channel_id is None:
-            return {p: Level.PRIVATE for p in pairs}   # a DM has no audience for other members' data
-        metrics = {m for _, m in pairs}
-        member_levels = await self.sharing.levels_for((m for m, _ in pairs), metrics, destination.channel_id)
-        caps = await self.rules.caps(destination.channel_id, metrics)
-        return {p: effective_level(member_levels.get(p, Level.PRIVATE), caps[p[1]]) for p in pairs}
+            out = {p: Level.PRIVATE for p in pairs}   # a DM has no audience for other members' data ...
+        else:
+            metrics = {m for _, m in pairs}
+            member_levels = await self.sharing.levels_for((m for m, _ in pairs), metrics, destination.channel_id)
+            caps = await self.rules.caps(destination.channel_id, metrics)
+            out = {p: effective_level(member_levels.get(p, Level.PRIVATE), caps[p[1]]) for p in pairs}
+        if destination.is_private and self.partners is not None and pairs:
+            # ... except what its viewer was granted as a partner
+            for p, granted in (await self.partners.levels_to(destination.viewer_id, pairs)).items():
+                out[p] = Level(max(out.get(p, Level.PRIVATE), granted))
+        return out
 
     async def attributed_anywhere(self, community_id: int, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Level]:
         """For (member, metric) pairs shown with the member's name in at least one channel of the
@@ -44,4 +56,8 @@ class EffectiveLevels:
                         for ch, rules in channels.items()), default=Level.PRIVATE)
             if best >= Level.TREND:
                 out[(member, metric)] = best
+        if self.partners is not None:
+            # A partner who sees a member's value by name reads channels too: never anonymous there.
+            for p, granted in (await self.partners.attributed(pairs)).items():
+                out[p] = Level(max(out.get(p, Level.PRIVATE), granted))
         return out

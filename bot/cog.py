@@ -4,11 +4,14 @@ A cog gets two typed dependencies: the :class:`Services` (repositories, clock, c
 and a :class:`Publisher` (the runtime's outbound side: publish through the gate, take back, confirm).
 It declares commands with :func:`bot.commands.command`, and overrides the hooks it needs:
 :meth:`Cog.member_data` (every repository holding member data, so export and forget reach it: this is
-part of the contract, not an afterthought), :meth:`Cog.schedules`, :meth:`Cog.start` and :meth:`Cog.stop`.
+part of the contract, not an afterthought), :meth:`Cog.sharing_lines` and :meth:`Cog.before_forget` (what
+it shares outside channel posts, for `mydata shared` and `mydata forget`), :meth:`Cog.schedules`,
+:meth:`Cog.start` and :meth:`Cog.stop`.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 from bot.vocabulary.reply import Destination, Reply
@@ -25,6 +28,7 @@ class Publisher(Protocol):
     """What a cog may ask of the runtime. Everything it sends goes through the gate and the ledger."""
 
     registry: "Registry"
+    cogs: "list[Cog]"
 
     async def publish(self, reply: Reply, destination: Destination) -> "Delivery | None": ...
 
@@ -60,6 +64,16 @@ class Cog:
     async def schedules(self) -> list["Schedule"]:
         """The cog's scheduled work as of now; asked again whenever schedules change."""
         return []
+
+    async def sharing_lines(self, member_id: int, now: datetime) -> list[str]:
+        """What this feature shares of the member beyond channel posts, and with whom, in plain lines
+        (`mydata shared` shows every cog's)."""
+        return []
+
+    async def before_forget(self, member_id: int) -> tuple[int, int]:
+        """`mydata forget`, before any record is deleted: take back what this feature sent of the
+        member outside channel posts. Returns (edited, deleted)."""
+        return 0, 0
 
     async def start(self) -> None:
         """Called once transports are attached, before the scheduler starts."""

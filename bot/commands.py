@@ -49,6 +49,7 @@ class ParamType(Enum):
     LEVEL = "level"          # private|aggregate|trend|public
     CAP = "cap"              # off|aggregate|trend|public
     CHANNEL = "channel"      # #channel (console), a room (Matrix), a channel option (Discord)
+    MEMBER = "member"        # @name (console), @user:server (Matrix), a user option (Discord)
     TIME = "time"            # HH:MM
     TIMEZONE = "timezone"    # Area/City
     WEEKDAY = "weekday"
@@ -149,11 +150,19 @@ class Invocation:
     platform: str = "console"
     confirmed: bool = False            # set when the member confirmed a destructive command
     resolve_channel: Callable[[str], Awaitable[int]] | None = None
+    resolve_member: Callable[[str], Awaitable[int | None]] | None = None
 
     async def channel_from(self, ref: str) -> int:
         if self.resolve_channel is None:
             raise UserError("Channels can't be named here.")
         return await self.resolve_channel(ref)
+
+    async def member_from(self, ref: str) -> int | None:
+        """The id of a member of this community the bot knows, or None (never creates one: naming
+        someone must not make a record of them)."""
+        if self.resolve_member is None:
+            raise UserError("Members can't be named here.")
+        return await self.resolve_member(ref)
 
 
 class Registry:
@@ -392,6 +401,10 @@ def convert(param: Param, token: str) -> Any:
         if len(token) > 100 or any(ord(c) < 32 for c in token) or not (token[:1] in "#!" or token.startswith("<#")
                                                                          or token.lower() in ("here", "this")):
             raise UserError("Channels are written like #walkers.")
+        return token
+    if t is ParamType.MEMBER:
+        if len(token) > 100 or not token.isprintable() or " " in token or token.lower() in ("here", "this", "all"):
+            raise UserError("Name a member like @bob.")
         return token
     if t is ParamType.METRIC:
         if token[:1].isdigit() or token[:1] in "#<+-.":

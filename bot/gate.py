@@ -63,6 +63,14 @@ class Delivery:
     def is_empty(self) -> bool:
         return not self.text.strip() and not self.attachments
 
+    @property
+    def kept_private(self) -> bool:
+        """A private post for the ledger: it shows its viewer someone else's data outside any channel
+        (a partner's summary), so it is recorded and can be taken back like a channel post."""
+        viewer = self.destination.viewer_id
+        return (viewer is not None and self.shown.keep
+                and any(d.member_id != viewer for d in self.disclosures))
+
 
 class LevelResolver(Protocol):
     async def effective_levels(self, destination: Destination,
@@ -164,7 +172,8 @@ class PrivacyGate:
         if reply.requires_data and not out.disclosures:
             out.text, out.shown, attachments, shown_charts, shown_cards = [], [], [], [], []   # nothing of anyone's
         shown = Reply(tuple(out.shown), tuple(shown_charts), (), reply.private, reply.kind, reply.subject,
-                      reply.requires_data, reply.max_charts, tuple(shown_cards))
+                      reply.requires_data, reply.max_charts, tuple(shown_cards), keep=reply.keep,
+                      buttons=reply.buttons)
         return Delivery(destination, "\n".join(out.text), tuple(attachments), tuple(_dedupe(out.disclosures)),
                         shown, reply.kind)
 

@@ -165,8 +165,15 @@ class PeerPulse:
             external_id, name = await resolver(inbound.community_external_id, ref)
             return (await s.community.channel(community_id, external_id, name)).id
 
+        async def resolve_member(ref: str) -> int | None:
+            resolver = getattr(transport, "resolve_member", None)
+            external_id = resolver(ref) if resolver is not None else None
+            if external_id is None:
+                return None
+            return await s.community.member_id_by_external(community_id, external_id)
+
         return Invocation(community_id, channel_id, member.id, member.display_name, inbound.is_moderator, now,
-                          inbound.platform, inbound.confirmed, resolve_channel)
+                          inbound.platform, inbound.confirmed, resolve_channel, resolve_member)
 
     async def confirm(self, inv: Invocation) -> Any:
         pending = self._pending.pop(inv.member_id, None)
@@ -205,12 +212,17 @@ class PeerPulse:
                 note = Reply.text(f"I couldn't post in #{target.name}: {exc.reason}. Nothing was lost.", private=True)
                 await self.publish(note, Destination.private_to(destination.community_id, tell_on_failure), transport)
             return None
-        if not destination.is_private and message_id is not None:
-            log.info("posted %s in channel %s", reply.kind, destination.channel_id)   # one line per channel post
-            # The ledger keeps the released form: what the post showed, never the values behind it.
+        if message_id is not None and (not destination.is_private or delivery.kept_private):
+            if destination.is_private:
+                log.info("sent %s privately to member %s", reply.kind, destination.viewer_id)
+            else:
+                log.info("posted %s in channel %s", reply.kind, destination.channel_id)   # one line per channel post
+            # The ledger keeps the released form: what the post showed, never the values behind it. A
+            # private message showing someone else's data (a partner's summary) is a post like any other.
             await s.posts.record(destination.channel_id, message_id, delivery.shown,
                                  [(d.member_id, d.metric, d.level) for d in delivery.disclosures], s.clock.now(),
-                                 images=image_hashes(delivery))
+                                 images=image_hashes(delivery),
+                                 viewer_id=destination.viewer_id if destination.is_private else None)
         return delivery
 
     async def message_link(self, channel_id: int, message_id: str) -> str:
@@ -248,11 +260,12 @@ class PeerPulse:
 
     # -- taking back ---------------------------------------------------------------------------
     async def take_back(self, member_id: int, channel_id: int | None = None, remove: bool = False,
-                        kind: str | None = None) -> tuple[int, int]:
+                        kind: str | None = None, viewer_id: int | None = None) -> tuple[int, int]:
         """Re-render every live post holding the member's data with today's settings (never more than
         the post showed), then edit it in place or delete it when nothing is left. ``remove`` takes the
-        member out entirely (left a check-in or challenge, forgot their data). Returns (edited, deleted)."""
-        posts = [p for p in await self.services.posts.live_posts_with(member_id, channel_id)
+        member out entirely (left a check-in or challenge, forgot their data); ``viewer_id`` limits it
+        to the private posts sent to one member (a partnership changed). Returns (edited, deleted)."""
+        posts = [p for p in await self.services.posts.live_posts_with(member_id, channel_id, viewer_id)
                  if kind is None or p.kind == kind]
         return await self._rerender(posts, member_id if remove else None)
 
@@ -264,10 +277,9 @@ class PeerPulse:
         s = self.services
         edited = deleted = 0
         for post in posts:
-            channel = await s.community.channel_by_id(post.channel_id)
-            if channel is None:
+            destination = await self._post_destination(post)
+            if destination is None:
                 continue
-            destination = Destination.channel(channel.community_id, channel.id)
             ceiling = await self._ceiling(post.id)
             source = post.reply
             if removed_member is not None:
@@ -283,7 +295,7 @@ class PeerPulse:
             if not (new.is_empty or not new.disclosures):
                 new = await s.gate.release(source, destination, ceiling)
             target = await self.target(destination)
-            transport = self.transports.get(await self._platform(channel.community_id))
+            transport = self.transports.get(await self._platform(destination.community_id))
             try:
                 if new.is_empty or not new.disclosures:
                     if transport and target:
@@ -307,6 +319,15 @@ class PeerPulse:
                 await s.posts.mark_deleted(post.id)
                 deleted += 1
         return edited, deleted
+
+    async def _post_destination(self, post) -> Destination | None:
+        """Who a post in the ledger was for: its channel, or the one member a private post went to."""
+        s = self.services
+        if post.viewer_id is not None:
+            viewer = await s.community.member_by_id(post.viewer_id)
+            return None if viewer is None else Destination.private_to(viewer.community_id, viewer.id)
+        channel = await s.community.channel_by_id(post.channel_id)
+        return None if channel is None else Destination.channel(channel.community_id, channel.id)
 
     async def last_release(self, channel_id: int, subject: str) -> Reply | None:
         """What was last posted about ``subject`` in a channel, as it shows now: on-demand views show

@@ -23,6 +23,7 @@ from storage.contract import MemberData
 from storage.custom_metrics import CustomMetricRepository
 from storage.database import Database
 from storage.entries import EntryRepository
+from storage.partners import PartnerRepository
 from storage.platform_state import PlatformState
 from storage.posts import PostLedger
 from storage.preferences import UnitPreferenceRepository
@@ -57,6 +58,7 @@ class Services:
     reminders: ReminderRepository
     challenges: ChallengeRepository
     units: UnitPreferenceRepository
+    partners: PartnerRepository
     member_data: list[MemberData] = field(default_factory=list)
 
     @classmethod
@@ -67,12 +69,14 @@ class Services:
         community = CommunityRepository(db, config.default_timezone)
         entries = EntryRepository(db)
         posts = PostLedger(db)
-        levels = EffectiveLevels(sharing, rules)
+        partners = PartnerRepository(db)
+        levels = EffectiveLevels(sharing, rules, partners)
         renderer = ChartRenderer(config.chart_processes)
         gate = PrivacyGate(levels, config.privacy.min_group_size, renderer, await _gate_secret(db))
         services = cls(config, db, clock, community, entries, sharing, rules, custom, posts, Catalogue(custom), gate,
                        Scheduler(db, clock), levels, renderer, PlatformState(db), CheckinRepository(db),
-                       GoalRepository(db), ReminderRepository(db), ChallengeRepository(db), UnitPreferenceRepository(db))
+                       GoalRepository(db), ReminderRepository(db), ChallengeRepository(db), UnitPreferenceRepository(db),
+                       partners)
         # The profile goes last in the list: deleting it cascades whatever another repository missed.
         services.member_data = [entries, sharing, posts]
         return services

@@ -20,18 +20,32 @@ from bot.vocabulary.words import counted
 class MyData(Cog):
     command_groups = {"mydata": "What was shared where; export or delete all your data"}
 
-    @command("mydata shared", "Every channel post that holds your data: where, when, which metric, at what level.",
+    @command("mydata shared", "Every post that holds your data (channels, and summaries sent to partners), and your partners.",
              lists=True)
     async def shared(self, inv: Invocation) -> Reply:
         rows = await self.s.posts.shared_by(inv.member_id)
-        if not rows:
-            return Reply.text("No channel post holds any of your data.", private=True)
-        count = len({r['post'] for r in rows})
-        lines = [f"{counted(count, 'post')} {'holds' if count == 1 else 'hold'} your data:"]
+        partner_lines = [line for cog in self.app.cogs for line in await cog.sharing_lines(inv.member_id, inv.now)]
+        if not rows and not partner_lines:
+            return Reply.text("No channel post holds any of your data, nor any summary sent to a partner; you have no "
+                              "accountability partners.", private=True)
+        lines = []
+        if rows:
+            count = len({r['post'] for r in rows})
+            lines.append(f"{counted(count, 'post')} {'holds' if count == 1 else 'hold'} your data:")
+        else:
+            lines.append("No channel post holds any of your data, nor any summary sent to a partner.")
         for r in rows:
+            if r["viewer_id"] is not None:
+                lines.append(f"sent privately to {r['viewer']} ({r['kind']}, {r['created_at']}): {r['metric']} at {r['level']}")
+                continue
             where = await self.app.message_link(r["channel_id"], r["message"])
             lines.append(f"#{r['channel']} {where} ({r['kind']}, {r['created_at']}): {r['metric']} at {r['level']}")
-        lines.append("Lowering a level with `privacy set` edits or removes these posts; `mydata forget` removes you from all of them.")
+        if rows:
+            lines.append("Lowering a level with `privacy set` or `partner invite` edits or removes these posts; "
+                         "`mydata forget` removes you from all of them.")
+        if partner_lines:
+            lines.append("Your accountability partners:")
+            lines.extend(partner_lines)
         return Reply.text(*lines, private=True)
 
     @command("mydata export", "All your data as files (a CSV per table and one JSON file), only to you.", slow=True)
@@ -46,10 +60,17 @@ class MyData(Cog):
                      files=tuple(files), private=True, kind="export")
 
     @command("mydata forget", "Delete everything I hold about you and take your data out of every post.",
-             confirm="This deletes all your entries, settings, goals and memberships, and removes your data from every "
-                     "post I made. It cannot be undone.")
+             confirm="This deletes all your entries, settings, goals and memberships, ends every partnership, and "
+                     "removes your data from every post I made (summaries sent to partners too). It cannot be undone.")
     async def forget(self, inv: Invocation) -> Reply:
+        # What features sent outside channel posts goes first (every partnership ends; what either
+        # side was sent of the other is taken back).
+        pe = pd = 0
+        for cog in self.app.cogs:
+            e, d = await cog.before_forget(inv.member_id)
+            pe, pd = pe + e, pd + d
         edited, deleted = await self.app.take_back(inv.member_id, remove=True)
+        edited, deleted = edited + pe, deleted + pd
         removed = 0
         for repo in self.s.all_member_data():
             removed += await repo.delete_member(inv.member_id)

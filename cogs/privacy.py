@@ -10,6 +10,9 @@ from bot.cog import Cog, Publisher
 from bot.services import Services
 
 P = ParamType
+PARTNER_GRANT = "{partner} sees your {metric} at {level}"
+PARTNERS_LINE = ("Accountability partners are their own audience (the settings above don't change what they see): "
+                 "{grants}. `partner list` shows both directions.")
 
 
 class Privacy(Cog):
@@ -50,6 +53,13 @@ class Privacy(Cog):
             else:
                 lines.append(f"In #{channel.name} others see none of your numbers.")
         lines.append(f"Change with `privacy set <metric|all> <{'|'.join(LEVEL_WORDS)}> [#channel]`.")
+        grants = [g for g in await self.s.partners.grants_involving(inv.member_id)
+                  if g.member_id == inv.member_id and g.status == "active"]
+        if grants:
+            names = {g.partner_id: (await self.s.community.member_by_id(g.partner_id)) for g in grants}
+            shown = "; ".join(PARTNER_GRANT.format(partner=names[g.partner_id].display_name if names[g.partner_id] else "member",
+                                                   metric=g.metric, level=g.level.word) for g in grants)
+            lines.append(PARTNERS_LINE.format(grants=shown))
         return Reply.text(*lines, private=True)
 
     @command("privacy set", "Choose who may see a metric: everywhere, or in one channel.",

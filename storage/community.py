@@ -138,6 +138,11 @@ class CommunityRepository:
             return Member(row["id"], row["community_id"], row["external_id"], safe_name(display_name), row["timezone"])
         return _member(row)
 
+    async def member_id_by_external(self, community_id: int, external_id: str) -> int | None:
+        """A member the bot already knows, by platform id (case-insensitive on the console's names)."""
+        row = await self.db.fetchone("SELECT id FROM members WHERE community_id=? AND external_id=?", (community_id, external_id))
+        return None if row is None else row[0]
+
     async def member_by_id(self, member_id: int) -> Member | None:
         if member_id in self._members:
             return self._members[member_id]

@@ -1,4 +1,8 @@
-"""The post ledger: which channel message holds which member's which metric, at which level.
+"""The post ledger: which message holds which member's which metric, at which level.
+
+A post is a channel message (``channel_id``) or a private message that shows someone's data to
+another member (``viewer_id``: a summary sent to an accountability partner); both are taken back the
+same way.
 
 A post may be several platform messages (a long check-in split in two, a text and its image on
 Matrix): ``platform_message_id`` keeps the ids of all of them, in order, joined by
@@ -23,12 +27,13 @@ from storage.database import Database
 @dataclass(frozen=True)
 class Post:
     id: int
-    channel_id: int
+    channel_id: int | None
     platform_message_id: str
     kind: str
     created_at: str
     reply: Reply
     images: tuple[str, ...] = ()     # sha256 of each image the message carries, in order
+    viewer_id: int | None = None     # a private post: the one member who sees it
 
     @property
     def message_ids(self) -> tuple[str, ...]:
@@ -46,12 +51,16 @@ class PostLedger:
     def __init__(self, db: Database):
         self.db = db
 
-    async def record(self, channel_id: int, platform_message_id: str, reply: Reply,
-                     disclosures: Iterable[tuple[int, str, Level]], now: datetime, images: Iterable[str] = ()) -> int:
+    async def record(self, channel_id: int | None, platform_message_id: str, reply: Reply,
+                     disclosures: Iterable[tuple[int, str, Level]], now: datetime, images: Iterable[str] = (),
+                     viewer_id: int | None = None) -> int:
+        """A channel post (``channel_id``) or a private one (``viewer_id``, channel_id None)."""
         async with self.db.transaction():
             post_id = await self.db.insert(
-                "INSERT INTO posts(channel_id, platform_message_id, kind, content, created_at) VALUES (?,?,?,?,?) RETURNING id",
-                (channel_id, platform_message_id, reply.kind, _content(reply, images), utc_iso(now)))
+                "INSERT INTO posts(channel_id, platform_message_id, kind, content, created_at, viewer_id) "
+                "VALUES (?,?,?,?,?,?) RETURNING id",
+                (None if viewer_id is not None else channel_id, platform_message_id, reply.kind, _content(reply, images),
+                 utc_iso(now), viewer_id))
             await self.db.executemany(
                 _DISCLOSE,
                 [(post_id, m, metric, int(level)) for m, metric, level in disclosures])
@@ -74,13 +83,18 @@ class PostLedger:
             await self.db.execute("UPDATE posts SET deleted=1, content='{\"lines\": [], \"charts\": []}' WHERE id=?", (post_id,))
             await self.db.execute("DELETE FROM post_disclosures WHERE post_id=?", (post_id,))
 
-    async def live_posts_with(self, member_id: int, channel_id: int | None = None) -> list[Post]:
+    async def live_posts_with(self, member_id: int, channel_id: int | None = None,
+                              viewer_id: int | None = None) -> list[Post]:
+        """Live posts holding the member's data: all, those in one channel, or those sent privately to one viewer."""
         sql = ("SELECT DISTINCT p.* FROM posts p JOIN post_disclosures d ON d.post_id=p.id "
                "WHERE d.member_id=? AND p.deleted=0")
         params: list[Any] = [member_id]
         if channel_id is not None:
             sql += " AND p.channel_id=?"
             params.append(channel_id)
+        if viewer_id is not None:
+            sql += " AND p.viewer_id=?"
+            params.append(viewer_id)
         rows = await self.db.fetchall(sql + " ORDER BY p.id", params)
         return [_post(r) for r in rows]
 
@@ -88,12 +102,33 @@ class PostLedger:
         rows = await self.db.fetchall("SELECT * FROM posts WHERE channel_id=? AND deleted=0 ORDER BY id", (channel_id,))
         return [_post(r) for r in rows]
 
+    async def live_posts_to(self, viewer_id: int) -> list[Post]:
+        """Live private posts sent to one member (what a partner received)."""
+        rows = await self.db.fetchall("SELECT * FROM posts WHERE viewer_id=? AND deleted=0 ORDER BY id", (viewer_id,))
+        return [_post(r) for r in rows]
+
     async def shared_by(self, member_id: int) -> list[dict[str, Any]]:
+        """Every live post holding the member's data; ``channel`` is None and ``viewer`` names the
+        member for a private post (a partner's summary)."""
         rows = await self.db.fetchall(
-            "SELECT p.id AS post, p.channel_id, ch.name AS channel, p.platform_message_id AS message, p.kind, p.created_at, d.metric, d.level "
-            "FROM post_disclosures d JOIN posts p ON p.id=d.post_id JOIN channels ch ON ch.id=p.channel_id "
+            "SELECT p.id AS post, p.channel_id, ch.name AS channel, p.viewer_id, v.display_name AS viewer, "
+            "p.platform_message_id AS message, p.kind, p.created_at, d.metric, d.level "
+            "FROM post_disclosures d JOIN posts p ON p.id=d.post_id LEFT JOIN channels ch ON ch.id=p.channel_id "
+            "LEFT JOIN members v ON v.id=p.viewer_id "
             "WHERE d.member_id=? AND p.deleted=0 ORDER BY p.id, d.metric", (member_id,))
         return [{**dict(r), "level": Level(r["level"]).word} for r in rows]
+
+    async def last_private_release(self, viewer_id: int, subject_prefix: str) -> Reply | None:
+        """The newest live private post sent to one member whose subject starts with ``subject_prefix``
+        (e.g. one partner's summaries, whatever their week), in its released form (as it shows now)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM posts WHERE viewer_id=? AND deleted=0 AND content LIKE ? ORDER BY id DESC",
+            (viewer_id, f'%"subject": {json.dumps(subject_prefix)[:-1]}%'))
+        for row in rows:
+            post = _post(row)
+            if post.reply.subject.startswith(subject_prefix):
+                return post.reply
+        return None
 
     async def last_release(self, channel_id: int, subject: str) -> Reply | None:
         """The newest live post about ``subject`` in a channel, in its released form (as it shows now)."""
@@ -132,4 +167,4 @@ def _content(reply: Reply, images: Iterable[str]) -> str:
 def _post(row) -> Post:
     content = json.loads(row["content"])
     return Post(row["id"], row["channel_id"], row["platform_message_id"], row["kind"], row["created_at"],
-                reply_from_json(content), tuple(content.get("images", ())))
+                reply_from_json(content), tuple(content.get("images", ())), row["viewer_id"])

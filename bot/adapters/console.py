@@ -126,10 +126,20 @@ class ConsoleAdapter:
             raise UserError("Channels are written like #walkers.")
         return m.group(1).lower(), m.group(1).lower()
 
+    def resolve_member(self, ref: str) -> str | None:
+        """`@bob` or `bob`: console members are their names."""
+        m = re.fullmatch(r"@?([A-Za-z0-9_.-]{1,32})", ref.strip())
+        return m.group(1) if m else None
+
     async def send(self, target: Target, delivery: Delivery) -> str | None:
         require_delivery(delivery)
-        if target.kind == "member":
+        if target.kind == "member" and not delivery.kept_private:
             tag, message_id = f"[@{target.name}]", None
+        elif target.kind == "member":
+            # A private post kept in the ledger (a partner's summary) is numbered, so that its take-back can name it.
+            message_id = str(self._next_message)
+            self._next_message += 1
+            tag = f"[@{target.name} #{message_id}]"
         else:
             message_id = str(self._next_message)
             self._next_message += 1
@@ -139,11 +149,11 @@ class ConsoleAdapter:
 
     async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> None:
         require_delivery(delivery)
-        await self._emit(f"[#{target.name} #{message_id} edited]", delivery, f"{message_id}-edited",
+        await self._emit(f"[{_where(target)} #{message_id} edited]", delivery, f"{message_id}-edited",
                          with_attachments=not keep_images)
 
     async def delete(self, target: Target, message_id: str) -> None:
-        self._print(f"[#{target.name} #{message_id} deleted]")
+        self._print(f"[{_where(target)} #{message_id} deleted]")
 
     async def _emit(self, tag: str, delivery: Delivery, stem: str, with_attachments: bool = True) -> None:
         for line in render_refs(self.app.registry, delivery.text, CONSOLE).splitlines():   # the console grammar as written
@@ -161,6 +171,10 @@ class ConsoleAdapter:
     def _print(self, text: str, end: str = "\n") -> None:
         self.out.write(text + end)
         self.out.flush()
+
+
+def _where(target: Target) -> str:
+    return f"@{target.name}" if target.kind == "member" else f"#{target.name}"
 
 
 def _write(path: Path, data: bytes) -> None:

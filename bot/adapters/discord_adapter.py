@@ -22,7 +22,7 @@ import yarl
 from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
 from bot.vocabulary.handles import join_message_ids, split_message_ids
 from bot.adapters.discord_commands import build_payload, commands_differ, parse_interaction
-from bot.adapters.discord_components import PAGE, ButtonRef, Prompts, buttons, encode
+from bot.adapters.discord_components import PAGE, ButtonRef, Prompts, buttons, encode, offered
 from bot.adapters.discord_layout import EMBED_KINDS, MessagePlan, alt_text, pages, plan, text_chunks
 from bot.command_refs import SLASH, render_refs
 from bot.commands import CommandSpec
@@ -274,13 +274,21 @@ class DiscordAdapter:
             raise UserError(f"There's no channel called #{m.group(3)} here.")
         return str(channel.id), channel.name
 
+    def resolve_member(self, ref: str) -> str | None:
+        """A member picked in the user option (<@id>), a mention, or a user id."""
+        m = re.fullmatch(r"<@!?(\d{1,20})>|(\d{1,20})", ref.strip())
+        return (m.group(1) or m.group(2)) if m else None
+
     async def _channel(self, target: Target) -> discord.abc.Messageable:
         if target.kind == "member":
             try:
                 user = self.client.get_user(int(target.external_id)) or await self.client.fetch_user(int(target.external_id))
+                # The DM channel itself (not the user): its messages can be edited and deleted later.
+                return user.dm_channel or await user.create_dm()
             except discord.NotFound as exc:
                 raise DeliveryFailed("that member is no longer on Discord") from exc
-            return user
+            except discord.Forbidden as exc:
+                raise DeliveryFailed("that member doesn't take direct messages from me") from exc
         channel = self.client.get_channel(int(target.external_id))
         if channel is None:
             try:
@@ -302,10 +310,16 @@ class DiscordAdapter:
         require_delivery(delivery)
         channel = await self._channel(target)
         sent: list[discord.Message] = []
+        plans = self._plan(target, delivery)
+        # Buttons a direct message offers (an invite's Accept / Decline) go on its last message.
+        view = (offered(delivery.shown.buttons, int(target.external_id), target.community_external_id)
+                if target.kind == "member" and delivery.shown.buttons else None)
         try:
-            for message in self._plan(target, delivery):
+            for i, message in enumerate(plans):
+                extra = {"view": view} if view is not None and i == len(plans) - 1 else {}
                 sent.append(await channel.send(message.content or None, embeds=_embeds(message) or None,
-                                               files=_files(message.attachments) or None, allowed_mentions=NO_MENTIONS))
+                                               files=_files(message.attachments) or None, allowed_mentions=NO_MENTIONS,
+                                               **extra))
         except (discord.Forbidden, discord.NotFound) as exc:
             for message in sent:
                 try:
@@ -315,7 +329,8 @@ class DiscordAdapter:
             if isinstance(exc, discord.NotFound):
                 raise DeliveryFailed("the channel was deleted") from exc
             raise DeliveryFailed("I'm missing the permission to send messages or attach files there") from exc
-        return join_message_ids(m.id for m in sent) if target.kind == "channel" else None
+        # A direct message kept in the ledger (a partner's summary) returns its ids too, for take-back.
+        return join_message_ids(m.id for m in sent) if target.kind == "channel" or delivery.kept_private else None
 
     async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> str | None:
         """Re-lays the post out and edits each of its messages; messages it no longer needs are

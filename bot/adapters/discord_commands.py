@@ -14,7 +14,7 @@ from bot.commands import CommandSpec, Param, ParamType, Permission, Registry
 from bot.vocabulary.dates import WEEKDAYS
 from bot.vocabulary.levels import CAP_WORDS, LEVEL_WORDS
 
-STRING, INTEGER, SUBCOMMAND, SUBCOMMAND_GROUP, CHANNEL, NUMBER = 3, 4, 1, 2, 7, 10
+STRING, INTEGER, SUBCOMMAND, SUBCOMMAND_GROUP, CHANNEL, NUMBER, USER = 3, 4, 1, 2, 7, 10, 6
 MANAGE_CHANNELS = 1 << 4
 MANAGE_GUILD = 1 << 5
 BARE = "show"
@@ -44,6 +44,9 @@ def option(param: Param) -> dict[str, Any]:
     if param.type is ParamType.CHANNEL:
         opt["type"] = CHANNEL
         opt["channel_types"] = [0, 5]       # text and announcement channels
+        return opt
+    if param.type is ParamType.MEMBER:
+        opt["type"] = USER                   # Discord's member picker; the value is the user's id
         return opt
     if param.type in (ParamType.INT, ParamType.NUMBER):
         integer = param.type is ParamType.INT
@@ -149,6 +152,8 @@ def parse_interaction(data: dict[str, Any]) -> tuple[str, dict[str, Any], str | 
         value = opt.get("value")
         if opt.get("type") == CHANNEL:
             value = f"<#{value}>"
+        elif opt.get("type") == USER:
+            value = f"<@{value}>"
         args[opt["name"]] = value
         if opt.get("focused"):
             focused = opt["name"]

@@ -2,8 +2,9 @@
 
     pp1:<action>:<member's user id>:<number>:<command>:<arguments>
 
-``action`` is ``ok`` (confirm), ``no`` (cancel) or ``pg`` (show a page); ``number`` is the prompt's
-expiry (Unix seconds) for ok/no and the page for pg; ``command`` is the spec's name with dots for
+``action`` is ``ok`` (confirm), ``no`` (cancel), ``pg`` (show a page) or ``do`` (run a command offered
+with a message, e.g. accepting a partner's invite in a direct message); ``number`` is the prompt's
+expiry (Unix seconds) for ok/no, the page for pg, and the community (guild id) for do; ``command`` is the spec's name with dots for
 spaces; ``arguments`` are URL-encoded. Nothing is kept in memory between the prompt and the press,
 so a press after a restart is answered like any other, and a press after the expiry gets a clear
 answer. Only the member the prompt was for can press it, and the command then runs through the
@@ -26,7 +27,7 @@ from bot.runtime import CONFIRM_WINDOW
 CONFIRM_SECONDS = int(CONFIRM_WINDOW.total_seconds())    # as long as `confirm` waits on the console and Matrix
 PREFIX = "pp1"
 MAX_CUSTOM_ID = 100
-CONFIRM, CANCEL, PAGE = "ok", "no", "pg"
+CONFIRM, CANCEL, PAGE, RUN = "ok", "no", "pg", "do"
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def encode(ref: ButtonRef) -> str | None:
 
 def decode(custom_id: str) -> ButtonRef | None:
     parts = (custom_id or "").split(":", 5)
-    if len(parts) != 6 or parts[0] != PREFIX or parts[1] not in (CONFIRM, CANCEL, PAGE):
+    if len(parts) != 6 or parts[0] != PREFIX or parts[1] not in (CONFIRM, CANCEL, PAGE, RUN):
         return None
     try:
         user_id, number = int(parts[2]), int(parts[3])
@@ -74,6 +75,22 @@ def disabled_copy(message: discord.Message | None) -> discord.ui.View:
             if isinstance(child, discord.components.Button):
                 items.append((child.label or "", child.custom_id, child.style, True))
     return buttons(*items)
+
+
+STYLES = {"primary": discord.ButtonStyle.primary, "secondary": discord.ButtonStyle.secondary,
+          "danger": discord.ButtonStyle.danger}
+
+
+def offered(reply_buttons, user_id: int, community: str) -> discord.ui.View | None:
+    """The buttons a message offers (bot.reply.Button), for the member it is sent to; None when
+    there are none or one would not fit a custom id (the message's words name the command anyway)."""
+    items = []
+    for b in reply_buttons:
+        custom_id = encode(ButtonRef(RUN, user_id, int(community), b.command, dict(b.arguments)))
+        if custom_id is None:
+            return None
+        items.append((b.label, custom_id, STYLES.get(b.style, discord.ButtonStyle.secondary), False))
+    return buttons(*items) if items else None
 
 
 class Prompts:
@@ -122,6 +139,9 @@ class Prompts:
             await interaction.followup.send("That command no longer exists; nothing changed.", ephemeral=True)
             return
         slash = self.adapter.render(f"`{ref.command}`")
+        if ref.action == RUN:
+            await self._run(interaction, ref, spec)
+            return
         if ref.action == PAGE:
             inbound = self.adapter.inbound(interaction, spec.name, dict(ref.arguments))
             if inbound is not None:
@@ -148,4 +168,17 @@ class Prompts:
         question = interaction.message.content if interaction.message else ""
         await interaction.response.edit_message(content=f"{question}\nConfirmed; working on it.",
                                                 view=disabled_copy(interaction.message))
+        await self.adapter.run_command(interaction, inbound, spec)
+
+    async def _run(self, interaction: discord.Interaction, ref: ButtonRef, spec: CommandSpec) -> None:
+        """A button offered with a message (in a DM, so the community comes from the custom id): the
+        buttons are disabled and the command runs as if typed, answered privately. Pressed again (or a
+        second button), the command runs again and answers for itself ("no invite waiting")."""
+        from bot.adapters.base import Inbound
+        user = interaction.user
+        inbound = Inbound(platform=self.adapter.platform, community_external_id=str(ref.number), community_name="",
+                          channel_external_id=None, channel_name="", member_external_id=str(user.id),
+                          member_name=getattr(user, "display_name", user.name), is_moderator=False,
+                          command=spec.name, arguments=dict(ref.arguments))
+        await interaction.response.edit_message(view=disabled_copy(interaction.message))
         await self.adapter.run_command(interaction, inbound, spec)

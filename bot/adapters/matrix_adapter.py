@@ -20,6 +20,7 @@ import contextvars
 import json
 import logging
 import time
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -354,6 +355,15 @@ class MatrixAdapter:
             raise UserError("That room belongs to another community.")
         return room_id, self.client.rooms[room_id].display_name
 
+    def resolve_member(self, ref: str) -> str | None:
+        """A Matrix user id, @bob:example.org (a bare @bob is taken on the bot's own homeserver)."""
+        ref = ref.strip()
+        if re.fullmatch(r"@[a-z0-9._=/+-]+:[A-Za-z0-9.:-]+", ref):
+            return ref
+        if re.fullmatch(r"@?[a-z0-9._=/+-]{1,64}", ref) and ":" in (self.client.user_id or ""):
+            return f"@{ref.lstrip('@')}:{self.client.user_id.split(':', 1)[1]}"
+        return None
+
     def message_link(self, channel_external_id: str, message_id: str) -> str:
         """A matrix.to permalink to the post's first event (what `mydata shared` shows)."""
         return permalink(channel_external_id, message_id.split(",")[0])
@@ -385,7 +395,8 @@ class MatrixAdapter:
         require_delivery(delivery)
         room_id = await self._room_for(target)
         event_ids = await self._post(room_id, delivery, private=target.kind == "member")
-        return ",".join(event_ids) if target.kind == "channel" else None
+        # A private post kept in the ledger (a partner's summary) returns its event ids, for take-back.
+        return ",".join(event_ids) if target.kind == "channel" or delivery.kept_private else None
 
     async def edit(self, target: Target, message_id: str, delivery: Delivery, keep_images: bool = False) -> str | None:
         """Matrix keeps an edited event's original readable (edit history), so a post is never edited:

@@ -180,6 +180,18 @@ class FilePiece:
 
 
 @dataclass(frozen=True)
+class Button:
+    """An answer offered with a message (an invite's accept and decline). Platforms with buttons show
+    it (Discord); elsewhere the message's words name the same command to type. A press runs the
+    command through the runtime like a typed one, so it holds no member data itself."""
+
+    label: str
+    command: str
+    arguments: tuple[tuple[str, str], ...] = ()
+    style: Literal["primary", "secondary", "danger"] = "secondary"
+
+
+@dataclass(frozen=True)
 class Reply:
     lines: tuple[Union[Line, Board], ...] = ()
     charts: tuple[ChartPiece, ...] = ()
@@ -191,6 +203,10 @@ class Reply:
     requires_data: bool = False   # a post with nothing of anyone's to show is not sent at all
     max_charts: int | None = None  # the gate keeps this many charts, those with most visible lines
     cards: tuple[CardPiece, ...] = ()
+    # A private post kept in the post ledger: it shows a member's data to another member outside any
+    # channel (a partner's summary or view), so it is taken back like a channel post.
+    keep: bool = False
+    buttons: tuple[Button, ...] = ()   # only on text that holds no member data (see Button)
 
     @staticmethod
     def text(*lines: str, private: bool | None = None) -> "Reply":
@@ -254,7 +270,7 @@ def reply_to_json(reply: Reply) -> dict:
 
     return {
         "kind": reply.kind, "subject": reply.subject, "requires_data": reply.requires_data,
-        "max_charts": reply.max_charts,
+        "max_charts": reply.max_charts, "keep": reply.keep,
         "lines": [line(ln) for ln in reply.lines],
         "charts": [chart(c) for c in reply.charts],
         "cards": [{"title": k.title, "tz": k.timezone, "period": list(k.period), "panels": [chart(c) for c in k.panels]}
@@ -296,6 +312,7 @@ def reply_from_json(data: dict) -> Reply:
         max_charts=data.get("max_charts"),
         cards=tuple(CardPiece(k["title"], k["tz"], tuple(k["period"]), tuple(chart(c) for c in k["panels"]))
                     for k in data.get("cards", ())),
+        keep=data.get("keep", False),
     )
 
 

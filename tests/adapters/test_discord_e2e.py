@@ -357,7 +357,7 @@ async def test_every_synced_option_has_the_type_and_range_the_handler_accepts(co
     c, standin = community, community.standin
     sync = await standin.wait_for_request(method="PUT", path=rf"/applications/{standin.app_id}/guilds/{c.guild}/commands")
     leaves = synced_leaves(sync.json)
-    expected_type = {ParamType.INT: 4, ParamType.NUMBER: 10, ParamType.CHANNEL: 7}
+    expected_type = {ParamType.INT: 4, ParamType.NUMBER: 10, ParamType.CHANNEL: 7, ParamType.MEMBER: 6}
     checked = 0
     for spec in c.app.registry.all():
         if spec.button:
@@ -491,3 +491,49 @@ async def test_challenge_results_are_an_embed_and_ending_one_is_confirmed_by_its
     (results,) = post_messages(standin, c.walkers, "stride")
     fields = {f["name"]: f["value"] for f in results["embeds"][0]["fields"]}
     assert "9,000" in fields["alice"] and "7,000" in fields["bob"] and fields["alice"].startswith("#1")
+
+
+# ---- accountability partners: invites with buttons in DMs, summaries as DMs taken back ----------
+
+def dm_messages(standin: DiscordStandIn, user_id: str) -> list[dict]:
+    channel = standin._dm_channel(user_id)["id"]
+    return [standin.messages[m] for m in standin.channel_messages.get(channel, []) if m in standin.messages]
+
+
+async def test_partner_invite_accept_button_summary_dm_and_take_back(community):
+    c, standin = community, community.standin
+    # bob has used the bot here (so alice can invite him); the member picker sends his user id
+    await (await c.run("log", {"metric": "steps", "value": "100"}, c.bob)).wait_response()
+    for day in ("2026-11-09", "2026-11-10"):
+        await (await c.run("log", {"metric": "steps", "value": "8000", "when": day})).wait_response()
+    inj = await c.run("partner", {"invite": {"member": c.bob, "metric": "steps", "level": "public"}})
+    assert "I asked bob privately" in await c.answer(inj)
+    (invite,) = dm_messages(standin, c.bob)
+    assert "alice would like to be accountability partners" in invite["content"]
+    accept, decline = button_ids(invite)
+    assert accept.startswith("pp1:do:") and "partner.accept" in accept and "partner.decline" in decline
+    # only bob can press bob's buttons
+    other = await standin.click(accept, invite["id"], user_id=c.mia, dm=True)
+    assert "someone else" in (await other.wait_response()).json["data"]["content"]
+    # bob accepts with the button in his DM: the buttons are disabled, alice is told by DM, and
+    # last week's summary arrives as a DM whose id the ledger keeps
+    click = await standin.click(accept, invite["id"], user_id=c.bob, dm=True)
+    pressed = await click.wait_response()
+    assert pressed.json["type"] == 7 and all(b["disabled"] for row in pressed.json["data"]["components"]
+                                             for b in row["components"])
+    assert "You now see alice's steps" in (await click.wait_followup()).json["content"]
+    assert any("bob accepted" in m["content"] for m in dm_messages(standin, c.alice))
+    summary = next(m for m in dm_messages(standin, c.bob) if "alice's week" in m["content"])
+    assert "steps: 16,000 steps this week" in summary["content"]
+    rows = await c.app.services.db.fetchall("SELECT platform_message_id, viewer_id, channel_id FROM posts WHERE kind='partner'")
+    assert [r[0] for r in rows] == [summary["id"]] and rows[0][2] is None and rows[0][1] is not None
+    # alice lowers to trend: the DM is edited in place, no number left
+    inj = await c.run("partner", {"invite": {"member": c.bob, "metric": "steps", "level": "trend"}})
+    edit = await standin.wait_for_request(method="PATCH", path=rf"/channels/{standin._dm_channel(c.bob)['id']}"
+                                                                rf"/messages/{summary['id']}")
+    assert "16,000" not in str(edit.json) and "steps:" in str(edit.json)
+    assert "I changed 1 summary" in await c.answer(inj)
+    # bob ends it: the DM is deleted
+    await c.answer(await c.run("partner", {"end": {"member": c.alice}}, c.bob))
+    assert summary["id"] not in standin.messages
+    assert await c.app.services.db.fetchval("SELECT deleted FROM posts WHERE kind='partner'") == 1

@@ -677,3 +677,39 @@ async def test_an_image_carries_its_alt_text_as_body(homeserver):
         assert plain["msgtype"] == "m.file" and plain["body"] == "export.json"
     finally:
         await member.client.close()
+
+
+async def test_partner_summary_in_a_direct_room_is_redacted_when_the_partnership_ends(homeserver, tmp_path, monkeypatch):
+    """An accountability partner's weekly summary goes to their direct room (encrypted where it is),
+    is kept in the ledger by its event id, and is redacted when the partnership ends."""
+    bot_id, _, _, matrix = _bot_config(homeserver, "pp-partner", monkeypatch, encryption=False)
+    clock = FakeClock(datetime.fromisoformat("2026-11-16T09:00:00+00:00"))
+    bot = await _start_bot(Config(privacy=PrivacyConfig(min_group_size=3), matrix=matrix, chart_processes=0), clock,
+                           str(tmp_path / "p.db"))
+    alice, bob = Member(homeserver, "palice"), Member(homeserver, "pbob")
+    try:
+        created = await alice.client.room_create(name="pals", invite=[bot_id, bob.user_id])
+        room = created.room_id
+        await bob.sync()
+        await _wait_joined(bot[1], [room])
+        await asyncio.sleep(0.5)
+        await bob.say(room, "!pp help log")                                  # bob has used the bot here
+        await alice.say(room, "!pp log steps 8000 2026-11-10")
+        alice_dm, _ = await alice.wait_for(notice_containing(bot_id, "Logged 8,000 steps"))
+        await alice.say(alice_dm, f"partner invite {bob.user_id} steps public")
+        await alice.wait_for(notice_containing(bot_id, "I asked pbob privately", alice_dm))
+        bob_dm, _ = await bob.wait_for(notice_containing(bot_id, "would like to be accountability partners"))
+        assert bob_dm != room
+        await bob.say(bob_dm, "partner accept")
+        _, summary = await bob.wait_for(notice_containing(bot_id, "palice's week", bob_dm))
+        assert "steps: 8,000 steps this week" in summary.body
+        assert not [e for r, e in bob.seen if r == room and "palice's week" in str(getattr(e, "body", ""))]
+        stored = await bot[0].services.db.fetchval("SELECT platform_message_id FROM posts WHERE kind='partner'")
+        assert stored == summary.event_id
+        await bob.say(bob_dm, f"partner end {alice.user_id}")
+        await bob.wait_for(notice_containing(bot_id, "no longer partners", bob_dm))
+        assert await eventually_redacted(bob, bob_dm, summary.event_id)
+    finally:
+        await _stop_bot(*bot)
+        await alice.client.close()
+        await bob.client.close()

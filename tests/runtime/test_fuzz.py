@@ -50,6 +50,7 @@ VALID: dict[ParamType, list[str]] = {
     P.LEVEL: ["private", "aggregate", "trend", "public"],
     P.CAP: ["off", "aggregate", "trend", "public"],
     P.CHANNEL: ["#walkers", "#sleepers", "walkers", "#dm"],
+    P.MEMBER: ["@alice", "bob", "@mia", "@nobody", "@zed"],
     P.TIME: ["07:30", "19:00", "7:05", "00:00", "23:59"],
     P.TIMEZONE: ["Europe/Berlin", "UTC", "america/new_york", "Asia/Kolkata"],
     P.WEEKDAY: ["sunday", "mon", "Friday"],
@@ -104,6 +105,12 @@ def _registry():
 
 REGISTRY = _registry()
 SPECS = REGISTRY.all()
+
+
+def messages_others(spec: CommandSpec) -> bool:
+    """Commands that may write privately to another member: partner invites and answers to them, and
+    take-backs of what a partner was sent (ending, blocking, forgetting)."""
+    return spec.path[0] == "partner" or spec.name == "confirm"
 
 
 def posts_to_channel(spec: CommandSpec) -> bool:
@@ -179,9 +186,10 @@ def check_answer(spec: CommandSpec, member: str, line: str, out: list[str]) -> N
     and nothing the member typed in any channel line."""
     channel = [o for o in out if o.startswith("[#")]
     private = [o for o in out if o.startswith(f"[@{member}] ")]
+    others = [o for o in out if o.startswith("[@") and not o.startswith(f"[@{member}] ")] if messages_others(spec) else []
     assert out, line
     assert all(GENERIC_ERROR not in o for o in out), (line, out)
-    assert len(private) + len(channel) == len(out), (line, out)     # nothing untagged, nobody else addressed
+    assert len(private) + len(channel) + len(others) == len(out), (line, out)   # nothing untagged, nobody else addressed
     assert private or (channel and posts_to_channel(spec)), (line, out)
     assert all(o.isprintable() for o in out), (line, out)          # no control or bidi characters come back
     assert all(len(o[len(member) + 4:].strip()) > 0 for o in private), (line, out)
@@ -194,7 +202,7 @@ def check_answer(spec: CommandSpec, member: str, line: str, out: list[str]) -> N
 
 PLAUSIBLE = {P.METRIC: "steps", P.QUANTITY: "8000", P.WHEN: "yesterday", P.LEVEL: "public", P.CAP: "public",
              P.CHANNEL: "#walkers", P.TIME: "19:00", P.TIMEZONE: "UTC", P.WEEKDAY: "sunday", P.INT: "30",
-             P.TEXT: "hello there"}
+             P.TEXT: "hello there", P.MEMBER: "@alice"}
 PLAUSIBLE_WORDS = {"name": "meditation", "unit": "min", "min": "0", "max": "240"}
 
 

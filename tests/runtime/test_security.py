@@ -24,7 +24,7 @@ P = ParamType
 
 PLAUSIBLE = {P.METRIC: "steps", P.QUANTITY: "8000", P.WHEN: "yesterday", P.LEVEL: "public", P.CAP: "trend",
              P.CHANNEL: "#walkers", P.TIME: "19:00", P.TIMEZONE: "UTC", P.WEEKDAY: "sunday", P.INT: "30",
-             P.TEXT: "walkathon"}
+             P.TEXT: "walkathon", P.MEMBER: "@mia"}
 PLAUSIBLE_WORDS = {"name": "meditation", "unit": "min", "min": "0", "max": "240"}
 
 
@@ -119,6 +119,10 @@ async def test_a_member_never_reads_or_changes_another_members_data(bot):
 
     def bob_saw(out: list[str], line: str) -> None:
         for o in out:
+            if o.startswith("[@mia] "):
+                # bob may offer mia his own data (a partner invite); nothing of alice's is in it
+                assert "bob would like to be accountability partners" in o or "bob offers" in o, (line, o)
+                continue
             assert o.startswith("[@bob] ") or o.startswith("[#"), (line, o)
             if o.startswith("[@bob] "):
                 assert not any(s in o for s in ALICE_SECRETS), (line, o)
