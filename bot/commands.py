@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any, Awaitable, Callable, Iterable
 
 from bot.errors import UserError
+from bot.i18n import _, num
 
 
 class Permission(Enum):
@@ -134,10 +135,12 @@ class Invocation:
     platform: str = "console"
     confirmed: bool = False            # set when the member confirmed a destructive command
     resolve_channel: Callable[[str], Awaitable[int]] | None = None
+    locale: str = "en"                 # what the member reads (private replies): see bot.i18n
+    channel_locale: str = "en"         # what the channel (community) reads: posts a handler makes there
 
     async def channel_from(self, ref: str) -> int:
         if self.resolve_channel is None:
-            raise UserError("Channels can't be named here.")
+            raise UserError(_("Channels can't be named here."))
         return await self.resolve_channel(ref)
 
 
@@ -146,7 +149,7 @@ class Registry:
         self._specs: dict[tuple[str, ...], CommandSpec] = {}
 
     def add_cog(self, cog: object) -> None:
-        for _, member in inspect.getmembers(cog, inspect.ismethod):
+        for _name, member in inspect.getmembers(cog, inspect.ismethod):
             spec = getattr(member, _SPEC_ATTR, None)
             if spec is not None:
                 self.add(CommandSpec(**{**spec.__dict__, "handler": member}))
@@ -198,28 +201,29 @@ def parse_text(registry: Registry, text: str) -> tuple[CommandSpec, dict[str, An
     """Match a command line to its spec and bind arguments by position."""
     tokens = tokenize(text)
     if not tokens:
-        raise UserError("Type `help` to see what I can do.")
+        raise UserError(_("Type `help` to see what I can do."))
     spec, used = registry.match([t for t, _ in tokens])
     if spec is None:
         group = registry.groups().get(tokens[0][0].lower())
         if group:
             close = _close([t for t, _ in tokens[:2]], [s.name for s in group])
-            hint = f"Did you mean `{close}`? " if close else ""
-            raise UserError(f"{hint}`{tokens[0][0].lower()}` needs one of: " + ", ".join(f"`{s.usage()}`" for s in group))
+            hint = _("Did you mean `{close}`? ", close=close) if close else ""
+            raise UserError(_("{hint}`{lower}` needs one of: ", hint=hint, lower=tokens[0][0].lower()) + ", ".join(f"`{s.usage()}`" for s in group))
         close = _close([t for t, _ in tokens[:2]], [s.name for s in registry.all()])
         if close:
-            raise UserError(f"I don't know `{_short(tokens[0][0])}`: did you mean `{close}`? Type `help` to see the commands.")
-        raise UserError(f"I don't know `{_short(tokens[0][0])}`. Type `help` to see the commands.")
+            raise UserError(_("I don't know `{short}`: did you mean `{close}`? Type `help` to see "
+                              "the commands.", short=_short(tokens[0][0]), close=close))
+        raise UserError(_("I don't know `{short}`. Type `help` to see the commands.", short=_short(tokens[0][0])))
     rest = tokens[used:]
     try:
         return spec, bind_tokens(spec, text, rest)
     except UserError as exc:
         swapped = _swapped(spec, rest)
         if swapped:
-            raise UserError(f"Did you mean `{spec.name} {swapped}`? ({exc.message})") from None
+            raise UserError(_("Did you mean `{name} {swapped}`? ({message})", name=spec.name, swapped=swapped, message=exc.message)) from None
         suggestion = _longer_command(registry, spec, tokens) if rest else None
         if suggestion:
-            raise UserError(f"Did you mean `{suggestion}`? {exc.message}") from None
+            raise UserError(_("Did you mean `{suggestion}`? {message}", suggestion=suggestion, message=exc.message)) from None
         raise
 
 
@@ -296,11 +300,11 @@ def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> 
                 args[param.name] = _printable(text[tokens[i][1]:].strip().strip('"\''))
                 i = len(tokens)
             elif param.required:
-                raise UserError(f"Missing `{param.name}`. Usage: `{spec.usage()}`")
+                raise UserError(_("Missing `{name}`. Usage: `{usage}`", name=param.name, usage=spec.usage()))
             continue
         if i >= len(tokens):
             if param.required:
-                raise UserError(f"Missing `{param.name}` ({param.help}). Usage: `{spec.usage()}`")
+                raise UserError(_("Missing `{name}` ({help}). Usage: `{usage}`", name=param.name, help=param.help, usage=spec.usage()))
             continue
         token = tokens[i][0]
         if not param.required and _belongs_later(param, params[index + 1:], token):
@@ -308,7 +312,7 @@ def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> 
         args[param.name] = convert(param, token)
         i += 1
     if i < len(tokens):
-        raise UserError(f"I didn't expect `{_short(tokens[i][0])}`. Usage: `{spec.usage()}`")
+        raise UserError(_("I didn't expect `{short}`. Usage: `{usage}`", short=_short(tokens[i][0]), usage=spec.usage()))
     return args
 
 
@@ -338,41 +342,43 @@ def convert(param: Param, token: str) -> Any:
     t = param.type
     if t is ParamType.INT:
         if not re.fullmatch(r"[0-9]{1,6}", token):
-            raise UserError(f"`{param.name}` must be a whole number{_range_hint(param) or ', e.g. 30'}.")
+            raise UserError(_("`{name}` must be a whole number{value}.", name=param.name, value=_range_hint(param) or ', e.g. 30'))
         return _in_range(param, int(token))
     if t is ParamType.NUMBER:
         if not re.fullmatch(r"-?[0-9]{1,9}(\.[0-9]{1,6})?", token.strip()):
-            raise UserError(f"`{param.name}` must be a number, e.g. 0 or 7.5{_range_hint(param)}.")
+            raise UserError(_("`{name}` must be a number, e.g. 0 or 7.5{range_hint}.", name=param.name, range_hint=_range_hint(param)))
         return _in_range(param, float(token))
     if t is ParamType.CHOICE:
         word = token.lower()
         if word not in param.choices:
-            raise UserError(f"`{param.name}` must be one of: {', '.join(param.choices)}.")
+            raise UserError(_("`{name}` must be one of: {join}.", name=param.name, join=', '.join(param.choices)))
         return word
     if t is ParamType.TIME:
         m = _TIME.match(token)
         if not m:
-            raise UserError("Times are written HH:MM, e.g. 07:30 or 19:00.")
+            raise UserError(_("Times are written HH:MM, e.g. 07:30 or 19:00."))
         return f"{int(m.group(1)):02d}:{m.group(2)}"
     if t is ParamType.WEEKDAY:
         word = token.lower()
         for day in WEEKDAYS:
             if len(word) >= 3 and day.startswith(word):
                 return day
-        raise UserError("Weekdays are monday … sunday (mon, tue, … also work).")
+        raise UserError(_("Weekdays are monday … sunday (mon, tue, … also work)."))
     if t is ParamType.WHEN:
         from bot.dates import looks_like_when
         if not looks_like_when(token):
-            raise UserError("`when` can be today, yesterday, 3 days ago, last tuesday, 24 Nov or a date like 2026-11-20.")
+            raise UserError(_("`when` can be today, yesterday, 3 days ago, last tuesday, 24 Nov or "
+                              "a date like 2026-11-20."))
         return token
     if t is ParamType.CHANNEL:
         if len(token) > 100 or any(ord(c) < 32 for c in token) or not (token[:1] in "#!" or token.startswith("<#")
                                                                          or token.lower() in ("here", "this")):
-            raise UserError("Channels are written like #walkers.")
+            raise UserError(_("Channels are written like #walkers."))
         return token
     if t is ParamType.METRIC:
         if token[:1].isdigit() or token[:1] in "#<+-.":
-            raise UserError(f"`{_short(token)}` isn't a metric: metrics are names like steps, sleep or weight.")
+            raise UserError(_("`{short}` isn't a metric: metrics are names like steps, sleep or "
+                              "weight.", short=_short(token)))
     if t is ParamType.LEVEL:
         from bot.levels import parse_level
         parse_level(token)
@@ -388,19 +394,19 @@ def _in_range(param: Param, value: int | float) -> int | float:
     low, high = param.minimum, param.maximum
     if (low is not None and value < low) or (high is not None and value > high):
         if low is not None and high is not None:
-            raise UserError(f"Choose {low:g} to {high:g} {param.name}.")   # "Choose 7 to 365 days."
-        raise UserError(f"`{param.name}` must be{_range_hint(param, lead='')}.")
+            raise UserError(_("Choose {low} to {high} {name}.", low=num(low, 'g'), high=num(high, 'g'), name=param.name))   # "Choose 7 to 365 days."
+        raise UserError(_("`{name}` must be{range_hint}.", name=param.name, range_hint=_range_hint(param, lead='')))
     return value
 
 
 def _range_hint(param: Param, lead: str = ", ") -> str:
     low, high = param.minimum, param.maximum
     if low is not None and high is not None:
-        return f"{lead} from {low:g} to {high:g}"
+        return _("{lead} from {low} to {high}", lead=lead, low=num(low, 'g'), high=num(high, 'g'))
     if low is not None:
-        return f"{lead} at least {low:g}"
+        return _("{lead} at least {low}", lead=lead, low=num(low, 'g'))
     if high is not None:
-        return f"{lead} at most {high:g}"
+        return _("{lead} at most {high}", lead=lead, high=num(high, 'g'))
     return ""
 
 
@@ -412,14 +418,15 @@ def _short(token: str) -> str:
 def _printable(text: str) -> str:
     text = "".join(c for c in text if c.isprintable())
     if len(text) > LINE_MAX:
-        raise UserError(f"That line is too long: I read up to {LINE_MAX:,} characters.")
+        raise UserError(_("That line is too long: I read up to {line_max} characters.", line_max=num(LINE_MAX, ',')))
     return text
 
 
 def too_long(name: str, limit: int, length: int) -> UserError:
     """The one refusal for an over-long value, with the limit stated (the same on every platform)."""
     what = "Notes" if name == "note" else f"`{name}`"
-    return UserError(f"{what} can be up to {limit} characters; yours has {length:,}. Nothing was stored.")
+    return UserError(_("{what} can be up to {limit} characters; yours has {length}. Nothing was "
+                       "stored.", what=what, limit=limit, length=num(length, ',')))
 
 
 # ---- help, generated from the specs ------------------------------------------------------------
@@ -428,14 +435,14 @@ def help_lines(registry: Registry, topic: str | None, *, prefix: str = "") -> li
     if topic:
         specs = [s for s in registry.all() if s.name == topic.lower() or s.path[0] == topic.lower()]
         if not specs:
-            raise UserError(f"No command `{_short(topic)}`. Type `{prefix}help` for the list.")
+            raise UserError(_("No command `{short}`. Type `{prefix}help` for the list.", short=_short(topic), prefix=prefix))
         lines = []
         for s in specs:
             who = " (moderators)" if s.permission is Permission.MODERATOR else ""
             lines.append(f"`{prefix}{s.usage()}` — {s.help}{who}")
             lines.extend(f"    {p.name}: {p.help}" + ("" if p.required else " (optional)") for p in s.params)
         return lines
-    lines = ["Commands (type `help <command>` for details):"]
+    lines = [_("Commands (type `help <command>` for details):")]
     for spec in registry.all():
         who = " (moderators)" if spec.permission is Permission.MODERATOR else ""
         lines.append(f"`{prefix}{spec.usage()}` — {spec.help}{who}")

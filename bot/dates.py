@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from bot.echo import MAX_INPUT, cap as _cap, quoted as _quoted
 from bot.errors import Ambiguous, UserError
+from bot.i18n import N_, _
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_WORDS = {
@@ -35,7 +36,8 @@ _MONTH_NAME = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
 _DAY_MONTH = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({_MONTH_NAME})\.?(?:,? (\d{{4}}))?")
 _MONTH_DAY = re.compile(rf"({_MONTH_NAME})\.? (\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?")
 _NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?\.?")
-_WHEN_HELP = ("try today, yesterday, a weekday (mon, last tuesday), 3 days ago, 24 Nov or a date like 2026-11-20")
+_WHEN_HELP = (N_("try today, yesterday, a weekday (mon, last tuesday), 3 days ago, 24 Nov or a date "
+                 "like 2026-11-20"))
 MAX_DAYS_BACK = 366
 ASK_BEYOND_DAYS = 183    # a date without a year further back than this is asked about, not assumed
 
@@ -96,11 +98,11 @@ def parse_when(text: str, today: date) -> date:
     if isinstance(today, datetime):
         today = today.date()
     if not isinstance(text, str) or not text.strip():
-        raise UserError(f"Which day? {_cap(_WHEN_HELP)}.")
+        raise UserError(_("Which day? {cap}.", cap=_cap(_(_WHEN_HELP))))
     if len(text) > MAX_INPUT or not text.isascii() or any(not c.isprintable() for c in text):
-        raise UserError(f"I couldn't read that as a day: {_WHEN_HELP}.")
+        raise UserError(_("I couldn't read that as a day: {when_help}.", when_help=_(_WHEN_HELP)))
     t = _day_phrase(text)
-    not_real = f"{_quoted(text)} isn't a real date: write dates like 2026-11-20."
+    not_real = _("{quoted} isn't a real date: write dates like 2026-11-20.", quoted=_quoted(text))
     guessed = False
     if t in _RELATIVE:
         day = today - timedelta(days=_RELATIVE[t])
@@ -113,10 +115,12 @@ def parse_when(text: str, today: date) -> date:
         n = int(m.group(1)) if m.group(1).isdigit() else _NUMBER_WORDS[m.group(1)]
         n *= 7 if m.group(2).startswith("w") else 1
         if n > MAX_DAYS_BACK:
-            raise UserError(f"That's more than a year ago: I can log up to {MAX_DAYS_BACK} days back.")
+            raise UserError(_("That's more than a year ago: I can log up to {max_days_back} days "
+                              "back.", max_days_back=MAX_DAYS_BACK))
         day = today - timedelta(days=n)
     elif _VAGUE.fullmatch(t):
-        raise UserError(f"{_quoted(text)} isn't one day: name the day, e.g. `last tuesday`, `5 days ago` or `24 Nov`.")
+        raise UserError(_("{quoted} isn't one day: name the day, e.g. `last tuesday`, `5 days ago` "
+                          "or `24 Nov`.", quoted=_quoted(text)))
     elif m := _ISO.fullmatch(t):
         try:
             day = date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
@@ -131,14 +135,14 @@ def parse_when(text: str, today: date) -> date:
     elif m := _NUMERIC.fullmatch(t):
         day, guessed = _numeric_day(text, m, today)
     else:
-        raise UserError(f"I couldn't read {_quoted(text)} as a day: {_WHEN_HELP}.")
+        raise UserError(_("I couldn't read {quoted} as a day: {when_help}.", quoted=_quoted(text), when_help=_(_WHEN_HELP)))
     back = (today - day).days
     if back < 0:
-        raise UserError("That date is in the future: I can only log today or earlier.")
+        raise UserError(_("That date is in the future: I can only log today or earlier."))
     if back > MAX_DAYS_BACK:
-        raise UserError(f"That's more than a year ago: I can log up to {MAX_DAYS_BACK} days back.")
+        raise UserError(_("That's more than a year ago: I can log up to {max_days_back} days back.", max_days_back=MAX_DAYS_BACK))
     if guessed and back > ASK_BEYOND_DAYS:
-        raise Ambiguous(f"Did you mean {_say(day, today)}? That's {back} days ago.", (day.isoformat(),))
+        raise Ambiguous(_("Did you mean {say}? That's {back} days ago.", say=_say(day, today), back=back), (day.isoformat(),))
     return day
 
 
@@ -155,11 +159,11 @@ def _numeric_day(text: str, m: re.Match, today: date) -> tuple[date, bool]:
             readings.append((when, guessed))
     if len(readings) == 2:
         first, second = (r[0] for r in readings)
-        raise Ambiguous(f"{_quoted(text)} could be {_say(first, today)} or {_say(second, today)}.",
+        raise Ambiguous(_("{quoted} could be {say} or {say2}.", quoted=_quoted(text), say=_say(first, today), say2=_say(second, today)),
                         (first.isoformat(), second.isoformat()))
     if not readings:
-        raise UserError(f"{_quoted(text)} isn't a day I can log (a real date, not in the future, within a year): "
-                        f"write dates like 2026-11-20.")
+        raise UserError(_("{quoted} isn't a day I can log (a real date, not in the future, within "
+                          "a year): write dates like 2026-11-20.", quoted=_quoted(text)))
     return readings[0]
 
 

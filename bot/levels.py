@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from bot.errors import UserError
+from bot.i18n import N_, _
 
 
 class Level(IntEnum):
@@ -27,19 +28,20 @@ LEVEL_WORDS = tuple(level.word for level in Level)
 CAP_WORDS = ("off", "aggregate", "trend", "public")
 
 PLAIN_WORDS = {
-    Level.PRIVATE: "only you see it",
-    Level.AGGREGATE: ("only inside anonymous group totals (shown when at least {k} people who don't show "
-                      "their numbers by name contribute, and never precise enough to work yours out)"),
-    Level.TREND: ("your name with rough progress only (change in steps of 10%, days logged, streaks, "
-                  "about how close to your goal), never a number"),
-    Level.PUBLIC: "your name with the actual numbers",
+    Level.PRIVATE: N_("only you see it"),
+    Level.AGGREGATE: (N_("only inside anonymous group totals (shown when at least {k} people who "
+                         "don't show their numbers by name contribute, and never precise enough to "
+                         "work yours out)")),
+    Level.TREND: (N_("your name with rough progress only (change in steps of 10%, days logged, "
+                     "streaks, about how close to your goal), never a number")),
+    Level.PUBLIC: N_("your name with the actual numbers"),
 }
 
 CAP_PLAIN_WORDS = {
-    Level.PRIVATE: "hidden here",
-    Level.AGGREGATE: "anonymous group totals only",
-    Level.TREND: "relative progress at most, no raw numbers",
-    Level.PUBLIC: "numbers allowed (if the member chose public)",
+    Level.PRIVATE: N_("hidden here"),
+    Level.AGGREGATE: N_("anonymous group totals only"),
+    Level.TREND: N_("relative progress at most, no raw numbers"),
+    Level.PUBLIC: N_("numbers allowed (if the member chose public)"),
 }
 
 
@@ -54,8 +56,8 @@ def parse_level(text: str) -> Level:
     for level in Level:
         if level.word == word:
             return level
-    same = f" (for `{word}`, write `{LEVEL_SYNONYMS[word].word}`)" if word in LEVEL_SYNONYMS else ""
-    raise UserError(f"Sharing level must be one of: {', '.join(LEVEL_WORDS)}{same}.")
+    same = _(" (for `{word}`, write `{word2}`)", word=word, word2=LEVEL_SYNONYMS[word].word) if word in LEVEL_SYNONYMS else ""
+    raise UserError(_("Sharing level must be one of: {join}{same}.", join=', '.join(LEVEL_WORDS), same=same))
 
 
 def parse_cap(text: str) -> Level:
@@ -64,7 +66,7 @@ def parse_cap(text: str) -> Level:
         return Level.PRIVATE
     if word in CAP_WORDS:
         return parse_level(word)
-    raise UserError(f"A channel rule must be one of: {', '.join(CAP_WORDS)}.")
+    raise UserError(_("A channel rule must be one of: {join}.", join=', '.join(CAP_WORDS)))
 
 
 def cap_word(level: Level) -> str:

@@ -28,6 +28,8 @@ from bot.echo import MAX_INPUT, cap, echo, or_list, quoted
 from bot.errors import Ambiguous, Unreadable, UserError
 # Days used to live here: the names stay importable from this module.
 from bot.dates import MAX_DAYS_BACK, close_date_word, looks_like_when, parse_when, when_words_start  # noqa: F401
+from bot import i18n
+from bot.i18n import N_, _, p_
 
 _RESERVED = {"all"}     # `privacy set all ...` must keep meaning every metric
 
@@ -49,6 +51,31 @@ class MetricDef:
     adds: bool = False     # a second log the same day adds to it (water, exercise) instead of replacing it
     alternatives: tuple[tuple[str, float], ...] = ()   # a custom metric's other units: (unit, factor into `unit`)
 
+    @property
+    def label(self) -> str:
+        """The name shown, in the current language (a community's own metric keeps its name)."""
+        return self.name if self.custom else p_("metric", self.name)
+
+    @property
+    def about(self) -> str:
+        """The help shown, in the current language."""
+        if self.custom or not self.help:
+            return self.help
+        what = _(_BUILTIN_WHAT.get(self.key, ""))
+        return f"{what}: {or_list(_READINGS[self.key].examples)}" if what else self.help
+
+    def names(self) -> tuple[str, ...]:
+        """Every word a member may name it by: key, name, aliases, and for a built-in metric its name
+        and aliases in every language the bot speaks (`logga steg 8000` works for everyone)."""
+        words = [self.key, self.name, *self.aliases]
+        if not self.custom:
+            for lang in i18n.available()[1:]:
+                words.append(i18n.word("metric", self.name, lang))
+                extra = i18n.word("metric aliases", self.name, lang)
+                if extra != self.name:
+                    words.extend(w.strip() for w in extra.split(",") if w.strip())
+        return tuple(dict.fromkeys(w for w in words if w))
+
 
 # ---- text hygiene ----------------------------------------------------------------------------
 
@@ -60,20 +87,20 @@ def _tidy(text: str, what: str, examples: tuple[str, ...]) -> str:
     """
     try_ = f"try {or_list(examples, quote=True)}"
     if not isinstance(text, str) or not text.strip():
-        raise Unreadable(f"Please give a value for {what}: {try_}.")
+        raise Unreadable(_("Please give a value for {what}: {try_}.", what=what, try_=try_))
     if len(text) > MAX_INPUT:
-        raise Unreadable(f"That's too long to be a value for {what}: {try_}.")
+        raise Unreadable(_("That's too long to be a value for {what}: {try_}.", what=what, try_=try_))
     text = "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
     if any(not c.isprintable() for c in text):
-        raise Unreadable(f"That value has a hidden or control character in it: {try_}.")
+        raise Unreadable(_("That value has a hidden or control character in it: {try_}.", try_=try_))
     return " ".join(text.split())
 
 
 def _require_ascii(text: str, what: str, examples: tuple[str, ...]) -> None:
     if not text.isascii():
         digits = any(unicodedata.category(c) == "Nd" or unicodedata.numeric(c, None) is not None for c in text)
-        why = "I can only read the digits 0-9" if digits else "I can only read plain letters and the digits 0-9"
-        raise Unreadable(f"{why} for {what}: try {or_list(examples, quote=True)}.")
+        why = _("I can only read the digits 0-9") if digits else _("I can only read plain letters and the digits 0-9")
+        raise Unreadable(_("{why} for {what}: try {or_list}.", why=why, what=what, or_list=or_list(examples, quote=True)))
 
 
 # ---- numbers and unit words ------------------------------------------------------------------
@@ -220,19 +247,18 @@ class _Reading:
             return Quantity((int(m.group(1)) + int(m.group(2)) / 60) * self.units["h"], "h")
         terms = _terms(text, self.words)
         if len(terms) == 1 and terms[0][1] in self.units:
-            value, unit, _ = terms[0]
+            value, unit, _x = terms[0]
             unit = unit or bare
             return Quantity(self.convert(value, unit), unit if terms[0][1] else "")
         if len(terms) == 2 and self.pair:
-            (big, big_unit, _), (small, small_unit, typed) = terms
+            (big, big_unit, _x), (small, small_unit, typed) = terms
             if big_unit == self.pair[0] and small_unit in ("", self.pair[1]):
                 ratio = self.units[self.pair[0]] / self.units[self.pair[1]]
                 if small >= ratio:
                     whole, rest = divmod(big * ratio + small, ratio)
                     big_word, small_word = _PAIR_WORDS[self.pair]
-                    raise UserError(f"`{echo(typed)}` {small_word[0]} is more than {big_word[0]}: "
-                                    f"if you meant that, write `{_decimal(whole, 0)}{big_word[1]}{_decimal(rest, 2)}"
-                                    f"{small_word[1]}`.")
+                    raise UserError(_("`{echo}` {value} is more than {value2}: if you meant that, "
+                                      "write `{decimal}{value3}{decimal2}{value4}`.", echo=echo(typed), value=small_word[0], value2=big_word[0], decimal=_decimal(whole, 0), value3=big_word[1], decimal2=_decimal(rest, 2), value4=small_word[1]))
                 return Quantity(big * self.units[self.pair[0]] + small * self.units[self.pair[1]], self.pair[0])
         raise ValueError("unit not accepted")
 
@@ -264,23 +290,27 @@ _READINGS: dict[str, _Reading] = {
 }
 
 
+_BUILTIN_WHAT: dict[str, str] = {}   # key -> what a built-in metric is (translated when shown)
+
+
 def _builtin(key: str, name: str, unit: str, low: float, high: float, what: str, aliases: tuple[str, ...] = (),
              sensitive: bool = False, better: bool | None = None, adds: bool = False) -> MetricDef:
     help_ = f"{what}: {or_list(_READINGS[key].examples)}"
+    _BUILTIN_WHAT[key] = what
     return MetricDef(key, name, unit, low, high, aliases, sensitive, False, help_, better, adds)
 
 
 BUILTIN_METRICS: tuple[MetricDef, ...] = (
-    _builtin("steps", "steps", "steps", 0, 200_000, "steps walked", ("step", "walk", "walking"), better=True),
-    _builtin("sleep", "sleep", "h", 0, 24, "hours slept", ("slept", "sleeping")),
-    _builtin("rhr", "resting heart rate", "bpm", 25, 250, "resting heart rate in bpm",
+    _builtin("steps", "steps", "steps", 0, 200_000, N_("steps walked"), ("step", "walk", "walking"), better=True),
+    _builtin("sleep", "sleep", "h", 0, 24, N_("hours slept"), ("slept", "sleeping")),
+    _builtin("rhr", N_("resting heart rate"), "bpm", 25, 250, N_("resting heart rate in bpm"),
              ("heart", "heart rate", "heartrate", "hr", "resting_hr", "pulse"), sensitive=True),
-    _builtin("weight", "weight", "kg", 20, 400, "body weight", ("weigh", "bodyweight"), sensitive=True),
-    _builtin("mood", "mood", "/10", 1, 10, "mood from 1 to 10", ("feeling",), sensitive=True, better=True),
-    _builtin("exercise", "exercise", "min", 0, 1440, "minutes of exercise", ("workout", "training", "active"),
+    _builtin("weight", "weight", "kg", 20, 400, N_("body weight"), ("weigh", "bodyweight"), sensitive=True),
+    _builtin("mood", "mood", "/10", 1, 10, N_("mood from 1 to 10"), ("feeling",), sensitive=True, better=True),
+    _builtin("exercise", "exercise", "min", 0, 1440, N_("minutes of exercise"), ("workout", "training", "active"),
              better=True, adds=True),
-    _builtin("water", "water", "L", 0, 20, "water drunk", ("drink", "hydration"), better=True, adds=True),
-    _builtin("distance", "distance", "km", 0, 500, "distance walked, run or cycled", ("dist", "run", "ride", "km"),
+    _builtin("water", "water", "L", 0, 20, N_("water drunk"), ("drink", "hydration"), better=True, adds=True),
+    _builtin("distance", "distance", "km", 0, 500, N_("distance walked, run or cycled"), ("dist", "run", "ride", "km"),
              better=True, adds=True),
 )
 
@@ -352,9 +382,9 @@ def custom_units(metric: MetricDef) -> dict[str, tuple[float, float]]:
     if family is None or (_family_symbol(family, metric.unit) in ("mg/dL", "mmol/L") and not _glucose(metric)):
         return {metric.unit: (1.0, 0.0), **given}
     own = _family_symbol(family, metric.unit)
-    _, base_factor, base_offset = family[own]
+    _x, base_factor, base_offset = family[own]
     out = {metric.unit: (1.0, 0.0)}
-    for sym, (_, factor, offset) in family.items():
+    for sym, (_x, factor, offset) in family.items():
         if sym != own:   # value_in_own = (value * factor + offset - base_offset) / base_factor
             out[sym] = (factor / base_factor, (offset - base_offset) / base_factor)
     return {**out, **given}      # a factor the moderator gave wins (another substance's mmol/L)
@@ -406,7 +436,7 @@ def _unit_matches(word: str, unit: str, metric: MetricDef) -> bool:
     if family is None:
         return False
     key = _unit_key(word)
-    words, _, _ = family[_family_symbol(family, unit)]
+    words, _x, _y = family[_family_symbol(family, unit)]
     return key == _unit_key(unit) or key in words
 
 
@@ -426,8 +456,8 @@ def _check_unit(unit: str) -> str:
     unit = unit.strip() if isinstance(unit, str) else ""
     if (not 1 <= len(unit) <= 12 or any(not c.isprintable() or c.isspace() or c in _UNIT_FORBIDDEN for c in unit)
             or unit[0] in "+-.,0123456789" or unicodedata.category(unit[0]) == "Nd"):
-        raise UserError("A unit is one short word (up to 12 characters, no spaces or symbols like ` * @), "
-                        "e.g. `min`, `cups`, `pages` or `%`.")
+        raise UserError(_("A unit is one short word (up to 12 characters, no spaces or symbols "
+                          "like ` * @), e.g. `min`, `cups`, `pages` or `%`."))
     return unit
 
 
@@ -442,13 +472,15 @@ def parse_alternatives(text: str | None, unit: str) -> tuple[tuple[str, float], 
     for part in re.split(r"[\s,;]+", text.strip()):
         m = re.fullmatch(r"([^=]+)=([0-9]+(?:\.[0-9]+)?)", part)
         if m is None:
-            raise UserError(f"Other units are written like `mmol/L=18.016` (one of them is that many {unit}).")
+            raise UserError(_("Other units are written like `mmol/L=18.016` (one of them is that "
+                              "many {unit}).", unit=unit))
         other, factor = _check_unit(m.group(1)), float(m.group(2))
         if not (0 < factor <= 1e9) or other.lower() == unit.lower() or other.lower() in (u.lower() for u, _ in out):
-            raise UserError(f"Each other unit needs its own name and a factor above 0, e.g. `mmol/L=18.016`.")
+            raise UserError(_("Each other unit needs its own name and a factor above 0, e.g. "
+                              "`mmol/L=18.016`."))
         out.append((other, factor))
     if len(out) > MAX_ALTERNATIVES:
-        raise UserError(f"A metric can have up to {MAX_ALTERNATIVES} other units.")
+        raise UserError(_("A metric can have up to {max_alternatives} other units.", max_alternatives=MAX_ALTERNATIVES))
     return tuple(out)
 
 
@@ -464,14 +496,14 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: 
     ``alternatives``: other units with their factors (``mmol/L=18.016``)."""
     key = name.strip().lower() if isinstance(name, str) else ""
     if not re.fullmatch(r"[a-z][a-z0-9_-]{0,23}", key):
-        raise UserError("A metric name is one word of 1-24 letters, digits, - or _, starting with a letter, "
-                        "e.g. `meditation`.")
+        raise UserError(_("A metric name is one word of 1-24 letters, digits, - or _, starting "
+                          "with a letter, e.g. `meditation`."))
     if key in _RESERVED:
-        raise UserError(f"`{key}` is a reserved word: pick another name, e.g. `meditation`.")
+        raise UserError(_("`{key}` is a reserved word: pick another name, e.g. `meditation`.", key=key))
     squashed = _squash(key)
     for m in (() if stored else BUILTIN_METRICS):
-        if squashed in {_squash(m.key), _squash(m.name), *map(_squash, m.aliases)}:
-            raise UserError(f"`{key}` is already a built-in metric ({m.key}): pick another name.")
+        if squashed in set(map(_squash, m.names())):
+            raise UserError(_("`{key}` is already a built-in metric ({key2}): pick another name.", key=key, key2=m.key))
     unit = _check_unit(unit)
     others = parse_alternatives(alternatives, unit)
     try:
@@ -479,12 +511,13 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: 
     except (TypeError, ValueError, OverflowError):
         low = high = math.nan
     if not (math.isfinite(low) and math.isfinite(high)) or max(abs(low), abs(high)) > 1e9:
-        raise UserError("The range must be two ordinary numbers between -1,000,000,000 and 1,000,000,000, e.g. 0 240.")
+        raise UserError(_("The range must be two ordinary numbers between -1,000,000,000 and "
+                          "1,000,000,000, e.g. 0 240."))
     if low >= high:
-        raise UserError("The smallest value must be below the largest, e.g. `0 240`.")
+        raise UserError(_("The smallest value must be below the largest, e.g. `0 240`."))
     metric = MetricDef(key, key, unit, low + 0.0, high + 0.0, custom=True, alternatives=others)
     also = sorted(set(custom_units(metric)) - {unit})
-    typed = f" (or {', '.join(also)})" if also else ""
+    typed = _(" (or {join})", join=', '.join(also)) if also else ""
     return dataclasses.replace(metric, help=f"a number of {unit}{typed}: {or_list(_custom_reading(metric).examples)}")
 
 
@@ -528,10 +561,10 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
     """Like :func:`parse_quantity`, and says which unit was typed ("" for a bare number, which means the
     member's own unit). A whole-number metric typed as ``8.000`` raises :class:`Ambiguous`."""
     reading = _reading(metric)
-    what, examples = metric.name, reading.examples
+    what, examples = metric.label, reading.examples
     cleaned = _tidy(text, what, examples)
     bare = bare_unit(metric, system)
-    unreadable = Unreadable(f"I couldn't read {quoted(text)} as {what}: try {or_list(examples, quote=True)}.")
+    unreadable = Unreadable(_("I couldn't read {quoted} as {what}: try {or_list}.", quoted=quoted(text), what=what, or_list=or_list(examples, quote=True)))
     try:
         if metric.custom or metric.key not in _READINGS:
             number = re.match(r"\S*?(?=[^\d.,+-]|$)", cleaned).group(0)
@@ -556,7 +589,7 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
         if _THOUSANDS_DOT.fullmatch(number):
             _ask_thousands(metric, reading, cleaned, number, value)
         if abs(value - round(value)) > 1e-6:
-            raise UserError(f"{cap(what)} must be a whole number: try {or_list(examples, quote=True)}.")
+            raise UserError(_("{cap} must be a whole number: try {or_list}.", cap=cap(what), or_list=or_list(examples, quote=True)))
         value = float(round(value))
     return Quantity(value + 0.0, quantity.unit)          # never -0.0
 
@@ -588,10 +621,10 @@ def _ask_thousands(metric: MetricDef, reading: _Reading, cleaned: str, number: s
     if not (metric.minimum <= grouped <= metric.maximum):
         return
     if abs(value - round(value)) > 1e-6:       # 1.234 steps can only be 1,234 (a dot grouping thousands)
-        raise Ambiguous(f"Did you mean {reading.show(grouped)}?", (f"{number.replace('.', '')}{cleaned[len(number):]}",))
+        raise Ambiguous(_("Did you mean {show}?", show=reading.show(grouped)), (f"{number.replace('.', '')}{cleaned[len(number):]}",))
     rest = cleaned[len(number):]
     choices = (f"{number.replace('.', '')}{rest}", f"{_decimal(value, 3).replace(',', '')}{rest}")
-    raise Ambiguous(f"Did you mean {reading.show(grouped)} or {reading.show(value)}?", choices)
+    raise Ambiguous(_("Did you mean {show} or {show2}?", show=reading.show(grouped), show2=reading.show(value)), choices)
 
 
 def _snap(value: float, low: float, high: float, tolerance: float = 1e-9) -> float:
@@ -607,7 +640,7 @@ _SMALL_WORDS = {"min": ("minutes", "m"), "lb": ("pounds", "lb")}
 
 def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float) -> str:
     low, high = reading.show(metric.minimum), reading.show(metric.maximum)
-    line = f"{cap(metric.name)} must be between {low} and {high}"
+    line = _("{cap} must be between {low} and {high}", cap=cap(metric.label), low=low, high=high)
     if reading.also:
         unit, factor = reading.also
         line += f" ({_decimal(metric.minimum / factor, 0)}-{_decimal(metric.maximum / factor, 0)} {unit})"
@@ -616,13 +649,13 @@ def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float)
         small = value * reading.units[reading.pair[1]]
         if metric.minimum <= small <= metric.maximum:
             words, suffix = _SMALL_WORDS[reading.pair[1]]
-            return f"{line}: for {words}, write `{echo(text)}{suffix}`."
+            return _("{line}: for {words}, write `{echo}{suffix}`.", line=line, words=words, echo=echo(text), suffix=suffix)
     if re.fullmatch(_NUM, text):
         # "250" as water is 250 L; 250 ml fits. Name the first unit in which the number fits.
         number = _number(text)
         for unit in reading.units:
             if unit and reading.units[unit] != 1 and metric.minimum <= reading.convert(number, unit) <= metric.maximum:
-                return f"{line}: for {_UNIT_LABELS.get(unit, unit)}, write `{echo(text)} {_UNIT_LABELS.get(unit, unit)}`."
+                return _("{line}: for {get}, write `{echo} {get}`.", line=line, get=_UNIT_LABELS.get(unit, unit), echo=echo(text))
     return line + "."
 
 
@@ -675,14 +708,14 @@ def any_unit_word(word: str) -> bool:
 def format_change(before: float, after: float) -> str:
     """Relative change against the member's own earlier figure (a trend-level fact, no raw value)."""
     if before == after:
-        return "no change"
+        return _("no change")
     if before == 0:
-        return "new"
+        return _("new")
     try:
         pct = round(100 * (after - before) / abs(before))
     except (ArithmeticError, ValueError):
-        return "no change" if before == after else "new"
-    return "no change" if pct == 0 else f"{pct:+,d}%"
+        return _("no change") if before == after else "new"
+    return _("no change") if pct == 0 else f"{pct:+,d}%"
 
 
 # ---- names -----------------------------------------------------------------------------------
@@ -697,22 +730,22 @@ def resolve_metric(text: str, available: Iterable[MetricDef]) -> MetricDef:
     spaces, - and _. Unknown -> UserError suggesting close names, or listing the known keys."""
     metrics = list(available)
     word = " ".join(str(text).split()).lower()[:MAX_INPUT]
-    for names in (lambda m: (m.key.lower(),), lambda m: (m.name.lower(),), lambda m: tuple(a.lower() for a in m.aliases)):
+    for names in (lambda m: (m.key.lower(),), lambda m: (m.name.lower(),), lambda m: tuple(a.lower() for a in m.names())):
         for m in metrics:
             if word in names(m):
                 return m
     squashed = _squash(word)
     for m in metrics:
-        if squashed and squashed in {_squash(m.key), _squash(m.name), *map(_squash, m.aliases)}:
+        if squashed and squashed in set(map(_squash, m.names())):
             return m
     known = ", ".join(m.key for m in metrics)
     if not word:
-        raise UserError(f"Which metric? Try one of: {known}.")
+        raise UserError(_("Which metric? Try one of: {known}.", known=known))
     owner = {}
     for m in metrics:
-        for n in (m.key, m.name, *m.aliases):
+        for n in m.names():
             owner.setdefault(n.lower(), m.key)
     close = list(dict.fromkeys(owner[c] for c in difflib.get_close_matches(word, owner, n=5, cutoff=0.6)))
     if close:
-        raise UserError(f"I don't know the metric {quoted(text)}: did you mean {or_list(close[:3], quote=True)}?")
-    raise UserError(f"I don't know the metric {quoted(text)}: try one of {known}.")
+        raise UserError(_("I don't know the metric {quoted}: did you mean {or_list}?", quoted=quoted(text), or_list=or_list(close[:3], quote=True)))
+    raise UserError(_("I don't know the metric {quoted}: try one of {known}.", quoted=quoted(text), known=known))

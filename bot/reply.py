@@ -191,6 +191,8 @@ class Reply:
     requires_data: bool = False   # a post with nothing of anyone's to show is not sent at all
     max_charts: int | None = None  # the gate keeps this many charts, those with most visible lines
     cards: tuple[CardPiece, ...] = ()
+    # The language the gate wrote it in (set in the released form): a take-back re-renders in it.
+    locale: str = ""
 
     @staticmethod
     def text(*lines: str, private: bool | None = None) -> "Reply":
@@ -254,7 +256,7 @@ def reply_to_json(reply: Reply) -> dict:
 
     return {
         "kind": reply.kind, "subject": reply.subject, "requires_data": reply.requires_data,
-        "max_charts": reply.max_charts,
+        "max_charts": reply.max_charts, "locale": reply.locale,
         "lines": [line(ln) for ln in reply.lines],
         "charts": [chart(c) for c in reply.charts],
         "cards": [{"title": k.title, "tz": k.timezone, "period": list(k.period), "panels": [chart(c) for c in k.panels]}
@@ -296,6 +298,7 @@ def reply_from_json(data: dict) -> Reply:
         max_charts=data.get("max_charts"),
         cards=tuple(CardPiece(k["title"], k["tz"], tuple(k["period"]), tuple(chart(c) for c in k["panels"]))
                     for k in data.get("cards", ())),
+        locale=data.get("locale", ""),
     )
 
 

@@ -23,6 +23,7 @@ from storage.database import Database
 from storage.entries import EntryRepository
 from storage.platform_state import PlatformState
 from storage.posts import PostLedger
+from storage.languages import LanguageRepository
 from storage.sharing import ChannelRuleRepository, EffectiveLevels, SharingRepository
 
 
@@ -45,6 +46,7 @@ class Services:
     scheduler: Scheduler
     levels: EffectiveLevels
     renderer: "ChartRenderer"
+    languages: LanguageRepository = None   # set by create(): who reads which language
     extra: dict[str, Any] = field(default_factory=dict)   # repositories that feature cogs add
     member_data: list[MemberData] = field(default_factory=list)
 
@@ -59,10 +61,11 @@ class Services:
         levels = EffectiveLevels(sharing, rules)
         renderer = ChartRenderer(config.chart_processes)
         gate = PrivacyGate(levels, config.privacy.min_group_size, renderer, await _gate_secret(db))
+        languages = LanguageRepository(db, config.language)
         services = cls(config, db, clock, community, entries, sharing, rules, custom, posts, Catalogue(custom), gate,
-                       Scheduler(db, clock), levels, renderer)
+                       Scheduler(db, clock), levels, renderer, languages)
         # The profile goes last in the list: deleting it cascades whatever another repository missed.
-        services.member_data = [entries, sharing, posts]
+        services.member_data = [entries, sharing, posts, languages]
         return services
 
     def add_member_data(self, repo: MemberData) -> None:

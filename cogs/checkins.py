@@ -25,6 +25,8 @@ from bot.scheduler import Schedule
 from bot.words import counted
 from bot.services import Services
 from storage.checkins import CheckinRepository, GoalRepository
+from bot.i18n import _
+from bot.i18n import n_
 
 log = logging.getLogger(__name__)
 P = ParamType
@@ -74,30 +76,34 @@ class Checkins:
             schedule = await self.checkins.schedule(inv.channel_id)
         new = await self.checkins.join(inv.member_id, inv.channel_id, inv.now)
         shared = [m for m, ch, lv in await self.s.sharing.settings(inv.member_id) if lv > Level.PRIVATE and ch in (None, inv.channel_id)]
-        lines = [("You joined" if new else "You're back in") +
-                 f" this channel's weekly check-in ({schedule.weekday.title()}s at {schedule.time} {schedule.timezone})."]
+        lines = [(_("You joined") if new else _("You're back in")) +
+                 _(" this channel's weekly check-in ({title}s at {time} {timezone}).", title=schedule.weekday.title(), time=schedule.time, timezone=schedule.timezone)]
         if not shared:
-            lines.append("All your numbers are private, so the post won't show you until you `privacy set <metric> trend` "
-                         "(or aggregate/public). You'll still get your own summary privately.")
+            lines.append(_("All your numbers are private, so the post won't show you until you "
+                           "`privacy set <metric> trend` (or aggregate/public). You'll still get "
+                           "your own summary privately."))
         return Reply.text(*lines, private=True)
 
     @command("checkin leave", "Stop taking part in this channel's weekly check-in.", needs_channel=True)
     async def leave(self, inv: Invocation) -> Reply:
         if not await self.checkins.leave(inv.member_id, inv.channel_id):
-            return Reply.text("You weren't in this channel's check-in.", private=True)
+            return Reply.text(_("You weren't in this channel's check-in."), private=True)
         edited, deleted = await self.app.take_back(inv.member_id, inv.channel_id, remove=True, kind="checkin")
-        note = f" I removed you from {counted(edited + deleted, 'earlier check-in post')}." if edited or deleted else ""
-        return Reply.text("You left this channel's check-in. Nobody is told." + note, private=True)
+        note = n_(" I removed you from {n} earlier check-in post.", " I removed you from {n} earlier check-in posts.",
+                  edited + deleted) if edited or deleted else ""
+        return Reply.text(_("You left this channel's check-in. Nobody is told.") + note, private=True)
 
     @command("checkin pause", "Skip check-ins for a while without leaving (nobody is told).",
              Param("weeks", P.INT, "how many weeks (1–52, default 1)", required=False, minimum=1, maximum=52), needs_channel=True)
     async def pause(self, inv: Invocation, weeks: int = 1) -> Reply:
         if not 1 <= weeks <= 52:
-            raise UserError("Pause for 1 to 52 weeks.")
+            raise UserError(_("Pause for 1 to 52 weeks."))
         until = inv.now + timedelta(weeks=weeks)
         if not await self.checkins.pause(inv.member_id, inv.channel_id, until):
-            return Reply.text("You aren't in this channel's check-in; `checkin join` to take part.", private=True)
-        return Reply.text(f"Paused until {until.date().isoformat()}. Nobody is told; `checkin join` resumes early.", private=True)
+            return Reply.text(_("You aren't in this channel's check-in; `checkin join` to take "
+                                "part."), private=True)
+        return Reply.text(_("Paused until {isoformat}. Nobody is told; `checkin join` resumes "
+                            "early.", isoformat=until.date().isoformat()), private=True)
 
     @command("goal", "Set a private goal for a metric, per day (or per week); others see at most about how close you are, if you share trends.",
              Param("metric", P.METRIC, "e.g. steps"),
@@ -113,20 +119,20 @@ class Checkins:
         else:
             amount = parse_quantity(m, value, system)
         if amount <= 0:
-            raise UserError("A goal must be more than zero.")
+            raise UserError(_("A goal must be more than zero."))
         weekly = amount * 7 if per == "day" and summed(m) else amount
         await self.goals.set(inv.member_id, m.key, weekly, inv.now, goal_value=amount, goal_period=per)
         shown = format_quantity(m, amount, system)
         if per == "day" and summed(m):
-            kind = f"a day; {format_quantity(m, weekly, system)} a week in check-ins"
+            kind = _("a day; {format_quantity} a week in check-ins", format_quantity=format_quantity(m, weekly, system))
         elif per == "day":
-            kind = "a day (check-ins compare your week's average with it)"
+            kind = _("a day (check-ins compare your week's average with it)")
         else:
-            kind = "a week in total" if summed(m) else "as a weekly average"
-        other = f"`goal {m.key} {value} week`" if per == "day" else f"`goal {m.key} {value}`"
-        return Reply.text(f"Your {m.name} goal: {shown} {kind}. Only you see it; where you share trends, posts say at most "
-                          f"roughly how close you are (\"over half of goal\"). (For a {'weekly' if per == 'day' else 'daily'} "
-                          f"goal instead: {other}.)", private=True)
+            kind = _("a week in total") if summed(m) else _("as a weekly average")
+        other = _("`goal {key} {value} week`", key=m.key, value=value) if per == "day" else _("`goal {key} {value}`", key=m.key, value=value)
+        return Reply.text(_("Your {name} goal: {shown} {kind}. Only you see it; where you share "
+                            'trends, posts say at most roughly how close you are ("over half of '
+                            'goal"). (For a {value} goal instead: {other}.)', name=m.label, shown=shown, kind=kind, value='weekly' if per == 'day' else 'daily', other=other), private=True)
 
     @command("mod schedule", "Set when this channel's weekly check-in is posted.",
              Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),
@@ -140,7 +146,7 @@ class Checkins:
         await self.checkins.set_schedule(channel_id, weekday, time, tz, inv.now)
         await self.s.scheduler.refresh()
         name = (await self.s.community.channel_by_id(channel_id)).name
-        return Reply.text(f"#{name}: weekly check-in on {weekday.title()}s at {time} ({tz}).", private=True)
+        return Reply.text(_("#{name}: weekly check-in on {title}s at {time} ({tz}).", name=name, title=weekday.title(), time=time, tz=tz), private=True)
 
     # -- scheduling ----------------------------------------------------------------------------
     async def _schedules(self) -> list[Schedule]:
@@ -207,42 +213,46 @@ class Checkins:
                 pct_goal = goal_percent(metric, figure, goal)
                 days_logged = len(this)
                 run = streak_of(points, back)
-                streak = f"{run}{'+' if run >= STREAK_LOOKBACK else ''}-day streak" if run >= 3 else None
-                exact = [change, f"{days_logged}/7 days", streak, (f"{pct_goal}% of goal" if pct_goal is not None else None)]
+                streak = _("{run}{value}-day streak", run=run, value='+' if run >= STREAK_LOOKBACK else '') if run >= 3 else None
+                exact = [change, _("{days_logged}/7 days", days_logged=days_logged), streak, (_("{pct_goal}% of goal", pct_goal=pct_goal) if pct_goal is not None else None)]
                 exact_text = ", ".join(r for r in exact if r)
                 # The trend variant is built by the gate from these inputs, in bands (PRIVACY.md).
-                relative = [Relative("change", "vs last week", before, figure), Relative("count", f"{days_logged}/7 days")]
+                relative = [Relative("change", "vs last week", before, figure),   # the gate writes it (bot.disclosure)
+                            Relative("count", _("{days_logged}/7 days", days_logged=days_logged))]
                 if streak:
                     relative.append(Relative("count", streak))
                 if pct_goal is not None:
                     relative.append(Relative("share", "goal", float(pct_goal)))
-                raw = _format_weekly(metric, figure) + (" this week" if summed(metric) else " average")
-                shown = raw if raw.startswith(key) or raw.split(" ")[1:2] == [key] else f"{key} {raw}"
+                raw = _format_weekly(metric, figure) + (_(" this week") if summed(metric) else _(" average"))
+                label = metric.label
+                shown = raw if raw.startswith(label) or raw.split(" ")[1:2] == [label] else f"{label} {raw}"
                 facts.append(Fact.of(member_id, key, public=f"{shown} ({exact_text})", relative=tuple(relative),
-                                     prefix=f"{key} "))
+                                     prefix=f"{label} "))
                 groups.setdefault(key, []).append((member_id, figure))
-                private_lines.append(f"{metric.name}: {raw} ({exact_text})")
+                private_lines.append(f"{metric.label}: {raw} ({exact_text})")
                 baseline = fmean(earlier[-28:]) if earlier else fmean(this)
                 chart_inputs.setdefault(key, []).append((member_id, name, points, baseline))
             if facts:
                 member_lines.append(Line(tuple(facts), label=f"{name}: "))
                 if with_summaries:
-                    summaries.append((member_id, Reply.text(f"Your week in #{channel.name} ({week.label()}):", *private_lines,
+                    summaries.append((member_id, Reply.text(_("Your week in #{name} ({label}):", name=channel.name, label=week.label()), *private_lines,
                                                             private=True)))
-        header = Line((Text(f"Weekly check-in for #{channel.name} — {week.label()}"),))
+        header = Line((Text(_("Weekly check-in for #{name} — {label}", name=channel.name, label=week.label())),))
         period = f"{first}..{last}"
         group_parts = tuple(GroupFigure(key, "total" if summed(by_key[key]) else "average", tuple(contribs),
-                                        f"{key} about {{value}} {_group_unit(by_key[key])} from {{count}} people",
+                                        _("{metric} about {{value}} {unit} from {{count}} people",
+                                          metric=by_key[key].label, unit=_group_unit(by_key[key])),
                                         _value_spec(by_key[key]), period)
                             for key, contribs in groups.items())
         lines = [header]
         if group_parts:
-            lines.append(Line(group_parts, label="Together: "))
+            lines.append(Line(group_parts, label=_("Together: ")))
         lines.extend(member_lines)
         # Every metric's chart goes to the gate, which keeps those with visible lines (at most
         # MAX_CHART_SERIES of them) and the MAX_CHARTS with the most: what appears depends only on
         # what this channel may see.
-        charts = tuple(ChartPiece(key, f"{by_key[key].name.capitalize()} — week of {week.label()}", by_key[key].unit, tz,
+        charts = tuple(ChartPiece(key, _("{metric} — week of {week}", metric=by_key[key].label.capitalize(),
+                                         week=week.label()), by_key[key].unit, tz,
                                   tuple(ChartLine(mid, name, tuple((d, v) for d, v in pts if d >= first), base)
                                         for mid, name, pts, base in inputs),
                                   period=(first, last), max_series=MAX_CHART_SERIES)
@@ -276,7 +286,7 @@ def _parse_weekly_total(metric: MetricDef, text: str) -> float:
 
 
 def _group_unit(metric: MetricDef) -> str:
-    word = "in total" if summed(metric) else "average"
+    word = _("in total") if summed(metric) else _("average")
     unit = "" if metric.key == "steps" else metric.unit
     return f"{unit} {word}".strip()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.commands import Invocation, Param, ParamType, command, help_lines
 from bot.reply import Reply
 from bot.services import Services
+from bot.i18n import _
 
 
 class Core:
@@ -24,4 +25,4 @@ class Core:
     @command("cancel", "Cancel the command waiting for your confirmation.", button="Cancel")
     async def cancel(self, inv: Invocation) -> Reply:
         done = self.app.cancel(inv.member_id)
-        return Reply.text("Cancelled; nothing changed." if done else "Nothing was waiting for confirmation.", private=True)
+        return Reply.text(_("Cancelled; nothing changed.") if done else _("Nothing was waiting for confirmation."), private=True)

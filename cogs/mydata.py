@@ -14,6 +14,9 @@ from bot.reply import FilePiece, Reply
 from bot.scheduler import Schedule
 from bot.services import Services
 from bot.words import counted
+from bot import i18n
+from bot.i18n import _
+from bot.i18n import n_
 
 
 class MyData:
@@ -27,13 +30,14 @@ class MyData:
     async def shared(self, inv: Invocation) -> Reply:
         rows = await self.s.posts.shared_by(inv.member_id)
         if not rows:
-            return Reply.text("No channel post holds any of your data.", private=True)
+            return Reply.text(_("No channel post holds any of your data."), private=True)
         count = len({r['post'] for r in rows})
-        lines = [f"{counted(count, 'post')} {'holds' if count == 1 else 'hold'} your data:"]
+        lines = [n_("{n} post holds your data:", "{n} posts hold your data:", count)]
         for r in rows:
             where = await self.app.message_link(r["channel_id"], r["message"])
-            lines.append(f"#{r['channel']} {where} ({r['kind']}, {r['created_at']}): {r['metric']} at {r['level']}")
-        lines.append("Lowering a level with `privacy set` edits or removes these posts; `mydata forget` removes you from all of them.")
+            lines.append(_("#{channel} {where} ({kind}, {created_at}): {metric} at {level}", channel=r['channel'], where=where, kind=r['kind'], created_at=r['created_at'], metric=r['metric'], level=r['level']))
+        lines.append(_("Lowering a level with `privacy set` edits or removes these posts; `mydata "
+                       "forget` removes you from all of them."))
         return Reply.text(*lines, private=True)
 
     @command("mydata export", "All your data as files (a CSV per table and one JSON file), only to you.", slow=True)
@@ -44,7 +48,7 @@ class MyData:
         for name, rows in data.items():
             files.append(FilePiece(inv.member_id, f"peerpulse-{name}.csv", _csv(rows), "text/csv"))
         counts = ", ".join(f"{len(rows)} {name}" for name, rows in data.items())
-        return Reply(lines=Reply.text(f"Your data ({counts}); only you received these files:").lines,
+        return Reply(lines=Reply.text(_("Your data ({counts}); only you received these files:", counts=counts)).lines,
                      files=tuple(files), private=True, kind="export")
 
     @command("mydata forget", "Delete everything I hold about you and take your data out of every post.",
@@ -55,9 +59,11 @@ class MyData:
         removed = 0
         for repo in self.s.all_member_data():
             removed += await repo.delete_member(inv.member_id)
-        return Reply.text(f"Done: I deleted everything I held about you ({counted(removed, 'record')}) and changed "
-                          f"{counted(edited + deleted, 'post')} ({deleted} removed). If you log again, you start fresh and "
-                          "private.", private=True)
+        records = n_("{n} record", "{n} records", removed)
+        posts = n_("{n} post", "{n} posts", edited + deleted)
+        return Reply.text(_("Done: I deleted everything I held about you ({records}) and changed {posts} ({deleted} "
+                            "removed). If you log again, you start fresh and private.", records=records, posts=posts,
+                            deleted=i18n.count(deleted)), private=True)
 
     async def collect(self, member_id: int) -> dict[str, list[dict]]:
         return {repo.export_name: await repo.export_member(member_id) for repo in self.s.all_member_data()}

@@ -7,6 +7,7 @@ from bot.words import changed_posts
 from bot.levels import LEVEL_WORDS, PLAIN_WORDS, Level, effective_level, parse_level
 from bot.reply import Reply
 from bot.services import Services
+from bot.i18n import _
 
 P = ParamType
 
@@ -17,7 +18,7 @@ class Privacy:
         self.app = app
 
     def _plain(self, level: Level) -> str:
-        return PLAIN_WORDS[level].format(k=self.s.config.privacy.min_group_size)
+        return _(PLAIN_WORDS[level], k=self.s.config.privacy.min_group_size)
 
     @command("privacy", "See, in plain words, who can see each of your numbers.", lists=True)
     async def show(self, inv: Invocation) -> Reply:
@@ -26,14 +27,14 @@ class Privacy:
         defaults = {m: lv for m, ch, lv in settings if ch is None}
         overrides = [(m, ch, lv) for m, ch, lv in settings if ch is not None]
         channel_names = {}
-        for _, ch, _ in overrides:
+        for _x, ch, _y in overrides:
             c = await self.s.community.channel_by_id(ch)
             channel_names[ch] = c.name if c else "?"
-        lines = ["Everything you log is private until you choose otherwise. Your settings:"]
+        lines = [_("Everything you log is private until you choose otherwise. Your settings:")]
         for m in metrics:
             lines.append(f"{m.key}: {defaults.get(m.key, Level.PRIVATE).word} — {self._plain(defaults.get(m.key, Level.PRIVATE))}")
         for m, ch, lv in overrides:
-            lines.append(f"{m} in #{channel_names[ch]}: {lv.word} — {self._plain(lv)}")
+            lines.append(_("{m} in #{value}: {word} — {plain}", m=m, value=channel_names[ch], word=lv.word, plain=self._plain(lv)))
         if inv.channel_id is not None:
             channel = await self.s.community.channel_by_id(inv.channel_id)
             rules = await self.s.rules.rules(inv.channel_id)
@@ -44,13 +45,13 @@ class Privacy:
                     continue
                 cap = self.s.rules.cap_from(rules, m.key)
                 eff = effective_level(own, cap)
-                note = f" (this channel allows at most {cap.word if cap else 'nothing'})" if cap < own else ""
+                note = _(" (this channel allows at most {value})", value=cap.word if cap else 'nothing') if cap < own else ""
                 shown.append(f"{m.key}: {eff.word}{note}")
             if shown:
-                lines.append(f"In #{channel.name} others can see: " + "; ".join(shown) + ".")
+                lines.append(_("In #{name} others can see: ", name=channel.name) + "; ".join(shown) + ".")
             else:
-                lines.append(f"In #{channel.name} others see none of your numbers.")
-        lines.append(f"Change with `privacy set <metric|all> <{'|'.join(LEVEL_WORDS)}> [#channel]`.")
+                lines.append(_("In #{name} others see none of your numbers.", name=channel.name))
+        lines.append(_("Change with `privacy set <metric|all> <{join}> [#channel]`.", join='|'.join(LEVEL_WORDS)))
         return Reply.text(*lines, private=True)
 
     @command("privacy set", "Choose who may see a metric: everywhere, or in one channel.",
@@ -67,15 +68,17 @@ class Privacy:
             lowered = lowered or new < before
         where = ""
         if channel_id is not None:
-            where = f" in #{(await self.s.community.channel_by_id(channel_id)).name}"
-        names = "all your metrics" if len(metrics) > 1 else metrics[0].key
+            where = _(" in #{name}", name=(await self.s.community.channel_by_id(channel_id)).name)
+        names = _("all your metrics") if len(metrics) > 1 else metrics[0].key
         lines = [f"{names}{where}: {new.word} — {self._plain(new)}."]
         if new >= Level.TREND and any(m.sensitive for m in metrics):
-            lines.append("Weight, mood and heart rate show at most trends in a channel unless its moderators allow more.")
+            lines.append(_("Weight, mood and heart rate show at most trends in a channel unless "
+                           "its moderators allow more."))
         if new > Level.PRIVATE:
-            lines.append("This doesn't post anything by itself: you appear in check-ins and challenges only after joining them.")
+            lines.append(_("This doesn't post anything by itself: you appear in check-ins and "
+                           "challenges only after joining them."))
         if lowered:
             edited, deleted = await self.app.take_back(inv.member_id, channel_id)
             if edited or deleted:
-                lines.append(changed_posts(edited, deleted, removed_because="that now said too much"))
+                lines.append(changed_posts(edited, deleted, removed_because=_("that now said too much")))
         return Reply.text(*lines, private=True)

@@ -13,6 +13,7 @@ from bot.reply import Destination, Reply
 from bot.scheduler import Schedule
 from bot.services import Services
 from storage.checkins import ReminderRepository
+from bot.i18n import _
 
 GRACE = timedelta(hours=1)   # a nudge that is more than an hour late is no help: it is skipped
 
@@ -32,14 +33,14 @@ class Reminders:
         if state == "off":
             await self.reminders.set(inv.member_id, None, inv.now)
             await self.s.scheduler.refresh()
-            return Reply.text("Reminders are off.", private=True)
+            return Reply.text(_("Reminders are off."), private=True)
         if time is None:
-            raise UserError("Tell me when, e.g. `remind on 20:00`.")
+            raise UserError(_("Tell me when, e.g. `remind on 20:00`."))
         await self.reminders.set(inv.member_id, time, inv.now)
         await self.s.scheduler.refresh()
         member = await self.s.community.member_by_id(inv.member_id)
-        return Reply.text(f"I'll nudge you privately at {time} ({member.timezone}) on days you haven't logged. "
-                          "`remind off` stops it.", private=True)
+        return Reply.text(_("I'll nudge you privately at {time} ({timezone}) on days you haven't "
+                            "logged. `remind off` stops it.", time=time, timezone=member.timezone), private=True)
 
     async def _schedules(self) -> list[Schedule]:
         out = []
@@ -59,6 +60,7 @@ class Reminders:
         today = local_date(period, member.timezone)
         if await self.s.entries.history(member_id, None, limit=1) and today in await self.s.entries.logged_days(member_id):
             return
-        await self.app.publish(Reply.text("A gentle nudge: nothing logged today yet. `log <metric> <value>` when you're ready "
-                                          "— or `remind off` to stop these.", private=True),
+        await self.app.publish(Reply.text(_("A gentle nudge: nothing logged today yet. `log "
+                                            "<metric> <value>` when you're ready — or `remind off` "
+                                            "to stop these."), private=True),
                                Destination.private_to(member.community_id, member_id))

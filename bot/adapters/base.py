@@ -73,6 +73,7 @@ class Inbound:
     command: str | None = None          # or a pre-parsed command (Discord): its name and arguments
     arguments: dict[str, Any] | None = None
     confirmed: bool = False
+    locale: str | None = None           # the platform's language for the member (Discord's interaction locale)
 
 
 def require_delivery(obj: object) -> Delivery:
