@@ -96,7 +96,7 @@ def _placeholder(token: str) -> bool:
 def _usage_options(spec: CommandSpec, rest) -> list[str]:
     """`privacy set <metric|all> <level> [#channel]` → `metric:metric|all level:… [channel:#channel]`."""
     out = []
-    for param, (token, _) in zip(spec.params, rest):
+    for param, (token, _at) in zip(spec.params, rest):
         inner = token[1:-1] if _placeholder(token) else token
         value = "…" if inner == param.name else inner
         option = f"{param.name}:{value}"

@@ -16,7 +16,8 @@ from enum import Enum
 from typing import Any, Awaitable, Callable, Iterable
 
 from bot.errors import UserError
-from bot.i18n import _, num
+from bot import i18n
+from bot.i18n import _, num, p_
 
 
 class Permission(Enum):
@@ -73,8 +74,13 @@ class Param:
     def limit(self) -> int:
         return self.max_length or (TEXT_MAX if self.type is ParamType.TEXT else WORD_MAX)
 
+    @property
+    def label(self) -> str:
+        """The parameter's name in the current language (bot.i18n): help and usage lines show it."""
+        return p_("option", self.name)
+
     def usage(self) -> str:
-        shown = "|".join(self.choices) if self.type is ParamType.CHOICE and len(self.choices) <= 4 else self.name
+        shown = "|".join(self.choices) if self.type is ParamType.CHOICE and len(self.choices) <= 4 else self.label
         return f"<{shown}>" if self.required else f"[{shown}]"
 
 
@@ -102,8 +108,14 @@ class CommandSpec:
     def name(self) -> str:
         return " ".join(self.path)
 
+    @property
+    def label(self) -> str:
+        """The command's words in the current language (`logga` for `log`); both are typed alike."""
+        return " ".join(p_("command", w) for w in self.path)
+
     def usage(self) -> str:
-        return " ".join([self.name, *(p.usage() for p in self.params)])
+        """How to type it, in the current language's command words (the English ones work too)."""
+        return " ".join([self.label, *(p.usage() for p in self.params)])
 
 
 _SPEC_ATTR = "__peerpulse_command__"
@@ -145,8 +157,12 @@ class Invocation:
 
 
 class Registry:
+    """The declared commands. A command's words in every language the bot speaks are aliases of its
+    English words (`logga steg 8000` is `log steps 8000`), so a command works whoever types it."""
+
     def __init__(self) -> None:
         self._specs: dict[tuple[str, ...], CommandSpec] = {}
+        self._aliases: dict[tuple[str, ...], tuple[str, ...]] | None = None
 
     def add_cog(self, cog: object) -> None:
         for _name, member in inspect.getmembers(cog, inspect.ismethod):
@@ -158,6 +174,33 @@ class Registry:
         if spec.path in self._specs:
             raise ValueError(f"command {spec.name!r} declared twice")
         self._specs[spec.path] = spec
+        self._aliases = None
+
+    def aliases(self) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """Translated command paths -> the English path (every catalogue under bot/locale)."""
+        if self._aliases is None:
+            out: dict[tuple[str, ...], tuple[str, ...]] = {}
+            for lang in i18n.available()[1:]:
+                for path in self._specs:
+                    local = tuple(w for word in path for w in i18n.word("command", word, lang).lower().split())
+                    if local != path and local not in self._specs:
+                        out.setdefault(local, path)
+            self._aliases = out
+        return self._aliases
+
+    def english(self, words: list[str]) -> list[str]:
+        """``words`` with a translated command at their start replaced by its English words."""
+        lowered = [w.lower() for w in words]
+        aliases = self.aliases()
+        for n in range(min(len(lowered), 4), 0, -1):
+            path = aliases.get(tuple(lowered[:n]))
+            if path is not None:
+                return [*path, *words[n:]]
+        if lowered and (lowered[0],) not in self._specs:
+            first = next((p[0] for a, p in aliases.items() if a[:1] == (lowered[0],) and len(a) > 1), None)
+            if first is not None and len(first.split()) == 1:
+                return [first, *words[1:]]
+        return list(words)
 
     def all(self) -> list[CommandSpec]:
         return sorted(self._specs.values(), key=lambda s: s.path)
@@ -172,10 +215,13 @@ class Registry:
         return out
 
     def match(self, words: list[str]) -> tuple[CommandSpec | None, int]:
-        """The longest declared path that prefixes ``words``; returns (spec, words used)."""
+        """The longest declared path (or a translation of one) that prefixes ``words``; returns (spec,
+        words used)."""
         lowered = [w.lower() for w in words]
+        aliases = self.aliases()
         for n in range(min(len(lowered), 4), 0, -1):
-            spec = self._specs.get(tuple(lowered[:n]))
+            key = tuple(lowered[:n])
+            spec = self._specs.get(key) or self._specs.get(aliases.get(key, ()))
             if spec is not None:
                 return spec, n
         return None, 0
@@ -204,7 +250,7 @@ def parse_text(registry: Registry, text: str) -> tuple[CommandSpec, dict[str, An
         raise UserError(_("Type `help` to see what I can do."))
     spec, used = registry.match([t for t, _ in tokens])
     if spec is None:
-        group = registry.groups().get(tokens[0][0].lower())
+        group = registry.groups().get(registry.english([tokens[0][0]])[0].lower())
         if group:
             close = _close([t for t, _ in tokens[:2]], [s.name for s in group])
             hint = _("Did you mean `{close}`? ", close=close) if close else ""
@@ -300,11 +346,12 @@ def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> 
                 args[param.name] = _printable(text[tokens[i][1]:].strip().strip('"\''))
                 i = len(tokens)
             elif param.required:
-                raise UserError(_("Missing `{name}`. Usage: `{usage}`", name=param.name, usage=spec.usage()))
+                raise UserError(_("Missing `{name}`. Usage: `{usage}`", name=param.label, usage=spec.usage()))
             continue
         if i >= len(tokens):
             if param.required:
-                raise UserError(_("Missing `{name}` ({help}). Usage: `{usage}`", name=param.name, help=param.help, usage=spec.usage()))
+                raise UserError(_("Missing `{name}` ({help}). Usage: `{usage}`", name=param.label, help=_(param.help),
+                                  usage=spec.usage()))
             continue
         token = tokens[i][0]
         if not param.required and _belongs_later(param, params[index + 1:], token):
@@ -342,16 +389,16 @@ def convert(param: Param, token: str) -> Any:
     t = param.type
     if t is ParamType.INT:
         if not re.fullmatch(r"[0-9]{1,6}", token):
-            raise UserError(_("`{name}` must be a whole number{value}.", name=param.name, value=_range_hint(param) or ', e.g. 30'))
+            raise UserError(_("`{name}` must be a whole number{value}.", name=param.label, value=_range_hint(param) or _(", e.g. 30")))
         return _in_range(param, int(token))
     if t is ParamType.NUMBER:
         if not re.fullmatch(r"-?[0-9]{1,9}(\.[0-9]{1,6})?", token.strip()):
-            raise UserError(_("`{name}` must be a number, e.g. 0 or 7.5{range_hint}.", name=param.name, range_hint=_range_hint(param)))
+            raise UserError(_("`{name}` must be a number, e.g. 0 or 7.5{range_hint}.", name=param.label, range_hint=_range_hint(param)))
         return _in_range(param, float(token))
     if t is ParamType.CHOICE:
         word = token.lower()
         if word not in param.choices:
-            raise UserError(_("`{name}` must be one of: {join}.", name=param.name, join=', '.join(param.choices)))
+            raise UserError(_("`{name}` must be one of: {join}.", name=param.label, join=', '.join(param.choices)))
         return word
     if t is ParamType.TIME:
         m = _TIME.match(token)
@@ -394,8 +441,8 @@ def _in_range(param: Param, value: int | float) -> int | float:
     low, high = param.minimum, param.maximum
     if (low is not None and value < low) or (high is not None and value > high):
         if low is not None and high is not None:
-            raise UserError(_("Choose {low} to {high} {name}.", low=num(low, 'g'), high=num(high, 'g'), name=param.name))   # "Choose 7 to 365 days."
-        raise UserError(_("`{name}` must be{range_hint}.", name=param.name, range_hint=_range_hint(param, lead='')))
+            raise UserError(_("Choose {low} to {high} {name}.", low=num(low, 'g'), high=num(high, 'g'), name=param.label))   # "Choose 7 to 365 days."
+        raise UserError(_("`{name}` must be{range_hint}.", name=param.label, range_hint=_range_hint(param, lead='')))
     return value
 
 
@@ -424,7 +471,7 @@ def _printable(text: str) -> str:
 
 def too_long(name: str, limit: int, length: int) -> UserError:
     """The one refusal for an over-long value, with the limit stated (the same on every platform)."""
-    what = "Notes" if name == "note" else f"`{name}`"
+    what = _("Notes") if name == "note" else f"`{p_('option', name)}`"
     return UserError(_("{what} can be up to {limit} characters; yours has {length}. Nothing was "
                        "stored.", what=what, limit=limit, length=num(length, ',')))
 
@@ -433,19 +480,20 @@ def too_long(name: str, limit: int, length: int) -> UserError:
 
 def help_lines(registry: Registry, topic: str | None, *, prefix: str = "") -> list[str]:
     if topic:
-        specs = [s for s in registry.all() if s.name == topic.lower() or s.path[0] == topic.lower()]
+        wanted = " ".join(registry.english(topic.split())).lower()
+        specs = [s for s in registry.all() if s.name == wanted or s.path[0] == wanted]
         if not specs:
             raise UserError(_("No command `{short}`. Type `{prefix}help` for the list.", short=_short(topic), prefix=prefix))
         lines = []
         for s in specs:
-            who = " (moderators)" if s.permission is Permission.MODERATOR else ""
-            lines.append(f"`{prefix}{s.usage()}` — {s.help}{who}")
-            lines.extend(f"    {p.name}: {p.help}" + ("" if p.required else " (optional)") for p in s.params)
+            who = _(" (moderators)") if s.permission is Permission.MODERATOR else ""
+            lines.append(f"`{prefix}{s.usage()}` — {_(s.help)}{who}")
+            lines.extend(f"    {p.label}: {_(p.help)}" + ("" if p.required else _(" (optional)")) for p in s.params)
         return lines
     lines = [_("Commands (type `help <command>` for details):")]
     for spec in registry.all():
-        who = " (moderators)" if spec.permission is Permission.MODERATOR else ""
-        lines.append(f"`{prefix}{spec.usage()}` — {spec.help}{who}")
+        who = _(" (moderators)") if spec.permission is Permission.MODERATOR else ""
+        lines.append(f"`{prefix}{spec.usage()}` — {_(spec.help)}{who}")
     return lines
 
 

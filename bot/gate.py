@@ -298,7 +298,7 @@ class PrivacyGate:
         title = _("{title} (relative to own usual)", title=piece.title) if relative else piece.title
         # A raw chart of one member may show their usual (their values are shown anyway).
         usual = piece.lines[0].baseline if piece.shown is None and len(lines) == 1 and not relative else None
-        spec = ChartSpec(title=title, unit="%" if relative else piece.unit, timezone=piece.timezone,
+        spec = ChartSpec(title=title, unit="%" if relative else piece.unit, timezone=piece.timezone, locale=i18n.current(),
                          series=tuple(ChartSeries(s.label, tuple(s.points)) for s in lines), goal=goal,
                          relative=relative, period=piece.period, usual=usual)
         level = Level.TREND if relative else Level.PUBLIC
@@ -362,7 +362,7 @@ def _data_pairs(reply: Reply) -> Iterable[tuple[int, str]]:
             if isinstance(part, Fact):
                 yield (part.member_id, part.metric)
             elif isinstance(part, GroupFigure):
-                for m, _ in part.contributions:
+                for m, _v in part.contributions:
                     yield (m, part.metric)
     for chart in [*reply.charts, *(p for card in reply.cards for p in card.panels)]:
         for s in chart.lines:
@@ -374,7 +374,7 @@ def _group_pairs(reply: Reply) -> Iterable[tuple[int, str]]:
         if isinstance(line, Line):
             for part in line.parts:
                 if isinstance(part, GroupFigure) and part.frozen is None:
-                    for m, _ in part.contributions:
+                    for m, _v in part.contributions:
                         yield (m, part.metric)
 
 

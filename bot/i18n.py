@@ -134,8 +134,12 @@ def num(value: float | int, spec: str = "", lang: str | None = None) -> str:
     """A number written the way the language writes it: ``8,123`` / ``8 123``, ``7.5`` / ``7,5``.
     ``spec`` is a Python format spec (``,``, ``,.1f``, ``.0f``, ``g``...): Python formats, then the
     language's own group and decimal marks (Babel's CLDR symbols) replace Python's."""
+    return marks(format(value, spec), lang)
+
+
+def marks(text: str, lang: str | None = None) -> str:
+    """A number Python wrote (``8,123.5``) with the language's group and decimal marks (``8 123,5``)."""
     lang = lang or current()
-    text = format(value, spec)
     if lang == SOURCE:
         return text
     from babel.numbers import get_decimal_symbol, get_group_symbol

@@ -9,7 +9,8 @@ from __future__ import annotations
 from enum import IntEnum
 
 from bot.errors import UserError
-from bot.i18n import N_, _
+from bot import i18n
+from bot.i18n import N_, _, p_
 
 
 class Level(IntEnum):
@@ -21,6 +22,11 @@ class Level(IntEnum):
     @property
     def word(self) -> str:
         return self.name.lower()
+
+    @property
+    def label(self) -> str:
+        """The level's word in the current language (bot.i18n); the English word is typed alike."""
+        return p_("level", self.word)
 
 
 LEVEL_WORDS = tuple(level.word for level in Level)
@@ -51,26 +57,36 @@ LEVEL_SYNONYMS = {"everyone": Level.PUBLIC, "everybody": Level.PUBLIC, "open": L
                   "anonymous": Level.AGGREGATE, "group": Level.AGGREGATE, "relative": Level.TREND}
 
 
+def _english(word: str) -> str:
+    """A level word typed in any language the bot speaks, as its English word (`offentlig` -> `public`)."""
+    for lang in i18n.available()[1:]:
+        for english in (*LEVEL_WORDS, *CAP_WORDS):
+            if i18n.word("level", english, lang).lower() == word:
+                return english
+    return word
+
+
 def parse_level(text: str) -> Level:
-    word = text.strip().lower()
+    word = _english(text.strip().lower())
     for level in Level:
         if level.word == word:
             return level
     same = _(" (for `{word}`, write `{word2}`)", word=word, word2=LEVEL_SYNONYMS[word].word) if word in LEVEL_SYNONYMS else ""
-    raise UserError(_("Sharing level must be one of: {join}{same}.", join=', '.join(LEVEL_WORDS), same=same))
+    raise UserError(_("Sharing level must be one of: {join}{same}.", join=', '.join(lv.label for lv in Level), same=same))
 
 
 def parse_cap(text: str) -> Level:
-    word = text.strip().lower()
+    word = _english(text.strip().lower())
     if word in ("off", "private", "none"):
         return Level.PRIVATE
     if word in CAP_WORDS:
         return parse_level(word)
-    raise UserError(_("A channel rule must be one of: {join}.", join=', '.join(CAP_WORDS)))
+    raise UserError(_("A channel rule must be one of: {join}.", join=', '.join(p_("level", w) for w in CAP_WORDS)))
 
 
 def cap_word(level: Level) -> str:
-    return "off" if level is Level.PRIVATE else level.word
+    """The cap's word in the current language."""
+    return p_("level", "off") if level is Level.PRIVATE else level.label
 
 
 def effective_level(member_level: Level, channel_cap: Level) -> Level:

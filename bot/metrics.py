@@ -57,6 +57,12 @@ class MetricDef:
         return self.name if self.custom else p_("metric", self.name)
 
     @property
+    def term(self) -> str:
+        """The word lists and hints show for it, typed as is: its key in English (`rhr`), its name in
+        another language (`vilopuls`), which commands accept as well."""
+        return self.key if self.custom or i18n.current() == i18n.SOURCE else self.label
+
+    @property
     def about(self) -> str:
         """The help shown, in the current language."""
         if self.custom or not self.help:

@@ -65,7 +65,7 @@ def streak_of(points: list[tuple[str, float]], back: list[str]) -> int:
     cap = len(back) - 1
     i = 0 if points and points[-1][0] == back[0] else 1   # today not logged yet is not a break
     n = 0
-    for day, _ in reversed(points):
+    for day, _day in reversed(points):
         if day == back[0] and i == 1:
             continue
         if i >= len(back) or day != back[i]:

@@ -364,7 +364,7 @@ def _bind_named(spec: CommandSpec, arguments: dict[str, Any]) -> dict[str, Any]:
         value = arguments.get(param.name)
         if value is None or value == "":
             if param.required:
-                raise UserError(_("Missing `{name}`. Usage: `{usage}`", name=param.name, usage=spec.usage()))
+                raise UserError(_("Missing `{name}`. Usage: `{usage}`", name=param.label, usage=spec.usage()))
             continue
         out[param.name] = convert(param, str(value))   # the same checks (types, ranges) as typed text
     return out

@@ -26,7 +26,6 @@ from bot.metrics import MetricDef, format_quantity, parse_quantity
 from bot.reply import Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
 from bot.services import Services
-from bot.words import counted
 from storage.challenges import Challenge, ChallengeRepository
 from bot.i18n import N_, _, num
 from bot.i18n import n_
@@ -36,7 +35,7 @@ KINDS = ("total", "average", "days", "streak", "improvement")
 MODES = ("ranked", "group")
 POSTS = ("final", "midway")
 STARTS = ("tomorrow", "today")
-MAX_WEEKS = 12
+MAX_WEEKS = 12     # the `weeks` option's help says so
 MAX_CHART_SERIES = 12
 FINAL_GRACE = timedelta(days=7)        # final results still go out this late after downtime
 NO_RANKING = {"weight", "rhr"}         # "more" isn't better for everyone: never ranked or summed
@@ -88,7 +87,7 @@ class Challenges:
                                      "previous period)", choices=KINDS),
              Param("target", P.QUANTITY, "per member (total, average), the daily bar (days: required), the shared "
                                          "goal (group: required); - for none", required=False),
-             Param("weeks", P.INT, f"1–{MAX_WEEKS} (default 1)", required=False, minimum=1, maximum=MAX_WEEKS),
+             Param("weeks", P.INT, "1–12 (default 1)", required=False, minimum=1, maximum=MAX_WEEKS),
              Param("mode", P.CHOICE, "ranked (a leaderboard, default) or group (one shared goal, no ranking)",
                    required=False, choices=MODES),
              Param("posts", P.CHOICE, "final (default) or midway (also a board half-way)", required=False, choices=POSTS),
@@ -220,7 +219,7 @@ class Challenges:
 
     @command("challenge end", "End a challenge now and post its final results.",
              Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), permission=Permission.MODERATOR, needs_channel=True,
-             confirm="This ends the challenge now and posts its final results here; it cannot be reopened.")
+             confirm=N_("This ends the challenge now and posts its final results here; it cannot be reopened."))
     async def end(self, inv: Invocation, name: str) -> Reply:
         if inv.channel_id is None:
             raise UserError(_("Type `confirm` in the challenge's channel to end it."))

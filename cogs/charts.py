@@ -66,7 +66,7 @@ class Charts:
         level = (await self.s.levels.effective_levels(Destination.channel(inv.community_id, inv.channel_id),
                                                       {(inv.member_id, m.key)}))[(inv.member_id, m.key)]
         if level < Level.TREND:
-            why = (_("your setting for it here is ") + (await self.s.sharing.level(inv.member_id, m.key, inv.channel_id)).word)
+            why = (_("your setting for it here is ") + (await self.s.sharing.level(inv.member_id, m.key, inv.channel_id)).label)
             return Reply.text(_("I didn't share it: charts need `trend` or `public` for {key} in "
                                 "this channel ({why}, or the channel's rule is stricter). Your "
                                 "numbers stay yours; `privacy set {key} trend` would share a chart "

@@ -22,7 +22,6 @@ from bot.metrics import MetricDef, format_quantity, parse_quantity
 from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
 from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
-from bot.words import counted
 from bot.services import Services
 from storage.checkins import CheckinRepository, GoalRepository
 from bot.i18n import _

@@ -6,6 +6,7 @@ from bot.commands import Invocation, Param, ParamType, command, help_lines
 from bot.reply import Reply
 from bot.services import Services
 from bot.i18n import _
+from bot.i18n import N_
 
 
 class Core:
@@ -18,11 +19,11 @@ class Core:
     async def help(self, inv: Invocation, command: str | None = None) -> Reply:
         return Reply.text(*help_lines(self.app.registry, command), private=True)
 
-    @command("confirm", "Go ahead with the command I asked you to confirm.", button="Yes, go ahead")
+    @command("confirm", "Go ahead with the command I asked you to confirm.", button=N_("Yes, go ahead"))
     async def confirm(self, inv: Invocation):
         return await self.app.confirm(inv)
 
-    @command("cancel", "Cancel the command waiting for your confirmation.", button="Cancel")
+    @command("cancel", "Cancel the command waiting for your confirmation.", button=N_("Cancel"))
     async def cancel(self, inv: Invocation) -> Reply:
         done = self.app.cancel(inv.member_id)
         return Reply.text(_("Cancelled; nothing changed.") if done else _("Nothing was waiting for confirmation."), private=True)

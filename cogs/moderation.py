@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
 from bot.words import changed_posts
 from bot.errors import UserError
-from bot.levels import CAP_PLAIN_WORDS, CAP_WORDS, Level, cap_word, parse_cap
+from bot.levels import CAP_PLAIN_WORDS, Level, cap_word, parse_cap
 from bot.metrics import custom_metric, custom_units
 from bot.reply import Reply
 from bot.services import Services
@@ -24,7 +24,7 @@ class Moderation:
     @command("mod rule", "Set the most a channel may show of a metric (it can only narrow what members allow).",
              Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),
              Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL),
-             Param("cap", P.CAP, f"{'|'.join(CAP_WORDS)}"),
+             Param("cap", P.CAP, "off|aggregate|trend|public"),
              permission=MOD)
     async def rule(self, inv: Invocation, channel: str, metric: str, cap: str) -> Reply:
         level = parse_cap(cap)
@@ -62,7 +62,7 @@ class Moderation:
         for m in await self.s.catalogue.metrics(inv.community_id):
             cap = self.s.rules.cap_from(rules, m.key)
             source = _("rule") if m.key in rules else (_("channel-wide rule") if ALL_METRICS in rules else _("default"))
-            lines.append(f"{m.key}: {cap_word(cap)} ({source})")
+            lines.append(f"{m.term}: {cap_word(cap)} ({source})")
         return Reply.text(*lines, private=True)
 
     @command("mod metric add", "Define a custom metric for this community.",

@@ -13,10 +13,10 @@ from bot.commands import Invocation, command
 from bot.reply import FilePiece, Reply
 from bot.scheduler import Schedule
 from bot.services import Services
-from bot.words import counted
 from bot import i18n
 from bot.i18n import _
 from bot.i18n import n_
+from bot.i18n import N_
 
 
 class MyData:
@@ -52,8 +52,8 @@ class MyData:
                      files=tuple(files), private=True, kind="export")
 
     @command("mydata forget", "Delete everything I hold about you and take your data out of every post.",
-             confirm="This deletes all your entries, settings, goals and memberships, and removes your data from every "
-                     "post I made. It cannot be undone.")
+             confirm=N_("This deletes all your entries, settings, goals and memberships, and removes your data from "
+                        "every post I made. It cannot be undone."))
     async def forget(self, inv: Invocation) -> Reply:
         edited, deleted = await self.app.take_back(inv.member_id, remove=True)
         removed = 0

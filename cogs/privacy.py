@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands import Invocation, Param, ParamType, Suggest, command
 from bot.words import changed_posts
-from bot.levels import LEVEL_WORDS, PLAIN_WORDS, Level, effective_level, parse_level
+from bot.levels import PLAIN_WORDS, Level, effective_level, parse_level
 from bot.reply import Reply
 from bot.services import Services
 from bot.i18n import _
@@ -32,9 +32,9 @@ class Privacy:
             channel_names[ch] = c.name if c else "?"
         lines = [_("Everything you log is private until you choose otherwise. Your settings:")]
         for m in metrics:
-            lines.append(f"{m.key}: {defaults.get(m.key, Level.PRIVATE).word} — {self._plain(defaults.get(m.key, Level.PRIVATE))}")
+            lines.append(f"{m.term}: {defaults.get(m.key, Level.PRIVATE).label} — {self._plain(defaults.get(m.key, Level.PRIVATE))}")
         for m, ch, lv in overrides:
-            lines.append(_("{m} in #{value}: {word} — {plain}", m=m, value=channel_names[ch], word=lv.word, plain=self._plain(lv)))
+            lines.append(_("{m} in #{value}: {word} — {plain}", m=m, value=channel_names[ch], word=lv.label, plain=self._plain(lv)))
         if inv.channel_id is not None:
             channel = await self.s.community.channel_by_id(inv.channel_id)
             rules = await self.s.rules.rules(inv.channel_id)
@@ -45,13 +45,13 @@ class Privacy:
                     continue
                 cap = self.s.rules.cap_from(rules, m.key)
                 eff = effective_level(own, cap)
-                note = _(" (this channel allows at most {value})", value=cap.word if cap else 'nothing') if cap < own else ""
-                shown.append(f"{m.key}: {eff.word}{note}")
+                note = _(" (this channel allows at most {value})", value=cap.label if cap else _("nothing")) if cap < own else ""
+                shown.append(f"{m.term}: {eff.label}{note}")
             if shown:
                 lines.append(_("In #{name} others can see: ", name=channel.name) + "; ".join(shown) + ".")
             else:
                 lines.append(_("In #{name} others see none of your numbers.", name=channel.name))
-        lines.append(_("Change with `privacy set <metric|all> <{join}> [#channel]`.", join='|'.join(LEVEL_WORDS)))
+        lines.append(_("Change with `privacy set <metric|all> <{join}> [#channel]`.", join='|'.join(lv.label for lv in Level)))
         return Reply.text(*lines, private=True)
 
     @command("privacy set", "Choose who may see a metric: everywhere, or in one channel.",
@@ -69,8 +69,8 @@ class Privacy:
         where = ""
         if channel_id is not None:
             where = _(" in #{name}", name=(await self.s.community.channel_by_id(channel_id)).name)
-        names = _("all your metrics") if len(metrics) > 1 else metrics[0].key
-        lines = [f"{names}{where}: {new.word} — {self._plain(new)}."]
+        names = _("all your metrics") if len(metrics) > 1 else metrics[0].term
+        lines = [f"{names}{where}: {new.label} — {self._plain(new)}."]
         if new >= Level.TREND and any(m.sensitive for m in metrics):
             lines.append(_("Weight, mood and heart rate show at most trends in a channel unless "
                            "its moderators allow more."))

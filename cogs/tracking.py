@@ -39,7 +39,7 @@ class Tracking:
              Param("value", P.QUANTITY, "the number, with a unit if you like: 8000, 7h30m, 82.5kg, 181 lb"),
              Param("when", P.WHEN, "today (default), yesterday, 3 days ago, last tuesday, 24 Nov, 2026-11-20",
                    required=False),
-             Param("note", P.TEXT, f"a private note (up to {NOTE_MAX} characters)", required=False,
+             Param("note", P.TEXT, "a private note (up to 200 characters)", required=False,
                    max_length=NOTE_MAX))
     async def log(self, inv: Invocation, metric: str, value: str, when: str | None = None, note: str | None = None) -> Reply:
         known = await self.s.catalogue.metrics(inv.community_id)
