@@ -58,7 +58,7 @@ def _render(registry: Registry, span: str, style: RefStyle) -> str | None:
     if style.kind == "prefix":
         return f"`{style.prefix} {span.strip()}`" if _parses(spec, span, rest) else None
     if spec.button:
-        return _("the **{button}** button", button=spec.button) if not rest else None
+        return _("the **{button}** button", button=_(spec.button)) if not rest else None
     path = " ".join(slash_path(registry, spec))
     if any(_placeholder(t) for t, _ in rest):
         return f"`/{' '.join([path, *_usage_options(spec, rest)])}`"

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from bot.echo import MAX_INPUT, cap as _cap, quoted as _quoted
 from bot.errors import Ambiguous, UserError
+from bot import i18n
 from bot.i18n import N_, _
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -42,19 +43,60 @@ MAX_DAYS_BACK = 366
 ASK_BEYOND_DAYS = 183    # a date without a year further back than this is asked about, not assumed
 
 
+# Day words in the other languages the bot speaks, read for everyone (a Swedish member may write
+# `yesterday`, an English one `igår`): whole phrases first, then single words, into the English
+# phrase the rules below read. A new language adds its words here (docs/translating.md).
+_LOCAL_PHRASES = {
+    "sv": (
+        (re.compile(r"^(?:i ?dag)$"), "today"),
+        (re.compile(r"^(?:i ?går|igar)$"), "yesterday"),
+        (re.compile(r"^(?:i ?förrgår)$"), "2 days ago"),
+        (re.compile(r"^(?:i ?morgon)$"), "tomorrow"),
+        (re.compile(r"^i (mån|tis|ons|tors|fre|lör|sön)dags$"), r"last \1dag"),
+        (re.compile(r"^(?:förra|senaste|i) (\w+dag)(?:en)?$"), r"last \1"),
+        (re.compile(r"^(?:för )?(\d{1,6}|en|ett|två|tre|fyra|fem|sex|sju) (dag|dagar|vecka|veckor) (?:sedan|sen)$"),
+         r"\1 \2 ago"),
+        (re.compile(r"^(?:förra|den här|denna) (?:veckan|månaden|året|helgen)$|^häromdagen$|^nyligen$"), "last week"),
+        (re.compile(r"^den (\d)"), r"\1"),
+        (re.compile(r"^(\d{1,2}):?[ae] "), r"\1 "),
+    ),
+}
+_LOCAL_WORDS = {
+    "sv": {"måndag": "monday", "tisdag": "tuesday", "onsdag": "wednesday", "torsdag": "thursday", "fredag": "friday",
+           "lördag": "saturday", "söndag": "sunday", "mån": "mon", "tis": "tue", "ons": "wed", "tor": "thu",
+           "tors": "thu", "fre": "fri", "lör": "sat", "sön": "sun",
+           "januari": "january", "februari": "february", "mars": "march", "maj": "may", "juni": "june",
+           "juli": "july", "augusti": "august", "oktober": "october", "okt": "oct",
+           "en": "one", "ett": "one", "två": "two", "tre": "three", "fyra": "four", "fem": "five", "sex": "six",
+           "sju": "seven", "dag": "day", "dagar": "days", "vecka": "week", "veckor": "weeks"},
+}
+
+
+def _from_local(t: str) -> str:
+    for lang, phrases in _LOCAL_PHRASES.items():
+        for pattern, english in phrases:
+            t = pattern.sub(english, t)
+        words = _LOCAL_WORDS[lang]
+        t = " ".join(words.get(w.rstrip("."), w) if w.rstrip(".") in words else w for w in t.split(" "))
+    return t
+
+
 def _day_phrase(text: str) -> str:
-    """Lowercase, single spaces, without a leading `on` (`on monday`) and with synonyms spelled out."""
+    """Lowercase, single spaces, without a leading `on` (`on monday`), with synonyms spelled out and
+    another language's day words in English (`igår` -> `yesterday`, `2 nov` stays)."""
     t = " ".join(text.split()).lower()
     t = t[3:] if t.startswith("on ") else t
-    return _SYNONYMS.get(t, t)
+    return _SYNONYMS.get(t, _from_local(t) if not t.isascii() or " " in t or t.isalpha() else t)
 
 
 def looks_like_when(text: str) -> bool:
     """True if ``text`` is meant as a day (even an impossible one such as a future date or
     2027-02-30), so `log steps 8000 tomorrow` is refused instead of storing "tomorrow" as a note."""
-    if not isinstance(text, str) or len(text) > MAX_INPUT or not text.isascii():
+    if not isinstance(text, str) or len(text) > MAX_INPUT:
         return False
     t = _day_phrase(text)
+    if not t.isascii():
+        return False
     if t in _RELATIVE or t in _WEEKDAY_WORDS or _VAGUE.fullmatch(t):
         return True
     if (m := _LAST.fullmatch(t)) and m.group(1) in _WEEKDAY_WORDS:
@@ -89,7 +131,8 @@ def _dated(year: str | None, month: int, day: int, today: date) -> tuple[date, b
 
 
 def _say(day: date, today: date) -> str:
-    return day.strftime("%a ") + str(day.day) + day.strftime(" %b") + (f" {day.year}" if day.year != today.year else "")
+    """ "Mon 2 Nov" / "mån 2 nov." (with the year when it isn't this year's)."""
+    return i18n.day(day, "weekday" if day.year == today.year else "weekday year")
 
 
 def parse_when(text: str, today: date) -> date:
@@ -99,7 +142,7 @@ def parse_when(text: str, today: date) -> date:
         today = today.date()
     if not isinstance(text, str) or not text.strip():
         raise UserError(_("Which day? {cap}.", cap=_cap(_(_WHEN_HELP))))
-    if len(text) > MAX_INPUT or not text.isascii() or any(not c.isprintable() for c in text):
+    if len(text) > MAX_INPUT or not _day_phrase(text).isascii() or any(not c.isprintable() for c in text):
         raise UserError(_("I couldn't read that as a day: {when_help}.", when_help=_(_WHEN_HELP)))
     t = _day_phrase(text)
     not_real = _("{quoted} isn't a real date: write dates like 2026-11-20.", quoted=_quoted(text))

@@ -147,6 +147,15 @@ def marks(text: str, lang: str | None = None) -> str:
     return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
 
 
+def decimal_mark(lang: str | None = None) -> str:
+    """"." or "," (Swedish): how the language writes 7.5, which is also how its members type it."""
+    lang = lang or current()
+    if lang == SOURCE:
+        return "."
+    from babel.numbers import get_decimal_symbol
+    return get_decimal_symbol(lang)
+
+
 def count(n: int | float) -> str:
     """A count as words show it: whole numbers grouped (``1,234`` / ``1 234``)."""
     return num(int(n), ",") if float(n).is_integer() else num(n, ",")
@@ -156,10 +165,12 @@ def day(value: date | datetime, style: str = "short", lang: str | None = None) -
     """A day as the language writes it: ``short`` "Nov 2" / "2 nov."; ``long`` "Mon Nov 2" / "mån 2 nov."."""
     lang = lang or current()
     if lang == SOURCE:
-        pattern = {"short": "%b %-d", "long": "%a %b %-d", "year": "%b %-d, %Y"}[style]
+        pattern = {"short": "%b %-d", "long": "%a %b %-d", "year": "%b %-d, %Y", "weekday": "%a %-d %b",
+                   "weekday year": "%a %-d %b %Y", "weekday name": "%A"}[style]
         return value.strftime(pattern)
     from babel.dates import format_date
-    pattern = {"short": "d MMM", "long": "EEE d MMM", "year": "d MMM y"}[style]
+    pattern = {"short": "d MMM", "long": "EEE d MMM", "year": "d MMM y", "weekday": "EEE d MMM",
+               "weekday year": "EEE d MMM y", "weekday name": "EEEE"}[style]
     return format_date(value, pattern, locale=lang)
 
 

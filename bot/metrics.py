@@ -29,7 +29,7 @@ from bot.errors import Ambiguous, Unreadable, UserError
 # Days used to live here: the names stay importable from this module.
 from bot.dates import MAX_DAYS_BACK, close_date_word, looks_like_when, parse_when, when_words_start  # noqa: F401
 from bot import i18n
-from bot.i18n import N_, _, p_
+from bot.i18n import N_, _, np_, p_
 
 _RESERVED = {"all"}     # `privacy set all ...` must keep meaning every metric
 
@@ -121,8 +121,11 @@ _CLOCK = re.compile(r"(\d{1,3}):([0-5]\d)")
 
 
 def _number(text: str) -> float:
-    """Value of a string matched by ``_NUM`` (ASCII only, so ``float`` sees nothing surprising)."""
-    if re.fullmatch(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", text):
+    """Value of a string matched by ``_NUM`` (ASCII only, so ``float`` sees nothing surprising).
+    ``8,500`` groups thousands for a member who writes 7.5, and is 8.5 for one who writes 7,5 (the
+    language they read, bot.i18n); ``8 500`` groups thousands for everyone, ``1,234.5`` is English."""
+    english_grouped = re.fullmatch(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", text)
+    if english_grouped and (i18n.decimal_mark() == "." or "." in text):
         text = text.replace(",", "")
     else:
         text = text.replace(" ", "").replace(",", ".")
@@ -140,18 +143,18 @@ def _spellings(symbol: str, *words: str) -> dict[str, str]:
 # so "fl. oz", "fl oz" and "floz" are the same word, as are "8k steps" and "8ksteps".
 _SPELLINGS: dict[str, str] = {
     "": "",
-    **_spellings("steps", "step"),
+    **_spellings("steps", "step", "steg"),
     **_spellings("k", "ksteps", "kstep"),
-    **_spellings("h", "hr", "hrs", "hour", "hours"),
-    **_spellings("min", "m", "mins", "minute", "minutes"),
-    **_spellings("bpm", "beats"),
+    **_spellings("h", "hr", "hrs", "hour", "hours", "tim", "timme", "timmar"),
+    **_spellings("min", "m", "mins", "minute", "minutes", "minut", "minuter"),
+    **_spellings("bpm", "beats", "slag"),
     **_spellings("kg", "kgs", "kilo", "kilos", "kilogram", "kilograms"),
-    **_spellings("lb", "lbs", "pound", "pounds"),
+    **_spellings("lb", "lbs", "pound", "pounds", "pund"),
     **_spellings("st", "stone", "stones"),
     **_spellings("/10"),
     **_spellings("L", "litre", "litres", "liter", "liters"),
     **_spellings("ml", "millilitre", "millilitres", "milliliter", "milliliters"),
-    **_spellings("cup", "cups", "glass", "glasses"),
+    **_spellings("cup", "cups", "glass", "glasses", "kopp", "koppar", "glas"),
     **_spellings("floz", "oz", "ounce", "ounces", "fluidounce", "fluidounces"),
     **_spellings("gal", "gallon", "gallons"),
     **_spellings("pint", "pints", "pt"),
@@ -201,6 +204,11 @@ def _decimal(value: float, places: int) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "+0") else text
+
+
+def _shown(value: float, places: int) -> str:
+    """:func:`_decimal` as the member's language writes it (``1 234,5``); it reads back in that language."""
+    return i18n.marks(_decimal(value, places))
 
 
 def _hours_minutes(total_minutes: float, minutes_word: str) -> str:
@@ -276,23 +284,23 @@ class _Reading:
 _PAIR_WORDS = {("h", "min"): (("an hour", "h"), ("minutes", "m")), ("st", "lb"): (("a stone", "st"), ("pounds", "lb"))}
 
 _READINGS: dict[str, _Reading] = {
-    "steps": _Reading({"": 1, "steps": 1, "step": 1, "k": 1000}, lambda v: f"{_decimal(v, 0)} {_counted('steps', _decimal(v, 0))}",
+    "steps": _Reading({"": 1, "steps": 1, "step": 1, "k": 1000}, lambda v: np_("unit", "{n} step", "{n} steps", round(v)),
                       ("8000", "8,000", "8k"), whole=True, mixups=()),
     "sleep": _Reading({"": 1, "h": 1, "min": 1 / 60}, lambda v: _hours_minutes(v * 60, "m"),
                       ("7h30m", "7.5h", "7:30", "450m"), pair=("h", "min"), clock=True, mixups=()),
-    "rhr": _Reading({"": 1, "bpm": 1}, lambda v: f"{_decimal(v, 1)} bpm", ("62", "62 bpm"), mixups=()),
-    "weight": _Reading({"": 1, "kg": 1, "lb": LB, "st": STONE}, lambda v: f"{_decimal(v, 1)} kg",
+    "rhr": _Reading({"": 1, "bpm": 1}, lambda v: f"{_shown(v, 1)} bpm", ("62", "62 bpm"), mixups=()),
+    "weight": _Reading({"": 1, "kg": 1, "lb": LB, "st": STONE}, lambda v: f"{_shown(v, 1)} kg",
                        ("82.5kg", "181 lb", "13st 2lb"), pair=("st", "lb"), also=("lb", LB),
-                       imperial=("lb", lambda v: f"{_decimal(v / LB, 1)} lb")),
-    "mood": _Reading({"": 1, "/10": 1}, lambda v: f"{_decimal(v, 1)}/10", ("7", "7/10"), whole=True, mixups=()),
+                       imperial=("lb", lambda v: f"{_shown(v / LB, 1)} lb")),
+    "mood": _Reading({"": 1, "/10": 1}, lambda v: f"{_shown(v, 1)}/10", ("7", "7/10"), whole=True, mixups=()),
     "exercise": _Reading({"": 1, "min": 1, "h": 60}, lambda v: _hours_minutes(v, " min"),
                          ("45", "45 min", "1h15m"), pair=("h", "min"), clock=True, mixups=()),
     "water": _Reading({"": 1, "L": 1, "ml": 0.001, "cup": CUP, "floz": US_FL_OZ, "gal": US_GALLON, "pint": US_PINT},
-                      lambda v: f"{_decimal(v, 2)} L", ("1.5L", "1500ml", "6 cups", "16 oz"),
-                      imperial=("floz", lambda v: f"{_decimal(v / US_FL_OZ, 1)} fl oz"), mixups=("floz", "L")),
-    "distance": _Reading({"": 1, "km": 1, "mi": MILE, "metre": 0.001}, lambda v: f"{_decimal(v, 2)} km",
+                      lambda v: f"{_shown(v, 2)} L", ("1.5L", "1500ml", "6 cups", "16 oz"),
+                      imperial=("floz", lambda v: f"{_shown(v / US_FL_OZ, 1)} fl oz"), mixups=("floz", "L")),
+    "distance": _Reading({"": 1, "km": 1, "mi": MILE, "metre": 0.001}, lambda v: f"{_shown(v, 2)} km",
                          ("5 km", "3.1 mi", "800 m"), words=_DISTANCE_WORDS,
-                         imperial=("mi", lambda v: f"{_decimal(v / MILE, 2)} mi"), mixups=("mi", "km")),
+                         imperial=("mi", lambda v: f"{_shown(v / MILE, 2)} mi"), mixups=("mi", "km")),
 }
 
 
@@ -334,7 +342,7 @@ def _custom_show(unit: str) -> Callable[[float], str]:
 
     def show(v: float) -> str:
         number = _decimal(v, _custom_places(v))
-        return f"{number}{gap}{_counted(unit, number)}"
+        return f"{i18n.marks(number)}{gap}{_counted(unit, number)}"
 
     return show
 
@@ -561,6 +569,7 @@ def parse_quantity(metric: MetricDef, text: str, system: str | None = None) -> f
 
 
 _THOUSANDS_DOT = re.compile(r"[+]?[1-9]\d{0,2}(?:\.\d{3})+")
+_THOUSANDS_COMMA = re.compile(r"[+]?[1-9]\d{0,2}(?:,\d{3})+")   # 8,000 where a comma is the decimal mark
 
 
 def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Quantity:
@@ -594,6 +603,8 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
         number = cleaned.split(" ")[0].rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/")
         if _THOUSANDS_DOT.fullmatch(number):
             _ask_thousands(metric, reading, cleaned, number, value)
+        elif i18n.decimal_mark() == "," and _THOUSANDS_COMMA.fullmatch(number):
+            _ask_thousands(metric, reading, cleaned, number, value, ",")
         if abs(value - round(value)) > 1e-6:
             raise UserError(_("{cap} must be a whole number: try {or_list}.", cap=cap(what), or_list=or_list(examples, quote=True)))
         value = float(round(value))
@@ -621,15 +632,17 @@ def other_readings(metric: MetricDef, text: str, system: str | None = None) -> l
     return out
 
 
-def _ask_thousands(metric: MetricDef, reading: _Reading, cleaned: str, number: str, value: float) -> None:
-    """``8.000`` steps: a decimal point (8) or a thousands dot (8,000)? Ask when both fit the range."""
-    grouped = value * 10 ** (3 * number.count("."))
+def _ask_thousands(metric: MetricDef, reading: _Reading, cleaned: str, number: str, value: float,
+                   mark: str = ".") -> None:
+    """``8.000`` steps: a decimal point (8) or a thousands dot (8,000)? Ask when both fit the range.
+    The same for ``8,000`` from a member whose decimal mark is a comma (``mark``)."""
+    grouped = value * 10 ** (3 * number.count(mark))
     if not (metric.minimum <= grouped <= metric.maximum):
         return
     if abs(value - round(value)) > 1e-6:       # 1.234 steps can only be 1,234 (a dot grouping thousands)
-        raise Ambiguous(_("Did you mean {show}?", show=reading.show(grouped)), (f"{number.replace('.', '')}{cleaned[len(number):]}",))
+        raise Ambiguous(_("Did you mean {show}?", show=reading.show(grouped)), (f"{number.replace(mark, '')}{cleaned[len(number):]}",))
     rest = cleaned[len(number):]
-    choices = (f"{number.replace('.', '')}{rest}", f"{_decimal(value, 3).replace(',', '')}{rest}")
+    choices = (f"{number.replace(mark, '')}{rest}", f"{i18n.marks(_decimal(value, 3).replace(',', ''))}{rest}")
     raise Ambiguous(_("Did you mean {show} or {show2}?", show=reading.show(grouped), show2=reading.show(value)), choices)
 
 

@@ -18,6 +18,7 @@ from statistics import fmean
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot import i18n
 from bot.clock import local_date, zone
 from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
 from bot.errors import PermissionDenied, UserError
@@ -512,7 +513,7 @@ def _weeks(c: Challenge) -> str:
 def _period_label(c: Challenge) -> str:
     first = local_date(c.starts_at, c.timezone)
     last = local_date(c.ends_at - timedelta(seconds=1), c.timezone)
-    return f"{first.strftime('%b')} {first.day}–{last.strftime('%b')} {last.day}"
+    return f"{i18n.day(first)}–{i18n.day(last)}"
 
 
 def _unit(m: MetricDef) -> str:

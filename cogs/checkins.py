@@ -14,6 +14,7 @@ from statistics import fmean
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot import i18n
 from bot.clock import local_date, parse_timezone, zone
 from bot.commands import Invocation, Param, ParamType, Permission, command
 from bot.errors import UserError
@@ -48,7 +49,7 @@ class Week:
         return Week(self.first - timedelta(days=7), self.last - timedelta(days=7))
 
     def label(self) -> str:
-        return f"{self.first.strftime('%b')} {self.first.day}–{self.last.strftime('%b')} {self.last.day}"
+        return f"{i18n.day(self.first)}–{i18n.day(self.last)}"   # "Nov 2–Nov 8" / "2 nov.–8 nov."
 
 
 class Checkins:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bot import i18n
 from bot.clock import local_date, parse_timezone
 from bot.commands import Invocation, Param, ParamType, command
 from bot.errors import Ambiguous, UserError
@@ -14,6 +15,7 @@ from bot.reply import Reply
 from bot.services import Services
 from storage.preferences import UnitPreferenceRepository
 from bot.i18n import N_, _
+from bot.i18n import n_
 
 P = ParamType
 HISTORY_LIMIT = 60     # entries in one `history` answer (Discord pages through them)
@@ -188,16 +190,17 @@ def _metric_of_several_words(metric: str, value: str, when, note, known: list[Me
 def _day_words(day: date, today: date) -> str:
     """The day an entry went to: today, yesterday, or the date itself."""
     if day == today:
-        return "today"
+        return _("today")
     if day == today - timedelta(days=1):
-        return "yesterday"
+        return _("yesterday")
     return day.isoformat()
 
 
 def _day_aside(day: date, today: date) -> str:
     """For an older day, its weekday and distance, so a misread day is seen at once."""
     back = (today - day).days
-    return "" if back < 2 else _(" ({strftime}, {back} days ago)", strftime=day.strftime('%A'), back=back)
+    return "" if back < 2 else n_(" ({weekday}, {n} day ago)", " ({weekday}, {n} days ago)", back,
+                                  weekday=i18n.day(day, "weekday name"))
 
 
 def _amount_of(m: MetricDef, amount: float, system) -> str:
