@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.echo import either
 from bot.errors import UserError
 from bot.i18n import _
 
@@ -67,12 +68,12 @@ def parse_timezone(text: str) -> str:
     if text.upper() in ABBREVIATIONS:
         zones = ABBREVIATIONS[text.upper()]
         raise UserError(_("`{shown}` is an abbreviation that changes with summer time, so I keep a "
-                          "place instead: did you mean {join}?", shown=shown, join=' or '.join(f'`timezone {z}`' for z in zones)))
+                          "place instead: did you mean {join}?", shown=shown, join=either(_('`timezone {z}`', z=z) for z in zones)))
     close = difflib.get_close_matches(key, [*known, *{k.rsplit('/', 1)[-1] for k in known}], n=3, cutoff=0.75)
     names = list(dict.fromkeys(known.get(c) or next(z for k, z in known.items() if k.rsplit("/", 1)[-1] == c)
                                for c in close))
     if cities or names:
-        options = " or ".join(_("`timezone {z}`", z=z) for z in (cities or names)[:3])
+        options = either(_("`timezone {z}`", z=z) for z in (cities or names)[:3])
         raise UserError(_("I don't know the time zone `{shown}`: did you mean {options}?", shown=shown, options=options))
     raise UserError(_("I don't know that time zone. Use an Area/City name like Europe/Berlin or "
                       "America/New_York, or a city like `berlin`."))

@@ -366,12 +366,23 @@ def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> 
 def _belongs_later(param: Param, later: list[Param], token: str) -> bool:
     """Optional parameters may be left out: a word skips ahead when it is a keyword of a later choice
     (`challenge create walk steps total group`), or doesn't fit here but fits later (free text)."""
-    word = token.lower()
-    if param.type is ParamType.CHOICE and word in param.choices:
+    if param.type is ParamType.CHOICE and choice_word(param, token) in param.choices:
         return False
-    if any(p.type is ParamType.CHOICE and word in p.choices for p in later):
+    if any(p.type is ParamType.CHOICE and choice_word(p, token) in p.choices for p in later):
         return True
     return not accepts(param, token) and any(accepts(p, token) for p in later)
+
+
+def choice_word(param: Param, token: str) -> str:
+    """A choice typed in any language the bot speaks, as the English choice (`dela` -> `share`)."""
+    word = token.lower()
+    if word in param.choices:
+        return word
+    for lang in i18n.available()[1:]:
+        for choice in param.choices:
+            if i18n.word("choice", choice, lang).lower() == word:
+                return choice
+    return word
 
 
 def accepts(param: Param, token: str) -> bool:
@@ -396,9 +407,10 @@ def convert(param: Param, token: str) -> Any:
             raise UserError(_("`{name}` must be a number, e.g. 0 or 7.5{range_hint}.", name=param.label, range_hint=_range_hint(param)))
         return _in_range(param, float(token))
     if t is ParamType.CHOICE:
-        word = token.lower()
+        word = choice_word(param, token)
         if word not in param.choices:
-            raise UserError(_("`{name}` must be one of: {join}.", name=param.label, join=', '.join(param.choices)))
+            shown = ", ".join(p_("choice", c) for c in param.choices)
+            raise UserError(_("`{name}` must be one of: {join}.", name=param.label, join=shown))
         return word
     if t is ParamType.TIME:
         m = _TIME.match(token)
@@ -406,7 +418,8 @@ def convert(param: Param, token: str) -> Any:
             raise UserError(_("Times are written HH:MM, e.g. 07:30 or 19:00."))
         return f"{int(m.group(1)):02d}:{m.group(2)}"
     if t is ParamType.WEEKDAY:
-        word = token.lower()
+        from bot.dates import local_day_word
+        word = local_day_word(token.lower())
         for day in WEEKDAYS:
             if len(word) >= 3 and day.startswith(word):
                 return day

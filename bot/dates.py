@@ -72,6 +72,14 @@ _LOCAL_WORDS = {
 }
 
 
+def local_day_word(word: str) -> str:
+    """One weekday or month word of another language in English (`söndag` -> `sunday`), else as is."""
+    for words in _LOCAL_WORDS.values():
+        if word.rstrip(".") in words:
+            return words[word.rstrip(".")]
+    return word
+
+
 def _from_local(t: str) -> str:
     for lang, phrases in _LOCAL_PHRASES.items():
         for pattern, english in phrases:

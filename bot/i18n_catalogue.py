@@ -29,7 +29,7 @@ KEYWORDS = {"_": None, "N_": None, "n_": (1, 2), "p_": ((1, "c"), 2), "np_": ((1
             "command": (2,), "Param": (3,)}
 METHOD_MAP = [("bot/**.py", "python"), ("cogs/**.py", "python")]
 SKIP = ("bot/i18n.py", "bot/i18n_catalogue.py")
-CONTEXTS = ("command", "option", "metric", "metric aliases", "level")
+CONTEXTS = ("command", "option", "choice", "metric", "metric aliases", "level", "post kind")
 
 
 def template() -> Catalog:
@@ -51,6 +51,7 @@ def _data_words():
     from bot.commands import _SPEC_ATTR
     from bot.levels import CAP_WORDS, LEVEL_WORDS
     from bot.metrics import BUILTIN_METRICS
+    from bot.reply import POST_KINDS
     import inspect
     for cls in COGS:
         where = inspect.getsourcefile(cls).replace(str(ROOT) + "/", "")
@@ -62,11 +63,16 @@ def _data_words():
                 yield "command", word, where
             for param in spec.params:
                 yield "option", param.name, where
+                if param.type.value == "choice":
+                    for choice in param.choices:
+                        yield "choice", choice, where
     for m in BUILTIN_METRICS:
         yield "metric", m.name, "bot/metrics.py"
         yield "metric aliases", m.name, "bot/metrics.py"
     for word in (*LEVEL_WORDS, *CAP_WORDS):
         yield "level", word, "bot/levels.py"
+    for kind in POST_KINDS:
+        yield "post kind", kind, "bot/reply.py"
 
 
 def po_path(lang: str) -> Path:

@@ -81,7 +81,8 @@ def parse_cap(text: str) -> Level:
         return Level.PRIVATE
     if word in CAP_WORDS:
         return parse_level(word)
-    raise UserError(_("A channel rule must be one of: {join}.", join=', '.join(p_("level", w) for w in CAP_WORDS)))
+    words = ", ".join(p_("level", w) for w in CAP_WORDS)
+    raise UserError(_("A channel rule must be one of: {join}.", join=words))
 
 
 def cap_word(level: Level) -> str:

@@ -239,7 +239,7 @@ class PeerPulse:
         channel = await self.services.community.channel_by_id(channel_id)
         transport = self.transports.get(await self._platform(channel.community_id)) if channel else None
         linker = getattr(transport, "message_link", None)
-        return linker(channel.external_id, message_id) if linker and channel else f"message {message_id}"
+        return linker(channel.external_id, message_id) if linker and channel else _("message {id}", id=message_id)
 
     async def _platform(self, community_id: int) -> str | None:
         address = await self.services.community.community_address(community_id)

@@ -133,11 +133,13 @@ class Challenges:
         c = await self.repo.create(inv.community_id, inv.channel_id, name, m.key, kind, mode, amount, tz, starts_at,
                                    ends_at, posts == "midway", inv.member_id, inv.now)
         await self.s.scheduler.refresh()
-        return Reply.text(_("New challenge `{name}`: {describe}, {period_label} ({tz}).", name=c.name, describe=_describe(c, m), period_label=_period_label(c), tz=tz),
-                          (_("Results are posted when it ends, with a board half-way.") if c.midboard
-                           else _("Results are posted when it ends."))
-                          + _(" Nobody is on the board unless they type `challenge join {name}`; "
-                              "each shows only as much as their privacy settings allow here.", name=c.name), private=False)
+        with i18n.using(inv.channel_locale):   # the announcement is a channel post
+            return Reply.text(_("New challenge `{name}`: {describe}, {period_label} ({tz}).", name=c.name,
+                                describe=_describe(c, m), period_label=_period_label(c), tz=tz),
+                              (_("Results are posted when it ends, with a board half-way.") if c.midboard
+                               else _("Results are posted when it ends."))
+                              + _(" Nobody is on the board unless they type `challenge join {name}`; each shows only "
+                                  "as much as their privacy settings allow here.", name=c.name), private=False)
 
     @command("challenge join", "Take part in a challenge here (your consent to appear on its board, as your settings allow).",
              Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), needs_channel=True)
@@ -292,9 +294,11 @@ class Challenges:
         c = await self.repo.get(challenge_id)
         if c is None or c.ended:
             return
-        reply = await self.build_board(c, period, _("half-way board"))
+        here = Destination.channel(c.community_id, c.channel_id)
+        with i18n.using(await self.app.locale_for(here)):   # in the channel's language
+            reply = await self.build_board(c, period, _("half-way board"))
         # With nothing anyone shares here to show, the gate sends no post at all (requires_data).
-        await self.app.publish(reply, Destination.channel(c.community_id, c.channel_id))
+        await self.app.publish(reply, here)
 
     async def post_final(self, challenge_id: int) -> None:
         """Posted once: the run ledger guards each period, the ended flag the challenge."""
@@ -302,9 +306,11 @@ class Challenges:
             c = await self.repo.get(challenge_id)
             if c is None or c.ended:
                 return
-            reply = await self.build_board(c, c.ends_at, _("final results"))
-            reply = reply.with_lines(Line((Text(_("Thanks to everyone who took part.")),)))
-            await self.app.publish(reply, Destination.channel(c.community_id, c.channel_id))
+            here = Destination.channel(c.community_id, c.channel_id)
+            with i18n.using(await self.app.locale_for(here)):   # in the channel's language
+                reply = await self.build_board(c, c.ends_at, _("final results"))
+                reply = reply.with_lines(Line((Text(_("Thanks to everyone who took part.")),)))
+            await self.app.publish(reply, here)
             await self.repo.mark_ended(c.id)
         await self.s.scheduler.refresh()
 
@@ -501,7 +507,7 @@ def _describe(c: Challenge, m: MetricDef) -> str:
     target = format_quantity(m, c.target) if c.target is not None else ""
     text = _(KIND_WORDS[c.kind], metric=m.label, target=target, weeks=_weeks(c))
     if c.target is not None and c.kind in ("total", "average"):
-        text += _(", target {target}", target=target) + (_(" a day") if c.kind == "average" else " each")
+        text += _(", target {target}", target=target) + (_(" a day") if c.kind == "average" else _(" each"))
     return text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from statistics import fmean
 
+from bot import i18n
 from bot.clock import local_date
 from bot.commands import Invocation, Param, ParamType, command
 from bot.errors import UserError
@@ -56,8 +57,9 @@ class Charts:
                          tuple((d.isoformat(), own(v)) for d, v in points), fmean(earlier),
                          own(daily_goal) if daily_goal else None)
         first = last - timedelta(days=days - 1)
-        piece = ChartPiece(m.key, _("{capitalize} — last {days} days", capitalize=m.label.capitalize(), days=days), label, member.timezone, (line,),
-                           period=(first.isoformat(), last.isoformat()))
+        with i18n.using(inv.channel_locale if share else inv.locale):   # a shared chart speaks the channel's language
+            title = _("{metric} — last {days} days", metric=m.label.capitalize(), days=days)
+        piece = ChartPiece(m.key, title, label, member.timezone, (line,), period=(first.isoformat(), last.isoformat()))
         if share is None:
             return Reply(lines=(Line((Text(_("Your {name}, last {days} days (only you see this):", name=m.label, days=days)),)),),
                          charts=(piece,), private=True, kind="chart")
@@ -73,8 +75,11 @@ class Charts:
                                 "relative to your own usual, without numbers.", key=m.key, why=why),
                               private=True)
         what = _("with your numbers") if level is Level.PUBLIC else _("relative to your own usual, without numbers")
-        caption = _("{display_name}'s {name}, last {days} days", display_name=member.display_name, name=m.label, days=days)
-        caption_line = Line((Fact.of(inv.member_id, m.key, public=caption, trend=caption + _(" (relative to their own usual)")),))
+        with i18n.using(inv.channel_locale):
+            caption = _("{display_name}'s {name}, last {days} days", display_name=member.display_name, name=m.label,
+                        days=days)
+            caption_line = Line((Fact.of(inv.member_id, m.key, public=caption,
+                                         trend=caption + _(" (relative to their own usual)")),))
         return [Reply(lines=(caption_line,), charts=(piece,), private=False, kind="chart"),
                 Reply.text(_("Shared your {name} chart here, {what}. Tightening your settings "
                              "later takes it back.", name=m.label, what=what), private=True)]
@@ -104,19 +109,23 @@ class Charts:
             goal = goals.get((inv.member_id, m.key))
             daily_goal = (goal / 7 if summed(m) else goal) if goal else None
             line = ChartLine(inv.member_id, label, tuple((d.isoformat(), v) for d, v in week), usual, daily_goal)
-            panels.append(ChartPiece(m.key, m.label.capitalize(), m.unit, member.timezone, (line,),
+            with i18n.using(inv.channel_locale if share else inv.locale):
+                name = m.label.capitalize()
+            panels.append(ChartPiece(m.key, name, m.unit, member.timezone, (line,),
                                      period=(first.isoformat(), last.isoformat())))
         if not panels:
             return Reply.text(_("Nothing logged in the last 7 days yet: `log steps 8000` starts "
                                 "your week."), private=True)
-        title = _("{display_name}'s week", display_name=member.display_name) if share else _("Your week")
+        with i18n.using(inv.channel_locale if share else inv.locale):
+            title = _("{display_name}'s week", display_name=member.display_name) if share else _("Your week")
         card = CardPiece(title, member.timezone, (first.isoformat(), last.isoformat()), tuple(panels))
         if share is None:
             return Reply(lines=(Line((Text(_("Your week at a glance (only you see this):")),)),), cards=(card,),
                          private=True, kind="card")
         if inv.channel_id is None:
             raise UserError(_("Use `card share` in the channel you want to share it in."))
-        caption = _("{display_name}'s week", display_name=member.display_name)
+        with i18n.using(inv.channel_locale):
+            caption = _("{display_name}'s week", display_name=member.display_name)
         facts = tuple(Fact.of(inv.member_id, p.metric, public=p.title, trend=p.title) for p in panels)
         return [Reply(lines=(Line(facts, label=f"{caption}: ", separator=", "),), cards=(card,), private=False, kind="card"),
                 Reply.text(_("Shared your week here: each metric only as your settings for this "

@@ -25,8 +25,7 @@ from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Lin
 from bot.scheduler import Schedule
 from bot.services import Services
 from storage.checkins import CheckinRepository, GoalRepository
-from bot.i18n import _
-from bot.i18n import n_
+from bot.i18n import _, n_, p_
 
 log = logging.getLogger(__name__)
 P = ParamType
@@ -76,8 +75,10 @@ class Checkins:
             schedule = await self.checkins.schedule(inv.channel_id)
         new = await self.checkins.join(inv.member_id, inv.channel_id, inv.now)
         shared = [m for m, ch, lv in await self.s.sharing.settings(inv.member_id) if lv > Level.PRIVATE and ch in (None, inv.channel_id)]
-        lines = [(_("You joined") if new else _("You're back in")) +
-                 _(" this channel's weekly check-in ({title}s at {time} {timezone}).", title=schedule.weekday.title(), time=schedule.time, timezone=schedule.timezone)]
+        when = _("{weekdays} at {time} {timezone}", weekdays=every(schedule.weekday), time=schedule.time,
+                 timezone=schedule.timezone)
+        lines = [_("You joined this channel's weekly check-in ({when}).", when=when) if new
+                 else _("You're back in this channel's weekly check-in ({when}).", when=when)]
         if not shared:
             lines.append(_("All your numbers are private, so the post won't show you until you "
                            "`privacy set <metric> trend` (or aggregate/public). You'll still get "
@@ -132,7 +133,7 @@ class Checkins:
         other = _("`goal {key} {value} week`", key=m.key, value=value) if per == "day" else _("`goal {key} {value}`", key=m.key, value=value)
         return Reply.text(_("Your {name} goal: {shown} {kind}. Only you see it; where you share "
                             'trends, posts say at most roughly how close you are ("over half of '
-                            'goal"). (For a {value} goal instead: {other}.)', name=m.label, shown=shown, kind=kind, value='weekly' if per == 'day' else 'daily', other=other), private=True)
+                            'goal"). (For a {value} goal instead: {other}.)', name=m.label, shown=shown, kind=kind, value=_('weekly') if per == 'day' else _('daily'), other=other), private=True)
 
     @command("mod schedule", "Set when this channel's weekly check-in is posted.",
              Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),
@@ -146,7 +147,8 @@ class Checkins:
         await self.checkins.set_schedule(channel_id, weekday, time, tz, inv.now)
         await self.s.scheduler.refresh()
         name = (await self.s.community.channel_by_id(channel_id)).name
-        return Reply.text(_("#{name}: weekly check-in on {title}s at {time} ({tz}).", name=name, title=weekday.title(), time=time, tz=tz), private=True)
+        return Reply.text(_("#{name}: weekly check-in on {weekdays} at {time} ({tz}).", name=name,
+                            weekdays=every(weekday), time=time, tz=tz), private=True)
 
     # -- scheduling ----------------------------------------------------------------------------
     async def _schedules(self) -> list[Schedule]:
@@ -167,11 +169,24 @@ class Checkins:
         sch = await self.checkins.schedule(channel_id)
         if channel is None or sch is None:
             return
-        post, summaries = await self.build_checkin(channel.community_id, channel_id, sch.timezone, period)
+        here = Destination.channel(channel.community_id, channel_id)
+        with i18n.using(await self.app.locale_for(here)) as channel_language:   # the post in the channel's language
+            post, summaries = await self.build_checkin(channel.community_id, channel_id, sch.timezone, period)
         if post is not None:
-            await self.app.publish(post, Destination.channel(channel.community_id, channel_id))
-        for member_id, summary in summaries:
-            await self.app.publish(summary, Destination.private_to(channel.community_id, member_id, channel_id))
+            await self.app.publish(post, here)
+        # Each private summary in its reader's language: written again for the members who read another one.
+        languages = {m: await self.app.locale_for(Destination.private_to(channel.community_id, m, channel_id))
+                     for m, _summary in summaries}
+        written = {channel_language: dict(summaries)}
+        for lang in set(languages.values()) - {channel_language}:
+            with i18n.using(lang):
+                written[lang] = dict((await self.build_checkin(channel.community_id, channel_id, sch.timezone,
+                                                               period))[1])
+        for member_id, _summary in summaries:
+            summary = written[languages[member_id]].get(member_id)
+            if summary is not None:
+                await self.app.publish(summary, Destination.private_to(channel.community_id, member_id, channel_id),
+                                       locale=languages[member_id])
 
     async def build_checkin(self, community_id: int, channel_id: int, tz: str, period: datetime,
                             with_summaries: bool = True) -> tuple[Reply | None, list[tuple[int, Reply]]]:
@@ -293,3 +308,11 @@ def _group_unit(metric: MetricDef) -> str:
 
 def _value_spec(metric: MetricDef) -> str:
     return ",.0f" if metric.key in ("steps",) or metric.unit in ("min", "bpm") else ",.1f"
+
+
+def every(weekday: str) -> str:
+    """ "Sundays" / "söndagar": a check-in's weekday as a repeating day, in the current language."""
+    return {"monday": p_("every", "Mondays"), "tuesday": p_("every", "Tuesdays"),
+            "wednesday": p_("every", "Wednesdays"), "thursday": p_("every", "Thursdays"),
+            "friday": p_("every", "Fridays"), "saturday": p_("every", "Saturdays"),
+            "sunday": p_("every", "Sundays")}[weekday]

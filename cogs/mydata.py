@@ -14,9 +14,8 @@ from bot.reply import FilePiece, Reply
 from bot.scheduler import Schedule
 from bot.services import Services
 from bot import i18n
-from bot.i18n import _
-from bot.i18n import n_
-from bot.i18n import N_
+from bot.i18n import N_, _, n_, p_
+from bot.levels import Level
 
 
 class MyData:
@@ -35,7 +34,10 @@ class MyData:
         lines = [n_("{n} post holds your data:", "{n} posts hold your data:", count)]
         for r in rows:
             where = await self.app.message_link(r["channel_id"], r["message"])
-            lines.append(_("#{channel} {where} ({kind}, {created_at}): {metric} at {level}", channel=r['channel'], where=where, kind=r['kind'], created_at=r['created_at'], metric=r['metric'], level=r['level']))
+            metric = await self.s.catalogue.get(inv.community_id, r["metric"])
+            lines.append(_("#{channel} {where} ({kind}, {created_at}): {metric} at {level}", channel=r["channel"], where=where,
+                           kind=p_("post kind", r["kind"]), created_at=r["created_at"],
+                           metric=metric.term if metric else r["metric"], level=Level[r["level"].upper()].label))
         lines.append(_("Lowering a level with `privacy set` edits or removes these posts; `mydata "
                        "forget` removes you from all of them."))
         return Reply.text(*lines, private=True)

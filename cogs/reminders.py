@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot import i18n
 from bot.clock import local_date, zone
 from bot.commands import Invocation, Param, ParamType, command
 from bot.errors import UserError
@@ -60,7 +61,8 @@ class Reminders:
         today = local_date(period, member.timezone)
         if await self.s.entries.history(member_id, None, limit=1) and today in await self.s.entries.logged_days(member_id):
             return
-        await self.app.publish(Reply.text(_("A gentle nudge: nothing logged today yet. `log "
-                                            "<metric> <value>` when you're ready — or `remind off` "
-                                            "to stop these."), private=True),
-                               Destination.private_to(member.community_id, member_id))
+        own = Destination.private_to(member.community_id, member_id)
+        with i18n.using(await self.app.locale_for(own)):
+            nudge = Reply.text(_("A gentle nudge: nothing logged today yet. `log <metric> <value>` when you're ready "
+                                 "— or `remind off` to stop these."), private=True)
+        await self.app.publish(nudge, own)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from bot import i18n
 from bot.clock import local_date, parse_timezone
 from bot.commands import Invocation, Param, ParamType, command
+from bot.echo import either
 from bot.errors import Ambiguous, UserError
 from bot.logline import NOTE_MAX, NOTE_PREFIX, LogLine, read_log_line
 from bot.metrics import (UNIT_SYSTEMS, MetricDef, bare_unit, format_quantity, other_readings,
@@ -54,7 +55,7 @@ class Tracking:
             line = read_log_line(m, rest, today, system, tuple(known))
             await self._ask_if_unlike(inv, m, line, system, today)
         except Ambiguous as exc:
-            options = " or ".join(_("`log {key} {c}`", key=m.key, c=c) for c in exc.choices)
+            options = either(_("`log {key} {c}`", key=m.term, c=c) for c in exc.choices)
             raise UserError(f"{exc.message} {_(ASK_TAIL)}: {options}.") from None
         result = await self.s.entries.log(inv.member_id, m.key, line.day, line.quantity.value, line.note, inv.now,
                                           add=m.adds)
@@ -206,4 +207,4 @@ def _day_aside(day: date, today: date) -> str:
 def _amount_of(m: MetricDef, amount: float, system) -> str:
     shown = format_quantity(m, amount, system)
     unit_word = shown.rsplit(" ", 1)[-1]   # "1 step" and "8,000 steps" both name the metric already
-    return shown if m.label.startswith(unit_word) and len(unit_word) >= len(m.label) - 1 else f"{shown} of {m.label}"
+    return shown if m.label.startswith(unit_word) and len(unit_word) >= len(m.label) - 1 else _("{amount} of {metric}", amount=shown, metric=m.label)

@@ -84,9 +84,8 @@ class MatrixAdapter:
         token = self.config.access_token()
         password = None if token else self.config.password()
         if not token and not password:
-            raise MatrixStartupError(_("set the environment variable {access_token_env} (an access "
-                                       "token) or {password_env} (the bot account's password) for "
-                                       "the Matrix login", access_token_env=self.config.access_token_env, password_env=self.config.password_env))
+            raise MatrixStartupError(f"set the environment variable {self.config.access_token_env} (an access token) "
+                                     f"or {self.config.password_env} (the bot account's password) for the Matrix login")
         url = self.config.homeserver
         for attempt in range(max(1, self.config.startup_attempts)):
             try:
@@ -97,20 +96,19 @@ class MatrixAdapter:
             except MatrixStartupError:
                 raise
             except Exception as exc:   # connection refused, DNS, TLS, timeout
-                problem = _("cannot reach the Matrix homeserver {url}: {cause}", url=url, cause=_cause(exc, token or password or ''))
+                problem = f"cannot reach the Matrix homeserver {url}: {_cause(exc, token or password or '')}"
             else:
                 if not isinstance(response, (WhoamiError, LoginError)):
                     await self.e2ee.after_login()
                     return
                 if response.status_code in REFUSALS:
-                    what = _("the access token in {access_token_env}", access_token_env=self.config.access_token_env) if token else \
-                        _("the password in {password_env}", password_env=self.config.password_env)
-                    raise MatrixStartupError(_("the Matrix homeserver {url} refused {what} "
-                                               "({status_code}: {message})", url=url, what=what, status_code=response.status_code, message=response.message))
-                problem = _("the Matrix homeserver {url} answered with an error ({status_code}: "
-                            "{message})", url=url, status_code=response.status_code, message=response.message)
+                    what = f"the access token in {self.config.access_token_env}" if token else \
+                        f"the password in {self.config.password_env}"
+                    raise MatrixStartupError(f"the Matrix homeserver {url} refused {what} "
+                                             f"({response.status_code}: {response.message})")
+                problem = f"the Matrix homeserver {url} answered with an error ({response.status_code}: {response.message})"
             if attempt + 1 >= self.config.startup_attempts:
-                raise MatrixStartupError(_("{problem} (tried {startup_attempts} times)", problem=problem, startup_attempts=self.config.startup_attempts))
+                raise MatrixStartupError(f"{problem} (tried {self.config.startup_attempts} times)")
             wait = min(2 ** attempt, self.max_backoff)
             log.warning("%s; retrying in %.0fs", problem, wait)
             await asyncio.sleep(wait)
@@ -121,8 +119,8 @@ class MatrixAdapter:
         response = await self.client.whoami()
         if not isinstance(response, WhoamiError):
             if response.user_id != self.config.user_id:
-                raise MatrixStartupError(_("the token in {access_token_env} belongs to {user_id}, "
-                                           "not to the configured user_id {user_id2}", access_token_env=self.config.access_token_env, user_id=response.user_id, user_id2=self.config.user_id))
+                raise MatrixStartupError(f"the token in {self.config.access_token_env} belongs to {response.user_id}, "
+                                         f"not to the configured user_id {self.config.user_id}")
             if self.e2ee.enabled and response.device_id:
                 self.client.restore_login(response.user_id, response.device_id, token)
         return response
@@ -146,9 +144,8 @@ class MatrixAdapter:
                 response = await self.client.sync(timeout=self.sync_timeout_ms if since and recovered else 0,
                                                   since=since, full_state=not recovered, sync_filter=sync_filter_)
                 if isinstance(response, SyncError) and response.status_code == "M_UNKNOWN_TOKEN":
-                    raise MatrixStartupError(_("the Matrix homeserver {homeserver} no longer "
-                                               "accepts the access token in {access_token_env} "
-                                               "(M_UNKNOWN_TOKEN)", homeserver=self.config.homeserver, access_token_env=self.config.access_token_env))
+                    raise MatrixStartupError(f"the Matrix homeserver {self.config.homeserver} no longer accepts the "
+                                             f"access token in {self.config.access_token_env} (M_UNKNOWN_TOKEN)")
                 if isinstance(response, SyncError):
                     wait = (getattr(response, "retry_after_ms", None) or 0) / 1000 or backoff
                     log.warning("Matrix sync error %s from %s; retrying in %.0fs", response.status_code,
@@ -472,7 +469,7 @@ def _carries_value(registry, text: str) -> bool:
 def _cause(exc: BaseException, secret: str) -> str:
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-        text = _("timed out")
+        text = "timed out"
     if len(secret) >= 8:   # a real token or password; never echoed back
         text = text.replace(secret, "[secret]")
     return text
