@@ -30,7 +30,8 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
 _AGO = re.compile(r"(\d{1,6}|a|an|one|two|three|four|five|six|seven) ?(d|days?|w|wks?|weeks?)(?: ago| back| earlier)?")
 _ISO = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
 _VAGUE = re.compile(r"(?:last|this|past|previous) (?:week|month|year|weekend)|(?:the )?other day|recently")
-_SYNONYMS = {"the day before yesterday": "2 days ago", "day before yesterday": "2 days ago",
+_SYNONYMS = {  # i18n: input words
+    "the day before yesterday": "2 days ago", "day before yesterday": "2 days ago",
              "the day before": "2 days ago"}
 _LAST = re.compile(r"(?:last|past|this) ([a-z]+)")
 _MONTH_NAME = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
@@ -46,7 +47,7 @@ ASK_BEYOND_DAYS = 183    # a date without a year further back than this is asked
 # Day words in the other languages the bot speaks, read for everyone (a Swedish member may write
 # `yesterday`, an English one `igår`): whole phrases first, then single words, into the English
 # phrase the rules below read. A new language adds its words here (docs/translating.md).
-_LOCAL_PHRASES = {
+_LOCAL_PHRASES = {  # i18n: input words
     "sv": (
         (re.compile(r"^(?:i ?dag)$"), "today"),
         (re.compile(r"^(?:i ?går|igar)$"), "yesterday"),
@@ -61,7 +62,7 @@ _LOCAL_PHRASES = {
         (re.compile(r"^(\d{1,2}):?[ae] "), r"\1 "),
     ),
 }
-_LOCAL_WORDS = {
+_LOCAL_WORDS = {  # i18n: input words
     "sv": {"måndag": "monday", "tisdag": "tuesday", "onsdag": "wednesday", "torsdag": "thursday", "fredag": "friday",
            "lördag": "saturday", "söndag": "sunday", "mån": "mon", "tis": "tue", "ons": "wed", "tor": "thu",
            "tors": "thu", "fre": "fri", "lör": "sat", "sön": "sun",

@@ -72,7 +72,7 @@ def withheld_reason(anonymous: int, hidden: Sequence[float], params: Parameters)
     value, must still be uncertain about the largest by at least p% of it: sum(hidden) - x1 - x2 >=
     p/100 * x1. Magnitudes are used, so figures of signed values (changes) are judged by size."""
     if anonymous < params.k:
-        return "fewer than k"
+        return "fewer than k"   # i18n: a reason code, for tests and audits
     mags = sorted((abs(v) for v in hidden), reverse=True)
     if mags and mags[0] > 0 and sum(mags[2:]) < params.p_percent / 100 * mags[0]:
         return "dominated"
@@ -198,7 +198,7 @@ def chart_cell(shown: float) -> tuple[float, float]:
 
 # ---- the parameters as PRIVACY.md states them ------------------------------------------------
 
-def parameters_table(k: int = MIN_K) -> str:
+def parameters_table(k: int = MIN_K) -> str:  # i18n: PRIVACY.md's table, in English
     """The Markdown table of parameters in PRIVACY.md (a test checks the file holds exactly this)."""
     rows = [
         ("k: anonymous contributors a group figure needs (config `privacy.min_group_size`, never below 3)", f"{k}"),

@@ -217,7 +217,7 @@ def _hours_minutes(total_minutes: float, minutes_word: str) -> str:
     sign, total = ("-" if total < 0 else ""), abs(total)
     h, m = divmod(total, 60)
     if h == 0:
-        return f"{sign}{m}{minutes_word}" if m else ("0h" if minutes_word == "m" else "0 min")
+        return f"{sign}{m}{minutes_word}" if m else ("0h" if minutes_word == "m" else "0 min")  # i18n: unit symbols
     return f"{sign}{h}h {m}m" if m else f"{sign}{h}h"
 
 
@@ -272,7 +272,7 @@ class _Reading:
                     whole, rest = divmod(big * ratio + small, ratio)
                     big_word, small_word = _PAIR_WORDS[self.pair]
                     raise UserError(_("`{echo}` {value} is more than {value2}: if you meant that, "
-                                      "write `{decimal}{value3}{decimal2}{value4}`.", echo=echo(typed), value=small_word[0], value2=big_word[0], decimal=_decimal(whole, 0), value3=big_word[1], decimal2=_decimal(rest, 2), value4=small_word[1]))
+                                      "write `{decimal}{value3}{decimal2}{value4}`.", echo=echo(typed), value=_(small_word[0]), value2=_(big_word[0]), decimal=_decimal(whole, 0), value3=big_word[1], decimal2=_decimal(rest, 2), value4=small_word[1]))
                 return Quantity(big * self.units[self.pair[0]] + small * self.units[self.pair[1]], self.pair[0])
         raise ValueError("unit not accepted")
 
@@ -281,7 +281,8 @@ class _Reading:
         return {w for w, sym in {**_SPELLINGS, **self.words}.items() if w and sym in self.units}
 
 
-_PAIR_WORDS = {("h", "min"): (("an hour", "h"), ("minutes", "m")), ("st", "lb"): (("a stone", "st"), ("pounds", "lb"))}
+_PAIR_WORDS = {("h", "min"): ((N_("an hour"), "h"), (N_("minutes"), "m")),
+               ("st", "lb"): ((N_("a stone"), "st"), (N_("pounds"), "lb"))}
 
 _READINGS: dict[str, _Reading] = {
     "steps": _Reading({"": 1, "steps": 1, "step": 1, "k": 1000}, lambda v: np_("unit", "{n} step", "{n} steps", round(v)),
@@ -358,7 +359,7 @@ def _counted(unit: str, number: str) -> str:
 # spellings (lowercase, no spaces, dots or degree signs), factor and offset into the family's base.
 # mg/dL <-> mmol/L depends on the substance: the factor here is glucose's (molar mass 180.16 g/mol).
 GLUCOSE_MG_PER_MMOL = 18.016
-_FAMILIES: tuple[dict[str, tuple[tuple[str, ...], float, float]], ...] = (
+_FAMILIES: tuple[dict[str, tuple[tuple[str, ...], float, float]], ...] = (  # i18n: unit words, typed
     {"°C": (("c", "degc", "celsius", "degreesc"), 1, 0),
      "°F": (("f", "degf", "fahrenheit", "degreesf"), 5 / 9, -32 * 5 / 9)},
     {"mg/dL": (("mg/dl", "mgdl", "mg/100ml"), 1, 0),
@@ -372,7 +373,7 @@ _FAMILIES: tuple[dict[str, tuple[tuple[str, ...], float, float]], ...] = (
     {"L": (("l", "litre", "litres", "liter", "liters"), 1, 0), "ml": (("ml",), 0.001, 0),
      "fl oz": (("floz", "oz"), US_FL_OZ, 0)},
 )
-_IMPERIAL = {"°C": "°F", "km": "mi", "kg": "lb", "L": "fl oz", "m": "mi"}
+_IMPERIAL = {"°C": "°F", "km": "mi", "kg": "lb", "L": "fl oz", "m": "mi"}  # i18n: unit symbols
 
 
 def _unit_key(word: str) -> str:
@@ -654,7 +655,7 @@ def _snap(value: float, low: float, high: float, tolerance: float = 1e-9) -> flo
     return value
 
 
-_SMALL_WORDS = {"min": ("minutes", "m"), "lb": ("pounds", "lb")}
+_SMALL_WORDS = {"min": (N_("minutes"), "m"), "lb": (N_("pounds"), "lb")}
 
 
 def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float) -> str:
@@ -668,7 +669,7 @@ def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float)
         small = value * reading.units[reading.pair[1]]
         if metric.minimum <= small <= metric.maximum:
             words, suffix = _SMALL_WORDS[reading.pair[1]]
-            return _("{line}: for {words}, write `{echo}{suffix}`.", line=line, words=words, echo=echo(text), suffix=suffix)
+            return _("{line}: for {words}, write `{echo}{suffix}`.", line=line, words=_(words), echo=echo(text), suffix=suffix)
     if re.fullmatch(_NUM, text):
         # "250" as water is 250 L; 250 ml fits. Name the first unit in which the number fits.
         number = _number(text)
@@ -678,7 +679,7 @@ def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float)
     return line + "."
 
 
-_UNIT_LABELS = {"floz": "fl oz", "metre": "m", "gal": "gallons", "pint": "pints"}
+_UNIT_LABELS = {"floz": "fl oz", "metre": "m", "gal": "gallons", "pint": "pints"}  # i18n: unit words, typed back
 
 
 def format_quantity(metric: MetricDef, value: float, system: str | None = None) -> str:
@@ -699,7 +700,7 @@ def chart_unit(metric: MetricDef, system: str | None) -> tuple[str, Callable[[fl
     if system == "imperial" and reading.imperial:
         symbol = reading.imperial[0]
         factor, offset = reading.units[symbol], reading.offsets.get(symbol, 0.0)
-        return ("fl oz" if symbol == "floz" else symbol), (lambda v: (v - offset) / factor)
+        return ("fl oz" if symbol == "floz" else symbol), (lambda v: (v - offset) / factor)  # i18n: a unit symbol
     return metric.unit, (lambda v: v)
 
 

@@ -419,8 +419,9 @@ def _fact(c: Challenge, m: MetricDef, s: Standing, elapsed: int) -> Fact:
         raw = format_quantity(m, figure) + ("" if c.kind == "total" else _(" a day"))
         if c.target:
             pct = 100.0 * figure / c.target
+            share = Relative("share", "the target", pct)   # i18n: the gate translates it where it writes the band
             return Fact.of(s.member_id, c.metric, public=_("{raw} ({round}% of target)", raw=raw, round=round(pct)),
-                           relative=(Relative("share", "the target", pct), logged))   # the gate's word (bot.disclosure)
+                           relative=(share, logged))
         return Fact.of(s.member_id, c.metric, public=raw, relative=(logged,))
     if c.kind == "days":   # a count of days at a bar (never offered on sensitive metrics)
         text = _("{days_met} of {plural} with {format_quantity} or more", days_met=s.days_met, plural=n_("{n} day", "{n} days", elapsed), format_quantity=format_quantity(m, c.target))

@@ -5,7 +5,10 @@ literal or f-string with words in it that is not inside ``_()`` / ``n_()`` / ``p
 Strings that never reach a member are recognised by where they are: docstrings, log calls, SQL,
 regular expressions, dict keys, comparisons, developer exceptions, and the command declarations
 (``command(...)`` and ``Param(...)``, whose help texts the catalogue extracts by keyword and the
-help and the Discord adapter translate when shown). Anything else is a finding.
+help and the Discord adapter translate when shown). A statement that holds words members type rather
+than read (the day words `when` understands), or words no member reads (a reason code, a table for
+PRIVACY.md), says so and why on its first line: ``# i18n: input words``.
+Anything else is a finding.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = sorted([*ROOT.glob("cogs/*.py"), *(ROOT / "bot" / m for m in (
     "commands.py", "metrics.py", "logline.py", "dates.py", "levels.py", "words.py", "catalogue.py", "echo.py",
-    "progress.py", "command_refs.py", "clock.py", "gate.py", "runtime.py", "disclosure.py", "cards.py"))])
+    "progress.py", "command_refs.py", "clock.py", "gate.py", "runtime.py", "disclosure.py", "cards.py",
+    "charts/alt.py", "charts/card.py", "charts/chart.py", "charts/axes.py", "adapters/discord_adapter.py",
+    "adapters/discord_components.py", "adapters/discord_layout.py", "adapters/discord_commands.py"))])
 
 TRANSLATE = {"_", "n_", "p_", "np_", "N_"}
 # Calls whose string arguments never reach a member.
@@ -30,10 +35,11 @@ QUIET_CALLS = {"command", "Param", "Schedule", "CronTrigger", "ValueError", "Typ
 QUIET_METHODS = {"execute", "fetchall", "fetchone", "fetchval", "executemany", "execute_rowcount", "startswith",
                  "endswith", "split", "strip", "replace", "get", "setdefault", "compile", "match", "fullmatch", "search",
                  "sub", "findall", "finditer", "strftime", "strptime", "getLogger", "removeprefix", "removesuffix",
-                 "encode", "decode", "fromisoformat", "lstrip", "rstrip", "last_release", "live_posts_with"}
+                 "encode", "decode", "fromisoformat", "lstrip", "rstrip", "last_release", "live_posts_with", "day", "word"}
 QUIET_MODULES = {"re", "json", "csv", "os", "hashlib", "log", "logger", "logging"}
 QUIET_KEYWORDS = {"kind", "subject", "mime", "filename", "separator", "metric", "statistic", "value_spec", "period",
-                  "unit", "timezone", "fieldnames", "default", "encoding", "errors", "sep", "end"}
+                  "unit", "timezone", "fieldnames", "default", "encoding", "errors", "sep", "end",
+                  "textcoords", "loc", "ha", "va", "family", "weight"}   # the last: matplotlib layout words
 
 
 def _has_words(text: str) -> bool:
@@ -41,12 +47,18 @@ def _has_words(text: str) -> bool:
     return bool(re.search(r"[A-Za-z]{2}", t)) and (" " in t or (t.endswith((".", "!", "?")) and t[:1].isupper()))
 
 
+MARK = "# i18n:"
+
+
 class _Finder(ast.NodeVisitor):
-    def __init__(self) -> None:
+    def __init__(self, lines: list[str]) -> None:
         self.stack: list[ast.AST] = []
         self.found: list[tuple[int, str]] = []
+        self.lines = lines
 
     def generic_visit(self, node):
+        if isinstance(node, ast.stmt) and MARK in self.lines[node.lineno - 1]:
+            return
         self.stack.append(node)
         super().generic_visit(node)
         self.stack.pop()
@@ -89,8 +101,9 @@ class _Finder(ast.NodeVisitor):
 
 
 def untranslated(path: Path) -> list[tuple[int, str]]:
-    finder = _Finder()
-    finder.visit(ast.parse(path.read_text(encoding="utf-8")))
+    source = path.read_text(encoding="utf-8")
+    finder = _Finder(source.splitlines())
+    finder.visit(ast.parse(source))
     return finder.found
 
 
