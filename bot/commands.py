@@ -252,10 +252,10 @@ def parse_text(registry: Registry, text: str) -> tuple[CommandSpec, dict[str, An
     if spec is None:
         group = registry.groups().get(registry.english([tokens[0][0]])[0].lower())
         if group:
-            close = _close([t for t, _ in tokens[:2]], [s.name for s in group])
+            close = _close([t for t, _ in tokens[:2]], _names(group))
             hint = _("Did you mean `{close}`? ", close=close) if close else ""
             raise UserError(_("{hint}`{lower}` needs one of: ", hint=hint, lower=tokens[0][0].lower()) + ", ".join(f"`{s.usage()}`" for s in group))
-        close = _close([t for t, _ in tokens[:2]], [s.name for s in registry.all()])
+        close = _close([t for t, _ in tokens[:2]], _names(registry.all()))
         if close:
             raise UserError(_("I don't know `{short}`: did you mean `{close}`? Type `help` to see "
                               "the commands.", short=_short(tokens[0][0]), close=close))
@@ -271,6 +271,12 @@ def parse_text(registry: Registry, text: str) -> tuple[CommandSpec, dict[str, An
         if suggestion:
             raise UserError(_("Did you mean `{suggestion}`? {message}", suggestion=suggestion, message=exc.message)) from None
         raise
+
+
+def _names(specs: Iterable[CommandSpec]) -> list[str]:
+    """Command names to suggest from: in the current language first, then the English ones."""
+    specs = list(specs)
+    return list(dict.fromkeys([*(s.label for s in specs), *(s.name for s in specs)]))
 
 
 def _longer_command(registry: Registry, spec: CommandSpec, tokens: list[tuple[str, int]]) -> str | None:

@@ -122,8 +122,12 @@ def placeholders(text: str) -> set[str]:
 
 def problems(lang: str) -> list[str]:
     """Everything that keeps a catalogue from being complete and correct (empty: all good)."""
-    catalog = read(lang)
-    fresh = template()
+    return problems_in(read(lang), template())
+
+
+def problems_in(catalog: Catalog, fresh: Catalog) -> list[str]:
+    """What ``catalog`` lacks against the messages of ``fresh``: missing or unused entries, fuzzy or empty
+    ones, plural forms other than the language's number, placeholders that differ from the English."""
     wanted = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in fresh if m.id}
     have = {(m.id if isinstance(m.id, str) else m.id[0], m.context): m for m in catalog if m.id}
     out = [f"missing: {key[1] + ' | ' if key[1] else ''}{key[0]!r}" for key in sorted(wanted - set(have), key=str)]
