@@ -68,7 +68,16 @@ class MetricDef:
         if self.custom or not self.help:
             return self.help
         what = _(_BUILTIN_WHAT.get(self.key, ""))
-        return f"{what}: {or_list(_READINGS[self.key].examples)}" if what else self.help
+        return f"{what}: {or_list(_typed_examples(_READINGS[self.key].examples))}" if what else self.help
+
+    def local_aliases(self) -> tuple[str, ...]:
+        """The other words for it to show a member: the current language's first (its key and English
+        words among them, which work as well), then the English aliases."""
+        if self.custom or i18n.current() == i18n.SOURCE:
+            return self.aliases
+        extra = p_("metric aliases", self.name)
+        local = [w.strip() for w in extra.split(",") if w.strip()] if extra != self.name else []
+        return tuple(dict.fromkeys([*local, self.key, *self.aliases]))
 
     def names(self) -> tuple[str, ...]:
         """Every word a member may name it by: key, name, aliases, and for a built-in metric its name
@@ -91,7 +100,7 @@ def _tidy(text: str, what: str, examples: tuple[str, ...]) -> str:
     Unicode spaces (no-break, thin) become plain spaces: phones and French keyboards type them in
     ``8 000``. Non-ASCII digits are checked later, once a custom unit such as ``°C`` is off.
     """
-    try_ = f"try {or_list(examples, quote=True)}"
+    try_ = _("try {examples}", examples=or_list(examples, quote=True))
     if not isinstance(text, str) or not text.strip():
         raise Unreadable(_("Please give a value for {what}: {try_}.", what=what, try_=try_))
     if len(text) > MAX_INPUT:
@@ -546,9 +555,14 @@ def _reading(metric: MetricDef) -> _Reading:
     return builtin or _custom_reading(metric)
 
 
+def _typed_examples(typed: tuple[str, ...]) -> tuple[str, ...]:
+    """Examples of what to type, the way the member's language writes numbers (``7,5h``, ``8 000``)."""
+    return tuple(i18n.marks(e) for e in typed)
+
+
 def examples(metric: MetricDef) -> tuple[str, ...]:
     """Values of ``metric`` as people type them, for hints."""
-    return _reading(metric).examples
+    return _typed_examples(_reading(metric).examples)
 
 
 def measured_in_units(metric: MetricDef) -> bool:
@@ -577,7 +591,7 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
     """Like :func:`parse_quantity`, and says which unit was typed ("" for a bare number, which means the
     member's own unit). A whole-number metric typed as ``8.000`` raises :class:`Ambiguous`."""
     reading = _reading(metric)
-    what, examples = metric.label, reading.examples
+    what, examples = metric.label, _typed_examples(reading.examples)
     cleaned = _tidy(text, what, examples)
     bare = bare_unit(metric, system)
     unreadable = Unreadable(_("I couldn't read {quoted} as {what}: try {or_list}.", quoted=quoted(text), what=what, or_list=or_list(examples, quote=True)))

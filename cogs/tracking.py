@@ -133,10 +133,11 @@ class Tracking:
         lines = [_("You can log:")]
         for m in await self.s.catalogue.metrics(inv.community_id):
             extra = _(" (sensitive: channels show at most trends unless a moderator allows more)") if m.sensitive else ""
-            custom = " (custom)" if m.custom else ""
+            custom = _(" (custom)") if m.custom else ""
             adds = _("; logs the same day add up") if m.adds else _("; a second log the same day replaces the first")
-            aliases = _(" [also: {join}]", join=', '.join(m.aliases)) if m.aliases else ""
-            lines.append(f"{m.key}{custom}: {m.about or m.unit}, {format_quantity(m, m.minimum)}–"
+            words = m.local_aliases()
+            aliases = _(" [also: {join}]", join=", ".join(words)) if words else ""
+            lines.append(f"{m.term}{custom}: {m.about or m.unit}, {format_quantity(m, m.minimum)}–"
                          f"{format_quantity(m, m.maximum)}{adds}{aliases}{extra}")
         return Reply.text(*lines, private=True)
 
