@@ -114,7 +114,7 @@ class PeerPulse:
             replies = [Reply.text(_("Sorry, something went wrong on my side. Nothing you typed was lost; please try "
                                     "again."), private=True)]
         # The command's name only: its arguments may hold members' values.
-        log.debug("%s command %s answered with %d reply(s)", inbound.platform, spec.name if spec else "?", len(replies))
+        log.debug("%s command %s answered (replies: %d)", inbound.platform, spec.name if spec else "?", len(replies))
         sent = []
         failed: list[str] = []
         for reply in replies:
