@@ -254,7 +254,7 @@ def parse_text(registry: Registry, text: str) -> tuple[CommandSpec, dict[str, An
         if group:
             close = _close([t for t, _ in tokens[:2]], _names(group))
             hint = _("Did you mean `{close}`? ", close=close) if close else ""
-            raise UserError(_("{hint}`{lower}` needs one of: ", hint=hint, lower=tokens[0][0].lower()) + ", ".join(f"`{s.usage()}`" for s in group))
+            raise UserError(_("{hint}`{word}` needs one of: ", hint=hint, word=tokens[0][0].lower()) + ", ".join(f"`{s.usage()}`" for s in group))
         close = _close([t for t, _ in tokens[:2]], _names(registry.all()))
         if close:
             raise UserError(_("I don't know `{short}`: did you mean `{close}`? Type `help` to see "
@@ -406,7 +406,7 @@ def convert(param: Param, token: str) -> Any:
     t = param.type
     if t is ParamType.INT:
         if not re.fullmatch(r"[0-9]{1,6}", token):
-            raise UserError(_("`{name}` must be a whole number{value}.", name=param.label, value=_range_hint(param) or _(", e.g. 30")))
+            raise UserError(_("`{name}` must be a whole number{range_hint}.", name=param.label, range_hint=_range_hint(param) or _(", e.g. 30")))
         return _in_range(param, int(token))
     if t is ParamType.NUMBER:
         if not re.fullmatch(r"-?[0-9]{1,9}(\.[0-9]{1,6})?", token.strip()):

@@ -211,7 +211,7 @@ def _numeric_day(text: str, m: re.Match, today: date) -> tuple[date, bool]:
             readings.append((when, guessed))
     if len(readings) == 2:
         first, second = (r[0] for r in readings)
-        raise Ambiguous(_("{quoted} could be {say} or {say2}.", quoted=_quoted(text), say=_say(first, today), say2=_say(second, today)),
+        raise Ambiguous(_("{quoted} could be {first} or {second}.", quoted=_quoted(text), first=_say(first, today), second=_say(second, today)),
                         (first.isoformat(), second.isoformat()))
     if not readings:
         raise UserError(_("{quoted} isn't a day I can log (a real date, not in the future, within "

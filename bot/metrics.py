@@ -527,7 +527,7 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: 
     squashed = _squash(key)
     for m in (() if stored else BUILTIN_METRICS):
         if squashed in set(map(_squash, m.names())):
-            raise UserError(_("`{key}` is already a built-in metric ({key2}): pick another name.", key=key, key2=m.key))
+            raise UserError(_("`{key}` is already a built-in metric ({builtin}): pick another name.", key=key, builtin=m.key))
     unit = _check_unit(unit)
     others = parse_alternatives(alternatives, unit)
     try:
@@ -689,7 +689,7 @@ def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float)
         number = _number(text)
         for unit in reading.units:
             if unit and reading.units[unit] != 1 and metric.minimum <= reading.convert(number, unit) <= metric.maximum:
-                return _("{line}: for {get}, write `{echo} {get}`.", line=line, get=_UNIT_LABELS.get(unit, unit), echo=echo(text))
+                return _("{line}: for {unit}, write `{typed} {unit}`.", line=line, unit=_UNIT_LABELS.get(unit, unit), typed=echo(text))
     return line + "."
 
 

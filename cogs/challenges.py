@@ -352,7 +352,7 @@ class Challenges:
         # The gate keeps the lines this audience may see, and the chart only with 1 to MAX_CHART_SERIES.
         lines_ = tuple(ChartLine(s.member_id, name_of[s.member_id], s.cumulative, s.previous_average or s.average or None)
                        for s in standings)
-        chart = (ChartPiece(c.metric, _("{name}: {name2}, running total", name=c.name, name2=m.label), m.unit, c.timezone, lines_,
+        chart = (ChartPiece(c.metric, _("{challenge}: {metric}, running total", challenge=c.name, metric=m.label), m.unit, c.timezone, lines_,
                             period=(first.isoformat(), last.isoformat()), max_series=MAX_CHART_SERIES),) if standings else ()
         return Reply(tuple(lines), chart, private=False, kind="challenge", subject=f"challenge:{c.id}",
                      requires_data=True)
@@ -420,7 +420,7 @@ def _fact(c: Challenge, m: MetricDef, s: Standing, elapsed: int) -> Fact:
         if c.target:
             pct = 100.0 * figure / c.target
             share = Relative("share", "the target", pct)   # i18n: the gate translates it where it writes the band
-            return Fact.of(s.member_id, c.metric, public=_("{raw} ({round}% of target)", raw=raw, round=round(pct)),
+            return Fact.of(s.member_id, c.metric, public=_("{raw} ({percent}% of target)", raw=raw, percent=round(pct)),
                            relative=(share, logged))
         return Fact.of(s.member_id, c.metric, public=raw, relative=(logged,))
     if c.kind == "days":   # a count of days at a bar (never offered on sensitive metrics)
@@ -430,7 +430,7 @@ def _fact(c: Challenge, m: MetricDef, s: Standing, elapsed: int) -> Fact:
         text = _("{longest_run}-day run", longest_run=s.longest_run)
         return Fact.of(s.member_id, c.metric, public=text, trend=text)
     change = _("{change}% vs own previous {weeks}", change=num(round(s.change), '+d'), weeks=_weeks(c))
-    return Fact.of(s.member_id, c.metric, public=_("{change} ({format_quantity} a day)", change=change, format_quantity=format_quantity(m, s.average)),
+    return Fact.of(s.member_id, c.metric, public=_("{change} ({amount} a day)", change=change, amount=format_quantity(m, s.average)),
                    relative=(Relative("change", _("own previous {weeks}", weeks=_weeks(c)), s.previous_average, s.average),))
 
 
@@ -504,7 +504,7 @@ def _parse_target(m: MetricDef, kind: str, mode: str, target: str | None, weeks:
 
 def _describe(c: Challenge, m: MetricDef) -> str:
     if c.mode == "group":
-        return _("together toward {format_quantity}", format_quantity=format_quantity(m, c.target))
+        return _("together toward {target}", target=format_quantity(m, c.target))
     target = format_quantity(m, c.target) if c.target is not None else ""
     text = _(KIND_WORDS[c.kind], metric=m.label, target=target, weeks=_weeks(c))
     if c.target is not None and c.kind in ("total", "average"):

@@ -228,7 +228,7 @@ class Checkins:
                 pct_goal = goal_percent(metric, figure, goal)
                 days_logged = len(this)
                 run = streak_of(points, back)
-                streak = _("{run}{value}-day streak", run=run, value='+' if run >= STREAK_LOOKBACK else '') if run >= 3 else None
+                streak = _("{run}{plus}-day streak", run=run, plus='+' if run >= STREAK_LOOKBACK else '') if run >= 3 else None
                 exact = [change, _("{days_logged}/7 days", days_logged=days_logged), streak, (_("{pct_goal}% of goal", pct_goal=pct_goal) if pct_goal is not None else None)]
                 exact_text = ", ".join(r for r in exact if r)
                 # The trend variant is built by the gate from these inputs, in bands (PRIVACY.md).

@@ -34,7 +34,7 @@ class Privacy:
         for m in metrics:
             lines.append(f"{m.term}: {defaults.get(m.key, Level.PRIVATE).label} — {self._plain(defaults.get(m.key, Level.PRIVATE))}")
         for m, ch, lv in overrides:
-            lines.append(_("{m} in #{value}: {word} — {plain}", m=m, value=channel_names[ch], word=lv.label, plain=self._plain(lv)))
+            lines.append(_("{metric} in #{channel}: {level} — {meaning}", metric=m, channel=channel_names[ch], level=lv.label, meaning=self._plain(lv)))
         if inv.channel_id is not None:
             channel = await self.s.community.channel_by_id(inv.channel_id)
             rules = await self.s.rules.rules(inv.channel_id)
@@ -45,7 +45,7 @@ class Privacy:
                     continue
                 cap = self.s.rules.cap_from(rules, m.key)
                 eff = effective_level(own, cap)
-                note = _(" (this channel allows at most {value})", value=cap.label if cap else _("nothing")) if cap < own else ""
+                note = _(" (this channel allows at most {level})", level=cap.label if cap else _("nothing")) if cap < own else ""
                 shown.append(f"{m.term}: {eff.label}{note}")
             if shown:
                 lines.append(_("In #{name} others can see: ", name=channel.name) + "; ".join(shown) + ".")

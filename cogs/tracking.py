@@ -145,7 +145,7 @@ class Tracking:
              Param("zone", P.TIMEZONE, "an Area/City name (Europe/Berlin) or a city (berlin)", required=False))
     async def timezone(self, inv: Invocation, zone: str | None = None) -> Reply:
         if zone is None:
-            return Reply.text(_("Your time zone is {value}. Change it with `timezone Area/City`.", value=await self._timezone(inv)), private=True)
+            return Reply.text(_("Your time zone is {zone}. Change it with `timezone Area/City`.", zone=await self._timezone(inv)), private=True)
         tz = parse_timezone(zone)
         await self.s.community.set_timezone(inv.member_id, tz)
         return Reply.text(_("Your time zone is now {tz}. Entries you already logged keep their "
@@ -161,7 +161,7 @@ class Tracking:
         if system is None:
             chosen = await self.units.systems(inv.member_id)
             own = ", ".join(f"{k} {v}" for k, v in sorted(chosen.items()) if k)
-            line = _("Your units are {get}", get=chosen.get('', 'metric')) + (f" ({own})" if own else "") + "."
+            line = _("Your units are {system}", system=chosen.get('', 'metric')) + (f" ({own})" if own else "") + "."
             return Reply.text(_("{line} Change them with `units metric`, `units imperial` or "
                                 "`units weight imperial`.", line=line),
                               private=True)

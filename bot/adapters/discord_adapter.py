@@ -320,7 +320,7 @@ class DiscordAdapter:
             return str(channel_id), getattr(channel, "name", str(channel_id))
         channel = discord.utils.get(guild.text_channels, name=m.group(3).lower()) if guild else None
         if channel is None:
-            raise UserError(_("There's no channel called #{group} here.", group=m.group(3)))
+            raise UserError(_("There's no channel called #{channel} here.", channel=m.group(3)))
         return str(channel.id), channel.name
 
     async def _channel(self, target: Target) -> discord.abc.Messageable:

@@ -66,7 +66,7 @@ def alt_text(spec: ChartSpec | CardSpec) -> str:
         parts.append(_("Goal line at ") + (_change(spec.goal).replace("their usual", "the usual") if spec.relative
                                         else ax_.format_value(spec.goal, spec.unit)) + ".")
     if not spec.relative and spec.usual is not None:
-        parts.append(_("Usual {format_value}.", format_value=ax_.format_value(spec.usual, spec.unit)))
+        parts.append(_("Usual {value}.", value=ax_.format_value(spec.usual, spec.unit)))
     return " ".join(parts)
 
 

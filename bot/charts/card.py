@@ -63,7 +63,7 @@ def panel_summary(panel: ChartSpec, values: list[float]) -> str:
 
 
 def days_logged(values: list[float], days_in_period: int, short: bool = False) -> str:
-    return _("{len}/{days_in_period} days", len=len(values), days_in_period=days_in_period) if short else _("{len} of {days_in_period} days", len=len(values), days_in_period=days_in_period)
+    return _("{logged}/{days_in_period} days", logged=len(values), days_in_period=days_in_period) if short else _("{logged} of {days_in_period} days", logged=len(values), days_in_period=days_in_period)
 
 
 def build_card(card: CardSpec) -> Figure:
