@@ -80,7 +80,8 @@ class Param:
         return p_("option", self.name)
 
     def usage(self) -> str:
-        shown = "|".join(self.choices) if self.type is ParamType.CHOICE and len(self.choices) <= 4 else self.label
+        shown = ("|".join(p_("choice", c) for c in self.choices) if self.type is ParamType.CHOICE and len(self.choices) <= 4
+                 else self.label)
         return f"<{shown}>" if self.required else f"[{shown}]"
 
 

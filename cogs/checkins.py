@@ -130,7 +130,8 @@ class Checkins:
             kind = _("a day (check-ins compare your week's average with it)")
         else:
             kind = _("a week in total") if summed(m) else _("as a weekly average")
-        other = _("`goal {key} {value} week`", key=m.key, value=value) if per == "day" else _("`goal {key} {value}`", key=m.key, value=value)
+        other = (_("`goal {key} {value} week`", key=m.term, value=value) if per == "day"
+                 else _("`goal {key} {value}`", key=m.term, value=value))
         return Reply.text(_("Your {name} goal: {shown} {kind}. Only you see it; where you share "
                             'trends, posts say at most roughly how close you are ("over half of '
                             'goal"). (For a {value} goal instead: {other}.)', name=m.label, shown=shown, kind=kind, value=_('weekly') if per == 'day' else _('daily'), other=other), private=True)
@@ -278,8 +279,11 @@ class Checkins:
                      requires_data=True, max_charts=MAX_CHARTS), summaries
 
 
-_PERIOD_WORDS = {"day": "day", "daily": "day", "a day": "day", "per day": "day", "/day": "day", "week": "week",
-                 "weekly": "week", "a week": "week", "per week": "week", "/week": "week", "a night": "day"}
+_PERIOD_WORDS = {  # i18n: input words (English and Swedish, for everyone)
+    "day": "day", "daily": "day", "a day": "day", "per day": "day", "/day": "day", "week": "week",
+    "weekly": "week", "a week": "week", "per week": "week", "/week": "week", "a night": "day",
+    "dag": "day", "om dagen": "day", "per dygn": "day", "vecka": "week", "i veckan": "week", "per vecka": "week",
+    "om veckan": "week", "/vecka": "week", "/dag": "day"}
 
 
 def _goal_period(text: str) -> tuple[str, str]:
