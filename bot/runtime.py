@@ -5,6 +5,11 @@
 
 Scheduled jobs use :meth:`PeerPulse.publish`, the same gate and ledger. Nothing else can put member
 data into a channel.
+
+Language (bot.i18n): a handler runs in the member's language, so its private replies and errors are
+written in it; what a handler writes for the channel it writes inside ``i18n.using(inv.channel_locale)``.
+Each delivery is released in the language it was written in, and the ledger keeps that language, so
+a take-back edits a post in the words it was posted in.
 """
 
 from __future__ import annotations
