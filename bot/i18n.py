@@ -41,8 +41,9 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 LOCALE: ContextVar[str] = ContextVar("peerpulse_locale", default=SOURCE)
 
 
+@functools.lru_cache(maxsize=None)
 def available() -> tuple[str, ...]:
-    """The source language and every language with a catalogue, e.g. ("en", "sv")."""
+    """The source language and every language with a catalogue, e.g. ("en", "sv") (read once)."""
     found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
     return (SOURCE, *(code for code in found if code != SOURCE))
 

@@ -109,7 +109,7 @@ def init(lang: str) -> Path:
     catalog = Catalog(locale=lang, project="peerpulse", domain=i18n.DOMAIN, fuzzy=False)
     catalog.update(template(), no_fuzzy_matching=True)
     write(lang, catalog)
-    i18n.available.cache_clear() if hasattr(i18n.available, "cache_clear") else None
+    i18n.available.cache_clear()
     return path
 
 
