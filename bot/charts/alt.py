@@ -26,11 +26,14 @@ def _period_words(spec_period, points) -> str:
     return ax_.period_label(*days)
 
 
-def _change(v: float) -> str:
+def _change(v: float, theirs: bool = True) -> str:
+    """A relative chart's value as a change against the usual (a person's own, or the goal's)."""
     change = v - 100.0
     if abs(change) < 0.5:
-        return _("at their usual")
-    return _("{change}% vs. their usual", change=num(change, '+.0f'))
+        return _("at their usual") if theirs else _("at the usual")
+    if theirs:
+        return _("{change}% vs. their usual", change=num(change, '+.0f'))
+    return _("{change}% vs. the usual", change=num(change, '+.0f'))
 
 
 def _series_words(spec: ChartSpec, label: str, points) -> str:
@@ -63,7 +66,7 @@ def alt_text(spec: ChartSpec | CardSpec) -> str:
         return _("{head}. No entries yet.", head=head)
     parts = [head + "."] + [_series_words(spec, label, pts) + "." for label, pts in drawn]
     if spec.goal is not None and math.isfinite(spec.goal):
-        parts.append(_("Goal line at ") + (_change(spec.goal).replace("their usual", "the usual") if spec.relative
+        parts.append(_("Goal line at ") + (_change(spec.goal, theirs=False) if spec.relative
                                         else ax_.format_value(spec.goal, spec.unit)) + ".")
     if not spec.relative and spec.usual is not None:
         parts.append(_("Usual {value}.", value=ax_.format_value(spec.usual, spec.unit)))
