@@ -220,7 +220,7 @@ class PeerPulse:
                 own = Destination.private_to(destination.community_id, tell_on_failure)
                 with i18n.using(await self.locale_for(own)):
                     note = Reply.text(_("I couldn't post in #{channel}: {reason}. Nothing was lost.",
-                                        channel=target.name, reason=_(exc.reason)), private=True)
+                                        channel=target.name, reason=exc.told()), private=True)
                     await self.publish(note, own, transport)
             return None
         if not destination.is_private and message_id is not None:

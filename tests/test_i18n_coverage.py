@@ -24,14 +24,15 @@ MODULES = sorted([*ROOT.glob("cogs/*.py"), *(ROOT / "bot" / m for m in (
     "commands.py", "metrics.py", "logline.py", "dates.py", "levels.py", "words.py", "catalogue.py", "echo.py",
     "progress.py", "command_refs.py", "clock.py", "gate.py", "runtime.py", "disclosure.py", "cards.py",
     "charts/alt.py", "charts/card.py", "charts/chart.py", "charts/axes.py", "adapters/discord_adapter.py",
-    "adapters/discord_components.py", "adapters/discord_layout.py", "adapters/discord_commands.py"))])
+    "adapters/discord_components.py", "adapters/discord_layout.py", "adapters/discord_commands.py",
+    "adapters/matrix_adapter.py", "adapters/matrix_e2ee.py", "adapters/matrix_send.py", "adapters/matrix_sync.py"))])
 
 TRANSLATE = {"_", "n_", "p_", "np_", "N_"}
 # Calls whose string arguments never reach a member.
 QUIET_CALLS = {"command", "Param", "Schedule", "CronTrigger", "ValueError", "TypeError", "RuntimeError", "KeyError",
                "AssertionError", "NotImplementedError", "getattr", "setattr", "hasattr", "isinstance", "FilePiece",
                "open", "print", "Decimal", "MetricDef", "ZoneInfo", "datetime", "date", "timedelta", "_Reading",
-               "_builtin", "Statement", "Key", "key"}
+               "_builtin", "Statement", "Key", "key", "MatrixStartupError"}   # the last: for the operator
 QUIET_METHODS = {"execute", "fetchall", "fetchone", "fetchval", "executemany", "execute_rowcount", "startswith",
                  "endswith", "split", "strip", "replace", "get", "setdefault", "compile", "match", "fullmatch", "search",
                  "sub", "findall", "finditer", "strftime", "strptime", "getLogger", "removeprefix", "removesuffix",

@@ -50,11 +50,20 @@ def split_message_ids(handle: str | None) -> tuple[str, ...]:
 
 
 class DeliveryFailed(Exception):
-    """The platform refused a message (missing permission, deleted channel, member gone)."""
+    """The platform refused a message (missing permission, deleted channel, member gone).
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    ``reason`` is an English message id (marked with ``N_``) with ``{placeholders}`` filled from
+    ``details``: logs get it in English (:attr:`reason`), members in their language (:meth:`told`)."""
+
+    def __init__(self, reason: str, **details):
+        self.message_id, self.details = reason, details
+        self.reason = reason.format(**details) if details else reason
+        super().__init__(self.reason)
+
+    def told(self) -> str:
+        """The reason in the current language (bot.i18n)."""
+        from bot.i18n import _
+        return _(self.message_id, **self.details)
 
 
 @dataclass

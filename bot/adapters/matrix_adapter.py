@@ -96,17 +96,17 @@ class MatrixAdapter:
             except MatrixStartupError:
                 raise
             except Exception as exc:   # connection refused, DNS, TLS, timeout
-                problem = f"cannot reach the Matrix homeserver {url}: {_cause(exc, token or password or '')}"
+                problem = f"cannot reach the Matrix homeserver {url}: {_cause(exc, token or password or '')}"  # i18n: operator
             else:
                 if not isinstance(response, (WhoamiError, LoginError)):
                     await self.e2ee.after_login()
                     return
                 if response.status_code in REFUSALS:
-                    what = f"the access token in {self.config.access_token_env}" if token else \
-                        f"the password in {self.config.password_env}"
+                    what = (f"the access token in {self.config.access_token_env}" if token  # i18n: operator
+                            else f"the password in {self.config.password_env}")
                     raise MatrixStartupError(f"the Matrix homeserver {url} refused {what} "
                                              f"({response.status_code}: {response.message})")
-                problem = f"the Matrix homeserver {url} answered with an error ({response.status_code}: {response.message})"
+                problem = f"the Matrix homeserver {url} answered with an error ({response.status_code}: {response.message})"  # i18n: operator
             if attempt + 1 >= self.config.startup_attempts:
                 raise MatrixStartupError(f"{problem} (tried {self.config.startup_attempts} times)")
             wait = min(2 ** attempt, self.max_backoff)
@@ -290,7 +290,8 @@ class MatrixAdapter:
     async def _on_unreadable(self, room_id: str, event: MegolmEvent) -> None:
         line = await self.e2ee.unreadable(room_id)
         if line is not None:
-            await self._send_plain(room_id, line)
+            with i18n.using(await self._community_language(await self._community(room_id))):
+                await self._send_plain(room_id, _(line))
 
     async def _tell_interrupted(self) -> None:
         """Commands a kill interrupted (claimed, not finished): if no answer reached the member, say so."""
@@ -469,7 +470,7 @@ def _carries_value(registry, text: str) -> bool:
 def _cause(exc: BaseException, secret: str) -> str:
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-        text = "timed out"
+        text = "timed out"   # i18n: operator
     if len(secret) >= 8:   # a real token or password; never echoed back
         text = text.replace(secret, "[secret]")
     return text

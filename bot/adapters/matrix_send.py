@@ -46,7 +46,7 @@ class RoomSender:
                     continue
                 if response.status_code == "M_FORBIDDEN":
                     raise DeliveryFailed(N_("I'm not allowed to post in that room"))
-                raise DeliveryFailed(f"the homeserver refused the message ({response.status_code})")
+                raise DeliveryFailed(N_("the homeserver refused the message ({code})"), code=response.status_code)
             return response.event_id
         raise DeliveryFailed(N_("the homeserver did not accept the message after several tries"))
 
@@ -71,7 +71,7 @@ class RoomSender:
         refused = await self.redact(room_id, event_id, _("peerpulse: a member changed what they "
                                                          "share"))
         if refused:
-            raise DeliveryFailed(f"I couldn't remove a message ({refused})")
+            raise DeliveryFailed(N_("I couldn't remove a message ({why})"), why=refused)
 
     async def attachment_content(self, attachment: Attachment, encrypt: bool) -> dict[str, Any]:
         """An m.image (alt text in ``body``) or m.file; in an encrypted room the file is encrypted too."""
