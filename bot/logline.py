@@ -48,7 +48,7 @@ def read_log_line(metric: MetricDef, text: str, today: date, system: str | None 
         text, forced_note = text[:at], text[at + len(NOTE_PREFIX):].strip() or None
     words = text.split()
     if not words:
-        raise UserError(_("Please give a value for {name}, e.g. `log {key} {example}`.", name=metric.label, key=metric.key, example=_example(metric)))
+        raise UserError(_("Please give a value for {name}, e.g. `log {key} {example}`.", name=metric.label, key=metric.term, example=_example(metric)))
     try:
         return _read(metric, words, forced_note, today, system, others)
     except Ambiguous as exc:   # the lines offered keep the member's `note:` too
@@ -110,7 +110,7 @@ def _other_metric(metric: MetricDef, value: str, others) -> str | None:
             continue
         if q.unit:
             return (_("`{value}` isn't {name} ({value2}). For {name2}, type `log {key} {value}`. "
-                      "Nothing was stored.", value=value, name=metric.label, value2=metric.about or metric.unit, name2=other.label, key=other.key))
+                      "Nothing was stored.", value=value, name=metric.label, value2=metric.about or metric.unit, name2=other.label, key=other.term))
     return None
 
 

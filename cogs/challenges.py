@@ -119,7 +119,7 @@ class Challenges:
         cap = (await self.s.rules.caps(inv.channel_id, [m.key]))[m.key]
         if cap is Level.PRIVATE:
             raise UserError(_("This channel's rule hides {key} completely (`off`), so a challenge "
-                              "on it could show nothing.", key=m.key))
+                              "on it could show nothing.", key=m.term))
         if await self._open_named(inv.channel_id, name) is not None:
             raise UserError(_("There is already a challenge called `{name}` in this channel; pick "
                               "another name.", name=name))
@@ -158,7 +158,7 @@ class Challenges:
             raise UserError(_("`{name}` adds everyone's {name2} toward one shared goal, and yours "
                               "are private here, so they couldn't count. If you'd like to take "
                               "part, allow at least anonymous totals: `privacy set {key} aggregate "
-                              "#{channel}` (totals show only with {k}+ people), then join again.", name=c.name, name2=m.label, key=m.key, channel=channel, k=k))
+                              "#{channel}` (totals show only with {k}+ people), then join again.", name=c.name, name2=m.label, key=m.term, channel=channel, k=k))
         if not await self.repo.join(c.id, inv.member_id, inv.now):
             raise UserError(_("You're already in `{name}`.", name=c.name))
         how = {
@@ -169,7 +169,7 @@ class Challenges:
                                "{k}+ people share it); your name isn't shown.", name=m.label, k=k),
             Level.PRIVATE: _("Your {name} are private here, so the board won't show you, count you "
                              "or leave a gap for you. `privacy set {key} trend #{channel}` would "
-                             "show your place without numbers.", name=m.label, key=m.key, channel=channel),
+                             "show your place without numbers.", name=m.label, key=m.term, channel=channel),
         }[level]
         return Reply.text(_("You joined `{name}` ({period_label}). {how} `challenge leave {name}` "
                             "takes you off at once, from earlier boards too.", name=c.name, period_label=_period_label(c), how=how), private=True)

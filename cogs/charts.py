@@ -72,7 +72,7 @@ class Charts:
             return Reply.text(_("I didn't share it: charts need `trend` or `public` for {key} in "
                                 "this channel ({why}, or the channel's rule is stricter). Your "
                                 "numbers stay yours; `privacy set {key} trend` would share a chart "
-                                "relative to your own usual, without numbers.", key=m.key, why=why),
+                                "relative to your own usual, without numbers.", key=m.term, why=why),
                               private=True)
         what = _("with your numbers") if level is Level.PUBLIC else _("relative to your own usual, without numbers")
         with i18n.using(inv.channel_locale):
