@@ -662,9 +662,13 @@ def _ask_thousands(metric: MetricDef, reading: _Reading, cleaned: str, number: s
 
 
 def _snap(value: float, low: float, high: float, tolerance: float = 1e-9) -> float:
-    """Undo float noise from unit conversion (``1440m`` of sleep is 24h, not 24.000000000000004h)."""
+    """Undo float noise from unit conversion (``1440m`` of sleep is 24h, not 24.000000000000004h). The
+    wider ``tolerance`` only pulls a value just *outside* the range back onto its bound: one just inside
+    is a real value (112.98°F is 44.99°C, not the 45°C maximum) and stays as typed."""
+    inside = low <= value <= high
     for bound in (low, high):
-        if abs(value - bound) <= tolerance * max(1.0, abs(bound)):
+        gap = abs(value - bound)
+        if gap <= 1e-9 * max(1.0, abs(bound)) or (not inside and gap <= tolerance * max(1.0, abs(bound))):
             return bound
     return value
 
