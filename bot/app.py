@@ -11,6 +11,7 @@ from cogs.challenges import Challenges
 from cogs.charts import Charts
 from cogs.checkins import Checkins
 from cogs.core import Core
+from cogs.language import Language
 from cogs.moderation import Moderation
 from cogs.mydata import MyData
 from cogs.partners import Partners
@@ -20,7 +21,7 @@ from cogs.tracking import Tracking
 from storage.connect import open_database
 
 COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, Challenges, Partners, MyData,
-                         About)
+                         Language, About)
 
 
 async def build_app(config: Config, clock: Clock | None = None, database: str | None = None) -> PeerPulse:

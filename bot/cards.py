@@ -8,6 +8,8 @@ about them (no empty panel, no "not shared"), and a card with no panel left is n
 
 from __future__ import annotations
 
+from bot.vocabulary import i18n
+
 from dataclasses import replace
 from typing import Callable, TypeVar
 
@@ -30,4 +32,4 @@ def release_card(card: CardPiece, release_chart: Callable[[ChartPiece], tuple[Ch
         shown.extend(disclosed)
     if not panels:
         return None, []
-    return CardSpec(card.title, card.timezone, card.period, tuple(panels)), shown
+    return CardSpec(card.title, card.timezone, card.period, tuple(panels), i18n.current()), shown

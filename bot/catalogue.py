@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.metrics import BUILTIN_METRICS, MetricDef, resolve_metric
 from storage.custom_metrics import CustomMetricRepository
+from bot.vocabulary.i18n import _
 
 _BUILTIN = {m.key: m for m in BUILTIN_METRICS}
 
@@ -42,6 +43,6 @@ class Catalogue:
         known = await self.metrics(community_id)
         clash = {m.key for m in known} | {a for m in known for a in m.aliases}
         if metric.key in clash:
-            raise UserError(f"There is already a metric called `{metric.key}`.")
+            raise UserError(_("There is already a metric called `{key}`.", key=metric.key))
         if not await self._custom.add(community_id, metric, now):
-            raise UserError(f"There is already a metric called `{metric.key}`.")
+            raise UserError(_("There is already a metric called `{key}`.", key=metric.key))

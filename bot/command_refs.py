@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from bot.commands import CommandSpec, Registry, bind_tokens, tokenize
 from bot.vocabulary.errors import UserError
+from bot.vocabulary.i18n import _, p_
 
 _SPAN = re.compile(r"`([^`\n]{1,200})`")
 
@@ -57,15 +58,15 @@ def _render(registry: Registry, span: str, style: RefStyle) -> str | None:
     if style.kind == "prefix":
         return f"`{style.prefix} {span.strip()}`" if _parses(spec, span, rest) else None
     if spec.button:
-        return f"the **{spec.button}** button" if not rest else None
-    path = " ".join(slash_path(registry, spec))
+        return _("the **{button}** button", button=_(spec.button)) if not rest else None
+    path = " ".join(_slash_word(p_("command", w)) for w in slash_path(registry, spec))   # as the member's client shows it
     if any(_placeholder(t) for t, _ in rest):
         return f"`/{' '.join([path, *_usage_options(spec, rest)])}`"
     try:
         args = bind_tokens(spec, span, rest)
     except UserError:
         return None
-    options = [f"{p.name}:{_value_text(args[p.name])}" for p in spec.params if p.name in args]
+    options = [f"{_slash_word(p.label)}:{_value_text(args[p.name])}" for p in spec.params if p.name in args]
     return f"`/{' '.join([path, *options])}`"
 
 
@@ -95,12 +96,17 @@ def _placeholder(token: str) -> bool:
 def _usage_options(spec: CommandSpec, rest) -> list[str]:
     """`privacy set <metric|all> <level> [#channel]` → `metric:metric|all level:… [channel:#channel]`."""
     out = []
-    for param, (token, _) in zip(spec.params, rest):
+    for param, (token, _at) in zip(spec.params, rest):
         inner = token[1:-1] if _placeholder(token) else token
-        value = "…" if inner == param.name else inner
-        option = f"{param.name}:{value}"
+        value = "…" if inner in (param.name, param.label) else inner
+        option = f"{_slash_word(param.label)}:{value}"
         out.append(f"[{option}]" if token.startswith("[") else option)
     return out
+
+
+def _slash_word(word: str) -> str:
+    """A command or option word as Discord names it (bot.adapters.discord_commands.slash_name)."""
+    return "-".join(word.lower().split())[:32]
 
 
 def _value_text(value) -> str:

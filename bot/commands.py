@@ -15,8 +15,10 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Awaitable, Callable, ClassVar, Iterable
 
+from bot.vocabulary import i18n
 from bot.vocabulary.dates import WEEKDAYS
 from bot.vocabulary.errors import UserError
+from bot.vocabulary.i18n import N_, _, num, p_
 from bot.vocabulary.text import MARKUP, clipped, is_plain, printable, without
 
 
@@ -28,7 +30,7 @@ class Permission:
 
     name: str
     allows: Callable[[bool, Any], bool]
-    refusal: str = "Only moderators can use `{command}`."
+    refusal: str = N_("Only moderators can use `{command}`.")   # a msgid: translated when refused
 
     MEMBER: ClassVar["Permission"]
     MODERATOR: ClassVar["Permission"]
@@ -88,8 +90,14 @@ class Param:
     def limit(self) -> int:
         return self.max_length or (TEXT_MAX if self.type is ParamType.TEXT else WORD_MAX)
 
+    @property
+    def label(self) -> str:
+        """The parameter's name in the current language (bot.vocabulary.i18n): help and usage lines show it."""
+        return p_("option", self.name)
+
     def usage(self) -> str:
-        shown = "|".join(self.choices) if self.type is ParamType.CHOICE and len(self.choices) <= 4 else self.name
+        shown = ("|".join(p_("choice", c) for c in self.choices) if self.type is ParamType.CHOICE and len(self.choices) <= 4
+                 else self.label)
         return f"<{shown}>" if self.required else f"[{shown}]"
 
 
@@ -117,8 +125,14 @@ class CommandSpec:
     def name(self) -> str:
         return " ".join(self.path)
 
+    @property
+    def label(self) -> str:
+        """The command's words in the current language (`logga` for `log`); both are typed alike."""
+        return " ".join(p_("command", w) for w in self.path)
+
     def usage(self) -> str:
-        return " ".join([self.name, *(p.usage() for p in self.params)])
+        """How to type it, in the current language's command words (the English ones work too)."""
+        return " ".join([self.label, *(p.usage() for p in self.params)])
 
 
 _SPEC_ATTR = "__peerpulse_command__"
@@ -151,10 +165,12 @@ class Invocation:
     confirmed: bool = False            # set when the member confirmed a destructive command
     resolve_channel: Callable[[str], Awaitable[int]] | None = None
     resolve_member: Callable[[str], Awaitable[int | None]] | None = None
+    locale: str = "en"                 # what the member reads (private replies): see bot.vocabulary.i18n
+    channel_locale: str = "en"         # what the channel (community) reads: posts a handler makes there
 
     async def channel_from(self, ref: str) -> int:
         if self.resolve_channel is None:
-            raise UserError("Channels can't be named here.")
+            raise UserError(_("Channels can't be named here."))
         return await self.resolve_channel(ref)
 
     async def member_from(self, ref: str) -> int | None:
@@ -166,16 +182,20 @@ class Invocation:
 
 
 class Registry:
+    """The declared commands. A command's words in every language the bot speaks are aliases of its
+    English words (`logga steg 8000` is `log steps 8000`), so a command works whoever types it."""
+
     def __init__(self) -> None:
         self._specs: dict[tuple[str, ...], CommandSpec] = {}
-        self.group_help: dict[str, str] = {}   # "privacy", "mod metric": what the group is for
+        self.group_help: dict[str, str] = {}   # "privacy", "mod metric": what the group is for (msgids)
+        self._aliases: dict[tuple[str, ...], tuple[str, ...]] | None = None
 
     def add_cog(self, cog: object) -> None:
         for group, text in getattr(type(cog), "command_groups", {}).items():
             if self.group_help.get(group, text) != text:
                 raise ValueError(f"command group {group!r} described twice")
             self.group_help[group] = text
-        for _, member in inspect.getmembers(cog, inspect.ismethod):
+        for _name, member in inspect.getmembers(cog, inspect.ismethod):
             spec = getattr(member, _SPEC_ATTR, None)
             if spec is not None:
                 self.add(CommandSpec(**{**spec.__dict__, "handler": member}))
@@ -184,6 +204,33 @@ class Registry:
         if spec.path in self._specs:
             raise ValueError(f"command {spec.name!r} declared twice")
         self._specs[spec.path] = spec
+        self._aliases = None
+
+    def aliases(self) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """Translated command paths -> the English path (every catalogue under bot/locale)."""
+        if self._aliases is None:
+            out: dict[tuple[str, ...], tuple[str, ...]] = {}
+            for lang in i18n.available()[1:]:
+                for path in self._specs:
+                    local = tuple(w for word in path for w in i18n.word("command", word, lang).lower().split())
+                    if local != path and local not in self._specs:
+                        out.setdefault(local, path)
+            self._aliases = out
+        return self._aliases
+
+    def english(self, words: list[str]) -> list[str]:
+        """``words`` with a translated command at their start replaced by its English words."""
+        lowered = [w.lower() for w in words]
+        aliases = self.aliases()
+        for n in range(min(len(lowered), 4), 0, -1):
+            path = aliases.get(tuple(lowered[:n]))
+            if path is not None:
+                return [*path, *words[n:]]
+        if lowered and (lowered[0],) not in self._specs:
+            first = next((p[0] for a, p in aliases.items() if a[:1] == (lowered[0],) and len(a) > 1), None)
+            if first is not None and len(first.split()) == 1:
+                return [first, *words[1:]]
+        return list(words)
 
     def all(self) -> list[CommandSpec]:
         return sorted(self._specs.values(), key=lambda s: s.path)
@@ -198,10 +245,13 @@ class Registry:
         return out
 
     def match(self, words: list[str]) -> tuple[CommandSpec | None, int]:
-        """The longest declared path that prefixes ``words``; returns (spec, words used)."""
+        """The longest declared path (or a translation of one) that prefixes ``words``; returns (spec,
+        words used)."""
         lowered = [w.lower() for w in words]
+        aliases = self.aliases()
         for n in range(min(len(lowered), 4), 0, -1):
-            spec = self._specs.get(tuple(lowered[:n]))
+            key = tuple(lowered[:n])
+            spec = self._specs.get(key) or self._specs.get(aliases.get(key, ()))
             if spec is not None:
                 return spec, n
         return None, 0
@@ -226,29 +276,36 @@ def parse_text(registry: Registry, text: str) -> tuple[CommandSpec, dict[str, An
     """Match a command line to its spec and bind arguments by position."""
     tokens = tokenize(text)
     if not tokens:
-        raise UserError("Type `help` to see what I can do.")
+        raise UserError(_("Type `help` to see what I can do."))
     spec, used = registry.match([t for t, _ in tokens])
     if spec is None:
-        group = registry.groups().get(tokens[0][0].lower())
+        group = registry.groups().get(registry.english([tokens[0][0]])[0].lower())
         if group:
-            close = _close([t for t, _ in tokens[:2]], [s.name for s in group])
-            hint = f"Did you mean `{close}`? " if close else ""
-            raise UserError(f"{hint}`{tokens[0][0].lower()}` needs one of: " + ", ".join(f"`{s.usage()}`" for s in group))
-        close = _close([t for t, _ in tokens[:2]], [s.name for s in registry.all()])
+            close = _close([t for t, _ in tokens[:2]], _names(group))
+            hint = _("Did you mean `{close}`? ", close=close) if close else ""
+            raise UserError(_("{hint}`{word}` needs one of: ", hint=hint, word=tokens[0][0].lower()) + ", ".join(f"`{s.usage()}`" for s in group))
+        close = _close([t for t, _ in tokens[:2]], _names(registry.all()))
         if close:
-            raise UserError(f"I don't know `{_short(tokens[0][0])}`: did you mean `{close}`? Type `help` to see the commands.")
-        raise UserError(f"I don't know `{_short(tokens[0][0])}`. Type `help` to see the commands.")
+            raise UserError(_("I don't know `{short}`: did you mean `{close}`? Type `help` to see "
+                              "the commands.", short=_short(tokens[0][0]), close=close))
+        raise UserError(_("I don't know `{short}`. Type `help` to see the commands.", short=_short(tokens[0][0])))
     rest = tokens[used:]
     try:
         return spec, bind_tokens(spec, text, rest)
     except UserError as exc:
         swapped = _swapped(spec, rest)
         if swapped:
-            raise UserError(f"Did you mean `{spec.name} {swapped}`? ({exc.message})") from None
+            raise UserError(_("Did you mean `{name} {swapped}`? ({message})", name=spec.name, swapped=swapped, message=exc.message)) from None
         suggestion = _longer_command(registry, spec, tokens) if rest else None
         if suggestion:
-            raise UserError(f"Did you mean `{suggestion}`? {exc.message}") from None
+            raise UserError(_("Did you mean `{suggestion}`? {message}", suggestion=suggestion, message=exc.message)) from None
         raise
+
+
+def _names(specs: Iterable[CommandSpec]) -> list[str]:
+    """Command names to suggest from: in the current language first, then the English ones."""
+    specs = list(specs)
+    return list(dict.fromkeys([*(s.label for s in specs), *(s.name for s in specs)]))
 
 
 def _longer_command(registry: Registry, spec: CommandSpec, tokens: list[tuple[str, int]]) -> str | None:
@@ -328,11 +385,12 @@ def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> 
                 args[param.name] = rest
                 i = len(tokens)
             elif param.required:
-                raise UserError(f"Missing `{param.name}`. Usage: `{spec.usage()}`")
+                raise UserError(_("Missing `{name}`. Usage: `{usage}`", name=param.label, usage=spec.usage()))
             continue
         if i >= len(tokens):
             if param.required:
-                raise UserError(f"Missing `{param.name}` ({param.help}). Usage: `{spec.usage()}`")
+                raise UserError(_("Missing `{name}` ({help}). Usage: `{usage}`", name=param.label, help=_(param.help),
+                                  usage=spec.usage()))
             continue
         token = tokens[i][0]
         if not param.required and _belongs_later(param, params[index + 1:], token):
@@ -340,19 +398,30 @@ def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> 
         args[param.name] = convert(param, token)
         i += 1
     if i < len(tokens):
-        raise UserError(f"I didn't expect `{_short(tokens[i][0])}`. Usage: `{spec.usage()}`")
+        raise UserError(_("I didn't expect `{short}`. Usage: `{usage}`", short=_short(tokens[i][0]), usage=spec.usage()))
     return args
 
 
 def _belongs_later(param: Param, later: list[Param], token: str) -> bool:
     """Optional parameters may be left out: a word skips ahead when it is a keyword of a later choice
     (`challenge create walk steps total group`), or doesn't fit here but fits later (free text)."""
-    word = token.lower()
-    if param.type is ParamType.CHOICE and word in param.choices:
+    if param.type is ParamType.CHOICE and choice_word(param, token) in param.choices:
         return False
-    if any(p.type is ParamType.CHOICE and word in p.choices for p in later):
+    if any(p.type is ParamType.CHOICE and choice_word(p, token) in p.choices for p in later):
         return True
     return not accepts(param, token) and any(accepts(p, token) for p in later)
+
+
+def choice_word(param: Param, token: str) -> str:
+    """A choice typed in any language the bot speaks, as the English choice (`dela` -> `share`)."""
+    word = token.lower()
+    if word in param.choices:
+        return word
+    for lang in i18n.available()[1:]:
+        for choice in param.choices:
+            if i18n.word("choice", choice, lang).lower() == word:
+                return choice
+    return word
 
 
 def accepts(param: Param, token: str) -> bool:
@@ -370,37 +439,40 @@ def convert(param: Param, token: str) -> Any:
     t = param.type
     if t is ParamType.INT:
         if not re.fullmatch(r"[0-9]{1,6}", token):
-            raise UserError(f"`{param.name}` must be a whole number{_range_hint(param) or ', e.g. 30'}.")
+            raise UserError(_("`{name}` must be a whole number{range_hint}.", name=param.label, range_hint=_range_hint(param) or _(", e.g. 30")))
         return _in_range(param, int(token))
     if t is ParamType.NUMBER:
         if not re.fullmatch(r"-?[0-9]{1,9}(\.[0-9]{1,6})?", token.strip()):
-            raise UserError(f"`{param.name}` must be a number, e.g. 0 or 7.5{_range_hint(param)}.")
+            raise UserError(_("`{name}` must be a number, e.g. 0 or 7.5{range_hint}.", name=param.label, range_hint=_range_hint(param)))
         return _in_range(param, float(token))
     if t is ParamType.CHOICE:
-        word = token.lower()
+        word = choice_word(param, token)
         if word not in param.choices:
-            raise UserError(f"`{param.name}` must be one of: {', '.join(param.choices)}.")
+            shown = ", ".join(p_("choice", c) for c in param.choices)
+            raise UserError(_("`{name}` must be one of: {join}.", name=param.label, join=shown))
         return word
     if t is ParamType.TIME:
         m = _TIME.match(token)
         if not m:
-            raise UserError("Times are written HH:MM, e.g. 07:30 or 19:00.")
+            raise UserError(_("Times are written HH:MM, e.g. 07:30 or 19:00."))
         return f"{int(m.group(1)):02d}:{m.group(2)}"
     if t is ParamType.WEEKDAY:
-        word = token.lower()
+        from bot.vocabulary.dates import local_day_word
+        word = local_day_word(token.lower())
         for day in WEEKDAYS:
             if len(word) >= 3 and day.startswith(word):
                 return day
-        raise UserError("Weekdays are monday … sunday (mon, tue, … also work).")
+        raise UserError(_("Weekdays are monday … sunday (mon, tue, … also work)."))
     if t is ParamType.WHEN:
         from bot.vocabulary.dates import looks_like_when
         if not looks_like_when(token):
-            raise UserError("`when` can be today, yesterday, 3 days ago, last tuesday, 24 Nov or a date like 2026-11-20.")
+            raise UserError(_("`when` can be today, yesterday, 3 days ago, last tuesday, 24 Nov or "
+                              "a date like 2026-11-20."))
         return token
     if t is ParamType.CHANNEL:
         if len(token) > 100 or any(ord(c) < 32 for c in token) or not (token[:1] in "#!" or token.startswith("<#")
                                                                          or token.lower() in ("here", "this")):
-            raise UserError("Channels are written like #walkers.")
+            raise UserError(_("Channels are written like #walkers."))
         return token
     if t is ParamType.MEMBER:
         if len(token) > 100 or not token.isprintable() or " " in token or token.lower() in ("here", "this", "all"):
@@ -408,7 +480,8 @@ def convert(param: Param, token: str) -> Any:
         return token
     if t is ParamType.METRIC:
         if token[:1].isdigit() or token[:1] in "#<+-.":
-            raise UserError(f"`{_short(token)}` isn't a metric: metrics are names like steps, sleep or weight.")
+            raise UserError(_("`{short}` isn't a metric: metrics are names like steps, sleep or "
+                              "weight.", short=_short(token)))
     if t is ParamType.LEVEL:
         from bot.vocabulary.levels import parse_level
         parse_level(token)
@@ -424,19 +497,19 @@ def _in_range(param: Param, value: int | float) -> int | float:
     low, high = param.minimum, param.maximum
     if (low is not None and value < low) or (high is not None and value > high):
         if low is not None and high is not None:
-            raise UserError(f"Choose {low:g} to {high:g} {param.name}.")   # "Choose 7 to 365 days."
-        raise UserError(f"`{param.name}` must be{_range_hint(param, lead='')}.")
+            raise UserError(_("Choose {low} to {high} {name}.", low=num(low, 'g'), high=num(high, 'g'), name=param.label))   # "Choose 7 to 365 days."
+        raise UserError(_("`{name}` must be{range_hint}.", name=param.label, range_hint=_range_hint(param, lead='')))
     return value
 
 
 def _range_hint(param: Param, lead: str = ", ") -> str:
     low, high = param.minimum, param.maximum
     if low is not None and high is not None:
-        return f"{lead} from {low:g} to {high:g}"
+        return _("{lead} from {low} to {high}", lead=lead, low=num(low, 'g'), high=num(high, 'g'))
     if low is not None:
-        return f"{lead} at least {low:g}"
+        return _("{lead} at least {low}", lead=lead, low=num(low, 'g'))
     if high is not None:
-        return f"{lead} at most {high:g}"
+        return _("{lead} at most {high}", lead=lead, high=num(high, 'g'))
     return ""
 
 
@@ -447,33 +520,35 @@ def _short(token: str) -> str:
 def _printable(text: str) -> str:
     text = printable(text)
     if len(text) > LINE_MAX:
-        raise UserError(f"That line is too long: I read up to {LINE_MAX:,} characters.")
+        raise UserError(_("That line is too long: I read up to {line_max} characters.", line_max=num(LINE_MAX, ',')))
     return text
 
 
 def too_long(name: str, limit: int, length: int) -> UserError:
     """The one refusal for an over-long value, with the limit stated (the same on every platform)."""
-    what = "Notes" if name == "note" else f"`{name}`"
-    return UserError(f"{what} can be up to {limit} characters; yours has {length:,}. Nothing was stored.")
+    what = _("Notes") if name == "note" else f"`{p_('option', name)}`"
+    return UserError(_("{what} can be up to {limit} characters; yours has {length}. Nothing was "
+                       "stored.", what=what, limit=limit, length=num(length, ',')))
 
 
 # ---- help, generated from the specs ------------------------------------------------------------
 
 def help_lines(registry: Registry, topic: str | None, *, prefix: str = "") -> list[str]:
     if topic:
-        specs = [s for s in registry.all() if s.name == topic.lower() or s.path[0] == topic.lower()]
+        wanted = " ".join(registry.english(topic.split())).lower()
+        specs = [s for s in registry.all() if s.name == wanted or s.path[0] == wanted]
         if not specs:
-            raise UserError(f"No command `{_short(topic)}`. Type `{prefix}help` for the list.")
+            raise UserError(_("No command `{short}`. Type `{prefix}help` for the list.", short=_short(topic), prefix=prefix))
         lines = []
         for s in specs:
-            who = " (moderators)" if s.permission is Permission.MODERATOR else ""
-            lines.append(f"`{prefix}{s.usage()}` — {s.help}{who}")
-            lines.extend(f"    {p.name}: {p.help}" + ("" if p.required else " (optional)") for p in s.params)
+            who = _(" (moderators)") if s.permission is Permission.MODERATOR else ""
+            lines.append(f"`{prefix}{s.usage()}` — {_(s.help)}{who}")
+            lines.extend(f"    {p.label}: {_(p.help)}" + ("" if p.required else _(" (optional)")) for p in s.params)
         return lines
-    lines = ["Commands (type `help <command>` for details):"]
+    lines = [_("Commands (type `help <command>` for details):")]
     for spec in registry.all():
-        who = " (moderators)" if spec.permission is Permission.MODERATOR else ""
-        lines.append(f"`{prefix}{spec.usage()}` — {spec.help}{who}")
+        who = _(" (moderators)") if spec.permission is Permission.MODERATOR else ""
+        lines.append(f"`{prefix}{spec.usage()}` — {_(spec.help)}{who}")
     return lines
 
 

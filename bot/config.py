@@ -78,6 +78,11 @@ def _timezone(v: str) -> str | None:
         return 'a time zone such as "UTC" or "Europe/Berlin"'
 
 
+def _language(v: str) -> str | None:
+    from bot.vocabulary import i18n
+    return None if i18n.normalize(v) == v.strip().lower() else "one of " + ", ".join(f'"{c}"' for c in i18n.available())
+
+
 def _hhmm(v: str) -> str | None:
     m = re.fullmatch(r"(\d{1,2}):(\d{2})", v)
     return None if m and int(m[1]) < 24 and int(m[2]) < 60 else 'a time of day as "HH:MM", e.g. "18:00"'
@@ -183,6 +188,8 @@ class Config:
                                   _postgres_url, toml_name="url")
     # [bot]
     default_timezone: str = key("UTC", str, "members start in this time zone until they run `timezone`", _timezone)
+    language: str = key("en", str, "the language of replies and posts until a moderator runs `mod language` or a "
+                        "member runs `language` (a catalogue under bot/locale)", _language)
     log_level: str = key("INFO", str, "how much the bot itself logs (libraries stay at WARNING)",
                          _one_of(LOG_LEVELS, str.upper))
     log_format: str = key("text", str, "text lines, or one JSON object a line", _one_of(LOG_FORMATS))
@@ -200,7 +207,7 @@ class Config:
 
 #: Flat fields of Config, by the section they are written in.
 _FLAT_SECTIONS = {"storage": ("database", "storage_url"),
-                  "bot": ("default_timezone", "log_level", "log_format", "chart_processes", "source_url",
+                  "bot": ("default_timezone", "language", "log_level", "log_format", "chart_processes", "source_url",
                           "platform_failure")}
 _NESTED = {"privacy": PrivacyConfig, "checkins": CheckinConfig, "challenges": ChallengeConfig,
            "discord": DiscordConfig, "matrix": MatrixConfig}

@@ -23,6 +23,8 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from bot.vocabulary.i18n import N_, _
+
 # ---- parameters ------------------------------------------------------------------------------
 
 MIN_K = 3                 # a group figure never has fewer anonymous contributors than this
@@ -70,7 +72,7 @@ def withheld_reason(anonymous: int, hidden: Sequence[float], params: Parameters)
     value, must still be uncertain about the largest by at least p% of it: sum(hidden) - x1 - x2 >=
     p/100 * x1. Magnitudes are used, so figures of signed values (changes) are judged by size."""
     if anonymous < params.k:
-        return "fewer than k"
+        return "fewer than k"   # i18n: a reason code, for tests and audits
     mags = sorted((abs(v) for v in hidden), reverse=True)
     if mags and mags[0] > 0 and sum(mags[2:]) < params.p_percent / 100 * mags[0]:
         return "dominated"
@@ -115,31 +117,40 @@ def released_value(metric: str, statistic: str, period: str, contributions: Sequ
 
 # ---- relative facts --------------------------------------------------------------------------
 
+#: Periods cogs name in English for the gate to translate (the catalogue extracts them from here).
+PERIOD_WORDS = (N_("last week"),)
+
+
 def change_band(before: float | None, after: float | None, against: str) -> str | None:
-    """``↑ 10–20% vs last week``: a change against one's own earlier figure, in bands."""
+    """``↑ 10–20% vs last week``: a change against one's own earlier figure, in bands. ``against``
+    names the earlier period ("vs last week": the leading "vs " is dropped and the rest translated
+    here, in the destination's language; a cog may pass a period it has already translated)."""
     if before is None or after is None or before <= 0:
         return None
+    period = _(against.removeprefix("vs "))
     pct = 100.0 * (after - before) / before
     if abs(pct) < CHANGE_SAME:
-        return f"about the same as {against.removeprefix('vs ')}"
+        return _("about the same as {period}", period=period)
     arrow = "↑" if pct > 0 else "↓"
     size = abs(pct)
     if size >= CHANGE_TOP:
-        return f"{arrow} more than {CHANGE_TOP}% {against}"
+        return _("{arrow} more than {top}% vs {period}", arrow=arrow, top=CHANGE_TOP, period=period)
     low = int(size // CHANGE_BAND) * CHANGE_BAND
-    return f"{arrow} {low}–{low + CHANGE_BAND}% {against}"
+    return _("{arrow} {low}–{high}% vs {period}", arrow=arrow, low=low, high=low + CHANGE_BAND, period=period)
 
 
 def goal_band(percent: float | None, of: str = "goal") -> str | None:
     """A share of a goal or target in broad bands; below half says nothing (no pressure)."""
     if percent is None:
         return None
+    if of in ("goal", "the target"):   # the two the cogs name (older callers pass the English word)
+        of = _("goal") if of == "goal" else _("the target")
     if percent >= GOAL_BANDS[0]:
-        return f"{of} reached"
+        return _("{of} reached", of=of)
     if percent >= GOAL_BANDS[1]:
-        return f"over ¾ of {of}"
+        return _("over ¾ of {of}", of=of)
     if percent >= GOAL_BANDS[2]:
-        return f"over half of {of}"
+        return _("over half of {of}", of=of)
     return None
 
 
@@ -187,7 +198,7 @@ def chart_cell(shown: float) -> tuple[float, float]:
 
 # ---- the parameters as PRIVACY.md states them ------------------------------------------------
 
-def parameters_table(k: int = MIN_K) -> str:
+def parameters_table(k: int = MIN_K) -> str:  # i18n: PRIVACY.md's table, in English
     """The Markdown table of parameters in PRIVACY.md (a test checks the file holds exactly this)."""
     rows = [
         ("k: anonymous contributors a group figure needs (config `privacy.min_group_size`, never below 3)", f"{k}"),

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable, Iterable, Protocol
 
 from bot import disclosure
+from bot.vocabulary import i18n
+from bot.vocabulary.i18n import N_, _
 from bot.cards import release_card
 from bot.charts import ChartSeries, ChartSpec
 from bot.disclosure import Parameters
@@ -83,8 +85,8 @@ class LevelResolver(Protocol):
 ChartRenderer = Callable[[ChartSpec], Awaitable[bytes]]
 LevelOf = Callable[[int, str], Level]
 
-BANDED_NOTE = ("Places go by steps of {p}% when someone here shares only their progress; "
-               "within a step, by name.")
+BANDED_NOTE = N_("Places go by steps of {p}% when someone here shares only their progress; "
+                 "within a step, by name.")
 
 
 class PrivacyGate:
@@ -102,9 +104,18 @@ class PrivacyGate:
         return self.params.k
 
     async def release(self, reply: Reply, destination: Destination,
-                      ceiling: dict[tuple[int, str], Level] | None = None, render: bool = True) -> Delivery:
+                      ceiling: dict[tuple[int, str], Level] | None = None, render: bool = True,
+                      locale: str | None = None) -> Delivery:
         """Turn a reply (a cog's, or the released form of an earlier post) into what ``destination``
-        may see. ``ceiling`` holds what an earlier post showed: a re-render never shows more."""
+        may see. ``ceiling`` holds what an earlier post showed: a re-render never shows more.
+        What the gate writes itself is in ``locale`` (the destination's language; the current one
+        when None), or in the language an earlier post was written in (``reply.locale``), which the
+        released form records: a take-back never changes a post's language."""
+        with i18n.using(reply.locale or locale) as lang:
+            return await self._release(reply, destination, ceiling, render, lang)
+
+    async def _release(self, reply: Reply, destination: Destination, ceiling: dict[tuple[int, str], Level] | None,
+                       render: bool, lang: str) -> Delivery:
         pairs = set(_data_pairs(reply))
         levels: dict[tuple[int, str], Level] = {}
         viewer = destination.viewer_id
@@ -172,7 +183,7 @@ class PrivacyGate:
         if reply.requires_data and not out.disclosures:
             out.text, out.shown, attachments, shown_charts, shown_cards = [], [], [], [], []   # nothing of anyone's
         shown = Reply(tuple(out.shown), tuple(shown_charts), (), reply.private, reply.kind, reply.subject,
-                      reply.requires_data, reply.max_charts, tuple(shown_cards), keep=reply.keep,
+                      reply.requires_data, reply.max_charts, tuple(shown_cards), lang, keep=reply.keep,
                       buttons=reply.buttons)
         return Delivery(destination, "\n".join(out.text), tuple(attachments), tuple(_dedupe(out.disclosures)),
                         shown, reply.kind)
@@ -239,7 +250,7 @@ class PrivacyGate:
         else:
             value = disclosure.released_value(fig.metric, fig.statistic, fig.period or fig.template, kept,
                                               self._secret, self.params)
-        text = fig.template.format(value=format(value, fig.value_spec), count=len(values))
+        text = fig.template.format(value=i18n.num(value, fig.value_spec), count=i18n.count(len(values)))
         return dataclasses.replace(fig, contributions=tuple((m, 0.0) for m in ids), frozen=text)
 
     def _board(self, board: Board, level_of: LevelOf, out: "_Output") -> None:
@@ -261,7 +272,7 @@ class PrivacyGate:
             out.disclosures.append(Disclosure(entry.member_id, board.metric, level))
             entries.append(BoardEntry(entry.member_id, entry.label, key, released))
         if banded:
-            out.text.append(BANDED_NOTE.format(p=self.params.p_percent))
+            out.text.append(_(BANDED_NOTE, p=self.params.p_percent))
         out.shown.append(Board(board.metric, tuple(entries), "exact", banded))
 
     # -- charts --------------------------------------------------------------------------------
@@ -273,7 +284,7 @@ class PrivacyGate:
             visible = [(s, lv) for s, lv in visible if lv >= Level.TREND and s.points]
             relative = any(lv < Level.PUBLIC for _, lv in visible)
             lines = []
-            for s, _ in visible:
+            for s, _lv in visible:
                 points = disclosure.relative_steps(s.points, s.baseline) if relative else tuple(s.points)
                 if points:
                     lines.append(ChartLine(s.member_id, s.label, tuple(points)))
@@ -294,10 +305,10 @@ class PrivacyGate:
         relative = kind == "relative"
         # A goal is the member's own business: drawn only on their own private chart.
         goal = piece.lines[0].goal if own_view and len(piece.lines) == 1 and not relative else None
-        title = piece.title + (" (relative to own usual)" if relative else "")
+        title = _("{title} (relative to own usual)", title=piece.title) if relative else piece.title
         # A raw chart of one member may show their usual (their values are shown anyway).
         usual = piece.lines[0].baseline if piece.shown is None and len(lines) == 1 and not relative else None
-        spec = ChartSpec(title=title, unit="%" if relative else piece.unit, timezone=piece.timezone,
+        spec = ChartSpec(title=title, unit="%" if relative else piece.unit, timezone=piece.timezone, locale=i18n.current(),
                          series=tuple(ChartSeries(s.label, tuple(s.points)) for s in lines), goal=goal,
                          relative=relative, period=piece.period, usual=usual)
         level = Level.TREND if relative else Level.PUBLIC
@@ -361,7 +372,7 @@ def _data_pairs(reply: Reply) -> Iterable[tuple[int, str]]:
             if isinstance(part, Fact):
                 yield (part.member_id, part.metric)
             elif isinstance(part, GroupFigure):
-                for m, _ in part.contributions:
+                for m, _v in part.contributions:
                     yield (m, part.metric)
     for chart in [*reply.charts, *(p for card in reply.cards for p in card.panels)]:
         for s in chart.lines:
@@ -373,7 +384,7 @@ def _group_pairs(reply: Reply) -> Iterable[tuple[int, str]]:
         if isinstance(line, Line):
             for part in line.parts:
                 if isinstance(part, GroupFigure) and part.frozen is None:
-                    for m, _ in part.contributions:
+                    for m, _v in part.contributions:
                         yield (m, part.metric)
 
 

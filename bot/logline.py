@@ -20,6 +20,7 @@ from bot.vocabulary.text import echo, printable
 from bot.vocabulary.errors import Ambiguous, Unreadable, UserError
 from bot.vocabulary.metrics import (MetricDef, Quantity, any_unit_word, examples, measured_in_units, read_quantity,
                          unit_words)
+from bot.vocabulary.i18n import _
 
 NOTE_MAX = 200          # characters; the same limit on every platform (Discord's option reads it)
 NOTE_PREFIX = "note:"   # forces what follows to be the note, whatever it starts with
@@ -47,7 +48,7 @@ def read_log_line(metric: MetricDef, text: str, today: date, system: str | None 
         text, forced_note = text[:at], text[at + len(NOTE_PREFIX):].strip() or None
     words = text.split()
     if not words:
-        raise UserError(f"Please give a value for {metric.name}, e.g. `log {metric.key} {_example(metric)}`.")
+        raise UserError(_("Please give a value for {name}, e.g. `log {key} {example}`.", name=metric.label, key=metric.term, example=_example(metric)))
     try:
         return _read(metric, words, forced_note, today, system, others)
     except Ambiguous as exc:   # the lines offered keep the member's `note:` too
@@ -108,38 +109,38 @@ def _other_metric(metric: MetricDef, value: str, others) -> str | None:
         except UserError:
             continue
         if q.unit:
-            return (f"`{value}` isn't {metric.name} ({metric.help or metric.unit}). "
-                    f"For {other.name}, type `log {other.key} {value}`. Nothing was stored.")
+            return (_("`{value}` isn't {name} ({value2}). For {name2}, type `log {key} {value}`. "
+                      "Nothing was stored.", value=value, name=metric.label, value2=metric.about or metric.unit, name2=other.label, key=other.term))
     return None
 
 
 def _check_note_start(metric: MetricDef, words: list[str], day_text: str | None, value_text: str, others) -> None:
     first = words[0].lower().strip(",;")
-    keep = f" To keep it as the note, write `{NOTE_PREFIX}` before it. Nothing was stored."
+    keep = _(" To keep it as the note, write `{note_prefix}` before it. Nothing was stored.", note_prefix=NOTE_PREFIX)
     n = when_words_start(words)
     if n:
-        said = f"the day is already `{day_text}`" if day_text else "it is not a day I can log"
-        raise UserError(f"`{echo(' '.join(words[:n]))}` reads as a day, but {said}.{keep}")
+        said = _("the day is already `{day_text}`", day_text=day_text) if day_text else _("it is not a day I can log")
+        raise UserError(_("`{echo}` reads as a day, but {said}.{keep}", echo=echo(' '.join(words[:n])), said=said, keep=keep))
     if first in unit_words(metric) or any_unit_word(first):
         for k in range(min(3, len(words)), 0, -1):
             hint = _other_metric(metric, " ".join([value_text, *words[:k]]), others)
             if hint:
                 raise UserError(hint)
-        raise UserError(f"`{echo(words[0])}` after the value reads as a unit that {metric.name} doesn't take: "
-                        f"write the value like {_examples(metric)}.{keep}")
+        raise UserError(_("`{echo}` after the value reads as a unit that {name} doesn't take: "
+                          "write the value like {examples}.{keep}", echo=echo(words[0]), name=metric.label, examples=_examples(metric), keep=keep))
     if re.match(r"[+-]?\d", first):
-        raise UserError(f"`{echo(words[0])}` after the value: write the whole value in one piece, like "
-                        f"{_examples(metric)}, and a day like `2 days ago` or `24 Nov`.{keep}")
+        raise UserError(_("`{echo}` after the value: write the whole value in one piece, like "
+                          "{examples}, and a day like `2 days ago` or `24 Nov`.{keep}", echo=echo(words[0]), examples=_examples(metric), keep=keep))
     close = close_date_word(first) or _close_unit(metric, first)
     if close:
-        raise UserError(f"Did you mean `{close}` instead of `{echo(words[0])}`?{keep}")
+        raise UserError(_("Did you mean `{close}` instead of `{echo}`?{keep}", close=close, echo=echo(words[0]), keep=keep))
     if first in ("last", "this", "past", "on") and len(words) > 1 and (close := close_date_word(words[1])):
-        raise UserError(f"Did you mean `{first} {close}` instead of `{echo(' '.join(words[:2]))}`?{keep}")
+        raise UserError(_("Did you mean `{first} {close}` instead of `{echo}`?{keep}", first=first, close=close, echo=echo(' '.join(words[:2])), keep=keep))
     # `7 and a half hours`: this metric's own unit a few words in means the value went on.
     near = next((w for w in words[1:3] if w.lower().strip(",;.") in unit_words(metric)), None)
     if near:
-        raise UserError(f"`{echo(' '.join(words[:words.index(near) + 1]))}` after the value: write the value in one "
-                        f"piece, like {_examples(metric)}.{keep}")
+        raise UserError(_("`{echo}` after the value: write the value in one piece, like "
+                          "{examples}.{keep}", echo=echo(' '.join(words[:words.index(near) + 1])), examples=_examples(metric), keep=keep))
 
 
 def _check_bare_value_then_word(metric: MetricDef, quantity: Quantity, words: list[str], day_text: str | None) -> None:
@@ -147,8 +148,9 @@ def _check_bare_value_then_word(metric: MetricDef, quantity: Quantity, words: li
     is most likely a unit I don't know, not a note."""
     if quantity.unit or day_text or len(words) != 1 or len(words[0]) > 15 or not measured_in_units(metric):
         return
-    raise UserError(f"Is `{echo(words[0])}` a unit? I don't know it for {metric.name}: write the value like "
-                    f"{_examples(metric)}. To keep it as the note, write `{NOTE_PREFIX}` before it. Nothing was stored.")
+    raise UserError(_("Is `{echo}` a unit? I don't know it for {name}: write the value like "
+                      "{examples}. To keep it as the note, write `{note_prefix}` before it. "
+                      "Nothing was stored.", echo=echo(words[0]), name=metric.label, examples=_examples(metric), note_prefix=NOTE_PREFIX))
 
 
 def _close_unit(metric: MetricDef, word: str) -> str | None:

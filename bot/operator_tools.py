@@ -22,6 +22,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bot.vocabulary.words import counted
 from bot.config import Config
 from storage.backup import copy_sqlite_online
 
@@ -133,9 +134,9 @@ async def forget_member(config: Config, platform: str, community: str, member: s
             removed += await repo.delete_member(member_id)
         if platform == "matrix":
             removed += await _forget_matrix_rooms(s.state, member)
-        print(f"Deleted {removed} records of member {member} ({platform} community {community}).")
+        print(f"Deleted {counted(removed, 'record')} of member {member} ({platform} community {community}).")
         if disconnect is not None:
-            print(f"Took the member out of {edited + deleted} post(s) on {platform} ({deleted} removed).")
+            print(f"Took the member out of {counted(edited + deleted, 'post')} on {platform} ({deleted} removed).")
         else:
             _report_posts(shown)
         return 0
@@ -201,7 +202,7 @@ def _report_posts(shown: list[tuple[str, str]]) -> None:
     if not shown:
         print("No channel post showed this member's data.")
         return
-    print(f"{len(shown)} message(s) on the platform showed this member's data; the command line cannot edit them. "
+    print(f"{counted(len(shown), 'message')} on the platform showed this member's data; the command line cannot edit them. "
           "Delete them there if the member asks (channel, message):")
     for channel, message in shown:
         print(f"  {channel} {message}")

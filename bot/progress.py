@@ -11,6 +11,7 @@ from statistics import fmean
 from typing import Iterable
 
 from bot.vocabulary.metrics import MetricDef
+from bot.vocabulary.i18n import _
 
 _TOTALLED = {"steps", "exercise", "water"}
 _NO_GOAL_PERCENT = {"weight", "rhr"}   # "% of goal" misleads for body measures
@@ -33,8 +34,8 @@ def change_text(before: float | None, after: float | None) -> str | None:
         return None
     pct = round(100.0 * (after - before) / before)
     if pct == 0:
-        return "same as last week"
-    return f"{'↑' if pct > 0 else '↓'}{abs(pct)}% vs last week"
+        return _("same as last week")
+    return _("{value}{abs}% vs last week", value='↑' if pct > 0 else '↓', abs=abs(pct))
 
 
 def goal_percent(metric: MetricDef, figure: float | None, goal: float | None) -> int | None:
@@ -64,7 +65,7 @@ def streak_of(points: list[tuple[str, float]], back: list[str]) -> int:
     cap = len(back) - 1
     i = 0 if points and points[-1][0] == back[0] else 1   # today not logged yet is not a break
     n = 0
-    for day, _ in reversed(points):
+    for day, _day in reversed(points):
         if day == back[0] and i == 1:
             continue
         if i >= len(back) or day != back[i]:

@@ -5,6 +5,11 @@
 
 Scheduled jobs use :meth:`PeerPulse.publish`, the same gate and ledger. Nothing else can put member
 data into a channel.
+
+Language (bot.vocabulary.i18n): a handler runs in the member's language, so its private replies and errors are
+written in it; what a handler writes for the channel it writes inside ``i18n.using(inv.channel_locale)``.
+Each delivery is released in the language it was written in, and the ledger keeps that language, so
+a take-back edits a post in the words it was posted in.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Iterable, TypeVar
 
+from bot.vocabulary import i18n
 from bot.vocabulary.clock import FakeClock
 from bot.adapters.base import DeliveryFailed, Inbound, Target, Transport
-from bot.commands import CommandSpec, Invocation, Permission, Registry, convert, parse_text
+from bot.commands import CommandSpec, Invocation, Registry, convert, parse_text
 from bot.vocabulary.errors import PermissionDenied, UserError
 from bot.gate import Delivery
+from bot.vocabulary.i18n import _
 from bot.vocabulary.levels import Level
 from bot.vocabulary.reply import Destination, Reply, without_member
 from bot.cog import Cog
@@ -81,23 +88,31 @@ class PeerPulse:
         try:
             inv = await self._invocation(inbound)
         except UserError as exc:
+            # The member's language is unknown without their row: the platform's, else the config default.
             # The community, channel or member could not be recorded (the database is busy or full):
             # there is no member row to address yet, so answer by the platform address the message came from.
             log.info("refused an inbound message: %s", type(exc).__name__)
-            await self._answer_unrecorded(inbound, transport, exc.message)
+            with i18n.using(i18n.normalize(inbound.locale) or i18n.normalize(self.services.config.language)):
+                await self._answer_unrecorded(inbound, transport, exc.message)
             return []
+        with i18n.using(inv.locale):   # the handler writes in the member's language (bot.vocabulary.i18n)
+            return await self._handle(inbound, inv, transport)
+
+    async def _handle(self, inbound: Inbound, inv: Invocation, transport: Transport) -> list[Delivery]:
         spec = None
         # Resolved before the handler runs, so a member who just deleted everything still gets the answer.
         own_target = await self.target(Destination.private_to(inv.community_id, inv.member_id, inv.channel_id))
         try:
             spec, args = self._parse(inbound)
             if not spec.permission.allows(inv.is_moderator, self.services.config):
-                raise PermissionDenied(spec.permission.refusal.format(command=spec.name))
+                raise PermissionDenied(_(spec.permission.refusal, command=spec.name))
             if spec.needs_channel and inv.channel_id is None:
-                raise UserError(f"Use `{spec.name}` in the channel it is about, not in a direct message.")
+                raise UserError(_("Use `{command}` in the channel it is about, not in a direct message.",
+                                  command=spec.name))
             if spec.confirm and not inv.confirmed:
                 self._pending[inv.member_id] = _Pending(spec, args, inv.now + CONFIRM_WINDOW)
-                replies = [Reply.text(f"{spec.confirm} Type `confirm` within 5 minutes to go ahead, or `cancel`.", private=True)]
+                replies = [Reply.text(_("{what} Type `confirm` within 5 minutes to go ahead, or `cancel`.",
+                                        what=_(spec.confirm)), private=True)]
             else:
                 result = await spec.handler(inv, **args)
                 replies = _as_replies(result)
@@ -106,10 +121,10 @@ class PeerPulse:
         except Exception:
             # Log the command's name only: arguments may hold members' values.
             log.exception("command %s failed", spec.name if spec else "?")
-            replies = [Reply.text("Sorry, something went wrong on my side. Nothing you typed was lost; please try again.",
-                                  private=True)]
+            replies = [Reply.text(_("Sorry, something went wrong on my side. Nothing you typed was lost; please try "
+                                    "again."), private=True)]
         # The command's name only: its arguments may hold members' values.
-        log.debug("%s command %s answered with %d reply(s)", inbound.platform, spec.name if spec else "?", len(replies))
+        log.debug("%s command %s answered (replies: %d)", inbound.platform, spec.name if spec else "?", len(replies))
         sent = []
         failed: list[str] = []
         for reply in replies:
@@ -121,7 +136,8 @@ class PeerPulse:
             destination = (Destination.private_to(inv.community_id, inv.member_id, inv.channel_id) if private
                            else Destination.channel(inv.community_id, inv.channel_id))
             delivery = await self.publish(reply, destination, transport, tell_on_failure=inv.member_id,
-                                          target=own_target if private else None, failures=failed)
+                                          target=own_target if private else None, failures=failed,
+                                          locale=inv.locale if private else inv.channel_locale)
             if delivery is not None:
                 sent.append(delivery)
         return sent
@@ -140,7 +156,7 @@ class PeerPulse:
         if inbound.command is not None:
             spec = self.registry.get(inbound.command)
             if spec is None:
-                raise UserError(f"I don't know `{inbound.command}`.")
+                raise UserError(_("I don't know `{command}`.", command=inbound.command))
             return spec, _bind_named(spec, inbound.arguments or {})
         return parse_text(self.registry, inbound.text or "")
 
@@ -157,11 +173,11 @@ class PeerPulse:
         async def resolve_channel(ref: str) -> int:
             if ref.strip().lower() in HERE:
                 if channel_id is None:
-                    raise UserError("`here` means the channel you type in; in a direct message, name the channel.")
+                    raise UserError(_("`here` means the channel you type in; in a direct message, name the channel."))
                 return channel_id
             resolver = getattr(transport, "resolve_channel", None)
             if resolver is None:
-                raise UserError("Channels can't be named here.")
+                raise UserError(_("Channels can't be named here."))
             external_id, name = await resolver(inbound.community_external_id, ref)
             return (await s.community.channel(community_id, external_id, name)).id
 
@@ -172,13 +188,15 @@ class PeerPulse:
                 return None
             return await s.community.member_id_by_external(community_id, external_id)
 
+        channel_locale = await s.languages.for_community(community_id)
+        locale = await s.languages.for_member(member.id, community_id, inbound.locale)
         return Invocation(community_id, channel_id, member.id, member.display_name, inbound.is_moderator, now,
-                          inbound.platform, inbound.confirmed, resolve_channel, resolve_member)
+                          inbound.platform, inbound.confirmed, resolve_channel, resolve_member, locale, channel_locale)
 
     async def confirm(self, inv: Invocation) -> Any:
         pending = self._pending.pop(inv.member_id, None)
         if pending is None or pending.expires < inv.now:
-            raise UserError("There is nothing waiting for your confirmation.")
+            raise UserError(_("There is nothing waiting for your confirmation."))
         inv.confirmed = True
         return await pending.spec.handler(inv, **pending.args)
 
@@ -188,11 +206,13 @@ class PeerPulse:
     # -- output --------------------------------------------------------------------------------
     async def publish(self, reply: Reply, destination: Destination, transport: Transport | None = None,
                       tell_on_failure: int | None = None, target: Target | None = None,
-                      failures: list[str] | None = None) -> Delivery | None:
+                      failures: list[str] | None = None, locale: str | None = None) -> Delivery | None:
         """Gate a reply for one destination, send it, and record channel posts in the ledger. A post
-        the platform refused is reported to ``tell_on_failure`` once and its reason added to ``failures``."""
+        the platform refused is reported to ``tell_on_failure`` once and its reason added to ``failures``.
+        ``locale`` is the language the reply was written in (None: the destination's, see :meth:`locale_for`)."""
         s = self.services
-        delivery = await s.gate.release(reply, destination)
+        locale = locale or await self.locale_for(destination)
+        delivery = await s.gate.release(reply, destination, locale=locale)
         if delivery.is_empty:
             return None
         target = target or await self.target(destination)
@@ -209,8 +229,11 @@ class PeerPulse:
             if failures is not None:
                 failures.append(exc.reason)
             if tell_on_failure is not None and not destination.is_private:
-                note = Reply.text(f"I couldn't post in #{target.name}: {exc.reason}. Nothing was lost.", private=True)
-                await self.publish(note, Destination.private_to(destination.community_id, tell_on_failure), transport)
+                own = Destination.private_to(destination.community_id, tell_on_failure)
+                with i18n.using(await self.locale_for(own)):
+                    note = Reply.text(_("I couldn't post in #{channel}: {reason}. Nothing was lost.",
+                                        channel=target.name, reason=exc.told()), private=True)
+                    await self.publish(note, own, transport)
             return None
         if message_id is not None and (not destination.is_private or delivery.kept_private):
             if destination.is_private:
@@ -225,12 +248,20 @@ class PeerPulse:
                                  viewer_id=destination.viewer_id if destination.is_private else None)
         return delivery
 
+    async def locale_for(self, destination: Destination) -> str:
+        """The language a destination reads: a channel its community's, a member their own (bot.vocabulary.i18n).
+        Scheduled posts write their words inside ``i18n.using(await app.locale_for(destination))``."""
+        languages = self.services.languages
+        if destination.is_private:
+            return await languages.for_member(destination.viewer_id, destination.community_id)
+        return await languages.for_community(destination.community_id)
+
     async def message_link(self, channel_id: int, message_id: str) -> str:
         """How a member finds a post again: the platform's link where it has one, else its number."""
         channel = await self.services.community.channel_by_id(channel_id)
         transport = self.transports.get(await self._platform(channel.community_id)) if channel else None
         linker = getattr(transport, "message_link", None)
-        return linker(channel.external_id, message_id) if linker and channel else f"message {message_id}"
+        return linker(channel.external_id, message_id) if linker and channel else _("message {id}", id=message_id)
 
     async def _platform(self, community_id: int) -> str | None:
         address = await self.services.community.community_address(community_id)
@@ -287,13 +318,15 @@ class PeerPulse:
                 ceiling = {k: v for k, v in ceiling.items() if k[0] != removed_member}
             # First find out whether anything changes, without drawing charts (a rule change touches
             # every post in a channel); draw only for the posts that really need an edit.
-            new = await s.gate.release(source, destination, ceiling, render=False)
+            # A post keeps the language it was written in (its released form records it; one written
+            # before languages existed is English): its words stay as they were, only what shows shrinks.
+            new = await s.gate.release(source, destination, ceiling, render=False, locale=i18n.SOURCE)
             old = {(d[0], d[1]): d[2] for d in await self._disclosures(post.id)}
             now = {(d.member_id, d.metric): d.level for d in new.disclosures}
             if now == old:
                 continue
             if not (new.is_empty or not new.disclosures):
-                new = await s.gate.release(source, destination, ceiling)
+                new = await s.gate.release(source, destination, ceiling, locale=i18n.SOURCE)
             target = await self.target(destination)
             transport = self.transports.get(await self._platform(destination.community_id))
             try:
@@ -361,7 +394,7 @@ def _bind_named(spec: CommandSpec, arguments: dict[str, Any]) -> dict[str, Any]:
         value = arguments.get(param.name)
         if value is None or value == "":
             if param.required:
-                raise UserError(f"Missing `{param.name}`. Usage: `{spec.usage()}`")
+                raise UserError(_("Missing `{name}`. Usage: `{usage}`", name=param.label, usage=spec.usage()))
             continue
         out[param.name] = convert(param, str(value))   # the same checks (types, ranges) as typed text
     return out

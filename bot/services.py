@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.catalogue import Catalogue, is_sensitive
 import asyncio
@@ -28,6 +27,7 @@ from storage.platform_state import PlatformState
 from storage.posts import PostLedger
 from storage.preferences import UnitPreferenceRepository
 from bot.audience import EffectiveLevels
+from storage.languages import LanguageRepository
 from storage.sharing import ChannelRuleRepository, SharingRepository
 
 
@@ -59,6 +59,7 @@ class Services:
     challenges: ChallengeRepository
     units: UnitPreferenceRepository
     partners: PartnerRepository
+    languages: LanguageRepository        # who reads which language
     member_data: list[MemberData] = field(default_factory=list)
 
     @classmethod
@@ -73,10 +74,11 @@ class Services:
         levels = EffectiveLevels(sharing, rules, partners)
         renderer = ChartRenderer(config.chart_processes)
         gate = PrivacyGate(levels, config.privacy.min_group_size, renderer, await _gate_secret(db))
+        languages = LanguageRepository(db, config.language)
         services = cls(config, db, clock, community, entries, sharing, rules, custom, posts, Catalogue(custom), gate,
                        Scheduler(db, clock), levels, renderer, PlatformState(db), CheckinRepository(db),
                        GoalRepository(db), ReminderRepository(db), ChallengeRepository(db), UnitPreferenceRepository(db),
-                       partners)
+                       partners, languages)
         # The profile goes last in the list: deleting it cascades whatever another repository missed.
         services.member_data = [entries, sharing, posts]
         return services

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.commands import Param, Suggest
 from bot.vocabulary.clock import timezone_names
+from bot.vocabulary.i18n import _
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -25,7 +26,7 @@ async def suggestions(services: "Services", param: Param, community_id: int, cha
     if source in (Suggest.METRICS, Suggest.METRICS_OR_ALL):
         choices = await _metrics(services, community_id, typed)
         if source is Suggest.METRICS_OR_ALL and "all".startswith(typed):
-            choices.insert(0, ("all (every metric)", "all"))
+            choices.insert(0, (_("all (every metric)"), "all"))
         return choices
     if source is Suggest.TIMEZONES:
         return [(z, z) for z in timezone_names() if typed in z.lower()]
@@ -44,5 +45,6 @@ async def _metrics(services: "Services", community_id: int, typed: str) -> list[
         else:
             alias = next((a for a in m.aliases if a.lower().startswith(typed)), None)
             if alias is not None:
-                out.append((f"{m.key} (you typed {alias})" if alias.lower() != typed else f"{m.key} ({alias})", m.key))
+                out.append((_("{key} (you typed {alias})", key=m.key, alias=alias) if alias.lower() != typed
+                            else f"{m.key} ({alias})", m.key))
     return out

@@ -18,6 +18,7 @@ from statistics import fmean
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.vocabulary import i18n
 from bot.vocabulary.clock import local_date, zone
 from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
 from bot.vocabulary.errors import UserError
@@ -27,8 +28,8 @@ from bot.vocabulary.reply import Board, BoardEntry, ChartLine, ChartPiece, Desti
 from bot.scheduler import Schedule
 from bot.cog import Cog, Publisher
 from bot.services import Services
+from bot.vocabulary.i18n import N_, _, n_, num
 from bot.vocabulary.text import NAME_UNSAFE, without
-from bot.vocabulary.words import counted
 from storage.challenges import Challenge
 
 P = ParamType
@@ -36,25 +37,25 @@ KINDS = ("total", "average", "days", "streak", "improvement")
 MODES = ("ranked", "group")
 POSTS = ("final", "midway")
 STARTS = ("tomorrow", "today")
-MAX_WEEKS = 12
+MAX_WEEKS = 12     # the `weeks` option's help says so
 MAX_CHART_SERIES = 12
 FINAL_GRACE = timedelta(days=7)        # final results still go out this late after downtime
 NO_RANKING = {"weight", "rhr"}         # "more" isn't better for everyone: never ranked or summed
 _NAME = re.compile(r"^\w[\w '-]{0,39}$")
 
 KIND_WORDS = {
-    "total": "most {metric} in total",
-    "average": "best daily average of {metric}",
-    "days": "most days with {target} or more",
-    "streak": "longest run of days logging {metric}",
-    "improvement": "biggest change in {metric} against your own previous {weeks}",
+    "total": N_("most {metric} in total"),
+    "average": N_("best daily average of {metric}"),
+    "days": N_("most days with {target} or more"),
+    "streak": N_("longest run of days logging {metric}"),
+    "improvement": N_("biggest change in {metric} against your own previous {weeks}"),
 }
 
 
 # Moderators start challenges, and members too where the operator allows it ([challenges] members_can_create).
 CREATORS = Permission("challenge creators",
                       lambda is_moderator, config: is_moderator or config.challenges.members_can_create,
-                      "Only moderators can start challenges here.")
+                      N_("Only moderators can start challenges here."))
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class Challenges(Cog):
                                      "previous period)", choices=KINDS),
              Param("target", P.QUANTITY, "per member (total, average), the daily bar (days: required), the shared "
                                          "goal (group: required); - for none", required=False),
-             Param("weeks", P.INT, f"1–{MAX_WEEKS} (default 1)", required=False, minimum=1, maximum=MAX_WEEKS),
+             Param("weeks", P.INT, "1–12 (default 1)", required=False, minimum=1, maximum=MAX_WEEKS),
              Param("mode", P.CHOICE, "ranked (a leaderboard, default) or group (one shared goal, no ranking)",
                    required=False, choices=MODES),
              Param("posts", P.CHOICE, "final (default) or midway (also a board half-way)", required=False, choices=POSTS),
@@ -102,76 +103,89 @@ class Challenges(Cog):
                      start: str | None = None) -> Reply:
         name = " ".join(name.split())
         if not _NAME.match(name):
-            raise UserError("A challenge name is up to 40 letters, digits, spaces, - or _, e.g. `stride`.")
+            raise UserError(_("A challenge name is up to 40 letters, digits, spaces, - or _, e.g. "
+                              "`stride`."))
         m = await self.s.catalogue.resolve(inv.community_id, metric)
         mode = mode or "ranked"
         target, weeks = _target_and_weeks(kind, target, weeks)
         if m.key in NO_RANKING:
-            raise UserError(f"Challenges don't use {m.name}: more isn't better for everyone. Try steps, exercise or sleep.")
+            raise UserError(_("Challenges don't use {name}: more isn't better for everyone. Try "
+                              "steps, exercise or sleep.", name=m.label))
         if kind == "days" and m.sensitive:
-            raise UserError(f"A `days` challenge counts days at a bar, which would tell others about your {m.name} "
-                            "on each day; for weight, mood and heart rate try `streak` (days logged in a row).")
+            raise UserError(_("A `days` challenge counts days at a bar, which would tell others "
+                              "about your {name} on each day; for weight, mood and heart rate try "
+                              "`streak` (days logged in a row).", name=m.label))
         if mode == "group" and kind != "total":
-            raise UserError("A group challenge adds everyone's numbers toward one shared target, so its kind is `total`.")
+            raise UserError(_("A group challenge adds everyone's numbers toward one shared target, "
+                              "so its kind is `total`."))
         cap = (await self.s.rules.caps(inv.channel_id, [m.key]))[m.key]
         if cap is Level.PRIVATE:
-            raise UserError(f"This channel's rule hides {m.key} completely (`off`), so a challenge on it could show nothing.")
+            raise UserError(_("This channel's rule hides {key} completely (`off`), so a challenge "
+                              "on it could show nothing.", key=m.term))
         if await self._open_named(inv.channel_id, name) is not None:
-            raise UserError(f"There is already a challenge called `{name}` in this channel; pick another name.")
+            raise UserError(_("There is already a challenge called `{name}` in this channel; pick "
+                              "another name.", name=name))
         tz = await self._timezone(inv.channel_id)
         today = local_date(inv.now, tz)
         first = today if start == "today" else today + timedelta(days=1)
         starts_at, ends_at = _day_start(first, tz), _day_start(first + timedelta(weeks=weeks), tz)
         if ends_at <= starts_at:
-            raise UserError("That challenge would end before it starts.")
+            raise UserError(_("That challenge would end before it starts."))
         amount = _parse_target(m, kind, mode, target, weeks)
         c = await self.s.challenges.create(inv.community_id, inv.channel_id, name, m.key, kind, mode, amount, tz, starts_at,
                                    ends_at, posts == "midway", inv.member_id, inv.now)
         await self.s.scheduler.refresh()
-        return Reply.text(f"New challenge `{c.name}`: {_describe(c, m)}, {_period_label(c)} ({tz}).",
-                          "Results are posted when it ends" + (", with a board half-way." if c.midboard else ".")
-                          + f" Nobody is on the board unless they type `challenge join {c.name}`;"
-                          " each shows only as much as their privacy settings allow here.", private=False)
+        with i18n.using(inv.channel_locale):   # the announcement is a channel post
+            return Reply.text(_("New challenge `{name}`: {describe}, {period_label} ({tz}).", name=c.name,
+                                describe=_describe(c, m), period_label=_period_label(c), tz=tz),
+                              (_("Results are posted when it ends, with a board half-way.") if c.midboard
+                               else _("Results are posted when it ends."))
+                              + _(" Nobody is on the board unless they type `challenge join {name}`; each shows only "
+                                  "as much as their privacy settings allow here.", name=c.name), private=False)
 
     @command("challenge join", "Take part in a challenge here (your consent to appear on its board, as your settings allow).",
              Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), needs_channel=True)
     async def join(self, inv: Invocation, name: str) -> Reply:
         c = await self._named(inv.channel_id, name)
         if c.ended:
-            raise UserError(f"`{c.name}` has ended. `challenge list` shows the ones running here.")
+            raise UserError(_("`{name}` has ended. `challenge list` shows the ones running here.", name=c.name))
         level = await self._level(c, inv.member_id)
         m = await self._metric(c)
         k = self.s.config.privacy.min_group_size
         channel = (await self.s.community.channel_by_id(c.channel_id)).name
         if c.mode == "group" and level < Level.AGGREGATE:
             if (await self.s.rules.caps(c.channel_id, [c.metric]))[c.metric] is Level.PRIVATE:
-                raise UserError(f"This channel's rule now hides {m.name} completely, so `{c.name}` can't count anyone's.")
-            raise UserError(f"`{c.name}` adds everyone's {m.name} toward one shared goal, and yours are private here, so "
-                            f"they couldn't count. If you'd like to take part, allow at least anonymous totals: "
-                            f"`privacy set {m.key} aggregate #{channel}` (totals show only with {k}+ people), then join again.")
+                raise UserError(_("This channel's rule now hides {name} completely, so `{name2}` "
+                                  "can't count anyone's.", name=m.label, name2=c.name))
+            raise UserError(_("`{name}` adds everyone's {name2} toward one shared goal, and yours "
+                              "are private here, so they couldn't count. If you'd like to take "
+                              "part, allow at least anonymous totals: `privacy set {key} aggregate "
+                              "#{channel}` (totals show only with {k}+ people), then join again.", name=c.name, name2=m.label, key=m.term, channel=channel, k=k))
         if not await self.s.challenges.join(c.id, inv.member_id, inv.now):
-            raise UserError(f"You're already in `{c.name}`.")
+            raise UserError(_("You're already in `{name}`.", name=c.name))
         how = {
-            Level.PUBLIC: f"The board shows your name with your {m.name}" + (" and your place." if c.mode == "ranked" else "."),
-            Level.TREND: "The board shows your name with " + ("your rank and relative progress" if c.mode == "ranked"
-                                                             else "how many days you contributed") + ", never your numbers.",
-            Level.AGGREGATE: f"Here your {m.name} count only inside the anonymous total (shown when {k}+ people share it); "
-                             "your name isn't shown.",
-            Level.PRIVATE: f"Your {m.name} are private here, so the board won't show you, count you or leave a gap "
-                           f"for you. `privacy set {m.key} trend #{channel}` would show your place without numbers.",
+            Level.PUBLIC: _("The board shows your name with your {name}", name=m.label) + (_(" and your place.") if c.mode == "ranked" else "."),
+            Level.TREND: _("The board shows your name with ") + (_("your rank and relative progress") if c.mode == "ranked"
+                                                             else _("how many days you contributed")) + _(", never your numbers."),
+            Level.AGGREGATE: _("Here your {name} count only inside the anonymous total (shown when "
+                               "{k}+ people share it); your name isn't shown.", name=m.label, k=k),
+            Level.PRIVATE: _("Your {name} are private here, so the board won't show you, count you "
+                             "or leave a gap for you. `privacy set {key} trend #{channel}` would "
+                             "show your place without numbers.", name=m.label, key=m.term, channel=channel),
         }[level]
-        return Reply.text(f"You joined `{c.name}` ({_period_label(c)}). {how} `challenge leave {c.name}` takes you off "
-                          "at once, from earlier boards too.", private=True)
+        return Reply.text(_("You joined `{name}` ({period_label}). {how} `challenge leave {name}` "
+                            "takes you off at once, from earlier boards too.", name=c.name, period_label=_period_label(c), how=how), private=True)
 
     @command("challenge leave", "Leave a challenge: you're taken off its boards at once, earlier ones too.",
              Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), needs_channel=True)
     async def leave(self, inv: Invocation, name: str) -> Reply:
         c = await self._named(inv.channel_id, name)
         if not await self.s.challenges.leave(c.id, inv.member_id):
-            raise UserError(f"You aren't in `{c.name}`.")
+            raise UserError(_("You aren't in `{name}`.", name=c.name))
         edited, deleted = await self.app.take_back(inv.member_id, c.channel_id, remove=True, kind="challenge")
-        note = f" I took you off {counted(edited + deleted, 'earlier board')}." if edited or deleted else ""
-        return Reply.text(f"You left `{c.name}`. Nobody is told.{note}", private=True)
+        note = n_(" I took you off {n} earlier board.", " I took you off {n} earlier boards.",
+                  edited + deleted) if edited or deleted else ""
+        return Reply.text(_("You left `{name}`. Nobody is told.{note}", name=c.name, note=note), private=True)
 
     @command("challenge board", "See a challenge's board so far (only you see this reply).",
              Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), needs_channel=True)
@@ -181,14 +195,16 @@ class Challenges(Cog):
         c = await self._named(inv.channel_id, name)
         as_of = min(inv.now, c.ends_at)
         if as_of <= c.starts_at:
-            return Reply.text(f"`{c.name}` runs {_period_label(c)}; there is nothing to show before it starts.", private=True)
+            return Reply.text(_("`{name}` runs {period_label}; there is nothing to show before it "
+                                "starts.", name=c.name, period_label=_period_label(c)), private=True)
         posted = await self.app.last_release(c.channel_id, f"challenge:{c.id}")
         lines: list = []
         if posted is not None:
             lines.extend(posted.lines)
         else:
-            when = " (a half-way board comes at the midpoint)" if c.midboard and not c.ended else ""
-            lines.append(Line((Text(f"`{c.name}`: no board has been posted here yet; results come when it ends{when}."),)))
+            when = _(" (a half-way board comes at the midpoint)") if c.midboard and not c.ended else ""
+            lines.append(Line((Text(_("`{name}`: no board has been posted here yet; results come "
+                                      "when it ends{when}.", name=c.name, when=when)),)))
         lines.extend(await self._own_standing(c, inv.member_id, as_of))
         return Reply(tuple(lines), private=True, kind="challenge")
 
@@ -196,42 +212,47 @@ class Challenges(Cog):
     async def list_challenges(self, inv: Invocation) -> Reply:
         running = await self.s.challenges.in_channel(inv.channel_id)
         if not running:
-            return Reply.text("No challenge is running here. Moderators can start one with `challenge create`.", private=True)
+            return Reply.text(_("No challenge is running here. Moderators can start one with "
+                                "`challenge create`."), private=True)
         mine = await self.s.challenges.joined(inv.member_id, [c.id for c in running])
-        lines = ["Challenges here:"]
+        lines = [_("Challenges here:")]
         for c in running:
-            state = "coming up" if inv.now < c.starts_at else "running"
-            you = " — you're in" if c.id in mine else f" — `challenge join {c.name}`"
+            state = _("coming up") if inv.now < c.starts_at else _("running")
+            you = _(" — you're in") if c.id in mine else _(" — `challenge join {name}`", name=c.name)
             lines.append(f"`{c.name}`: {_describe(c, await self._metric(c))}, {_period_label(c)} ({state}){you}")
         return Reply.text(*lines, private=True)
 
     @command("challenge end", "End a challenge now and post its final results.",
              Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), permission=Permission.MODERATOR, needs_channel=True,
-             confirm="This ends the challenge now and posts its final results here; it cannot be reopened.")
+             confirm=N_("This ends the challenge now and posts its final results here; it cannot be reopened."))
     async def end(self, inv: Invocation, name: str) -> Reply:
         if inv.channel_id is None:
-            raise UserError("Type `confirm` in the challenge's channel to end it.")
+            raise UserError(_("Type `confirm` in the challenge's channel to end it."))
         c = await self._open_named(inv.channel_id, name)
         if c is None:
-            raise UserError(f"No running challenge called `{_echo(name)}` here. `challenge list` shows them.")
+            raise UserError(_("No running challenge called `{echo}` here. `challenge list` shows "
+                              "them.", echo=_echo(name)))
         if inv.now <= c.starts_at:
             await self.s.challenges.mark_ended(c.id)
             await self.s.scheduler.refresh()
-            return Reply.text(f"`{c.name}` hadn't started yet, so I called it off; nothing was posted.", private=True)
+            return Reply.text(_("`{name}` hadn't started yet, so I called it off; nothing was "
+                                "posted.", name=c.name), private=True)
         await self.s.challenges.end_early(c.id, inv.now)   # (a no-op when its time is up but the results are still due)
         c = await self.s.challenges.get(c.id)
         await self.s.scheduler.run_period(self._final_schedule(c), inv.now)
         await self.s.scheduler.refresh()
         if not (await self.s.challenges.get(c.id)).ended:
-            return Reply.text("Sorry, I couldn't post the results just now; the challenge is still open. Please try again.",
+            return Reply.text(_("Sorry, I couldn't post the results just now; the challenge is "
+                                "still open. Please try again."),
                               private=True)
-        return Reply.text(f"`{c.name}` has ended; the final results are posted here.", private=True)
+        return Reply.text(_("`{name}` has ended; the final results are posted here.", name=c.name), private=True)
 
     # -- lookups -------------------------------------------------------------------------------
     async def _named(self, channel_id: int, name: str) -> Challenge:
         c = await self.s.challenges.by_name(channel_id, " ".join(name.split()))
         if c is None:
-            raise UserError(f"There's no challenge called `{_echo(name)}` here. `challenge list` shows them.")
+            raise UserError(_("There's no challenge called `{echo}` here. `challenge list` shows "
+                              "them.", echo=_echo(name)))
         return c
 
     async def _open_named(self, channel_id: int, name: str) -> Challenge | None:
@@ -277,9 +298,11 @@ class Challenges(Cog):
         c = await self.s.challenges.get(challenge_id)
         if c is None or c.ended:
             return
-        reply = await self.build_board(c, period, "half-way board")
+        here = Destination.channel(c.community_id, c.channel_id)
+        with i18n.using(await self.app.locale_for(here)):   # in the channel's language
+            reply = await self.build_board(c, period, _("half-way board"))
         # With nothing anyone shares here to show, the gate sends no post at all (requires_data).
-        await self.app.publish(reply, Destination.channel(c.community_id, c.channel_id))
+        await self.app.publish(reply, here)
 
     async def post_final(self, challenge_id: int) -> None:
         """Posted once: the run ledger guards each period, the ended flag the challenge."""
@@ -287,9 +310,11 @@ class Challenges(Cog):
             c = await self.s.challenges.get(challenge_id)
             if c is None or c.ended:
                 return
-            reply = await self.build_board(c, c.ends_at, "final results")
-            reply = reply.with_lines(Line((Text("Thanks to everyone who took part."),)))
-            await self.app.publish(reply, Destination.channel(c.community_id, c.channel_id))
+            here = Destination.channel(c.community_id, c.channel_id)
+            with i18n.using(await self.app.locale_for(here)):   # in the channel's language
+                reply = await self.build_board(c, c.ends_at, _("final results"))
+                reply = reply.with_lines(Line((Text(_("Thanks to everyone who took part.")),)))
+            await self.app.publish(reply, here)
             await self.s.challenges.mark_ended(c.id)
         await self.s.scheduler.refresh()
 
@@ -314,12 +339,13 @@ class Challenges(Cog):
         period = f"{first.isoformat()}..{last.isoformat()}"
         if c.mode == "group":
             lines.append(Line((GroupFigure(c.metric, "total", tuple((s.member_id, s.total) for s in standings),
-                                           f"Together: about {{value}} of {format_quantity(m, c.target)} from {{count}} people",
+                                           _("Together: about {{value}} of {format_quantity} from "
+                                             "{{count}} people", format_quantity=format_quantity(m, c.target)),
                                            _spec(m), period),)))
             for s in sorted(standings, key=lambda s: name_of[s.member_id].lower()):
-                days = _plural(s.days_logged, "day")
+                days = n_("{n} day", "{n} days", s.days_logged)
                 lines.append(Line((Fact.of(s.member_id, c.metric, public=f"{format_quantity(m, s.total)} on {days}",
-                                           trend=f"contributed on {days}"),), label=f"{name_of[s.member_id]}: "))
+                                           trend=_("contributed on {days}", days=days)),), label=f"{name_of[s.member_id]}: "))
         else:
             figure = _group_figure(c, m, standings, period)
             if figure is not None:
@@ -330,7 +356,7 @@ class Challenges(Cog):
         # The gate keeps the lines this audience may see, and the chart only with 1 to MAX_CHART_SERIES.
         lines_ = tuple(ChartLine(s.member_id, name_of[s.member_id], s.cumulative, s.previous_average or s.average or None)
                        for s in standings)
-        chart = (ChartPiece(c.metric, f"{c.name}: {m.name}, running total", m.unit, c.timezone, lines_,
+        chart = (ChartPiece(c.metric, _("{challenge}: {metric}, running total", challenge=c.name, metric=m.label), m.unit, c.timezone, lines_,
                             period=(first.isoformat(), last.isoformat()), max_series=MAX_CHART_SERIES),) if standings else ()
         return Reply(tuple(lines), chart, private=False, kind="challenge", subject=f"challenge:{c.id}",
                      requires_data=True)
@@ -339,17 +365,17 @@ class Challenges(Cog):
         """The viewer's own result so far, from their own entries only."""
         m = await self._metric(c)
         if viewer not in await self.s.challenges.members(c.id):
-            return [Line((Text(f"You haven't joined; `challenge join {c.name}` to take part."),))]
+            return [Line((Text(_("You haven't joined; `challenge join {name}` to take part.", name=c.name)),))]
         first, last = _days(c, as_of)
         length = (local_date(c.ends_at - timedelta(seconds=1), c.timezone) - first).days + 1
         earliest = first - timedelta(days=length) if c.kind == "improvement" else first
         series = await self.s.entries.series_for_members([viewer], [c.metric], earliest, last) if last >= first else {}
         s = _standing(viewer, c, series.get((viewer, c.metric), []), first, last, length)
         if s is None:
-            why = (f"no {m.name} from the {_weeks(c)} before it to compare with" if c.kind == "improvement"
-                   else f"no {m.name} logged in it yet")
-            return [Line((Text(f"You have {why}, so you aren't on the board yet."),))]
-        return [Line((_fact(c, m, s, (last - first).days + 1),), label="You so far: ")]
+            why = (_("no {name} from the {weeks} before it to compare with", name=m.label, weeks=_weeks(c)) if c.kind == "improvement"
+                   else _("no {name} logged in it yet", name=m.label))
+            return [Line((Text(_("You have {why}, so you aren't on the board yet.", why=why)),))]
+        return [Line((_fact(c, m, s, (last - first).days + 1),), label=_("You so far: "))]
 
 
 # ---- scoring (pure) --------------------------------------------------------------------------
@@ -391,24 +417,25 @@ _SCALES = {"total": "ratio", "average": "ratio", "days": "exact", "streak": "exa
 def _fact(c: Challenge, m: MetricDef, s: Standing, elapsed: int) -> Fact:
     """A participant's line. The public text has their numbers; the trend text is built by the gate
     from relative facts in bands (an exact % of a public target would give the value away)."""
-    logged = Relative("count", f"{_plural(s.days_logged, 'day')} logged")
+    logged = Relative("count", n_("{n} day logged", "{n} days logged", s.days_logged))
     if c.kind in ("total", "average"):
         figure = s.total if c.kind == "total" else s.average
-        raw = format_quantity(m, figure) + ("" if c.kind == "total" else " a day")
+        raw = format_quantity(m, figure) + ("" if c.kind == "total" else _(" a day"))
         if c.target:
             pct = 100.0 * figure / c.target
-            return Fact.of(s.member_id, c.metric, public=f"{raw} ({round(pct)}% of target)",
-                           relative=(Relative("share", "the target", pct), logged))
+            share = Relative("share", "the target", pct)   # i18n: the gate translates it where it writes the band
+            return Fact.of(s.member_id, c.metric, public=_("{raw} ({percent}% of target)", raw=raw, percent=round(pct)),
+                           relative=(share, logged))
         return Fact.of(s.member_id, c.metric, public=raw, relative=(logged,))
     if c.kind == "days":   # a count of days at a bar (never offered on sensitive metrics)
-        text = f"{s.days_met} of {_plural(elapsed, 'day')} with {format_quantity(m, c.target)} or more"
+        text = _("{days_met} of {plural} with {format_quantity} or more", days_met=s.days_met, plural=n_("{n} day", "{n} days", elapsed), format_quantity=format_quantity(m, c.target))
         return Fact.of(s.member_id, c.metric, public=text, trend=text)
     if c.kind == "streak":
-        text = f"{s.longest_run}-day run"
+        text = _("{longest_run}-day run", longest_run=s.longest_run)
         return Fact.of(s.member_id, c.metric, public=text, trend=text)
-    change = f"{round(s.change):+d}% vs own previous {_weeks(c)}"
-    return Fact.of(s.member_id, c.metric, public=f"{change} ({format_quantity(m, s.average)} a day)",
-                   relative=(Relative("change", f"vs own previous {_weeks(c)}", s.previous_average, s.average),))
+    change = _("{change}% vs own previous {weeks}", change=num(round(s.change), '+d'), weeks=_weeks(c))
+    return Fact.of(s.member_id, c.metric, public=_("{change} ({amount} a day)", change=change, amount=format_quantity(m, s.average)),
+                   relative=(Relative("change", _("own previous {weeks}", weeks=_weeks(c)), s.previous_average, s.average),))
 
 
 def _group_figure(c: Challenge, m: MetricDef, standings: list[Standing], period: str) -> GroupFigure | None:
@@ -416,13 +443,13 @@ def _group_figure(c: Challenge, m: MetricDef, standings: list[Standing], period:
     contributors never shown with their names count toward k)."""
     if c.kind == "total":
         return GroupFigure(c.metric, "total", tuple((s.member_id, s.total) for s in standings),
-                           f"about {{value}} {_unit(m)} in total from {{count}} people", _spec(m), period)
+                           _("about {{value}} {unit} in total from {{count}} people", unit=_unit(m)), _spec(m), period)
     if c.kind == "average":
         return GroupFigure(c.metric, "average", tuple((s.member_id, s.average) for s in standings),
-                           f"about {{value}} {_unit(m)} a day on average from {{count}} people", _spec(m), period)
+                           _("about {{value}} {unit} a day on average from {{count}} people", unit=_unit(m)), _spec(m), period)
     if c.kind == "days":
         return GroupFigure(c.metric, "total", tuple((s.member_id, float(s.days_met)) for s in standings),
-                           "about {value} days at the target from {count} people", ",.0f", period)
+                           _("about {value} days at the target from {count} people"), ",.0f", period)
     return None   # streaks are shown per person; an average of % changes says little and leaks more
 
 
@@ -453,20 +480,20 @@ def _target_and_weeks(kind: str, target: str | None, weeks: int | None) -> tuple
     target = None if target in (None, "-") else target
     if target is not None and kind in ("streak", "improvement"):
         if weeks is not None or not re.fullmatch(r"\d{1,2}", target):
-            raise UserError(f"A `{kind}` challenge has no target; the number after it is the weeks (1-{MAX_WEEKS}).")
+            raise UserError(_("A `{kind}` challenge has no target; the number after it is the "
+                              "weeks (1-{max_weeks}).", kind=kind, max_weeks=MAX_WEEKS))
         target, weeks = None, int(target)
     weeks = 1 if weeks is None else weeks
     if not 1 <= weeks <= MAX_WEEKS:
-        raise UserError(f"A challenge runs 1 to {MAX_WEEKS} weeks.")
+        raise UserError(_("A challenge runs 1 to {max_weeks} weeks.", max_weeks=MAX_WEEKS))
     return target, weeks
 
 
 def _parse_target(m: MetricDef, kind: str, mode: str, target: str | None, weeks: int) -> float | None:
     if mode == "group" or kind == "days":
         if target is None:
-            what = "the group's shared goal" if mode == "group" else "the daily amount that counts a day"
-            raise UserError(f"This challenge needs a target: {what}, e.g. "
-                            f"`{'500000' if m.key == 'steps' else format_quantity(m, m.maximum / 4)}`.")
+            what = _("the group's shared goal") if mode == "group" else _("the daily amount that counts a day")
+            raise UserError(_("This challenge needs a target: {what}, e.g. `{value}`.", what=what, value='500000' if m.key == 'steps' else format_quantity(m, m.maximum / 4)))
     if target is None:
         return None
     if kind == "total":
@@ -475,29 +502,29 @@ def _parse_target(m: MetricDef, kind: str, mode: str, target: str | None, weeks:
         m = dataclasses.replace(m, maximum=m.maximum * scale)
     amount = parse_quantity(m, target)
     if amount <= 0:
-        raise UserError("A target must be more than zero.")
+        raise UserError(_("A target must be more than zero."))
     return amount
 
 
 def _describe(c: Challenge, m: MetricDef) -> str:
     if c.mode == "group":
-        return f"together toward {format_quantity(m, c.target)}"
+        return _("together toward {target}", target=format_quantity(m, c.target))
     target = format_quantity(m, c.target) if c.target is not None else ""
-    text = KIND_WORDS[c.kind].format(metric=m.name, target=target, weeks=_weeks(c))
+    text = _(KIND_WORDS[c.kind], metric=m.label, target=target, weeks=_weeks(c))
     if c.target is not None and c.kind in ("total", "average"):
-        text += f", target {target}" + (" a day" if c.kind == "average" else " each")
+        text += _(", target {target}", target=target) + (_(" a day") if c.kind == "average" else _(" each"))
     return text
 
 
 def _weeks(c: Challenge) -> str:
     days = (local_date(c.ends_at - timedelta(seconds=1), c.timezone) - local_date(c.starts_at, c.timezone)).days + 1
-    return _plural(days // 7, "week") if days % 7 == 0 else _plural(days, "day")
+    return n_("{n} week", "{n} weeks", days // 7) if days % 7 == 0 else n_("{n} day", "{n} days", days)
 
 
 def _period_label(c: Challenge) -> str:
     first = local_date(c.starts_at, c.timezone)
     last = local_date(c.ends_at - timedelta(seconds=1), c.timezone)
-    return f"{first.strftime('%b')} {first.day}–{last.strftime('%b')} {last.day}"
+    return f"{i18n.day(first)}–{i18n.day(last)}"
 
 
 def _unit(m: MetricDef) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from statistics import fmean
 
+from bot.vocabulary import i18n
 from bot.vocabulary.clock import local_date
 from bot.commands import Invocation, Param, ParamType, command
 from bot.vocabulary.errors import UserError
@@ -16,8 +17,8 @@ from bot.vocabulary.levels import Level
 from bot.vocabulary.metrics import chart_unit
 from bot.progress import summed
 from bot.vocabulary.reply import CardPiece, ChartLine, ChartPiece, Destination, Fact, Line, Reply, Text
-from bot.cog import Cog, Publisher
-from bot.services import Services
+from bot.cog import Cog
+from bot.vocabulary.i18n import _
 
 
 WEEK_DAYS = 7
@@ -33,13 +34,13 @@ class Charts(Cog):
              slow=True)
     async def chart(self, inv: Invocation, metric: str, days: int = 30, share: str | None = None):
         if not 7 <= days <= 365:
-            raise UserError("Charts cover 7 to 365 days, e.g. `chart steps 30`.")
+            raise UserError(_("Charts cover 7 to 365 days, e.g. `chart steps 30`."))
         m = await self.s.catalogue.resolve(inv.community_id, metric)
         member = await self.s.community.member_by_id(inv.member_id)
         last = local_date(inv.now, member.timezone)
         points = await self.s.entries.series(inv.member_id, m.key, last - timedelta(days=days - 1), last)
         if not points:
-            return Reply.text(f"No {m.name} entries in the last {days} days yet.", private=True)
+            return Reply.text(_("No {name} entries in the last {days} days yet.", name=m.label, days=days), private=True)
         goal = (await self.s.goals.for_members([inv.member_id])).get((inv.member_id, m.key))
         daily_goal = (goal / 7 if summed(m) else goal) if goal else None
         # A private chart is in the member's own units; a shared one in the community's (metric).
@@ -51,26 +52,32 @@ class Charts(Cog):
                          tuple((d.isoformat(), own(v)) for d, v in points), fmean(earlier),
                          own(daily_goal) if daily_goal else None)
         first = last - timedelta(days=days - 1)
-        piece = ChartPiece(m.key, f"{m.name.capitalize()} — last {days} days", label, member.timezone, (line,),
-                           period=(first.isoformat(), last.isoformat()))
+        with i18n.using(inv.channel_locale if share else inv.locale):   # a shared chart speaks the channel's language
+            title = _("{metric} — last {days} days", metric=m.label.capitalize(), days=days)
+        piece = ChartPiece(m.key, title, label, member.timezone, (line,), period=(first.isoformat(), last.isoformat()))
         if share is None:
-            return Reply(lines=(Line((Text(f"Your {m.name}, last {days} days (only you see this):"),)),),
+            return Reply(lines=(Line((Text(_("Your {name}, last {days} days (only you see this):", name=m.label, days=days)),)),),
                          charts=(piece,), private=True, kind="chart")
         if inv.channel_id is None:
-            raise UserError("Use `chart ... share` in the channel you want to share it in.")
+            raise UserError(_("Use `chart ... share` in the channel you want to share it in."))
         level = (await self.s.levels.effective_levels(Destination.channel(inv.community_id, inv.channel_id),
                                                       {(inv.member_id, m.key)}))[(inv.member_id, m.key)]
         if level < Level.TREND:
-            why = ("your setting for it here is " + (await self.s.sharing.level(inv.member_id, m.key, inv.channel_id)).word)
-            return Reply.text(f"I didn't share it: charts need `trend` or `public` for {m.key} in this channel ({why}, "
-                              "or the channel's rule is stricter). Your numbers stay yours; "
-                              f"`privacy set {m.key} trend` would share a chart relative to your own usual, without numbers.",
+            why = (_("your setting for it here is ") + (await self.s.sharing.level(inv.member_id, m.key, inv.channel_id)).label)
+            return Reply.text(_("I didn't share it: charts need `trend` or `public` for {key} in "
+                                "this channel ({why}, or the channel's rule is stricter). Your "
+                                "numbers stay yours; `privacy set {key} trend` would share a chart "
+                                "relative to your own usual, without numbers.", key=m.term, why=why),
                               private=True)
-        what = "with your numbers" if level is Level.PUBLIC else "relative to your own usual, without numbers"
-        caption = f"{member.display_name}'s {m.name}, last {days} days"
-        caption_line = Line((Fact.of(inv.member_id, m.key, public=caption, trend=caption + " (relative to their own usual)"),))
+        what = _("with your numbers") if level is Level.PUBLIC else _("relative to your own usual, without numbers")
+        with i18n.using(inv.channel_locale):
+            caption = _("{display_name}'s {name}, last {days} days", display_name=member.display_name, name=m.label,
+                        days=days)
+            caption_line = Line((Fact.of(inv.member_id, m.key, public=caption,
+                                         trend=caption + _(" (relative to their own usual)")),))
         return [Reply(lines=(caption_line,), charts=(piece,), private=False, kind="chart"),
-                Reply.text(f"Shared your {m.name} chart here, {what}. Tightening your settings later takes it back.", private=True)]
+                Reply.text(_("Shared your {name} chart here, {what}. Tightening your settings "
+                             "later takes it back.", name=m.label, what=what), private=True)]
 
     @command("card", "Your week at a glance: every metric you logged in the last 7 days against your usual and "
              "your goal. Private to you, or `share` it in this channel (each metric as your settings allow).",
@@ -97,19 +104,25 @@ class Charts(Cog):
             goal = goals.get((inv.member_id, m.key))
             daily_goal = (goal / 7 if summed(m) else goal) if goal else None
             line = ChartLine(inv.member_id, label, tuple((d.isoformat(), v) for d, v in week), usual, daily_goal)
-            panels.append(ChartPiece(m.key, m.name.capitalize(), m.unit, member.timezone, (line,),
+            with i18n.using(inv.channel_locale if share else inv.locale):
+                name = m.label.capitalize()
+            panels.append(ChartPiece(m.key, name, m.unit, member.timezone, (line,),
                                      period=(first.isoformat(), last.isoformat())))
         if not panels:
-            return Reply.text("Nothing logged in the last 7 days yet: `log steps 8000` starts your week.", private=True)
-        title = f"{member.display_name}'s week" if share else "Your week"
+            return Reply.text(_("Nothing logged in the last 7 days yet: `log steps 8000` starts "
+                                "your week."), private=True)
+        with i18n.using(inv.channel_locale if share else inv.locale):
+            title = _("{display_name}'s week", display_name=member.display_name) if share else _("Your week")
         card = CardPiece(title, member.timezone, (first.isoformat(), last.isoformat()), tuple(panels))
         if share is None:
-            return Reply(lines=(Line((Text("Your week at a glance (only you see this):"),)),), cards=(card,),
+            return Reply(lines=(Line((Text(_("Your week at a glance (only you see this):")),)),), cards=(card,),
                          private=True, kind="card")
         if inv.channel_id is None:
-            raise UserError("Use `card share` in the channel you want to share it in.")
-        caption = f"{member.display_name}'s week"
+            raise UserError(_("Use `card share` in the channel you want to share it in."))
+        with i18n.using(inv.channel_locale):
+            caption = _("{display_name}'s week", display_name=member.display_name)
         facts = tuple(Fact.of(inv.member_id, p.metric, public=p.title, trend=p.title) for p in panels)
         return [Reply(lines=(Line(facts, label=f"{caption}: ", separator=", "),), cards=(card,), private=False, kind="card"),
-                Reply.text("Shared your week here: each metric only as your settings for this channel allow "
-                           "(the others are left out). Tightening your settings later takes it back.", private=True)]
+                Reply.text(_("Shared your week here: each metric only as your settings for this "
+                             "channel allow (the others are left out). Tightening your settings "
+                             "later takes it back."), private=True)]

@@ -14,6 +14,7 @@ from statistics import fmean
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.vocabulary import i18n
 from bot.vocabulary.clock import local_date, parse_timezone, zone
 from bot.commands import Invocation, Param, ParamType, Permission, command
 from bot.vocabulary.errors import UserError
@@ -22,9 +23,8 @@ from bot.vocabulary.metrics import MetricDef, format_quantity, parse_quantity
 from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
-from bot.vocabulary.words import counted
-from bot.cog import Cog, Publisher
-from bot.services import Services
+from bot.vocabulary.i18n import _, n_, p_
+from bot.cog import Cog
 
 log = logging.getLogger(__name__)
 P = ParamType
@@ -47,7 +47,7 @@ class Week:
         return Week(self.first - timedelta(days=7), self.last - timedelta(days=7))
 
     def label(self) -> str:
-        return f"{self.first.strftime('%b')} {self.first.day}–{self.last.strftime('%b')} {self.last.day}"
+        return f"{i18n.day(self.first)}–{i18n.day(self.last)}"   # "Nov 2–Nov 8" / "2 nov.–8 nov."
 
 
 class Checkins(Cog):
@@ -66,30 +66,36 @@ class Checkins(Cog):
             schedule = await self.s.checkins.schedule(inv.channel_id)
         new = await self.s.checkins.join(inv.member_id, inv.channel_id, inv.now)
         shared = [m for m, ch, lv in await self.s.sharing.settings(inv.member_id) if lv > Level.PRIVATE and ch in (None, inv.channel_id)]
-        lines = [("You joined" if new else "You're back in") +
-                 f" this channel's weekly check-in ({schedule.weekday.title()}s at {schedule.time} {schedule.timezone})."]
+        when = _("{weekdays} at {time} {timezone}", weekdays=every(schedule.weekday), time=schedule.time,
+                 timezone=schedule.timezone)
+        lines = [_("You joined this channel's weekly check-in ({when}).", when=when) if new
+                 else _("You're back in this channel's weekly check-in ({when}).", when=when)]
         if not shared:
-            lines.append("All your numbers are private, so the post won't show you until you `privacy set <metric> trend` "
-                         "(or aggregate/public). You'll still get your own summary privately.")
+            lines.append(_("All your numbers are private, so the post won't show you until you "
+                           "`privacy set <metric> trend` (or aggregate/public). You'll still get "
+                           "your own summary privately."))
         return Reply.text(*lines, private=True)
 
     @command("checkin leave", "Stop taking part in this channel's weekly check-in.", needs_channel=True)
     async def leave(self, inv: Invocation) -> Reply:
         if not await self.s.checkins.leave(inv.member_id, inv.channel_id):
-            return Reply.text("You weren't in this channel's check-in.", private=True)
+            return Reply.text(_("You weren't in this channel's check-in."), private=True)
         edited, deleted = await self.app.take_back(inv.member_id, inv.channel_id, remove=True, kind="checkin")
-        note = f" I removed you from {counted(edited + deleted, 'earlier check-in post')}." if edited or deleted else ""
-        return Reply.text("You left this channel's check-in. Nobody is told." + note, private=True)
+        note = n_(" I removed you from {n} earlier check-in post.", " I removed you from {n} earlier check-in posts.",
+                  edited + deleted) if edited or deleted else ""
+        return Reply.text(_("You left this channel's check-in. Nobody is told.") + note, private=True)
 
     @command("checkin pause", "Skip check-ins for a while without leaving (nobody is told).",
              Param("weeks", P.INT, "how many weeks (1–52, default 1)", required=False, minimum=1, maximum=52), needs_channel=True)
     async def pause(self, inv: Invocation, weeks: int = 1) -> Reply:
         if not 1 <= weeks <= 52:
-            raise UserError("Pause for 1 to 52 weeks.")
+            raise UserError(_("Pause for 1 to 52 weeks."))
         until = inv.now + timedelta(weeks=weeks)
         if not await self.s.checkins.pause(inv.member_id, inv.channel_id, until):
-            return Reply.text("You aren't in this channel's check-in; `checkin join` to take part.", private=True)
-        return Reply.text(f"Paused until {until.date().isoformat()}. Nobody is told; `checkin join` resumes early.", private=True)
+            return Reply.text(_("You aren't in this channel's check-in; `checkin join` to take "
+                                "part."), private=True)
+        return Reply.text(_("Paused until {isoformat}. Nobody is told; `checkin join` resumes "
+                            "early.", isoformat=until.date().isoformat()), private=True)
 
     @command("goal", "Set a private goal for a metric, per day (or per week); others see at most about how close you are, if you share trends.",
              Param("metric", P.METRIC, "e.g. steps"),
@@ -104,20 +110,21 @@ class Checkins(Cog):
         else:
             amount = parse_quantity(m, value, system)
         if amount <= 0:
-            raise UserError("A goal must be more than zero.")
+            raise UserError(_("A goal must be more than zero."))
         weekly = amount * 7 if per == "day" and summed(m) else amount
         await self.s.goals.set(inv.member_id, m.key, weekly, inv.now, goal_value=amount, goal_period=per)
         shown = format_quantity(m, amount, system)
         if per == "day" and summed(m):
-            kind = f"a day; {format_quantity(m, weekly, system)} a week in check-ins"
+            kind = _("a day; {format_quantity} a week in check-ins", format_quantity=format_quantity(m, weekly, system))
         elif per == "day":
-            kind = "a day (check-ins compare your week's average with it)"
+            kind = _("a day (check-ins compare your week's average with it)")
         else:
-            kind = "a week in total" if summed(m) else "as a weekly average"
-        other = f"`goal {m.key} {value} week`" if per == "day" else f"`goal {m.key} {value}`"
-        return Reply.text(f"Your {m.name} goal: {shown} {kind}. Only you see it; where you share trends, posts say at most "
-                          f"roughly how close you are (\"over half of goal\"). (For a {'weekly' if per == 'day' else 'daily'} "
-                          f"goal instead: {other}.)", private=True)
+            kind = _("a week in total") if summed(m) else _("as a weekly average")
+        other = (_("`goal {key} {value} week`", key=m.term, value=value) if per == "day"
+                 else _("`goal {key} {value}`", key=m.term, value=value))
+        return Reply.text(_("Your {name} goal: {shown} {kind}. Only you see it; where you share "
+                            'trends, posts say at most roughly how close you are ("over half of '
+                            'goal"). (For a {value} goal instead: {other}.)', name=m.label, shown=shown, kind=kind, value=_('weekly') if per == 'day' else _('daily'), other=other), private=True)
 
     @command("mod schedule", "Set when this channel's weekly check-in is posted.",
              Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),
@@ -131,7 +138,8 @@ class Checkins(Cog):
         await self.s.checkins.set_schedule(channel_id, weekday, time, tz, inv.now)
         await self.s.scheduler.refresh()
         name = (await self.s.community.channel_by_id(channel_id)).name
-        return Reply.text(f"#{name}: weekly check-in on {weekday.title()}s at {time} ({tz}).", private=True)
+        return Reply.text(_("#{name}: weekly check-in on {weekdays} at {time} ({tz}).", name=name,
+                            weekdays=every(weekday), time=time, tz=tz), private=True)
 
     # -- scheduling ----------------------------------------------------------------------------
     def member_data(self):
@@ -155,11 +163,24 @@ class Checkins(Cog):
         sch = await self.s.checkins.schedule(channel_id)
         if channel is None or sch is None:
             return
-        post, summaries = await self.build_checkin(channel.community_id, channel_id, sch.timezone, period)
+        here = Destination.channel(channel.community_id, channel_id)
+        with i18n.using(await self.app.locale_for(here)) as channel_language:   # the post in the channel's language
+            post, summaries = await self.build_checkin(channel.community_id, channel_id, sch.timezone, period)
         if post is not None:
-            await self.app.publish(post, Destination.channel(channel.community_id, channel_id))
-        for member_id, summary in summaries:
-            await self.app.publish(summary, Destination.private_to(channel.community_id, member_id, channel_id))
+            await self.app.publish(post, here)
+        # Each private summary in its reader's language: written again for the members who read another one.
+        languages = {m: await self.app.locale_for(Destination.private_to(channel.community_id, m, channel_id))
+                     for m, _summary in summaries}
+        written = {channel_language: dict(summaries)}
+        for lang in set(languages.values()) - {channel_language}:
+            with i18n.using(lang):
+                written[lang] = dict((await self.build_checkin(channel.community_id, channel_id, sch.timezone,
+                                                               period))[1])
+        for member_id, _summary in summaries:
+            summary = written[languages[member_id]].get(member_id)
+            if summary is not None:
+                await self.app.publish(summary, Destination.private_to(channel.community_id, member_id, channel_id),
+                                       locale=languages[member_id])
 
     async def build_checkin(self, community_id: int, channel_id: int, tz: str, period: datetime,
                             with_summaries: bool = True) -> tuple[Reply | None, list[tuple[int, Reply]]]:
@@ -201,42 +222,46 @@ class Checkins(Cog):
                 pct_goal = goal_percent(metric, figure, goal)
                 days_logged = len(this)
                 run = streak_of(points, back)
-                streak = f"{run}{'+' if run >= STREAK_LOOKBACK else ''}-day streak" if run >= 3 else None
-                exact = [change, f"{days_logged}/7 days", streak, (f"{pct_goal}% of goal" if pct_goal is not None else None)]
+                streak = _("{run}{plus}-day streak", run=run, plus='+' if run >= STREAK_LOOKBACK else '') if run >= 3 else None
+                exact = [change, _("{days_logged}/7 days", days_logged=days_logged), streak, (_("{pct_goal}% of goal", pct_goal=pct_goal) if pct_goal is not None else None)]
                 exact_text = ", ".join(r for r in exact if r)
                 # The trend variant is built by the gate from these inputs, in bands (PRIVACY.md).
-                relative = [Relative("change", "vs last week", before, figure), Relative("count", f"{days_logged}/7 days")]
+                change = Relative("change", "vs last week", before, figure)   # i18n: the gate translates it (bot.disclosure)
+                relative = [change, Relative("count", _("{days_logged}/7 days", days_logged=days_logged))]
                 if streak:
                     relative.append(Relative("count", streak))
                 if pct_goal is not None:
                     relative.append(Relative("share", "goal", float(pct_goal)))
-                raw = _format_weekly(metric, figure) + (" this week" if summed(metric) else " average")
-                shown = raw if raw.startswith(key) or raw.split(" ")[1:2] == [key] else f"{key} {raw}"
+                raw = _format_weekly(metric, figure) + (_(" this week") if summed(metric) else _(" average"))
+                label = metric.label
+                shown = raw if raw.startswith(label) or raw.split(" ")[1:2] == [label] else f"{label} {raw}"
                 facts.append(Fact.of(member_id, key, public=f"{shown} ({exact_text})", relative=tuple(relative),
-                                     prefix=f"{key} "))
+                                     prefix=f"{label} "))
                 groups.setdefault(key, []).append((member_id, figure))
-                private_lines.append(f"{metric.name}: {raw} ({exact_text})")
+                private_lines.append(f"{metric.label}: {raw} ({exact_text})")
                 baseline = fmean(earlier[-28:]) if earlier else fmean(this)
                 chart_inputs.setdefault(key, []).append((member_id, name, points, baseline))
             if facts:
                 member_lines.append(Line(tuple(facts), label=f"{name}: "))
                 if with_summaries:
-                    summaries.append((member_id, Reply.text(f"Your week in #{channel.name} ({week.label()}):", *private_lines,
+                    summaries.append((member_id, Reply.text(_("Your week in #{name} ({label}):", name=channel.name, label=week.label()), *private_lines,
                                                             private=True)))
-        header = Line((Text(f"Weekly check-in for #{channel.name} — {week.label()}"),))
+        header = Line((Text(_("Weekly check-in for #{name} — {label}", name=channel.name, label=week.label())),))
         period = f"{first}..{last}"
         group_parts = tuple(GroupFigure(key, "total" if summed(by_key[key]) else "average", tuple(contribs),
-                                        f"{key} about {{value}} {_group_unit(by_key[key])} from {{count}} people",
+                                        _("{metric} about {{value}} {unit} from {{count}} people",
+                                          metric=by_key[key].label, unit=_group_unit(by_key[key])),
                                         _value_spec(by_key[key]), period)
                             for key, contribs in groups.items())
         lines = [header]
         if group_parts:
-            lines.append(Line(group_parts, label="Together: "))
+            lines.append(Line(group_parts, label=_("Together: ")))
         lines.extend(member_lines)
         # Every metric's chart goes to the gate, which keeps those with visible lines (at most
         # MAX_CHART_SERIES of them) and the MAX_CHARTS with the most: what appears depends only on
         # what this channel may see.
-        charts = tuple(ChartPiece(key, f"{by_key[key].name.capitalize()} — week of {week.label()}", by_key[key].unit, tz,
+        charts = tuple(ChartPiece(key, _("{metric} — week of {week}", metric=by_key[key].label.capitalize(),
+                                         week=week.label()), by_key[key].unit, tz,
                                   tuple(ChartLine(mid, name, tuple((d, v) for d, v in pts if d >= first), base)
                                         for mid, name, pts, base in inputs),
                                   period=(first, last), max_series=MAX_CHART_SERIES)
@@ -247,8 +272,11 @@ class Checkins(Cog):
                      requires_data=True, max_charts=MAX_CHARTS), summaries
 
 
-_PERIOD_WORDS = {"day": "day", "daily": "day", "a day": "day", "per day": "day", "/day": "day", "week": "week",
-                 "weekly": "week", "a week": "week", "per week": "week", "/week": "week", "a night": "day"}
+_PERIOD_WORDS = {  # i18n: input words (English and Swedish, for everyone)
+    "day": "day", "daily": "day", "a day": "day", "per day": "day", "/day": "day", "week": "week",
+    "weekly": "week", "a week": "week", "per week": "week", "/week": "week", "a night": "day",
+    "dag": "day", "om dagen": "day", "per dygn": "day", "vecka": "week", "i veckan": "week", "per vecka": "week",
+    "om veckan": "week", "/vecka": "week", "/dag": "day"}
 
 
 def _goal_period(text: str) -> tuple[str, str]:
@@ -270,10 +298,18 @@ def _parse_weekly_total(metric: MetricDef, text: str) -> float:
 
 
 def _group_unit(metric: MetricDef) -> str:
-    word = "in total" if summed(metric) else "average"
+    word = _("in total") if summed(metric) else _("average")
     unit = "" if metric.key == "steps" else metric.unit
     return f"{unit} {word}".strip()
 
 
 def _value_spec(metric: MetricDef) -> str:
     return ",.0f" if metric.key in ("steps",) or metric.unit in ("min", "bpm") else ",.1f"
+
+
+def every(weekday: str) -> str:
+    """ "Sundays" / "söndagar": a check-in's weekday as a repeating day, in the current language."""
+    return {"monday": p_("every", "Mondays"), "tuesday": p_("every", "Tuesdays"),
+            "wednesday": p_("every", "Wednesdays"), "thursday": p_("every", "Thursdays"),
+            "friday": p_("every", "Fridays"), "saturday": p_("every", "Saturdays"),
+            "sunday": p_("every", "Sundays")}[weekday]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bot.commands import Invocation, Param, ParamType, command, help_lines
 from bot.vocabulary.reply import Reply
-from bot.cog import Cog, Publisher
-from bot.services import Services
+from bot.cog import Cog
+from bot.vocabulary.i18n import _
+from bot.vocabulary.i18n import N_
 
 
 class Core(Cog):
@@ -14,11 +15,11 @@ class Core(Cog):
     async def help(self, inv: Invocation, command: str | None = None) -> Reply:
         return Reply.text(*help_lines(self.app.registry, command), private=True)
 
-    @command("confirm", "Go ahead with the command I asked you to confirm.", button="Yes, go ahead")
+    @command("confirm", "Go ahead with the command I asked you to confirm.", button=N_("Yes, go ahead"))
     async def confirm(self, inv: Invocation):
         return await self.app.confirm(inv)
 
-    @command("cancel", "Cancel the command waiting for your confirmation.", button="Cancel")
+    @command("cancel", "Cancel the command waiting for your confirmation.", button=N_("Cancel"))
     async def cancel(self, inv: Invocation) -> Reply:
         done = self.app.cancel(inv.member_id)
-        return Reply.text("Cancelled; nothing changed." if done else "Nothing was waiting for confirmation.", private=True)
+        return Reply.text(_("Cancelled; nothing changed.") if done else _("Nothing was waiting for confirmation."), private=True)

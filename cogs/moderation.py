@@ -5,12 +5,12 @@ from __future__ import annotations
 from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
 from bot.vocabulary.words import changed_posts
 from bot.vocabulary.errors import UserError
-from bot.vocabulary.levels import CAP_PLAIN_WORDS, CAP_WORDS, Level, cap_word, parse_cap
+from bot.vocabulary.levels import CAP_PLAIN_WORDS, Level, cap_word, parse_cap
 from bot.vocabulary.metrics import custom_metric, custom_units
 from bot.vocabulary.reply import Reply
-from bot.cog import Cog, Publisher
-from bot.services import Services
+from bot.cog import Cog
 from storage.sharing import ALL_METRICS
+from bot.vocabulary.i18n import _, num
 
 P = ParamType
 MOD = Permission.MODERATOR
@@ -23,7 +23,7 @@ class Moderation(Cog):
     @command("mod rule", "Set the most a channel may show of a metric (it can only narrow what members allow).",
              Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),
              Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL),
-             Param("cap", P.CAP, f"{'|'.join(CAP_WORDS)}"),
+             Param("cap", P.CAP, "off|aggregate|trend|public"),
              permission=MOD)
     async def rule(self, inv: Invocation, channel: str, metric: str, cap: str) -> Reply:
         level = parse_cap(cap)
@@ -35,16 +35,17 @@ class Moderation(Cog):
         else:
             await self.s.rules.set_rule(channel_id, key, level, inv.now)
         name = (await self.s.community.channel_by_id(channel_id)).name
-        what = "every metric" if key == ALL_METRICS else key
-        lines = [f"#{name}: {what} — {cap_word(level)} ({CAP_PLAIN_WORDS[level]})."]
+        what = _("every metric") if key == ALL_METRICS else key
+        lines = [f"#{name}: {what} — {cap_word(level)} ({_(CAP_PLAIN_WORDS[level])})."]
         if replaced:
-            lines.append("This replaces the earlier rules there for " +
+            lines.append(_("This replaces the earlier rules there for ") +
                          ", ".join(f"{m} ({cap_word(lv)})" for m, lv in sorted(replaced.items())) + ".")
         edited, deleted = await self.app.take_back_channel(channel_id)
         if edited or deleted:
-            lines.append(changed_posts(edited, deleted, where=" there", removed_because="to match the new rule"))
+            lines.append(changed_posts(edited, deleted, where=_(" there"), removed_because=_("to match the new rule")))
         if key == ALL_METRICS and level > Level.TREND:
-            lines.append("Weight, mood and heart rate stay at trend there unless you name them in their own rule.")
+            lines.append(_("Weight, mood and heart rate stay at trend there unless you name them "
+                           "in their own rule."))
         return Reply.text(*lines, private=True)
 
     @command("mod rules", "Show the sharing rules of a channel.",
@@ -52,15 +53,15 @@ class Moderation(Cog):
              permission=MOD, lists=True)
     async def rules(self, inv: Invocation, channel: str | None = None) -> Reply:
         if channel is None and inv.channel_id is None:
-            raise UserError("Name a channel, e.g. `mod rules #walkers`.")
+            raise UserError(_("Name a channel, e.g. `mod rules #walkers`."))
         channel_id = await inv.channel_from(channel) if channel else inv.channel_id
         name = (await self.s.community.channel_by_id(channel_id)).name
         rules = await self.s.rules.rules(channel_id)
-        lines = [f"Rules in #{name} (the most this channel shows of each metric):"]
+        lines = [_("Rules in #{name} (the most this channel shows of each metric):", name=name)]
         for m in await self.s.catalogue.metrics(inv.community_id):
             cap = self.s.rules.cap_from(rules, m.key)
-            source = "rule" if m.key in rules else ("channel-wide rule" if ALL_METRICS in rules else "default")
-            lines.append(f"{m.key}: {cap_word(cap)} ({source})")
+            source = _("rule") if m.key in rules else (_("channel-wide rule") if ALL_METRICS in rules else _("default"))
+            lines.append(f"{m.term}: {cap_word(cap)} ({source})")
         return Reply.text(*lines, private=True)
 
     @command("mod metric add", "Define a custom metric for this community.",
@@ -75,10 +76,11 @@ class Moderation(Cog):
         try:
             low, high = float(min), float(max)
         except ValueError:
-            raise UserError("`min` and `max` must be numbers, e.g. `mod metric add meditation min 0 240`.") from None
+            raise UserError(_("`min` and `max` must be numbers, e.g. `mod metric add meditation "
+                              "min 0 240`.")) from None
         metric = custom_metric(name, unit, low, high, alternatives=also)
         await self.s.catalogue.add_custom(inv.community_id, metric, inv.now)
         others = sorted(set(custom_units(metric)) - {metric.unit})
-        typed = f"; they may also type {', '.join(others)}" if others else ""
-        return Reply.text(f"Members can now `log {metric.key} <value>` ({metric.unit}, {low:g}–{high:g}{typed}). "
-                          "It is private for everyone until each member chooses otherwise.", private=True)
+        typed = _("; they may also type {join}", join=', '.join(others)) if others else ""
+        return Reply.text(_("Members can now `log {key} <value>` ({unit}, {low}–{high}{typed}). It "
+                            "is private for everyone until each member chooses otherwise.", key=metric.key, unit=metric.unit, low=num(low, 'g'), high=num(high, 'g'), typed=typed), private=True)

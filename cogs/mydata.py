@@ -12,9 +12,10 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.commands import Invocation, command
 from bot.vocabulary.reply import FilePiece, Reply
 from bot.scheduler import Schedule
-from bot.cog import Cog, Publisher
-from bot.services import Services
-from bot.vocabulary.words import counted
+from bot.cog import Cog
+from bot.vocabulary import i18n
+from bot.vocabulary.i18n import N_, _, n_, p_
+from bot.vocabulary.levels import Level
 
 
 class MyData(Cog):
@@ -26,25 +27,30 @@ class MyData(Cog):
         rows = await self.s.posts.shared_by(inv.member_id)
         partner_lines = [line for cog in self.app.cogs for line in await cog.sharing_lines(inv.member_id, inv.now)]
         if not rows and not partner_lines:
-            return Reply.text("No channel post holds any of your data, nor any summary sent to a partner; you have no "
-                              "accountability partners.", private=True)
+            return Reply.text(_("No channel post holds any of your data, nor any summary sent to a partner; you have no "
+                                "accountability partners."), private=True)
         lines = []
         if rows:
             count = len({r['post'] for r in rows})
-            lines.append(f"{counted(count, 'post')} {'holds' if count == 1 else 'hold'} your data:")
+            lines.append(n_("{n} post holds your data:", "{n} posts hold your data:", count))
         else:
-            lines.append("No channel post holds any of your data, nor any summary sent to a partner.")
+            lines.append(_("No channel post holds any of your data, nor any summary sent to a partner."))
         for r in rows:
+            metric = await self.s.catalogue.get(inv.community_id, r["metric"])
             if r["viewer_id"] is not None:
-                lines.append(f"sent privately to {r['viewer']} ({r['kind']}, {r['created_at']}): {r['metric']} at {r['level']}")
+                lines.append(_("sent privately to {viewer} ({kind}, {created_at}): {metric} at {level}", viewer=r["viewer"],
+                               kind=p_("post kind", r["kind"]), created_at=r["created_at"],
+                               metric=metric.term if metric else r["metric"], level=Level[r["level"].upper()].label))
                 continue
             where = await self.app.message_link(r["channel_id"], r["message"])
-            lines.append(f"#{r['channel']} {where} ({r['kind']}, {r['created_at']}): {r['metric']} at {r['level']}")
+            lines.append(_("#{channel} {where} ({kind}, {created_at}): {metric} at {level}", channel=r["channel"], where=where,
+                           kind=p_("post kind", r["kind"]), created_at=r["created_at"],
+                           metric=metric.term if metric else r["metric"], level=Level[r["level"].upper()].label))
         if rows:
-            lines.append("Lowering a level with `privacy set` or `partner invite` edits or removes these posts; "
-                         "`mydata forget` removes you from all of them.")
+            lines.append(_("Lowering a level with `privacy set` or `partner invite` edits or removes these posts; "
+                           "`mydata forget` removes you from all of them."))
         if partner_lines:
-            lines.append("Your accountability partners:")
+            lines.append(_("Your accountability partners:"))
             lines.extend(partner_lines)
         return Reply.text(*lines, private=True)
 
@@ -56,12 +62,12 @@ class MyData(Cog):
         for name, rows in data.items():
             files.append(FilePiece(inv.member_id, f"peerpulse-{name}.csv", _csv(rows), "text/csv"))
         counts = ", ".join(f"{len(rows)} {name}" for name, rows in data.items())
-        return Reply(lines=Reply.text(f"Your data ({counts}); only you received these files:").lines,
+        return Reply(lines=Reply.text(_("Your data ({counts}); only you received these files:", counts=counts)).lines,
                      files=tuple(files), private=True, kind="export")
 
     @command("mydata forget", "Delete everything I hold about you and take your data out of every post.",
-             confirm="This deletes all your entries, settings, goals and memberships, ends every partnership, and "
-                     "removes your data from every post I made (summaries sent to partners too). It cannot be undone.")
+             confirm=N_("This deletes all your entries, settings, goals and memberships, ends every partnership, and "
+                        "removes your data from every post I made (summaries sent to partners too). It cannot be undone."))
     async def forget(self, inv: Invocation) -> Reply:
         # What features sent outside channel posts goes first (every partnership ends; what either
         # side was sent of the other is taken back).
@@ -74,9 +80,11 @@ class MyData(Cog):
         removed = 0
         for repo in self.s.all_member_data():
             removed += await repo.delete_member(inv.member_id)
-        return Reply.text(f"Done: I deleted everything I held about you ({counted(removed, 'record')}) and changed "
-                          f"{counted(edited + deleted, 'post')} ({deleted} removed). If you log again, you start fresh and "
-                          "private.", private=True)
+        records = n_("{n} record", "{n} records", removed)
+        posts = n_("{n} post", "{n} posts", edited + deleted)
+        return Reply.text(_("Done: I deleted everything I held about you ({records}) and changed {posts} ({deleted} "
+                            "removed). If you log again, you start fresh and private.", records=records, posts=posts,
+                            deleted=i18n.count(deleted)), private=True)
 
     async def collect(self, member_id: int) -> dict[str, list[dict]]:
         return {repo.export_name: await repo.export_member(member_id) for repo in self.s.all_member_data()}

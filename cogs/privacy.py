@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from bot.commands import Invocation, Param, ParamType, Suggest, command
 from bot.vocabulary.words import changed_posts
-from bot.vocabulary.levels import LEVEL_WORDS, PLAIN_WORDS, Level, effective_level, parse_level
+from bot.vocabulary.levels import PLAIN_WORDS, Level, effective_level, parse_level
 from bot.vocabulary.reply import Reply
-from bot.cog import Cog, Publisher
-from bot.services import Services
+from bot.cog import Cog
+from bot.vocabulary.i18n import N_, _
 
 P = ParamType
-PARTNER_GRANT = "{partner} sees your {metric} at {level}"
-PARTNERS_LINE = ("Accountability partners are their own audience (the settings above don't change what they see): "
-                 "{grants}. `partner list` shows both directions.")
+PARTNER_GRANT = N_("{partner} sees your {metric} at {level}")
+PARTNERS_LINE = N_("Accountability partners are their own audience (the settings above don't change what they see): "
+                   "{grants}. `partner list` shows both directions.")
 
 
 class Privacy(Cog):
     command_groups = {"privacy": "See and choose who may see each of your numbers"}
 
     def _plain(self, level: Level) -> str:
-        return PLAIN_WORDS[level].format(k=self.s.config.privacy.min_group_size)
+        return _(PLAIN_WORDS[level], k=self.s.config.privacy.min_group_size)
 
     @command("privacy", "See, in plain words, who can see each of your numbers.", lists=True)
     async def show(self, inv: Invocation) -> Reply:
@@ -28,14 +28,14 @@ class Privacy(Cog):
         defaults = {m: lv for m, ch, lv in settings if ch is None}
         overrides = [(m, ch, lv) for m, ch, lv in settings if ch is not None]
         channel_names = {}
-        for _, ch, _ in overrides:
+        for _x, ch, _y in overrides:
             c = await self.s.community.channel_by_id(ch)
             channel_names[ch] = c.name if c else "?"
-        lines = ["Everything you log is private until you choose otherwise. Your settings:"]
+        lines = [_("Everything you log is private until you choose otherwise. Your settings:")]
         for m in metrics:
-            lines.append(f"{m.key}: {defaults.get(m.key, Level.PRIVATE).word} — {self._plain(defaults.get(m.key, Level.PRIVATE))}")
+            lines.append(f"{m.term}: {defaults.get(m.key, Level.PRIVATE).label} — {self._plain(defaults.get(m.key, Level.PRIVATE))}")
         for m, ch, lv in overrides:
-            lines.append(f"{m} in #{channel_names[ch]}: {lv.word} — {self._plain(lv)}")
+            lines.append(_("{metric} in #{channel}: {level} — {meaning}", metric=m, channel=channel_names[ch], level=lv.label, meaning=self._plain(lv)))
         if inv.channel_id is not None:
             channel = await self.s.community.channel_by_id(inv.channel_id)
             rules = await self.s.rules.rules(inv.channel_id)
@@ -46,20 +46,20 @@ class Privacy(Cog):
                     continue
                 cap = self.s.rules.cap_from(rules, m.key)
                 eff = effective_level(own, cap)
-                note = f" (this channel allows at most {cap.word if cap else 'nothing'})" if cap < own else ""
-                shown.append(f"{m.key}: {eff.word}{note}")
+                note = _(" (this channel allows at most {level})", level=cap.label if cap else _("nothing")) if cap < own else ""
+                shown.append(f"{m.term}: {eff.label}{note}")
             if shown:
-                lines.append(f"In #{channel.name} others can see: " + "; ".join(shown) + ".")
+                lines.append(_("In #{name} others can see: ", name=channel.name) + "; ".join(shown) + ".")
             else:
-                lines.append(f"In #{channel.name} others see none of your numbers.")
-        lines.append(f"Change with `privacy set <metric|all> <{'|'.join(LEVEL_WORDS)}> [#channel]`.")
+                lines.append(_("In #{name} others see none of your numbers.", name=channel.name))
+        lines.append(_("Change with `privacy set <metric|all> <{join}> [#channel]`.", join='|'.join(lv.label for lv in Level)))
         grants = [g for g in await self.s.partners.grants_involving(inv.member_id)
                   if g.member_id == inv.member_id and g.status == "active"]
         if grants:
             names = {g.partner_id: (await self.s.community.member_by_id(g.partner_id)) for g in grants}
-            shown = "; ".join(PARTNER_GRANT.format(partner=names[g.partner_id].display_name if names[g.partner_id] else "member",
-                                                   metric=g.metric, level=g.level.word) for g in grants)
-            lines.append(PARTNERS_LINE.format(grants=shown))
+            shown = "; ".join(_(PARTNER_GRANT, partner=names[g.partner_id].display_name if names[g.partner_id] else _("member"),
+                                metric=g.metric, level=g.level.label) for g in grants)
+            lines.append(_(PARTNERS_LINE, grants=shown))
         return Reply.text(*lines, private=True)
 
     @command("privacy set", "Choose who may see a metric: everywhere, or in one channel.",
@@ -76,15 +76,17 @@ class Privacy(Cog):
             lowered = lowered or new < before
         where = ""
         if channel_id is not None:
-            where = f" in #{(await self.s.community.channel_by_id(channel_id)).name}"
-        names = "all your metrics" if len(metrics) > 1 else metrics[0].key
-        lines = [f"{names}{where}: {new.word} — {self._plain(new)}."]
+            where = _(" in #{name}", name=(await self.s.community.channel_by_id(channel_id)).name)
+        names = _("all your metrics") if len(metrics) > 1 else metrics[0].term
+        lines = [f"{names}{where}: {new.label} — {self._plain(new)}."]
         if new >= Level.TREND and any(m.sensitive for m in metrics):
-            lines.append("Weight, mood and heart rate show at most trends in a channel unless its moderators allow more.")
+            lines.append(_("Weight, mood and heart rate show at most trends in a channel unless "
+                           "its moderators allow more."))
         if new > Level.PRIVATE:
-            lines.append("This doesn't post anything by itself: you appear in check-ins and challenges only after joining them.")
+            lines.append(_("This doesn't post anything by itself: you appear in check-ins and "
+                           "challenges only after joining them."))
         if lowered:
             edited, deleted = await self.app.take_back(inv.member_id, channel_id)
             if edited or deleted:
-                lines.append(changed_posts(edited, deleted, removed_because="that now said too much"))
+                lines.append(changed_posts(edited, deleted, removed_because=_("that now said too much")))
         return Reply.text(*lines, private=True)

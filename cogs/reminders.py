@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.vocabulary import i18n
 from bot.vocabulary.clock import local_date, zone
 from bot.commands import Invocation, Param, ParamType, command
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.reply import Destination, Reply
 from bot.scheduler import Schedule
-from bot.cog import Cog, Publisher
-from bot.services import Services
+from bot.cog import Cog
+from bot.vocabulary.i18n import _
 
 GRACE = timedelta(hours=1)   # a nudge that is more than an hour late is no help: it is skipped
 
@@ -26,14 +27,14 @@ class Reminders(Cog):
         if state == "off":
             await self.s.reminders.set(inv.member_id, None, inv.now)
             await self.s.scheduler.refresh()
-            return Reply.text("Reminders are off.", private=True)
+            return Reply.text(_("Reminders are off."), private=True)
         if time is None:
-            raise UserError("Tell me when, e.g. `remind on 20:00`.")
+            raise UserError(_("Tell me when, e.g. `remind on 20:00`."))
         await self.s.reminders.set(inv.member_id, time, inv.now)
         await self.s.scheduler.refresh()
         member = await self.s.community.member_by_id(inv.member_id)
-        return Reply.text(f"I'll nudge you privately at {time} ({member.timezone}) on days you haven't logged. "
-                          "`remind off` stops it.", private=True)
+        return Reply.text(_("I'll nudge you privately at {time} ({timezone}) on days you haven't "
+                            "logged. `remind off` stops it.", time=time, timezone=member.timezone), private=True)
 
     def member_data(self):
         return (self.s.reminders,)
@@ -56,6 +57,8 @@ class Reminders(Cog):
         today = local_date(period, member.timezone)
         if await self.s.entries.history(member_id, None, limit=1) and today in await self.s.entries.logged_days(member_id):
             return
-        await self.app.publish(Reply.text("A gentle nudge: nothing logged today yet. `log <metric> <value>` when you're ready "
-                                          "— or `remind off` to stop these.", private=True),
-                               Destination.private_to(member.community_id, member_id))
+        own = Destination.private_to(member.community_id, member_id)
+        with i18n.using(await self.app.locale_for(own)):
+            nudge = Reply.text(_("A gentle nudge: nothing logged today yet. `log <metric> <value>` when you're ready "
+                                 "— or `remind off` to stop these."), private=True)
+        await self.app.publish(nudge, own)

@@ -21,7 +21,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Hashable, Iterable, Protocol, Sequence, TypeVar
+from typing import Any, Awaitable, Callable, Generator, Hashable, Iterable, Protocol, Sequence, TypeVar
 
 from bot.vocabulary.errors import UserError
 

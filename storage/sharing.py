@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from bot.vocabulary.clock import utc_iso
-from bot.vocabulary.levels import Level, effective_level
+from bot.vocabulary.levels import Level
 from storage.database import Database
 
 ALL_METRICS = "*"

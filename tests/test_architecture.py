@@ -62,7 +62,7 @@ LAYERS = (
     ("storage", ("storage",)),
     ("runtime and adapters", ("bot",)),
     ("cogs", ("cogs",)),
-    ("composition root", ("bot.app", "bot.cli", "bot.runner", "bot.operator_tools", "bot.__main__")),
+    ("composition root", ("bot.app", "bot.cli", "bot.runner", "bot.operator_tools", "bot.i18n_catalogue", "bot.__main__")),
 )
 
 

@@ -38,11 +38,20 @@ class Transport(Protocol):
 
 
 class DeliveryFailed(Exception):
-    """The platform refused a message (missing permission, deleted channel, member gone)."""
+    """The platform refused a message (missing permission, deleted channel, member gone).
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    ``reason`` is an English message id (marked with ``N_``) with ``{placeholders}`` filled from
+    ``details``: logs get it in English (:attr:`reason`), members in their language (:meth:`told`)."""
+
+    def __init__(self, reason: str, **details):
+        self.message_id, self.details = reason, details
+        self.reason = reason.format(**details) if details else reason
+        super().__init__(self.reason)
+
+    def told(self) -> str:
+        """The reason in the current language (bot.vocabulary.i18n)."""
+        from bot.vocabulary.i18n import _
+        return _(self.message_id, **self.details)
 
 
 @dataclass
@@ -61,6 +70,7 @@ class Inbound:
     command: str | None = None          # or a pre-parsed command (Discord): its name and arguments
     arguments: dict[str, Any] | None = None
     confirmed: bool = False
+    locale: str | None = None           # the platform's language for the member (Discord's interaction locale)
 
 
 def require_delivery(obj: object) -> Delivery:

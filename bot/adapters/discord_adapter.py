@@ -19,6 +19,7 @@ from typing import Any
 import discord
 import yarl
 
+from bot.vocabulary import i18n
 from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
 from bot.vocabulary.handles import join_message_ids, split_message_ids
 from bot.adapters.discord_commands import build_payload, commands_differ, parse_interaction
@@ -31,6 +32,7 @@ from bot.vocabulary.errors import UserError
 from bot.gate import Attachment, Delivery
 from bot.suggestions import suggestions
 from storage.platform_state import PlatformState
+from bot.vocabulary.i18n import N_, _
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
@@ -176,7 +178,11 @@ class DiscordAdapter:
         http, guild = self.client.http, self.config.dev_guild_id
         where = "guild" if guild else "global"
         try:
-            current = await (http.get_guild_commands(app_id, guild) if guild else http.get_global_commands(app_id))
+            # With their localisations (Discord leaves them out unless asked), to compare with ours.
+            route = (discord.http.Route("GET", "/applications/{application_id}/guilds/{guild_id}/commands",
+                                        application_id=app_id, guild_id=guild) if guild else
+                     discord.http.Route("GET", "/applications/{application_id}/commands", application_id=app_id))
+            current = await http.request(route, params={"with_localizations": "true"})
             if not commands_differ(payload, current):
                 log.info("slash commands (%s) are up to date", where)
                 return False
@@ -192,6 +198,19 @@ class DiscordAdapter:
 
     # -- inbound -------------------------------------------------------------------------------
     async def on_interaction(self, interaction: discord.Interaction) -> None:
+        # What the adapter says itself (prompts, "posted in") is in the member's client language; the
+        # runtime answers commands in the member's chosen language, which comes first (bot.vocabulary.i18n).
+        locale = i18n.normalize(str(getattr(interaction.locale, "value", interaction.locale) or ""))
+        with i18n.using(locale or await self._community_language(interaction)):
+            await self._on_interaction(interaction)
+
+    async def _community_language(self, interaction: discord.Interaction) -> str:
+        s = self.app.services
+        if interaction.guild_id is None:
+            return i18n.normalize(s.config.language) or i18n.SOURCE
+        return await s.languages.for_community(await s.community.community(PLATFORM, str(interaction.guild_id)))
+
+    async def _on_interaction(self, interaction: discord.Interaction) -> None:
         try:
             if interaction.type is discord.InteractionType.application_command:
                 await self._command(interaction)
@@ -214,13 +233,15 @@ class DiscordAdapter:
                        channel_external_id=str(interaction.channel_id),
                        channel_name=getattr(channel, "name", None) or str(interaction.channel_id),
                        member_external_id=str(user.id), member_name=getattr(user, "display_name", user.name),
-                       is_moderator=moderator, command=name, arguments=args)
+                       is_moderator=moderator, command=name, arguments=args,
+                       locale=str(getattr(interaction.locale, "value", interaction.locale) or "") or None)
 
     async def _command(self, interaction: discord.Interaction) -> None:
         name, args, _ = parse_interaction(interaction.data or {})
         inbound = self.inbound(interaction, name, args)
         if inbound is None:
-            await interaction.response.send_message("Use me in a server channel; replies there are private to you.",
+            await interaction.response.send_message(_("Use me in a server channel; replies there "
+                                                      "are private to you."),
                                                     ephemeral=True)
             return
         spec = self.app.registry.get(name)
@@ -237,8 +258,8 @@ class DiscordAdapter:
         await self.app.handle(inbound, reply_via=replies)
         if not replies.answered:
             # Every interaction needs an answer; say what happened and where.
-            text = ("\n".join(f"Posted in {where}" for where in dict.fromkeys(replies.posted_in))
-                    if replies.posted_in else "Done; there was nothing to show.")
+            text = ("\n".join(_("Posted in {where}", where=where) for where in dict.fromkeys(replies.posted_in))
+                    if replies.posted_in else _("Done; there was nothing to show."))
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)
             else:
@@ -261,17 +282,17 @@ class DiscordAdapter:
     async def resolve_channel(self, community_external_id: str, ref: str) -> tuple[str, str]:
         m = re.fullmatch(r"<#(\d+)>|(\d+)|#?([\w-]{1,100})", ref.strip())
         if m is None:
-            raise UserError("Pick a channel, e.g. #walkers.")
+            raise UserError(_("Pick a channel, e.g. #walkers."))
         guild = self.client.get_guild(int(community_external_id))
         if m.group(1) or m.group(2):
             channel_id = int(m.group(1) or m.group(2))
             channel = guild.get_channel(channel_id) if guild else None
             if guild is not None and channel is None:
-                raise UserError("I can't see that channel.")
+                raise UserError(_("I can't see that channel."))
             return str(channel_id), getattr(channel, "name", str(channel_id))
         channel = discord.utils.get(guild.text_channels, name=m.group(3).lower()) if guild else None
         if channel is None:
-            raise UserError(f"There's no channel called #{m.group(3)} here.")
+            raise UserError(_("There's no channel called #{channel} here.", channel=m.group(3)))
         return str(channel.id), channel.name
 
     def resolve_member(self, ref: str) -> str | None:
@@ -286,17 +307,17 @@ class DiscordAdapter:
                 # The DM channel itself (not the user): its messages can be edited and deleted later.
                 return user.dm_channel or await user.create_dm()
             except discord.NotFound as exc:
-                raise DeliveryFailed("that member is no longer on Discord") from exc
+                raise DeliveryFailed(N_("that member is no longer on Discord")) from exc
             except discord.Forbidden as exc:
-                raise DeliveryFailed("that member doesn't take direct messages from me") from exc
+                raise DeliveryFailed(N_("that member doesn't take direct messages from me")) from exc
         channel = self.client.get_channel(int(target.external_id))
         if channel is None:
             try:
                 channel = await self.client.fetch_channel(int(target.external_id))
             except discord.NotFound as exc:
-                raise DeliveryFailed("the channel was deleted") from exc
+                raise DeliveryFailed(N_("the channel was deleted")) from exc
             except discord.Forbidden as exc:
-                raise DeliveryFailed("I'm not allowed to see that channel") from exc
+                raise DeliveryFailed(N_("I'm not allowed to see that channel")) from exc
         return channel
 
     def _plan(self, target: Target, delivery: Delivery) -> list[MessagePlan]:
@@ -327,8 +348,9 @@ class DiscordAdapter:
                 except discord.HTTPException:
                     log.warning("could not remove part of a post that failed")
             if isinstance(exc, discord.NotFound):
-                raise DeliveryFailed("the channel was deleted") from exc
-            raise DeliveryFailed("I'm missing the permission to send messages or attach files there") from exc
+                raise DeliveryFailed(N_("the channel was deleted")) from exc
+            raise DeliveryFailed(N_("I'm missing the permission to send messages or attach files "
+                                   "there")) from exc
         # A direct message kept in the ledger (a partner's summary) returns its ids too, for take-back.
         return join_message_ids(m.id for m in sent) if target.kind == "channel" or delivery.kept_private else None
 
@@ -358,9 +380,9 @@ class DiscordAdapter:
             for surplus in old[len(plans):]:
                 await self._delete_one(channel, surplus)
         except discord.Forbidden as exc:
-            raise DeliveryFailed("I'm not allowed to edit there any more") from exc
+            raise DeliveryFailed(N_("I'm not allowed to edit there any more")) from exc
         if not kept:
-            raise DeliveryFailed("the messages are gone")
+            raise DeliveryFailed(N_("the messages are gone"))
         return join_message_ids(kept)
 
     async def delete(self, target: Target, message_id: str) -> None:
@@ -372,7 +394,7 @@ class DiscordAdapter:
             except discord.Forbidden:
                 refused += 1   # keep going: every other message of the post must still go
         if refused:
-            raise DeliveryFailed("I'm not allowed to delete there any more")
+            raise DeliveryFailed(N_("I'm not allowed to delete there any more"))
 
     @staticmethod
     async def _delete_one(channel, message_id: str) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.vocabulary import i18n
 from bot.commands import CommandSpec, Param, ParamType, Permission, Registry
 from bot.vocabulary.dates import WEEKDAYS
+from bot.vocabulary.i18n import _, p_
 from bot.vocabulary.levels import CAP_WORDS, LEVEL_WORDS
 
 STRING, INTEGER, SUBCOMMAND, SUBCOMMAND_GROUP, CHANNEL, NUMBER, USER = 3, 4, 1, 2, 7, 10, 6
@@ -22,6 +24,41 @@ MAX_DESCRIPTION = 100
 MAX_INTEGER = 999_999          # what the text grammar reads as a whole number (six digits)
 
 _CHOICES = {ParamType.LEVEL: LEVEL_WORDS, ParamType.CAP: CAP_WORDS, ParamType.WEEKDAY: WEEKDAYS}
+
+
+# Discord's locales (https://discord.com/developers/docs/reference#locales) for each catalogue.
+DISCORD_LOCALES = ("id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no",
+                   "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN",
+                   "ja", "zh-TW", "ko")
+
+
+def localized(write) -> dict[str, str]:
+    """``write()`` in every language the bot speaks, keyed by Discord's locales for it, where it differs
+    from the English (Discord shows the English to everyone else)."""
+    english = write()
+    out: dict[str, str] = {}
+    for lang in i18n.available()[1:]:
+        with i18n.using(lang):
+            text = write()
+        if text != english:
+            out.update({loc: text for loc in DISCORD_LOCALES if loc.split("-")[0] == lang})
+    return out
+
+
+def _with_names(payload: dict[str, Any], name, describe) -> dict[str, Any]:
+    """A command, group or option with its name and description in every language (Discord shows each
+    member their client's; interactions still arrive with the English names the specs use)."""
+    names, descriptions = localized(name), localized(describe)
+    if names:
+        payload["name_localizations"] = names
+    if descriptions:
+        payload["description_localizations"] = descriptions
+    return payload
+
+
+def slash_name(word: str) -> str:
+    """A command word as Discord allows it in a name (lowercase, no spaces)."""
+    return "-".join(word.lower().split())[:32]
 
 
 def description(text: str) -> str:
@@ -40,7 +77,8 @@ def description(text: str) -> str:
 
 def option(param: Param) -> dict[str, Any]:
     """One slash option, typed and bounded exactly as the handler's spec accepts it."""
-    opt: dict[str, Any] = {"name": param.name, "description": description(param.help), "required": param.required}
+    opt: dict[str, Any] = _with_names({"name": param.name, "description": description(param.help), "required": param.required},
+                                      lambda: slash_name(param.label), lambda: description(_(param.help)))
     if param.type is ParamType.CHANNEL:
         opt["type"] = CHANNEL
         opt["channel_types"] = [0, 5]       # text and announcement channels
@@ -61,7 +99,8 @@ def option(param: Param) -> dict[str, Any]:
     opt["type"] = STRING
     choices = param.choices if param.type is ParamType.CHOICE else _CHOICES.get(param.type)
     if choices:
-        opt["choices"] = [{"name": c, "value": c} for c in choices]
+        context = "level" if param.type in (ParamType.LEVEL, ParamType.CAP) else "choice"
+        opt["choices"] = [_choice(c, context) for c in choices]
     elif param.suggestions is not None:
         opt["autocomplete"] = True
     if param.type in (ParamType.TEXT, ParamType.WORD, ParamType.QUANTITY):
@@ -69,9 +108,22 @@ def option(param: Param) -> dict[str, Any]:
     return opt
 
 
+def _choice(value: str, context: str) -> dict[str, Any]:
+    choice: dict[str, Any] = {"name": value, "value": value}
+    names = localized(lambda: i18n.weekday_name(_WEEKDAYS.index(value)) if context == "choice" and value in _WEEKDAYS
+                      else p_(context, value))
+    if names:
+        choice["name_localizations"] = names
+    return choice
+
+
+_WEEKDAYS = _CHOICES[ParamType.WEEKDAY]
+
+
 def _sub(name: str, spec: CommandSpec) -> dict[str, Any]:
-    return {"type": SUBCOMMAND, "name": name, "description": description(spec.help),
-            "options": [option(p) for p in spec.params]}
+    local = (lambda: p_("command", BARE)) if name == BARE else (lambda: slash_name(p_("command", name)))
+    return _with_names({"type": SUBCOMMAND, "name": name, "description": description(spec.help),
+                        "options": [option(p) for p in spec.params]}, local, lambda: description(_(spec.help)))
 
 
 def slash_specs(registry: Registry) -> dict[str, list[CommandSpec]]:
@@ -92,9 +144,12 @@ def build_payload(registry: Registry) -> list[dict[str, Any]]:
         base: dict[str, Any] = {"type": 1, "name": word, "contexts": [0], "nsfw": False}
         if moderators_only:
             base["default_member_permissions"] = str(MANAGE_CHANNELS)
+        local_name = (lambda: slash_name(p_("command", word)))
         if len(specs) == 1 and specs[0].path == (word,):
             spec = specs[0]
-            commands.append({**base, "description": description(spec.help), "options": [option(p) for p in spec.params]})
+            commands.append(_with_names({**base, "description": description(spec.help),
+                                         "options": [option(p) for p in spec.params]},
+                                        local_name, lambda: description(_(spec.help))))
             continue
         options: list[dict[str, Any]] = []
         groups: dict[str, dict[str, Any]] = {}
@@ -104,17 +159,23 @@ def build_payload(registry: Registry) -> list[dict[str, Any]]:
             elif len(spec.path) == 2:
                 options.append(_sub(spec.path[1], spec))
             else:
-                group = groups.setdefault(spec.path[1], {"type": SUBCOMMAND_GROUP, "name": spec.path[1],
-                                                         "description": description(registry.group_help[f"{word} {spec.path[1]}"]),
-                                                         "options": []})
+                sub = spec.path[1]
+                about_sub = registry.group_help[f"{word} {sub}"]
+                group = groups.setdefault(sub, _with_names(
+                    {"type": SUBCOMMAND_GROUP, "name": sub, "description": description(about_sub), "options": []},
+                    lambda: slash_name(p_("command", sub)), lambda: description(_(about_sub))))
                 group["options"].append(_sub(spec.path[2], spec))
         options.extend(groups.values())
-        commands.append({**base, "description": description(registry.group_help[word]), "options": options})
+        about = registry.group_help[word]
+        commands.append(_with_names(
+            {**base, "description": description(about), "options": options}, local_name,
+            lambda: description(_(about))))
     return commands
 
 
 _OPTION_DEFAULTS: dict[str, Any] = {"required": False, "autocomplete": False, "options": [], "choices": [],
-                                    "nsfw": False, "default_member_permissions": None, "channel_types": []}
+                                    "nsfw": False, "default_member_permissions": None, "channel_types": [],
+                                    "name_localizations": None, "description_localizations": None}
 
 
 def commands_differ(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> bool:

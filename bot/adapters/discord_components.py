@@ -23,6 +23,7 @@ import discord
 
 from bot.commands import CommandSpec
 from bot.runtime import CONFIRM_WINDOW
+from bot.vocabulary.i18n import _
 
 CONFIRM_SECONDS = int(CONFIRM_WINDOW.total_seconds())    # as long as `confirm` waits on the console and Matrix
 PREFIX = "pp1"
@@ -104,8 +105,8 @@ class Prompts:
 
     def _labels(self) -> tuple[str, str]:
         confirm, cancel = self.adapter.app.registry.get("confirm"), self.adapter.app.registry.get("cancel")
-        return ((confirm.button if confirm and confirm.button else "Yes, go ahead"),
-                (cancel.button if cancel and cancel.button else "Cancel"))
+        return ((_(confirm.button) if confirm and confirm.button else _("Yes, go ahead")),
+                (_(cancel.button) if cancel and cancel.button else _("Cancel")))
 
     async def ask(self, interaction: discord.Interaction, spec: CommandSpec, args: dict[str, Any]) -> None:
         """A destructive command asks first, with buttons that carry the command and its arguments."""
@@ -114,29 +115,30 @@ class Prompts:
         ok = encode(ButtonRef(CONFIRM, interaction.user.id, expires, spec.name, kept))
         no = encode(ButtonRef(CANCEL, interaction.user.id, expires, spec.name, {}))
         if ok is None or no is None:
-            await interaction.response.send_message("That is too long for me to ask about with buttons; please use a "
-                                                    "shorter name.", ephemeral=True)
+            await interaction.response.send_message(_("That is too long for me to ask about with "
+                                                      "buttons; please use a shorter name."), ephemeral=True)
             return
         yes_label, cancel_label = self._labels()
         view = buttons((yes_label, ok, discord.ButtonStyle.danger, False), (cancel_label, no, discord.ButtonStyle.secondary, False))
-        await interaction.response.send_message(f"{self.adapter.render(spec.confirm)} Press **{yes_label}** within "
-                                                f"{CONFIRM_SECONDS // 60} minutes, or **{cancel_label}**.",
+        await interaction.response.send_message(_("{render} Press **{yes_label}** within {value} "
+                                                  "minutes, or **{cancel_label}**.", render=self.adapter.render(_(spec.confirm)), yes_label=yes_label, value=CONFIRM_SECONDS // 60, cancel_label=cancel_label),
                                                 view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
     async def press(self, interaction: discord.Interaction) -> None:
         ref = decode((interaction.data or {}).get("custom_id", ""))
         if ref is None:
-            await interaction.response.send_message("That button is from an older version of me; please run the "
-                                                    "command again.", ephemeral=True)
+            await interaction.response.send_message(_("That button is from an older version of me; "
+                                                      "please run the command again."), ephemeral=True)
             return
         if ref.user_id != interaction.user.id:
-            await interaction.response.send_message("These buttons answer someone else's request; they do nothing for you.",
+            await interaction.response.send_message(_("These buttons answer someone else's "
+                                                      "request; they do nothing for you."),
                                                     ephemeral=True)
             return
         spec = self.adapter.app.registry.get(ref.command)
         if spec is None:
             await interaction.response.edit_message(view=disabled_copy(interaction.message))
-            await interaction.followup.send("That command no longer exists; nothing changed.", ephemeral=True)
+            await interaction.followup.send(_("That command no longer exists; nothing changed."), ephemeral=True)
             return
         slash = self.adapter.render(f"`{ref.command}`")
         if ref.action == RUN:
@@ -150,23 +152,24 @@ class Prompts:
         now = self.adapter.app.services.clock.now()
         if now.timestamp() > ref.number:
             await interaction.response.edit_message(
-                content=f"This question expired after {CONFIRM_SECONDS // 60} minutes; nothing changed. "
-                        f"Run {slash} again if you still want it.", view=disabled_copy(interaction.message))
+                content=_("This question expired after {value} minutes; nothing changed. Run "
+                          "{slash} again if you still want it.", value=CONFIRM_SECONDS // 60, slash=slash), view=disabled_copy(interaction.message))
             return
         message_id = interaction.message.id if interaction.message else interaction.id
         if not await self.state.claim_event(f"discord:prompt:{message_id}", now):
             await interaction.response.edit_message(view=disabled_copy(interaction.message))
-            await interaction.followup.send("You already answered this question; nothing more happened.", ephemeral=True)
+            await interaction.followup.send(_("You already answered this question; nothing more "
+                                              "happened."), ephemeral=True)
             return
         if ref.action == CANCEL:
-            await interaction.response.edit_message(content="Cancelled; nothing changed.", view=disabled_copy(interaction.message))
+            await interaction.response.edit_message(content=_("Cancelled; nothing changed."), view=disabled_copy(interaction.message))
             return
         inbound = self.adapter.inbound(interaction, spec.name, dict(ref.arguments))
         if inbound is None:
             return
         inbound.confirmed = True
         question = interaction.message.content if interaction.message else ""
-        await interaction.response.edit_message(content=f"{question}\nConfirmed; working on it.",
+        await interaction.response.edit_message(content=_("{question}\nConfirmed; working on it.", question=question),
                                                 view=disabled_copy(interaction.message))
         await self.adapter.run_command(interaction, inbound, spec)
 

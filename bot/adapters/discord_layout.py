@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.gate import Attachment
+from bot.vocabulary.i18n import _, n_
 
 MAX_CONTENT = 2000          # characters of a message's content
 MAX_TITLE = 256
@@ -69,7 +70,7 @@ def pages(text: str, *, max_items: int = PAGE_ITEMS, max_chars: int = PAGE_CHARS
             size = 0
         groups[-1].append(item)
         size += len(item) + 1
-    return ["\n".join([head, *group, f"Page {i + 1} of {len(groups)}"]) for i, group in enumerate(groups)]
+    return ["\n".join([head, *group, _("Page {page} of {pages}", page=i + 1, pages=len(groups))]) for i, group in enumerate(groups)]
 
 
 def text_chunks(text: str) -> list[str]:
@@ -163,11 +164,12 @@ def alt_text(attachment: Attachment) -> str:
         return _clip(f"File {attachment.filename}", MAX_ALT_TEXT)
     days = sorted({d for s in spec.series for d, _ in s.points})
     who = ", ".join(s.label for s in spec.series)
-    span = f", {days[0]} to {days[-1]}" if days else ""
-    scale = "relative to each person's own usual (100% = usual)" if spec.relative else (spec.unit or "values")
-    goal = ", with a dashed goal line" if spec.goal is not None else ""
-    return _clip(f"Line chart: {spec.title}. {len(spec.series)} line{'s' if len(spec.series) != 1 else ''} "
-                 f"({who}){span}, {scale}{goal}.", MAX_ALT_TEXT)
+    span = _(", {first} to {last}", first=days[0], last=days[-1]) if days else ""
+    scale = _("relative to each person's own usual (100% = usual)") if spec.relative else (spec.unit or _("values"))
+    goal = _(", with a dashed goal line") if spec.goal is not None else ""
+    lines = n_("{n} line", "{n} lines", len(spec.series))
+    return _clip(_("Line chart: {title}. {lines} ({who}){span}, {scale}{goal}.", title=spec.title, lines=lines, who=who,
+                   span=span, scale=scale, goal=goal), MAX_ALT_TEXT)
 
 
 def _field_of(line: str) -> tuple[str | None, str]:

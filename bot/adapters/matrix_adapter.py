@@ -29,6 +29,7 @@ from nio import (AsyncClient, AsyncClientConfig, ErrorResponse, InviteMemberEven
                  WhoamiError)
 from nio.api import RoomPreset
 
+from bot.vocabulary import i18n
 from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
 from bot.adapters.matrix_e2ee import Encryption, encryption_installed
 from bot.adapters.matrix_send import RoomSender, one_file, permalink, text_content
@@ -40,6 +41,7 @@ from bot.gate import Delivery
 from bot.command_refs import prefixed, render_refs
 from bot.vocabulary.reply import Destination, Reply
 from storage.platform_state import PlatformState
+from bot.vocabulary.i18n import N_, _
 
 log = logging.getLogger(__name__)
 PLATFORM = "matrix"
@@ -95,17 +97,17 @@ class MatrixAdapter:
             except MatrixStartupError:
                 raise
             except Exception as exc:   # connection refused, DNS, TLS, timeout
-                problem = f"cannot reach the Matrix homeserver {url}: {_cause(exc, token or password or '')}"
+                problem = f"cannot reach the Matrix homeserver {url}: {_cause(exc, token or password or '')}"  # i18n: operator
             else:
                 if not isinstance(response, (WhoamiError, LoginError)):
                     await self.e2ee.after_login()
                     return
                 if response.status_code in REFUSALS:
-                    what = f"the access token in {self.config.access_token_env}" if token else \
-                        f"the password in {self.config.password_env}"
+                    what = (f"the access token in {self.config.access_token_env}" if token  # i18n: operator
+                            else f"the password in {self.config.password_env}")
                     raise MatrixStartupError(f"the Matrix homeserver {url} refused {what} "
                                              f"({response.status_code}: {response.message})")
-                problem = f"the Matrix homeserver {url} answered with an error ({response.status_code}: {response.message})"
+                problem = f"the Matrix homeserver {url} answered with an error ({response.status_code}: {response.message})"  # i18n: operator
             if attempt + 1 >= self.config.startup_attempts:
                 raise MatrixStartupError(f"{problem} (tried {self.config.startup_attempts} times)")
             wait = min(2 ** attempt, self.max_backoff)
@@ -261,24 +263,36 @@ class MatrixAdapter:
         except Exception:
             log.exception("a Matrix command failed")
 
+    async def _community_language(self, community: str) -> str:
+        """Notices outside a command are in the community's language (bot.vocabulary.i18n)."""
+        s = self.app.services
+        return await s.languages.for_community(await s.community.community(PLATFORM, community))
+
     async def _take_value_out_of_room(self, room_id: str, event, community: str, room_name: str) -> None:
         """DESIGN 2.2: a member's value typed in a room is redacted, and the member told privately."""
-        refused = await self.sender.redact(room_id, event.event_id, "peerpulse: a member's value, answered privately")
+        with i18n.using(await self._community_language(community)):
+            await self._redact_and_tell(room_id, event, community, room_name)
+
+    async def _redact_and_tell(self, room_id: str, event, community: str, room_name: str) -> None:
+        refused = await self.sender.redact(room_id, event.event_id, _("peerpulse: a member's "
+                                                                      "value, answered privately"))
         if refused is None:
-            note = (f"I removed your message from {room_name} so others don't see your value. "
-                    "Next time, send it to me here in our private room; here no prefix is needed.")
+            note = (_("I removed your message from {room_name} so others don't see your value. "
+                      "Next time, send it to me here in our private room; here no prefix is needed.", room_name=room_name))
         else:
             room = self.client.rooms.get(room_id)
             needed = room.power_levels.defaults.redact if room else 50
-            note = (f"I couldn't remove your message from {room_name}: redacting others' messages needs power level "
-                    f"{needed} there and I don't have it, so people in the room can read your value. You can delete "
-                    "it yourself. Send values to me here in our private room instead; here no prefix is needed.")
+            note = (_("I couldn't remove your message from {room_name}: redacting others' messages "
+                      "needs power level {needed} there and I don't have it, so people in the room "
+                      "can read your value. You can delete it yourself. Send values to me here in "
+                      "our private room instead; here no prefix is needed.", room_name=room_name, needed=needed))
         await self._tell(event.sender, community, note)
 
     async def _on_unreadable(self, room_id: str, event: MegolmEvent) -> None:
         line = await self.e2ee.unreadable(room_id)
         if line is not None:
-            await self._send_plain(room_id, line)
+            with i18n.using(await self._community_language(await self._community(room_id))):
+                await self._send_plain(room_id, _(line))
 
     async def _tell_interrupted(self) -> None:
         """Commands a kill interrupted (claimed, not finished): if no answer reached the member, say so."""
@@ -287,10 +301,11 @@ class MatrixAdapter:
             info = json.loads(value)
             dm = await self.state.get(f"matrix:dm:{info['sender']}")
             if not (dm and await self._answered_in(dm, event_id)):
-                await self._tell(info["sender"], info["community"],
-                                 f"I was restarted while working on your `{info['command']}` command (sent "
-                                 f"{info.get('sent_at', 'earlier')}), and it may not have been carried out. "
-                                 "Please check (e.g. `history`) and send it again if needed.")
+                with i18n.using(await self._community_language(info["community"])):
+                    await self._tell(info["sender"], info["community"],
+                                     _("I was restarted while working on your `{command}` command (sent {sent}), and it "
+                                       "may not have been carried out. Please check (e.g. `history`) and send it again "
+                                       "if needed.", command=info['command'], sent=info.get('sent_at', _('earlier'))))
             await self.state.delete(key)
 
     async def _answered_in(self, dm_room: str, event_id: str) -> bool:
@@ -341,18 +356,19 @@ class MatrixAdapter:
         if ref.startswith("#") and ":" in ref:
             response = await self.client.room_resolve_alias(ref)
             if isinstance(response, ErrorResponse):
-                raise UserError("I can't find that room alias.")
+                raise UserError(_("I can't find that room alias."))
             room_id = response.room_id
         elif not ref.startswith("!"):
             wanted = ref.lstrip("#").lower()
             for rid, room in self.client.rooms.items():
                 if room.display_name.lower().lstrip("#") == wanted and await self._community(rid) == community_external_id:
                     return rid, room.display_name
-            raise UserError(f"I'm not in a room called {ref} in this community. Name it like #walkers, or say `here`.")
+            raise UserError(_("I'm not in a room called {ref} in this community. Name it like "
+                              "#walkers, or say `here`.", ref=ref))
         if room_id not in self.client.rooms:
-            raise UserError("Name a room I'm in, e.g. #walkers:example.org, or say `here`.")
+            raise UserError(_("Name a room I'm in, e.g. #walkers:example.org, or say `here`."))
         if await self._community(room_id) != community_external_id:
-            raise UserError("That room belongs to another community.")
+            raise UserError(_("That room belongs to another community."))
         return room_id, self.client.rooms[room_id].display_name
 
     def resolve_member(self, ref: str) -> str | None:
@@ -381,10 +397,10 @@ class MatrixAdapter:
                 await self.state.set(f"matrix:dm-community:{existing}", community)
                 return existing
             response = await self.client.room_create(is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat,
-                                                     name="peerpulse (private)",
+                                                     name=_("peerpulse (private)"),
                                                      initial_state=self.e2ee.direct_room_state())
             if isinstance(response, RoomCreateError):
-                raise DeliveryFailed("I couldn't open a private room with that member")
+                raise DeliveryFailed(N_("I couldn't open a private room with that member"))
             self.e2ee.know_new_direct_room(response.room_id, user_id)
             await self.state.set(f"matrix:dm:{user_id}", response.room_id)
             await self.state.set(f"matrix:dm-room:{response.room_id}", user_id)
@@ -465,7 +481,7 @@ def _carries_value(registry, text: str) -> bool:
 def _cause(exc: BaseException, secret: str) -> str:
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-        text = "timed out"
+        text = "timed out"   # i18n: operator
     if len(secret) >= 8:   # a real token or password; never echoed back
         text = text.replace(secret, "[secret]")
     return text

@@ -17,13 +17,16 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from bot.vocabulary.i18n import N_
+
 log = logging.getLogger(__name__)
 
 MEGOLM = "m.megolm.v1.aes-sha2"
-CANNOT_READ = ("I can't read this room: it is end-to-end encrypted and this peerpulse runs without "
-               "encryption support. Ask the host to install `peerpulse[e2e]`, or talk to me in an unencrypted room.")
-CANNOT_DECRYPT = ("I couldn't decrypt a message here (my keys for it are missing). If it was a command, "
-                  "please send it again.")
+# Posted in the room, in the community's language (the adapter translates them when it posts).
+CANNOT_READ = N_("I can't read this room: it is end-to-end encrypted and this peerpulse runs without "
+                 "encryption support. Ask the host to install `peerpulse[e2e]`, or talk to me in an unencrypted room.")
+CANNOT_DECRYPT = N_("I couldn't decrypt a message here (my keys for it are missing). If it was a command, "
+                    "please send it again.")
 
 
 def encryption_installed() -> bool:

@@ -16,6 +16,7 @@ from nio import ErrorResponse, RoomSendError, UploadError
 
 from bot.adapters.base import DeliveryFailed
 from bot.gate import Attachment
+from bot.vocabulary.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +45,10 @@ class RoomSender:
                     await asyncio.sleep((response.retry_after_ms or 1000) / 1000)
                     continue
                 if response.status_code == "M_FORBIDDEN":
-                    raise DeliveryFailed("I'm not allowed to post in that room")
-                raise DeliveryFailed(f"the homeserver refused the message ({response.status_code})")
+                    raise DeliveryFailed(N_("I'm not allowed to post in that room"))
+                raise DeliveryFailed(N_("the homeserver refused the message ({code})"), code=response.status_code)
             return response.event_id
-        raise DeliveryFailed("the homeserver did not accept the message after several tries")
+        raise DeliveryFailed(N_("the homeserver did not accept the message after several tries"))
 
     async def redact(self, room_id: str, event_id: str, reason: str) -> str | None:
         """Redacts one event; returns the refusal's error code (M_FORBIDDEN...) or None when it is gone."""
@@ -67,9 +68,10 @@ class RoomSender:
         return "unreachable"
 
     async def redact_or_fail(self, room_id: str, event_id: str) -> None:
-        refused = await self.redact(room_id, event_id, "peerpulse: a member changed what they share")
+        refused = await self.redact(room_id, event_id, _("peerpulse: a member changed what they "
+                                                         "share"))
         if refused:
-            raise DeliveryFailed(f"I couldn't remove a message ({refused})")
+            raise DeliveryFailed(N_("I couldn't remove a message ({why})"), why=refused)
 
     async def attachment_content(self, attachment: Attachment, encrypt: bool) -> dict[str, Any]:
         """An m.image (alt text in ``body``) or m.file; in an encrypted room the file is encrypted too."""
@@ -77,7 +79,7 @@ class RoomSender:
                                                   filename=attachment.filename, filesize=len(attachment.data),
                                                   encrypt=encrypt)
         if isinstance(response, UploadError):
-            raise DeliveryFailed("the homeserver refused the upload")
+            raise DeliveryFailed(N_("the homeserver refused the upload"))
         info: dict[str, Any] = {"mimetype": attachment.mime, "size": len(attachment.data)}
         if attachment.mime == "image/png" and len(attachment.data) > 24:
             info["w"], info["h"] = struct.unpack(">II", attachment.data[16:24])

@@ -51,7 +51,7 @@ async def _gap(client, room_id: str, start: str, since: str, page_size: int, max
         response = await client.room_messages(room_id, start=token, end=since, direction=MessageDirection.back,
                                               limit=page_size)
         if isinstance(response, RoomMessagesError):
-            raise GapUnavailable(f"the homeserver did not return the room's missed messages ({response.status_code})")
+            raise GapUnavailable(f"the homeserver did not return the room's missed messages ({response.status_code})")  # i18n: logged
         newest_first.extend(response.chunk)
         if not response.chunk or not response.end or response.end == token:
             break

@@ -12,12 +12,15 @@ from datetime import date, datetime, timezone
 
 from matplotlib.dates import MO, DayLocator, MonthLocator, WeekdayLocator, date2num, num2date
 from matplotlib.ticker import Formatter, Locator, MaxNLocator, MultipleLocator
+from bot.vocabulary import i18n
+from bot.vocabulary.i18n import N_, _
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 UTC = timezone.utc
 
 # Unit symbols (as metrics store them) -> the y label. Anything else is shown as given.
-UNIT_WORDS = {"h": "hours (h:mm)", "min": "minutes", "L": "litres", "/10": "score out of 10", "bpm": "beats per minute"}
+UNIT_WORDS = {"h": N_("hours (h:mm)"), "min": N_("minutes"), "L": N_("litres"), "/10": N_("score out of 10"),
+              "bpm": N_("beats per minute")}
 DURATION_UNITS = {"h"}            # stored in hours, shown as h:mm
 _DURATION_STEPS_MIN = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720)
 
@@ -27,11 +30,19 @@ def x_of(d: date) -> float:
 
 
 def unit_label(unit: str) -> str:
-    return UNIT_WORDS.get(unit, unit)
+    return _(UNIT_WORDS[unit]) if unit in UNIT_WORDS else unit
 
 
 def day_label(d: date) -> str:
-    return f"{MONTHS[d.month - 1]} {d.day}"
+    """ "Nov 20" / "20 nov." (bot.vocabulary.i18n's day, in the language the chart is drawn in)."""
+    return i18n.day(d) if i18n.current() != i18n.SOURCE else f"{MONTHS[d.month - 1]} {d.day}"
+
+
+def month_label(d: date) -> str:
+    if i18n.current() == i18n.SOURCE:
+        return MONTHS[d.month - 1]
+    from babel.dates import format_date
+    return format_date(d, "LLL", locale=i18n.current())
 
 
 def period_label(first: date, last: date) -> str:
@@ -55,7 +66,7 @@ class DayFormatter(Formatter):
         monthly = len(days) > 1 and all(d.day == 1 for d in days) and (days[-1] - days[0]).days > 45
         labels, prev_year = [], None
         for i, d in enumerate(days):
-            text = MONTHS[d.month - 1] if monthly else day_label(d)
+            text = month_label(d) if monthly else day_label(d)
             if monthly and (i == 0 or d.year != prev_year):
                 text += f" {d.year}"
             elif not monthly and prev_year is not None and d.year != prev_year:
@@ -184,7 +195,7 @@ def _decimals(values) -> int:
 
 def _number(v: float, decimals: int) -> str:
     text = f"{v:,.{decimals}f}"
-    return "0" if text.strip("-0.,") == "" else text
+    return "0" if text.strip("-0.,") == "" else i18n.marks(text)
 
 
 def format_value(v: float, unit: str) -> str:
@@ -192,7 +203,8 @@ def format_value(v: float, unit: str) -> str:
     if unit in DURATION_UNITS:
         total = round(v * 60)
         h, m = divmod(abs(total), 60)
-        return ("-" if total < 0 else "") + (f"{h}h {m}m" if h and m else f"{h}h" if h else f"{m}m")
+        return ("-" if total < 0 else "") + (_("{h}h {m}m", h=h, m=m) if h and m else f"{h}h" if h else f"{m}m")
     digits = f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}".rstrip("0").rstrip(".")
+    digits = i18n.marks(digits)
     gap = " " if unit[:1].isalpha() else ""
     return f"{digits}{gap}{unit}" if unit else digits

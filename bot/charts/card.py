@@ -19,14 +19,14 @@ from bot.charts.chart import DPI, EDGE_PX, GRID, INK, MUTED, PALETTE, REFERENCE,
 from bot.charts.fonts import drawable
 from bot.charts.layout import props
 from bot.charts.spec import CardSpec, ChartSpec, clean_points, period_days, within
-from bot.vocabulary.dates import WEEKDAYS
+from bot.vocabulary.i18n import N_, _, weekday_abbr
 
 CARD_WIDTH_PX = 896
 PANEL_HEIGHT_PX = 168
 HEADER_PX = 78
 COLUMNS = 2
 TITLE_PT, PANEL_PT, NOTE_PT, TICK_PT = 16, 12, 10.5, 10
-EMPTY_CARD = "Nothing logged this week yet"
+EMPTY_CARD = N_("Nothing logged this week yet")
 NEAR_USUAL = 5.0           # within +-5% of the usual reads as "about"
 
 
@@ -38,17 +38,17 @@ def card_size_px(panels: int) -> tuple[int, int]:
 def relative_word(points: list[float]) -> str:
     mean = sum(points) / len(points)
     if mean >= 100 + NEAR_USUAL:
-        return "above own usual"
+        return _("above own usual")
     if mean <= 100 - NEAR_USUAL:
-        return "below own usual"
-    return "about own usual"
+        return _("below own usual")
+    return _("about own usual")
 
 
 def panel_summary(panel: ChartSpec, values: list[float]) -> str:
     """The panel's line under its name, at the panel's level: values for raw panels, words for
     relative ones."""
     if not values:
-        return "nothing logged"
+        return _("nothing logged")
     if panel.relative:
         return relative_word(values)
     once = panel.unit[:1].isalpha() and panel.unit not in ax_.DURATION_UNITS     # "steps", "kg": said once
@@ -62,7 +62,7 @@ def panel_summary(panel: ChartSpec, values: list[float]) -> str:
 
 
 def days_logged(values: list[float], days_in_period: int, short: bool = False) -> str:
-    return f"{len(values)}/{days_in_period} days" if short else f"{len(values)} of {days_in_period} days"
+    return _("{logged}/{days_in_period} days", logged=len(values), days_in_period=days_in_period) if short else _("{logged} of {days_in_period} days", logged=len(values), days_in_period=days_in_period)
 
 
 def build_card(card: CardSpec) -> Figure:
@@ -74,10 +74,10 @@ def build_card(card: CardSpec) -> Figure:
     fig.text(EDGE_PX / width_px, 1 - EDGE_PX / height_px, title, ha="left", va="top", color=INK,
              fontproperties=title_prop, parse_math=False, gid="title")
     fig.text(EDGE_PX / width_px, 1 - (EDGE_PX + m.height(title, title_prop) + 4) / height_px,
-             f"{ax_.period_label(first, last)} · days in {card.timezone}", ha="left", va="top", color=MUTED,
+             _("{period_label} · days in {timezone}", period_label=ax_.period_label(first, last), timezone=card.timezone), ha="left", va="top", color=MUTED,
              fontproperties=props(NOTE_PT), parse_math=False)
     if not card.panels:
-        fig.text(0.5, (height_px - HEADER_PX) / 2 / height_px, EMPTY_CARD, ha="center", va="center", color=MUTED,
+        fig.text(0.5, (height_px - HEADER_PX) / 2 / height_px, _(EMPTY_CARD), ha="center", va="center", color=MUTED,
                  fontproperties=props(PANEL_PT), parse_math=False)
         return fig
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
@@ -134,7 +134,7 @@ def _panel(fig, m, panel: ChartSpec, days, box, colour, size) -> None:
     else:
         ax.plot(xs, [by_day[days[i]] for i in xs], color=colour, linewidth=2.2, marker="o", markersize=5, zorder=3)
     ax.set_xlim(-0.5, len(days) - 0.5)
-    ax.set_xticks(range(len(days)), [WEEKDAYS[d.weekday()][:3].title() if len(days) <= 7 else str(d.day) for d in days])
+    ax.set_xticks(range(len(days)), [weekday_abbr(d.weekday()) if len(days) <= 7 else str(d.day) for d in days])
     ax.set_ylim(y_lo, y_hi)
     ax.yaxis.set_major_locator(locator)
     ax.yaxis.set_major_formatter(formatter)

@@ -22,6 +22,7 @@ from bot.charts import axes as ax_
 from bot.charts.fonts import drawable
 from bot.charts.layout import Measure, props
 from bot.charts.spec import ChartSpec, clean_points, period_days, rolling, within
+from bot.vocabulary.i18n import N_, _
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 112          # 896 x 504 px
 PIXEL_SIZE = (int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI))
@@ -33,7 +34,7 @@ LINESTYLES = ("-", (0, (6, 2)), (0, (1.5, 1.5)), (0, (6, 2, 1.5, 2)))   # solid,
 INK, MUTED, GRID, REFERENCE = "#222222", "#555555", "#E6E6E6", "#6E6E6E"
 
 TITLE_PT, LABEL_PT, TICK_PT, NOTE_PT = 15, 12, 12, 11
-EMPTY_TEXT = "No entries yet"
+EMPTY_TEXT = N_("No entries yet")
 LABEL_CHARS = 20           # legend names are cut to this
 EDGE_PX = 12               # nothing is drawn closer than this to the image's edges
 TICK_LEN_PT, TICK_PAD_PT, LABEL_PAD_PT = 3.0, 3.5, 4.0
@@ -46,7 +47,7 @@ def _short(label: str) -> str:
 
 def usual_word(labels: list[str]) -> str:
     """Whose usual the reference line is: "your usual" only on the member's own chart ("you")."""
-    return "your usual" if labels == ["you"] else "own usual"
+    return _("your usual") if labels == ["you"] else _("own usual")
 
 
 def _style_axes(ax) -> None:
@@ -94,7 +95,7 @@ def _build_figure(spec: ChartSpec) -> Figure:
     fig.text(EDGE_PX / width_px, 1 - EDGE_PX / height_px, title, ha="left", va="top", color=INK,
              fontproperties=title_prop, parse_math=False, gid="title")
     title_px = m.height(title, title_prop)
-    footer = f"Days in {spec.timezone}"
+    footer = _("Days in {timezone}", timezone=spec.timezone)
     days = period_days(spec.period)
 
     drawn = [(s.label, pts) for s in spec.series if within(pts := clean_points(s.points), days)]
@@ -104,7 +105,7 @@ def _build_figure(spec: ChartSpec) -> Figure:
         for side in ("left", "bottom"):
             ax.spines[side].set_visible(False)
         ax.grid(False)
-        ax.text(0.5, 0.5, EMPTY_TEXT, transform=ax.transAxes, ha="center", va="center",
+        ax.text(0.5, 0.5, _(EMPTY_TEXT), transform=ax.transAxes, ha="center", va="center",
                 fontproperties=props(TITLE_PT), color=MUTED, parse_math=False)
         ax.set_xlabel(footer, fontproperties=props(NOTE_PT), color=MUTED, loc="left", parse_math=False)
         top = EDGE_PX + title_px + 10
@@ -156,7 +157,7 @@ def _build_figure(spec: ChartSpec) -> Figure:
     ax.yaxis.set_major_locator(y_locator)
     ax.yaxis.set_major_formatter(y_formatter)
     label_prop = props(LABEL_PT)
-    ylabel = "vs. own usual" if spec.relative else drawable(ax_.unit_label(spec.unit))
+    ylabel = _("vs. own usual") if spec.relative else drawable(ax_.unit_label(spec.unit))
     ax.set_ylabel(ylabel, fontproperties=label_prop, color=MUTED, parse_math=False, labelpad=LABEL_PAD_PT)
 
     references: list[tuple[float, str]] = []
@@ -169,8 +170,8 @@ def _build_figure(spec: ChartSpec) -> Figure:
     line_labels(ax, references, y_lo, y_hi, axes_height_px=0.7 * PIXEL_SIZE[1])
 
     many = len(drawn) > 1
-    how = ("markers: daily" if many else "dots: daily") + (
-        (f" · lines: {window}-day averages" if many else f" · line: {window}-day average") if any_rolling else "")
+    how = (_("markers: daily") if many else _("dots: daily")) + (
+        (_(" · lines: {window}-day averages", window=window) if many else _(" · line: {window}-day average", window=window)) if any_rolling else "")
     note_prop = props(NOTE_PT)
     ax.set_xlabel(f"{footer}  ·  {how}", fontproperties=note_prop, color=MUTED, loc="left", parse_math=False,
                   labelpad=LABEL_PAD_PT)

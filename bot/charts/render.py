@@ -15,6 +15,7 @@ import io
 import threading
 from concurrent.futures import Executor
 
+from bot.vocabulary import i18n
 from bot.charts.card import build_card
 from bot.charts.chart import DPI, _build_figure
 from bot.charts.spec import CardSpec, ChartSpec
@@ -28,7 +29,7 @@ def build(spec: ChartSpec | CardSpec):
 
 def render_png(spec: ChartSpec | CardSpec) -> bytes:
     """The chart (896x504 px) or card (896 px wide) as PNG bytes. Same spec, same bytes."""
-    with _RENDER_LOCK:
+    with _RENDER_LOCK, i18n.using(spec.locale):   # a worker process has no context of its own: the spec says
         fig = build(spec)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})

@@ -29,6 +29,7 @@ class ChartSpec:
     rolling_days: int = 7                        # trailing calendar-day window of the thicker line
     period: tuple[str, str] | None = None        # first and last ISO day drawn, exactly; None: the data's days
     usual: float | None = None                   # a raw chart's "usual" line (one member); relative: always 100
+    locale: str = "en"                           # the language of its words and numbers (bot.vocabulary.i18n)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class CardSpec:
     timezone: str
     period: tuple[str, str]                      # the week's first and last ISO day
     panels: tuple[ChartSpec, ...]
+    locale: str = "en"
 
 
 def to_relative(points: Iterable[Sequence], baseline: float) -> tuple[tuple[str, float], ...]:

@@ -7,7 +7,9 @@ from datetime import date, datetime, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.vocabulary.text import either
 from bot.vocabulary.errors import UserError
+from bot.vocabulary.i18n import _
 
 
 class Clock(Protocol):
@@ -51,7 +53,7 @@ def parse_timezone(text: str) -> str:
     """A valid IANA zone name, matched case-insensitively, or a friendly error."""
     text = text.strip()
     if len(text) > 64 or not text:
-        raise UserError("Time zones look like Europe/Berlin or America/New_York.")
+        raise UserError(_("Time zones look like Europe/Berlin or America/New_York."))
     if text.upper() == "UTC":
         return "UTC"
     known = _zones()
@@ -65,16 +67,16 @@ def parse_timezone(text: str) -> str:
     shown = "".join(c for c in text if c.isalnum() or c in "/_+- ")[:20]
     if text.upper() in ABBREVIATIONS:
         zones = ABBREVIATIONS[text.upper()]
-        raise UserError(f"`{shown}` is an abbreviation that changes with summer time, so I keep a place instead: "
-                        f"did you mean {' or '.join(f'`timezone {z}`' for z in zones)}?")
+        raise UserError(_("`{shown}` is an abbreviation that changes with summer time, so I keep a "
+                          "place instead: did you mean {join}?", shown=shown, join=either(_('`timezone {z}`', z=z) for z in zones)))
     close = difflib.get_close_matches(key, [*known, *{k.rsplit('/', 1)[-1] for k in known}], n=3, cutoff=0.75)
     names = list(dict.fromkeys(known.get(c) or next(z for k, z in known.items() if k.rsplit("/", 1)[-1] == c)
                                for c in close))
     if cities or names:
-        options = " or ".join(f"`timezone {z}`" for z in (cities or names)[:3])
-        raise UserError(f"I don't know the time zone `{shown}`: did you mean {options}?")
-    raise UserError("I don't know that time zone. Use an Area/City name like Europe/Berlin or America/New_York, "
-                    "or a city like `berlin`.")
+        options = either(_("`timezone {z}`", z=z) for z in (cities or names)[:3])
+        raise UserError(_("I don't know the time zone `{shown}`: did you mean {options}?", shown=shown, options=options))
+    raise UserError(_("I don't know that time zone. Use an Area/City name like Europe/Berlin or "
+                      "America/New_York, or a city like `berlin`."))
 
 
 # Common abbreviations -> the zones people using them most likely live in (a zone, not a fixed offset,

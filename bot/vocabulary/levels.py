@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import IntEnum
 
 from bot.vocabulary.errors import UserError
+from bot.vocabulary import i18n
+from bot.vocabulary.i18n import N_, _, p_
 
 
 class Level(IntEnum):
@@ -21,25 +23,31 @@ class Level(IntEnum):
     def word(self) -> str:
         return self.name.lower()
 
+    @property
+    def label(self) -> str:
+        """The level's word in the current language (bot.vocabulary.i18n); the English word is typed alike."""
+        return p_("level", self.word)
+
 
 LEVEL_WORDS = tuple(level.word for level in Level)
 # Channel caps use the same scale; "off" hides a metric completely, which is the same as private.
 CAP_WORDS = ("off", "aggregate", "trend", "public")
 
 PLAIN_WORDS = {
-    Level.PRIVATE: "only you see it",
-    Level.AGGREGATE: ("only inside anonymous group totals (shown when at least {k} people who don't show "
-                      "their numbers by name contribute, and never precise enough to work yours out)"),
-    Level.TREND: ("your name with rough progress only (change in steps of 10%, days logged, streaks, "
-                  "about how close to your goal), never a number"),
-    Level.PUBLIC: "your name with the actual numbers",
+    Level.PRIVATE: N_("only you see it"),
+    Level.AGGREGATE: (N_("only inside anonymous group totals (shown when at least {k} people who "
+                         "don't show their numbers by name contribute, and never precise enough to "
+                         "work yours out)")),
+    Level.TREND: (N_("your name with rough progress only (change in steps of 10%, days logged, "
+                     "streaks, about how close to your goal), never a number")),
+    Level.PUBLIC: N_("your name with the actual numbers"),
 }
 
 CAP_PLAIN_WORDS = {
-    Level.PRIVATE: "hidden here",
-    Level.AGGREGATE: "anonymous group totals only",
-    Level.TREND: "relative progress at most, no raw numbers",
-    Level.PUBLIC: "numbers allowed (if the member chose public)",
+    Level.PRIVATE: N_("hidden here"),
+    Level.AGGREGATE: N_("anonymous group totals only"),
+    Level.TREND: N_("relative progress at most, no raw numbers"),
+    Level.PUBLIC: N_("numbers allowed (if the member chose public)"),
 }
 
 
@@ -49,26 +57,37 @@ LEVEL_SYNONYMS = {"everyone": Level.PUBLIC, "everybody": Level.PUBLIC, "open": L
                   "anonymous": Level.AGGREGATE, "group": Level.AGGREGATE, "relative": Level.TREND}
 
 
+def _english(word: str) -> str:
+    """A level word typed in any language the bot speaks, as its English word (`offentlig` -> `public`)."""
+    for lang in i18n.available()[1:]:
+        for english in (*LEVEL_WORDS, *CAP_WORDS):
+            if i18n.word("level", english, lang).lower() == word:
+                return english
+    return word
+
+
 def parse_level(text: str) -> Level:
-    word = text.strip().lower()
+    word = _english(text.strip().lower())
     for level in Level:
         if level.word == word:
             return level
-    same = f" (for `{word}`, write `{LEVEL_SYNONYMS[word].word}`)" if word in LEVEL_SYNONYMS else ""
-    raise UserError(f"Sharing level must be one of: {', '.join(LEVEL_WORDS)}{same}.")
+    same = _(" (for `{word}`, write `{word2}`)", word=word, word2=LEVEL_SYNONYMS[word].word) if word in LEVEL_SYNONYMS else ""
+    raise UserError(_("Sharing level must be one of: {join}{same}.", join=', '.join(lv.label for lv in Level), same=same))
 
 
 def parse_cap(text: str) -> Level:
-    word = text.strip().lower()
+    word = _english(text.strip().lower())
     if word in ("off", "private", "none"):
         return Level.PRIVATE
     if word in CAP_WORDS:
         return parse_level(word)
-    raise UserError(f"A channel rule must be one of: {', '.join(CAP_WORDS)}.")
+    words = ", ".join(p_("level", w) for w in CAP_WORDS)
+    raise UserError(_("A channel rule must be one of: {join}.", join=words))
 
 
 def cap_word(level: Level) -> str:
-    return "off" if level is Level.PRIVATE else level.word
+    """The cap's word in the current language."""
+    return p_("level", "off") if level is Level.PRIVATE else level.label
 
 
 def effective_level(member_level: Level, channel_cap: Level) -> Level:

@@ -28,6 +28,8 @@ from bot.vocabulary.text import MAX_INPUT, cap, echo, or_list, quoted
 from bot.vocabulary.errors import Ambiguous, Unreadable, UserError
 # Days used to live here: the names stay importable from this module.
 from bot.vocabulary.dates import MAX_DAYS_BACK, close_date_word, looks_like_when, parse_when, when_words_start  # noqa: F401
+from bot.vocabulary import i18n
+from bot.vocabulary.i18n import N_, _, np_, p_
 
 _RESERVED = {"all"}     # `privacy set all ...` must keep meaning every metric
 
@@ -49,6 +51,46 @@ class MetricDef:
     adds: bool = False     # a second log the same day adds to it (water, exercise) instead of replacing it
     alternatives: tuple[tuple[str, float], ...] = ()   # a custom metric's other units: (unit, factor into `unit`)
 
+    @property
+    def label(self) -> str:
+        """The name shown, in the current language (a community's own metric keeps its name)."""
+        return self.name if self.custom else p_("metric", self.name)
+
+    @property
+    def term(self) -> str:
+        """The word lists and hints show for it, typed as is: its key in English (`rhr`), its name in
+        another language (`vilopuls`), which commands accept as well."""
+        return self.key if self.custom or i18n.current() == i18n.SOURCE else self.label
+
+    @property
+    def about(self) -> str:
+        """The help shown, in the current language."""
+        if self.custom or not self.help:
+            return self.help
+        what = _(_BUILTIN_WHAT.get(self.key, ""))
+        return f"{what}: {or_list(_typed_examples(_READINGS[self.key].examples))}" if what else self.help
+
+    def local_aliases(self) -> tuple[str, ...]:
+        """The other words for it to show a member: the current language's first (its key and English
+        words among them, which work as well), then the English aliases."""
+        if self.custom or i18n.current() == i18n.SOURCE:
+            return self.aliases
+        extra = p_("metric aliases", self.name)
+        local = [w.strip() for w in extra.split(",") if w.strip()] if extra != self.name else []
+        return tuple(dict.fromkeys([*local, self.key, *self.aliases]))
+
+    def names(self) -> tuple[str, ...]:
+        """Every word a member may name it by: key, name, aliases, and for a built-in metric its name
+        and aliases in every language the bot speaks (`logga steg 8000` works for everyone)."""
+        words = [self.key, self.name, *self.aliases]
+        if not self.custom:
+            for lang in i18n.available()[1:]:
+                words.append(i18n.word("metric", self.name, lang))
+                extra = i18n.word("metric aliases", self.name, lang)
+                if extra != self.name:
+                    words.extend(w.strip() for w in extra.split(",") if w.strip())
+        return tuple(dict.fromkeys(w for w in words if w))
+
 
 # ---- text hygiene ----------------------------------------------------------------------------
 
@@ -58,22 +100,22 @@ def _tidy(text: str, what: str, examples: tuple[str, ...]) -> str:
     Unicode spaces (no-break, thin) become plain spaces: phones and French keyboards type them in
     ``8 000``. Non-ASCII digits are checked later, once a custom unit such as ``°C`` is off.
     """
-    try_ = f"try {or_list(examples, quote=True)}"
+    try_ = _("try {examples}", examples=or_list(examples, quote=True))
     if not isinstance(text, str) or not text.strip():
-        raise Unreadable(f"Please give a value for {what}: {try_}.")
+        raise Unreadable(_("Please give a value for {what}: {try_}.", what=what, try_=try_))
     if len(text) > MAX_INPUT:
-        raise Unreadable(f"That's too long to be a value for {what}: {try_}.")
+        raise Unreadable(_("That's too long to be a value for {what}: {try_}.", what=what, try_=try_))
     text = "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
     if any(not c.isprintable() for c in text):
-        raise Unreadable(f"That value has a hidden or control character in it: {try_}.")
+        raise Unreadable(_("That value has a hidden or control character in it: {try_}.", try_=try_))
     return " ".join(text.split())
 
 
 def _require_ascii(text: str, what: str, examples: tuple[str, ...]) -> None:
     if not text.isascii():
         digits = any(unicodedata.category(c) == "Nd" or unicodedata.numeric(c, None) is not None for c in text)
-        why = "I can only read the digits 0-9" if digits else "I can only read plain letters and the digits 0-9"
-        raise Unreadable(f"{why} for {what}: try {or_list(examples, quote=True)}.")
+        why = _("I can only read the digits 0-9") if digits else _("I can only read plain letters and the digits 0-9")
+        raise Unreadable(_("{why} for {what}: try {or_list}.", why=why, what=what, or_list=or_list(examples, quote=True)))
 
 
 # ---- numbers and unit words ------------------------------------------------------------------
@@ -88,8 +130,11 @@ _CLOCK = re.compile(r"(\d{1,3}):([0-5]\d)")
 
 
 def _number(text: str) -> float:
-    """Value of a string matched by ``_NUM`` (ASCII only, so ``float`` sees nothing surprising)."""
-    if re.fullmatch(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", text):
+    """Value of a string matched by ``_NUM`` (ASCII only, so ``float`` sees nothing surprising).
+    ``8,500`` groups thousands for a member who writes 7.5, and is 8.5 for one who writes 7,5 (the
+    language they read, bot.vocabulary.i18n); ``8 500`` groups thousands for everyone, ``1,234.5`` is English."""
+    english_grouped = re.fullmatch(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", text)
+    if english_grouped and (i18n.decimal_mark() == "." or "." in text):
         text = text.replace(",", "")
     else:
         text = text.replace(" ", "").replace(",", ".")
@@ -107,18 +152,18 @@ def _spellings(symbol: str, *words: str) -> dict[str, str]:
 # so "fl. oz", "fl oz" and "floz" are the same word, as are "8k steps" and "8ksteps".
 _SPELLINGS: dict[str, str] = {
     "": "",
-    **_spellings("steps", "step"),
+    **_spellings("steps", "step", "steg"),
     **_spellings("k", "ksteps", "kstep"),
-    **_spellings("h", "hr", "hrs", "hour", "hours"),
-    **_spellings("min", "m", "mins", "minute", "minutes"),
-    **_spellings("bpm", "beats"),
+    **_spellings("h", "hr", "hrs", "hour", "hours", "tim", "timme", "timmar"),
+    **_spellings("min", "m", "mins", "minute", "minutes", "minut", "minuter"),
+    **_spellings("bpm", "beats", "slag"),
     **_spellings("kg", "kgs", "kilo", "kilos", "kilogram", "kilograms"),
-    **_spellings("lb", "lbs", "pound", "pounds"),
+    **_spellings("lb", "lbs", "pound", "pounds", "pund"),
     **_spellings("st", "stone", "stones"),
     **_spellings("/10"),
     **_spellings("L", "litre", "litres", "liter", "liters"),
     **_spellings("ml", "millilitre", "millilitres", "milliliter", "milliliters"),
-    **_spellings("cup", "cups", "glass", "glasses"),
+    **_spellings("cup", "cups", "glass", "glasses", "kopp", "koppar", "glas"),
     **_spellings("floz", "oz", "ounce", "ounces", "fluidounce", "fluidounces"),
     **_spellings("gal", "gallon", "gallons"),
     **_spellings("pint", "pints", "pt"),
@@ -170,13 +215,18 @@ def _decimal(value: float, places: int) -> str:
     return "0" if text in ("-0", "+0") else text
 
 
+def _shown(value: float, places: int) -> str:
+    """:func:`_decimal` as the member's language writes it (``1 234,5``); it reads back in that language."""
+    return i18n.marks(_decimal(value, places))
+
+
 def _hours_minutes(total_minutes: float, minutes_word: str) -> str:
     """``450`` -> ``7h 30m``; under an hour -> ``45m`` / ``45 min`` (both read back)."""
     total = round(total_minutes)
     sign, total = ("-" if total < 0 else ""), abs(total)
     h, m = divmod(total, 60)
     if h == 0:
-        return f"{sign}{m}{minutes_word}" if m else ("0h" if minutes_word == "m" else "0 min")
+        return f"{sign}{m}{minutes_word}" if m else ("0h" if minutes_word == "m" else "0 min")  # i18n: unit symbols
     return f"{sign}{h}h {m}m" if m else f"{sign}{h}h"
 
 
@@ -220,19 +270,18 @@ class _Reading:
             return Quantity((int(m.group(1)) + int(m.group(2)) / 60) * self.units["h"], "h")
         terms = _terms(text, self.words)
         if len(terms) == 1 and terms[0][1] in self.units:
-            value, unit, _ = terms[0]
+            value, unit, _x = terms[0]
             unit = unit or bare
             return Quantity(self.convert(value, unit), unit if terms[0][1] else "")
         if len(terms) == 2 and self.pair:
-            (big, big_unit, _), (small, small_unit, typed) = terms
+            (big, big_unit, _x), (small, small_unit, typed) = terms
             if big_unit == self.pair[0] and small_unit in ("", self.pair[1]):
                 ratio = self.units[self.pair[0]] / self.units[self.pair[1]]
                 if small >= ratio:
                     whole, rest = divmod(big * ratio + small, ratio)
                     big_word, small_word = _PAIR_WORDS[self.pair]
-                    raise UserError(f"`{echo(typed)}` {small_word[0]} is more than {big_word[0]}: "
-                                    f"if you meant that, write `{_decimal(whole, 0)}{big_word[1]}{_decimal(rest, 2)}"
-                                    f"{small_word[1]}`.")
+                    raise UserError(_("`{echo}` {value} is more than {value2}: if you meant that, "
+                                      "write `{decimal}{value3}{decimal2}{value4}`.", echo=echo(typed), value=_(small_word[0]), value2=_(big_word[0]), decimal=_decimal(whole, 0), value3=big_word[1], decimal2=_decimal(rest, 2), value4=small_word[1]))
                 return Quantity(big * self.units[self.pair[0]] + small * self.units[self.pair[1]], self.pair[0])
         raise ValueError("unit not accepted")
 
@@ -241,46 +290,51 @@ class _Reading:
         return {w for w, sym in {**_SPELLINGS, **self.words}.items() if w and sym in self.units}
 
 
-_PAIR_WORDS = {("h", "min"): (("an hour", "h"), ("minutes", "m")), ("st", "lb"): (("a stone", "st"), ("pounds", "lb"))}
+_PAIR_WORDS = {("h", "min"): ((N_("an hour"), "h"), (N_("minutes"), "m")),
+               ("st", "lb"): ((N_("a stone"), "st"), (N_("pounds"), "lb"))}
 
 _READINGS: dict[str, _Reading] = {
-    "steps": _Reading({"": 1, "steps": 1, "step": 1, "k": 1000}, lambda v: f"{_decimal(v, 0)} {_counted('steps', _decimal(v, 0))}",
+    "steps": _Reading({"": 1, "steps": 1, "step": 1, "k": 1000}, lambda v: np_("unit", "{n} step", "{n} steps", round(v)),
                       ("8000", "8,000", "8k"), whole=True, mixups=()),
     "sleep": _Reading({"": 1, "h": 1, "min": 1 / 60}, lambda v: _hours_minutes(v * 60, "m"),
                       ("7h30m", "7.5h", "7:30", "450m"), pair=("h", "min"), clock=True, mixups=()),
-    "rhr": _Reading({"": 1, "bpm": 1}, lambda v: f"{_decimal(v, 1)} bpm", ("62", "62 bpm"), mixups=()),
-    "weight": _Reading({"": 1, "kg": 1, "lb": LB, "st": STONE}, lambda v: f"{_decimal(v, 1)} kg",
+    "rhr": _Reading({"": 1, "bpm": 1}, lambda v: f"{_shown(v, 1)} bpm", ("62", "62 bpm"), mixups=()),
+    "weight": _Reading({"": 1, "kg": 1, "lb": LB, "st": STONE}, lambda v: f"{_shown(v, 1)} kg",
                        ("82.5kg", "181 lb", "13st 2lb"), pair=("st", "lb"), also=("lb", LB),
-                       imperial=("lb", lambda v: f"{_decimal(v / LB, 1)} lb")),
-    "mood": _Reading({"": 1, "/10": 1}, lambda v: f"{_decimal(v, 1)}/10", ("7", "7/10"), whole=True, mixups=()),
+                       imperial=("lb", lambda v: f"{_shown(v / LB, 1)} lb")),
+    "mood": _Reading({"": 1, "/10": 1}, lambda v: f"{_shown(v, 1)}/10", ("7", "7/10"), whole=True, mixups=()),
     "exercise": _Reading({"": 1, "min": 1, "h": 60}, lambda v: _hours_minutes(v, " min"),
                          ("45", "45 min", "1h15m"), pair=("h", "min"), clock=True, mixups=()),
     "water": _Reading({"": 1, "L": 1, "ml": 0.001, "cup": CUP, "floz": US_FL_OZ, "gal": US_GALLON, "pint": US_PINT},
-                      lambda v: f"{_decimal(v, 2)} L", ("1.5L", "1500ml", "6 cups", "16 oz"),
-                      imperial=("floz", lambda v: f"{_decimal(v / US_FL_OZ, 1)} fl oz"), mixups=("floz", "L")),
-    "distance": _Reading({"": 1, "km": 1, "mi": MILE, "metre": 0.001}, lambda v: f"{_decimal(v, 2)} km",
+                      lambda v: f"{_shown(v, 2)} L", ("1.5L", "1500ml", "6 cups", "16 oz"),
+                      imperial=("floz", lambda v: f"{_shown(v / US_FL_OZ, 1)} fl oz"), mixups=("floz", "L")),
+    "distance": _Reading({"": 1, "km": 1, "mi": MILE, "metre": 0.001}, lambda v: f"{_shown(v, 2)} km",
                          ("5 km", "3.1 mi", "800 m"), words=_DISTANCE_WORDS,
-                         imperial=("mi", lambda v: f"{_decimal(v / MILE, 2)} mi"), mixups=("mi", "km")),
+                         imperial=("mi", lambda v: f"{_shown(v / MILE, 2)} mi"), mixups=("mi", "km")),
 }
+
+
+_BUILTIN_WHAT: dict[str, str] = {}   # key -> what a built-in metric is (translated when shown)
 
 
 def _builtin(key: str, name: str, unit: str, low: float, high: float, what: str, aliases: tuple[str, ...] = (),
              sensitive: bool = False, better: bool | None = None, adds: bool = False) -> MetricDef:
     help_ = f"{what}: {or_list(_READINGS[key].examples)}"
+    _BUILTIN_WHAT[key] = what
     return MetricDef(key, name, unit, low, high, aliases, sensitive, False, help_, better, adds)
 
 
 BUILTIN_METRICS: tuple[MetricDef, ...] = (
-    _builtin("steps", "steps", "steps", 0, 200_000, "steps walked", ("step", "walk", "walking"), better=True),
-    _builtin("sleep", "sleep", "h", 0, 24, "hours slept", ("slept", "sleeping")),
-    _builtin("rhr", "resting heart rate", "bpm", 25, 250, "resting heart rate in bpm",
+    _builtin("steps", "steps", "steps", 0, 200_000, N_("steps walked"), ("step", "walk", "walking"), better=True),
+    _builtin("sleep", "sleep", "h", 0, 24, N_("hours slept"), ("slept", "sleeping")),
+    _builtin("rhr", N_("resting heart rate"), "bpm", 25, 250, N_("resting heart rate in bpm"),
              ("heart", "heart rate", "heartrate", "hr", "resting_hr", "pulse"), sensitive=True),
-    _builtin("weight", "weight", "kg", 20, 400, "body weight", ("weigh", "bodyweight"), sensitive=True),
-    _builtin("mood", "mood", "/10", 1, 10, "mood from 1 to 10", ("feeling",), sensitive=True, better=True),
-    _builtin("exercise", "exercise", "min", 0, 1440, "minutes of exercise", ("workout", "training", "active"),
+    _builtin("weight", "weight", "kg", 20, 400, N_("body weight"), ("weigh", "bodyweight"), sensitive=True),
+    _builtin("mood", "mood", "/10", 1, 10, N_("mood from 1 to 10"), ("feeling",), sensitive=True, better=True),
+    _builtin("exercise", "exercise", "min", 0, 1440, N_("minutes of exercise"), ("workout", "training", "active"),
              better=True, adds=True),
-    _builtin("water", "water", "L", 0, 20, "water drunk", ("drink", "hydration"), better=True, adds=True),
-    _builtin("distance", "distance", "km", 0, 500, "distance walked, run or cycled", ("dist", "run", "ride", "km"),
+    _builtin("water", "water", "L", 0, 20, N_("water drunk"), ("drink", "hydration"), better=True, adds=True),
+    _builtin("distance", "distance", "km", 0, 500, N_("distance walked, run or cycled"), ("dist", "run", "ride", "km"),
              better=True, adds=True),
 )
 
@@ -298,7 +352,7 @@ def _custom_show(unit: str) -> Callable[[float], str]:
 
     def show(v: float) -> str:
         number = _decimal(v, _custom_places(v))
-        return f"{number}{gap}{_counted(unit, number)}"
+        return f"{i18n.marks(number)}{gap}{_counted(unit, number)}"
 
     return show
 
@@ -314,7 +368,7 @@ def _counted(unit: str, number: str) -> str:
 # spellings (lowercase, no spaces, dots or degree signs), factor and offset into the family's base.
 # mg/dL <-> mmol/L depends on the substance: the factor here is glucose's (molar mass 180.16 g/mol).
 GLUCOSE_MG_PER_MMOL = 18.016
-_FAMILIES: tuple[dict[str, tuple[tuple[str, ...], float, float]], ...] = (
+_FAMILIES: tuple[dict[str, tuple[tuple[str, ...], float, float]], ...] = (  # i18n: unit words, typed
     {"°C": (("c", "degc", "celsius", "degreesc"), 1, 0),
      "°F": (("f", "degf", "fahrenheit", "degreesf"), 5 / 9, -32 * 5 / 9)},
     {"mg/dL": (("mg/dl", "mgdl", "mg/100ml"), 1, 0),
@@ -328,7 +382,7 @@ _FAMILIES: tuple[dict[str, tuple[tuple[str, ...], float, float]], ...] = (
     {"L": (("l", "litre", "litres", "liter", "liters"), 1, 0), "ml": (("ml",), 0.001, 0),
      "fl oz": (("floz", "oz"), US_FL_OZ, 0)},
 )
-_IMPERIAL = {"°C": "°F", "km": "mi", "kg": "lb", "L": "fl oz", "m": "mi"}
+_IMPERIAL = {"°C": "°F", "km": "mi", "kg": "lb", "L": "fl oz", "m": "mi"}  # i18n: unit symbols
 
 
 def _unit_key(word: str) -> str:
@@ -352,9 +406,9 @@ def custom_units(metric: MetricDef) -> dict[str, tuple[float, float]]:
     if family is None or (_family_symbol(family, metric.unit) in ("mg/dL", "mmol/L") and not _glucose(metric)):
         return {metric.unit: (1.0, 0.0), **given}
     own = _family_symbol(family, metric.unit)
-    _, base_factor, base_offset = family[own]
+    _x, base_factor, base_offset = family[own]
     out = {metric.unit: (1.0, 0.0)}
-    for sym, (_, factor, offset) in family.items():
+    for sym, (_x, factor, offset) in family.items():
         if sym != own:   # value_in_own = (value * factor + offset - base_offset) / base_factor
             out[sym] = (factor / base_factor, (offset - base_offset) / base_factor)
     return {**out, **given}      # a factor the moderator gave wins (another substance's mmol/L)
@@ -406,7 +460,7 @@ def _unit_matches(word: str, unit: str, metric: MetricDef) -> bool:
     if family is None:
         return False
     key = _unit_key(word)
-    words, _, _ = family[_family_symbol(family, unit)]
+    words, _x, _y = family[_family_symbol(family, unit)]
     return key == _unit_key(unit) or key in words
 
 
@@ -426,8 +480,8 @@ def _check_unit(unit: str) -> str:
     unit = unit.strip() if isinstance(unit, str) else ""
     if (not 1 <= len(unit) <= 12 or any(not c.isprintable() or c.isspace() or c in _UNIT_FORBIDDEN for c in unit)
             or unit[0] in "+-.,0123456789" or unicodedata.category(unit[0]) == "Nd"):
-        raise UserError("A unit is one short word (up to 12 characters, no spaces or symbols like ` * @), "
-                        "e.g. `min`, `cups`, `pages` or `%`.")
+        raise UserError(_("A unit is one short word (up to 12 characters, no spaces or symbols "
+                          "like ` * @), e.g. `min`, `cups`, `pages` or `%`."))
     return unit
 
 
@@ -442,13 +496,15 @@ def parse_alternatives(text: str | None, unit: str) -> tuple[tuple[str, float], 
     for part in re.split(r"[\s,;]+", text.strip()):
         m = re.fullmatch(r"([^=]+)=([0-9]+(?:\.[0-9]+)?)", part)
         if m is None:
-            raise UserError(f"Other units are written like `mmol/L=18.016` (one of them is that many {unit}).")
+            raise UserError(_("Other units are written like `mmol/L=18.016` (one of them is that "
+                              "many {unit}).", unit=unit))
         other, factor = _check_unit(m.group(1)), float(m.group(2))
         if not (0 < factor <= 1e9) or other.lower() == unit.lower() or other.lower() in (u.lower() for u, _ in out):
-            raise UserError(f"Each other unit needs its own name and a factor above 0, e.g. `mmol/L=18.016`.")
+            raise UserError(_("Each other unit needs its own name and a factor above 0, e.g. "
+                              "`mmol/L=18.016`."))
         out.append((other, factor))
     if len(out) > MAX_ALTERNATIVES:
-        raise UserError(f"A metric can have up to {MAX_ALTERNATIVES} other units.")
+        raise UserError(_("A metric can have up to {max_alternatives} other units.", max_alternatives=MAX_ALTERNATIVES))
     return tuple(out)
 
 
@@ -464,14 +520,14 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: 
     ``alternatives``: other units with their factors (``mmol/L=18.016``)."""
     key = name.strip().lower() if isinstance(name, str) else ""
     if not re.fullmatch(r"[a-z][a-z0-9_-]{0,23}", key):
-        raise UserError("A metric name is one word of 1-24 letters, digits, - or _, starting with a letter, "
-                        "e.g. `meditation`.")
+        raise UserError(_("A metric name is one word of 1-24 letters, digits, - or _, starting "
+                          "with a letter, e.g. `meditation`."))
     if key in _RESERVED:
-        raise UserError(f"`{key}` is a reserved word: pick another name, e.g. `meditation`.")
+        raise UserError(_("`{key}` is a reserved word: pick another name, e.g. `meditation`.", key=key))
     squashed = _squash(key)
     for m in (() if stored else BUILTIN_METRICS):
-        if squashed in {_squash(m.key), _squash(m.name), *map(_squash, m.aliases)}:
-            raise UserError(f"`{key}` is already a built-in metric ({m.key}): pick another name.")
+        if squashed in set(map(_squash, m.names())):
+            raise UserError(_("`{key}` is already a built-in metric ({builtin}): pick another name.", key=key, builtin=m.key))
     unit = _check_unit(unit)
     others = parse_alternatives(alternatives, unit)
     try:
@@ -479,12 +535,13 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: 
     except (TypeError, ValueError, OverflowError):
         low = high = math.nan
     if not (math.isfinite(low) and math.isfinite(high)) or max(abs(low), abs(high)) > 1e9:
-        raise UserError("The range must be two ordinary numbers between -1,000,000,000 and 1,000,000,000, e.g. 0 240.")
+        raise UserError(_("The range must be two ordinary numbers between -1,000,000,000 and "
+                          "1,000,000,000, e.g. 0 240."))
     if low >= high:
-        raise UserError("The smallest value must be below the largest, e.g. `0 240`.")
+        raise UserError(_("The smallest value must be below the largest, e.g. `0 240`."))
     metric = MetricDef(key, key, unit, low + 0.0, high + 0.0, custom=True, alternatives=others)
     also = sorted(set(custom_units(metric)) - {unit})
-    typed = f" (or {', '.join(also)})" if also else ""
+    typed = _(" (or {join})", join=', '.join(also)) if also else ""
     return dataclasses.replace(metric, help=f"a number of {unit}{typed}: {or_list(_custom_reading(metric).examples)}")
 
 
@@ -498,9 +555,14 @@ def _reading(metric: MetricDef) -> _Reading:
     return builtin or _custom_reading(metric)
 
 
+def _typed_examples(typed: tuple[str, ...]) -> tuple[str, ...]:
+    """Examples of what to type, the way the member's language writes numbers (``7,5h``, ``8 000``)."""
+    return tuple(i18n.marks(e) for e in typed)
+
+
 def examples(metric: MetricDef) -> tuple[str, ...]:
     """Values of ``metric`` as people type them, for hints."""
-    return _reading(metric).examples
+    return _typed_examples(_reading(metric).examples)
 
 
 def measured_in_units(metric: MetricDef) -> bool:
@@ -522,16 +584,17 @@ def parse_quantity(metric: MetricDef, text: str, system: str | None = None) -> f
 
 
 _THOUSANDS_DOT = re.compile(r"[+]?[1-9]\d{0,2}(?:\.\d{3})+")
+_THOUSANDS_COMMA = re.compile(r"[+]?[1-9]\d{0,2}(?:,\d{3})+")   # 8,000 where a comma is the decimal mark
 
 
 def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Quantity:
     """Like :func:`parse_quantity`, and says which unit was typed ("" for a bare number, which means the
     member's own unit). A whole-number metric typed as ``8.000`` raises :class:`Ambiguous`."""
     reading = _reading(metric)
-    what, examples = metric.name, reading.examples
+    what, examples = metric.label, _typed_examples(reading.examples)
     cleaned = _tidy(text, what, examples)
     bare = bare_unit(metric, system)
-    unreadable = Unreadable(f"I couldn't read {quoted(text)} as {what}: try {or_list(examples, quote=True)}.")
+    unreadable = Unreadable(_("I couldn't read {quoted} as {what}: try {or_list}.", quoted=quoted(text), what=what, or_list=or_list(examples, quote=True)))
     try:
         if metric.custom or metric.key not in _READINGS:
             number = re.match(r"\S*?(?=[^\d.,+-]|$)", cleaned).group(0)
@@ -555,8 +618,10 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
         number = cleaned.split(" ")[0].rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/")
         if _THOUSANDS_DOT.fullmatch(number):
             _ask_thousands(metric, reading, cleaned, number, value)
+        elif i18n.decimal_mark() == "," and _THOUSANDS_COMMA.fullmatch(number):
+            _ask_thousands(metric, reading, cleaned, number, value, ",")
         if abs(value - round(value)) > 1e-6:
-            raise UserError(f"{cap(what)} must be a whole number: try {or_list(examples, quote=True)}.")
+            raise UserError(_("{cap} must be a whole number: try {or_list}.", cap=cap(what), or_list=or_list(examples, quote=True)))
         value = float(round(value))
     return Quantity(value + 0.0, quantity.unit)          # never -0.0
 
@@ -582,35 +647,38 @@ def other_readings(metric: MetricDef, text: str, system: str | None = None) -> l
     return out
 
 
-def _ask_thousands(metric: MetricDef, reading: _Reading, cleaned: str, number: str, value: float) -> None:
-    """``8.000`` steps: a decimal point (8) or a thousands dot (8,000)? Ask when both fit the range."""
-    grouped = value * 10 ** (3 * number.count("."))
+def _ask_thousands(metric: MetricDef, reading: _Reading, cleaned: str, number: str, value: float,
+                   mark: str = ".") -> None:
+    """``8.000`` steps: a decimal point (8) or a thousands dot (8,000)? Ask when both fit the range.
+    The same for ``8,000`` from a member whose decimal mark is a comma (``mark``)."""
+    grouped = value * 10 ** (3 * number.count(mark))
     if not (metric.minimum <= grouped <= metric.maximum):
         return
     if abs(value - round(value)) > 1e-6:       # 1.234 steps can only be 1,234 (a dot grouping thousands)
-        raise Ambiguous(f"Did you mean {reading.show(grouped)}?", (f"{number.replace('.', '')}{cleaned[len(number):]}",))
+        raise Ambiguous(_("Did you mean {show}?", show=reading.show(grouped)), (f"{number.replace(mark, '')}{cleaned[len(number):]}",))
     rest = cleaned[len(number):]
-    choices = (f"{number.replace('.', '')}{rest}", f"{_decimal(value, 3).replace(',', '')}{rest}")
-    raise Ambiguous(f"Did you mean {reading.show(grouped)} or {reading.show(value)}?", choices)
+    choices = (f"{number.replace(mark, '')}{rest}", f"{i18n.marks(_decimal(value, 3).replace(',', ''))}{rest}")
+    raise Ambiguous(_("Did you mean {show} or {show2}?", show=reading.show(grouped), show2=reading.show(value)), choices)
 
 
 def _snap(value: float, low: float, high: float, tolerance: float = 1e-9) -> float:
-    """Undo float noise from unit conversion (``1440m`` of sleep is 24h, not 24.000000000000004h): a
-    value a rounding step *past* a bound is the bound. One inside the range is kept as it is (112.98°F
-    is 44.989°C, not the 45°C bound: that would show back as 113°F)."""
+    """Undo float noise from unit conversion (``1440m`` of sleep is 24h, not 24.000000000000004h). The
+    wider ``tolerance`` only pulls a value just *outside* the range back onto its bound: one just inside
+    is a real value (112.98°F is 44.99°C, not the 45°C maximum) and stays as typed."""
+    inside = low <= value <= high
     for bound in (low, high):
-        outside = value < low if bound == low else value > high
-        if (outside or value == bound) and abs(value - bound) <= tolerance * max(1.0, abs(bound)):
+        gap = abs(value - bound)
+        if gap <= 1e-9 * max(1.0, abs(bound)) or (not inside and gap <= tolerance * max(1.0, abs(bound))):
             return bound
     return value
 
 
-_SMALL_WORDS = {"min": ("minutes", "m"), "lb": ("pounds", "lb")}
+_SMALL_WORDS = {"min": (N_("minutes"), "m"), "lb": (N_("pounds"), "lb")}
 
 
 def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float) -> str:
     low, high = reading.show(metric.minimum), reading.show(metric.maximum)
-    line = f"{cap(metric.name)} must be between {low} and {high}"
+    line = _("{cap} must be between {low} and {high}", cap=cap(metric.label), low=low, high=high)
     if reading.also:
         unit, factor = reading.also
         line += f" ({_decimal(metric.minimum / factor, 0)}-{_decimal(metric.maximum / factor, 0)} {unit})"
@@ -619,17 +687,17 @@ def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float)
         small = value * reading.units[reading.pair[1]]
         if metric.minimum <= small <= metric.maximum:
             words, suffix = _SMALL_WORDS[reading.pair[1]]
-            return f"{line}: for {words}, write `{echo(text)}{suffix}`."
+            return _("{line}: for {words}, write `{echo}{suffix}`.", line=line, words=_(words), echo=echo(text), suffix=suffix)
     if re.fullmatch(_NUM, text):
         # "250" as water is 250 L; 250 ml fits. Name the first unit in which the number fits.
         number = _number(text)
         for unit in reading.units:
             if unit and reading.units[unit] != 1 and metric.minimum <= reading.convert(number, unit) <= metric.maximum:
-                return f"{line}: for {_UNIT_LABELS.get(unit, unit)}, write `{echo(text)} {_UNIT_LABELS.get(unit, unit)}`."
+                return _("{line}: for {unit}, write `{typed} {unit}`.", line=line, unit=_UNIT_LABELS.get(unit, unit), typed=echo(text))
     return line + "."
 
 
-_UNIT_LABELS = {"floz": "fl oz", "metre": "m", "gal": "gallons", "pint": "pints"}
+_UNIT_LABELS = {"floz": "fl oz", "metre": "m", "gal": "gallons", "pint": "pints"}  # i18n: unit words, typed back
 
 
 def format_quantity(metric: MetricDef, value: float, system: str | None = None) -> str:
@@ -650,7 +718,7 @@ def chart_unit(metric: MetricDef, system: str | None) -> tuple[str, Callable[[fl
     if system == "imperial" and reading.imperial:
         symbol = reading.imperial[0]
         factor, offset = reading.units[symbol], reading.offsets.get(symbol, 0.0)
-        return ("fl oz" if symbol == "floz" else symbol), (lambda v: (v - offset) / factor)
+        return ("fl oz" if symbol == "floz" else symbol), (lambda v: (v - offset) / factor)  # i18n: a unit symbol
     return metric.unit, (lambda v: v)
 
 
@@ -678,14 +746,14 @@ def any_unit_word(word: str) -> bool:
 def format_change(before: float, after: float) -> str:
     """Relative change against the member's own earlier figure (a trend-level fact, no raw value)."""
     if before == after:
-        return "no change"
+        return _("no change")
     if before == 0:
-        return "new"
+        return _("new")
     try:
         pct = round(100 * (after - before) / abs(before))
     except (ArithmeticError, ValueError):
-        return "no change" if before == after else "new"
-    return "no change" if pct == 0 else f"{pct:+,d}%"
+        return _("no change") if before == after else "new"
+    return _("no change") if pct == 0 else f"{pct:+,d}%"
 
 
 # ---- names -----------------------------------------------------------------------------------
@@ -700,22 +768,22 @@ def resolve_metric(text: str, available: Iterable[MetricDef]) -> MetricDef:
     spaces, - and _. Unknown -> UserError suggesting close names, or listing the known keys."""
     metrics = list(available)
     word = " ".join(str(text).split()).lower()[:MAX_INPUT]
-    for names in (lambda m: (m.key.lower(),), lambda m: (m.name.lower(),), lambda m: tuple(a.lower() for a in m.aliases)):
+    for names in (lambda m: (m.key.lower(),), lambda m: (m.name.lower(),), lambda m: tuple(a.lower() for a in m.names())):
         for m in metrics:
             if word in names(m):
                 return m
     squashed = _squash(word)
     for m in metrics:
-        if squashed and squashed in {_squash(m.key), _squash(m.name), *map(_squash, m.aliases)}:
+        if squashed and squashed in set(map(_squash, m.names())):
             return m
     known = ", ".join(m.key for m in metrics)
     if not word:
-        raise UserError(f"Which metric? Try one of: {known}.")
+        raise UserError(_("Which metric? Try one of: {known}.", known=known))
     owner = {}
     for m in metrics:
-        for n in (m.key, m.name, *m.aliases):
+        for n in m.names():
             owner.setdefault(n.lower(), m.key)
     close = list(dict.fromkeys(owner[c] for c in difflib.get_close_matches(word, owner, n=5, cutoff=0.6)))
     if close:
-        raise UserError(f"I don't know the metric {quoted(text)}: did you mean {or_list(close[:3], quote=True)}?")
-    raise UserError(f"I don't know the metric {quoted(text)}: try one of {known}.")
+        raise UserError(_("I don't know the metric {quoted}: did you mean {or_list}?", quoted=quoted(text), or_list=or_list(close[:3], quote=True)))
+    raise UserError(_("I don't know the metric {quoted}: try one of {known}.", quoted=quoted(text), known=known))

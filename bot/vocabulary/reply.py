@@ -71,6 +71,8 @@ class Fact:
 
 
 Statistic = Literal["total", "average", "count"]
+#: What a post is (``Reply.kind``), as `mydata shared` names it (translated with context "post kind").
+POST_KINDS = ("reply", "checkin", "challenge", "chart", "card")
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,8 @@ class Reply:
     requires_data: bool = False   # a post with nothing of anyone's to show is not sent at all
     max_charts: int | None = None  # the gate keeps this many charts, those with most visible lines
     cards: tuple[CardPiece, ...] = ()
+    # The language the gate wrote it in (set in the released form): a take-back re-renders in it.
+    locale: str = ""
     # A private post kept in the post ledger: it shows a member's data to another member outside any
     # channel (a partner's summary or view), so it is taken back like a channel post.
     keep: bool = False
@@ -270,7 +274,7 @@ def reply_to_json(reply: Reply) -> dict:
 
     return {
         "kind": reply.kind, "subject": reply.subject, "requires_data": reply.requires_data,
-        "max_charts": reply.max_charts, "keep": reply.keep,
+        "max_charts": reply.max_charts, "keep": reply.keep, "locale": reply.locale,
         "lines": [line(ln) for ln in reply.lines],
         "charts": [chart(c) for c in reply.charts],
         "cards": [{"title": k.title, "tz": k.timezone, "period": list(k.period), "panels": [chart(c) for c in k.panels]}
@@ -312,7 +316,7 @@ def reply_from_json(data: dict) -> Reply:
         max_charts=data.get("max_charts"),
         cards=tuple(CardPiece(k["title"], k["tz"], tuple(k["period"]), tuple(chart(c) for c in k["panels"]))
                     for k in data.get("cards", ())),
-        keep=data.get("keep", False),
+        keep=data.get("keep", False), locale=data.get("locale", ""),
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from bot.vocabulary.i18n import _
+
 MAX_INPUT = 40          # longer values or days are typos or abuse, never a quantity or a date
 ECHO = 20               # at most this much of the member's text goes back into a reply
 MARKUP = frozenset("`@<>*_~|\\")           # formats or mentions in Discord and Matrix markdown
@@ -52,8 +54,14 @@ def quoted(text: str) -> str:
 
 
 def or_list(items: Iterable[str], quote: bool = False) -> str:
+    """ "a, b or c" in the current language."""
     items = [f"`{i}`" if quote else i for i in items]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+    return items[0] if len(items) == 1 else _("{items} or {last}", items=", ".join(items[:-1]), last=items[-1])
+
+
+def either(items: Iterable[str]) -> str:
+    """ "a or b or c": alternatives to type, in the current language."""
+    return _(" or ").join(items)
 
 
 def cap(text: str) -> str:

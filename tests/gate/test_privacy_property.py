@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from bot.vocabulary import i18n
 from bot.vocabulary.levels import Level
 from tests.support.transcript import make_transcript
 
@@ -48,10 +49,13 @@ actions = st.lists(st.one_of(
 
 
 def raw_strings(i: int, weeks: int) -> list[str]:
-    return [f"{value_of(i, w):,}" for w in range(weeks + 1)] + [str(value_of(i, w)) for w in range(weeks + 1)]
+    values = [value_of(i, w) for w in range(weeks + 1)]
+    # English "11,208", plain "11208", and every other language's own way ("11 208" in Swedish)
+    return ([f"{v:,}" for v in values] + [str(v) for v in values]
+            + [i18n.num(v, ",", lang) for v in values for lang in i18n.available()[1:]])
 
 
-async def play(steps) -> None:
+async def play(steps, language: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bot = await make_transcript(Path(tmp))
         model = Model()
@@ -76,6 +80,9 @@ async def play(steps) -> None:
 
         bot.console.send, bot.console.edit, bot.console.delete = send, edit, delete
         try:
+            if language:   # the community and its members in another language: the same rules hold
+                await bot.run(":moderator mod", f"mod@dm: mod language {language}",
+                              *[f"m{i}@dm: language {language}" for i in range(N)])
             await bot.run(":moderator mod", *[f"m{i}@dm: log steps {value_of(i, 0)}" for i in range(N)])
             week = 0
             for step in steps:
@@ -129,3 +136,9 @@ async def play(steps) -> None:
 @given(actions)
 def test_no_channel_output_exceeds_effective_levels(steps):
     asyncio.run(play(steps))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(actions)
+def test_no_channel_output_exceeds_effective_levels_in_swedish(steps):
+    asyncio.run(play(steps, "sv"))
