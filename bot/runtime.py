@@ -99,6 +99,7 @@ class PeerPulse:
                 self._pending[inv.member_id] = _Pending(spec, args, inv.now + CONFIRM_WINDOW)
                 replies = [Reply.text(f"{spec.confirm} Type `confirm` within 5 minutes to go ahead, or `cancel`.", private=True)]
             else:
+                assert spec.handler is not None  # the registry holds only specs bound to a cog's method
                 result = await spec.handler(inv, **args)
                 replies = _as_replies(result)
         except UserError as exc:
@@ -118,7 +119,8 @@ class PeerPulse:
                 private = True
             if failed and private:
                 continue   # it would confirm the post that just failed; the member was told about the failure
-            destination = (Destination.private_to(inv.community_id, inv.member_id, inv.channel_id) if private
+            destination = (Destination.private_to(inv.community_id, inv.member_id, inv.channel_id)
+                           if private or inv.channel_id is None   # no channel: private, as set above
                            else Destination.channel(inv.community_id, inv.channel_id))
             delivery = await self.publish(reply, destination, transport, tell_on_failure=inv.member_id,
                                           target=own_target if private else None, failures=failed)
@@ -173,6 +175,7 @@ class PeerPulse:
         if pending is None or pending.expires < inv.now:
             raise UserError("There is nothing waiting for your confirmation.")
         inv.confirmed = True
+        assert pending.spec.handler is not None  # pending specs come from the registry: always bound
         return await pending.spec.handler(inv, **pending.args)
 
     def cancel(self, member_id: int) -> bool:
@@ -191,7 +194,7 @@ class PeerPulse:
         target = target or await self.target(destination)
         if target is None:
             return None
-        transport = transport or self.transports.get(await self._platform(destination.community_id))
+        transport = transport or self.transports.get(await self._platform(destination.community_id) or "")
         if transport is None:
             log.warning("no transport for community %s", destination.community_id)
             return None
@@ -207,6 +210,7 @@ class PeerPulse:
             return None
         if not destination.is_private and message_id is not None:
             log.info("posted %s in channel %s", reply.kind, destination.channel_id)   # one line per channel post
+            assert destination.channel_id is not None  # a destination that is not private is a channel
             # The ledger keeps the released form: what the post showed, never the values behind it.
             await s.posts.record(destination.channel_id, message_id, delivery.shown,
                                  [(d.member_id, d.metric, d.level) for d in delivery.disclosures], s.clock.now(),
@@ -216,7 +220,7 @@ class PeerPulse:
     async def message_link(self, channel_id: int, message_id: str) -> str:
         """How a member finds a post again: the platform's link where it has one, else its number."""
         channel = await self.services.community.channel_by_id(channel_id)
-        transport = self.transports.get(await self._platform(channel.community_id)) if channel else None
+        transport = self.transports.get(await self._platform(channel.community_id) or "") if channel else None
         linker = getattr(transport, "message_link", None)
         return linker(channel.external_id, message_id) if linker and channel else f"message {message_id}"
 
@@ -232,6 +236,7 @@ class PeerPulse:
         community = (address[1],)
         channel = await s.community.channel_by_id(destination.channel_id) if destination.channel_id else None
         if destination.is_private:
+            assert destination.viewer_id is not None  # that is what is_private means
             member = await s.community.member_by_id(destination.viewer_id)
             if member is None:
                 return None
@@ -283,7 +288,7 @@ class PeerPulse:
             if not (new.is_empty or not new.disclosures):
                 new = await s.gate.release(source, destination, ceiling)
             target = await self.target(destination)
-            transport = self.transports.get(await self._platform(channel.community_id))
+            transport = self.transports.get(await self._platform(channel.community_id) or "")
             try:
                 if new.is_empty or not new.disclosures:
                     if transport and target:
