@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from statistics import fmean
+from typing import Literal
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -100,6 +101,7 @@ class Challenges(Cog):
     async def create(self, inv: Invocation, name: str, metric: str, kind: str, target: str | None = None,
                      weeks: int | None = None, mode: str | None = None, posts: str | None = None,
                      start: str | None = None) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         name = " ".join(name.split())
         if not _NAME.match(name):
             raise UserError("A challenge name is up to 40 letters, digits, spaces, - or _, e.g. `stride`.")
@@ -136,13 +138,16 @@ class Challenges(Cog):
     @command("challenge join", "Take part in a challenge here (your consent to appear on its board, as your settings allow).",
              Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), needs_channel=True)
     async def join(self, inv: Invocation, name: str) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         c = await self._named(inv.channel_id, name)
         if c.ended:
             raise UserError(f"`{c.name}` has ended. `challenge list` shows the ones running here.")
         level = await self._level(c, inv.member_id)
         m = await self._metric(c)
         k = self.s.config.privacy.min_group_size
-        channel = (await self.s.community.channel_by_id(c.channel_id)).name
+        channel_row = await self.s.community.channel_by_id(c.channel_id)
+        assert channel_row is not None  # a challenge's channel row is kept while the challenge is
+        channel = channel_row.name
         if c.mode == "group" and level < Level.AGGREGATE:
             if (await self.s.rules.caps(c.channel_id, [c.metric]))[c.metric] is Level.PRIVATE:
                 raise UserError(f"This channel's rule now hides {m.name} completely, so `{c.name}` can't count anyone's.")
@@ -166,6 +171,7 @@ class Challenges(Cog):
     @command("challenge leave", "Leave a challenge: you're taken off its boards at once, earlier ones too.",
              Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), needs_channel=True)
     async def leave(self, inv: Invocation, name: str) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         c = await self._named(inv.channel_id, name)
         if not await self.s.challenges.leave(c.id, inv.member_id):
             raise UserError(f"You aren't in `{c.name}`.")
@@ -178,6 +184,7 @@ class Challenges(Cog):
     async def board(self, inv: Invocation, name: str) -> Reply:
         """The last board posted here (released once, never recomputed for whoever asks: asking before
         and after someone joins would let anyone subtract), and the asker's own standing, privately."""
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         c = await self._named(inv.channel_id, name)
         as_of = min(inv.now, c.ends_at)
         if as_of <= c.starts_at:
@@ -194,6 +201,7 @@ class Challenges(Cog):
 
     @command("challenge list", "The challenges in this channel.", needs_channel=True, lists=True)
     async def list_challenges(self, inv: Invocation) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         running = await self.s.challenges.in_channel(inv.channel_id)
         if not running:
             return Reply.text("No challenge is running here. Moderators can start one with `challenge create`.", private=True)
@@ -220,9 +228,12 @@ class Challenges(Cog):
             return Reply.text(f"`{c.name}` hadn't started yet, so I called it off; nothing was posted.", private=True)
         await self.s.challenges.end_early(c.id, inv.now)   # (a no-op when its time is up but the results are still due)
         c = await self.s.challenges.get(c.id)
+        assert c is not None  # found open just above; a challenge row is never deleted while open
         await self.s.scheduler.run_period(self._final_schedule(c), inv.now)
         await self.s.scheduler.refresh()
-        if not (await self.s.challenges.get(c.id)).ended:
+        after = await self.s.challenges.get(c.id)
+        assert after is not None  # (the same row)
+        if not after.ended:
             return Reply.text("Sorry, I couldn't post the results just now; the challenge is still open. Please try again.",
                               private=True)
         return Reply.text(f"`{c.name}` has ended; the final results are posted here.", private=True)
@@ -313,6 +324,7 @@ class Challenges(Cog):
         lines: list = [header]
         period = f"{first.isoformat()}..{last.isoformat()}"
         if c.mode == "group":
+            assert c.target is not None  # a group challenge always has its shared goal (_parse_target)
             lines.append(Line((GroupFigure(c.metric, "total", tuple((s.member_id, s.total) for s in standings),
                                            f"Together: about {{value}} of {format_quantity(m, c.target)} from {{count}} people",
                                            _spec(m), period),)))
@@ -385,7 +397,7 @@ def _standing(member_id: int, c: Challenge, points: list[tuple[date, float]], fi
     return Standing(member_id, round(score, 6), total, average, len(logged), met, best, change, previous, tuple(cumulative))
 
 
-_SCALES = {"total": "ratio", "average": "ratio", "days": "exact", "streak": "exact", "improvement": "points"}
+_SCALES: dict[str, Literal["ratio", "points", "exact"]] = {"total": "ratio", "average": "ratio", "days": "exact", "streak": "exact", "improvement": "points"}
 
 
 def _fact(c: Challenge, m: MetricDef, s: Standing, elapsed: int) -> Fact:
@@ -401,11 +413,13 @@ def _fact(c: Challenge, m: MetricDef, s: Standing, elapsed: int) -> Fact:
                            relative=(Relative("share", "the target", pct), logged))
         return Fact.of(s.member_id, c.metric, public=raw, relative=(logged,))
     if c.kind == "days":   # a count of days at a bar (never offered on sensitive metrics)
+        assert c.target is not None  # a days challenge always has its bar (_parse_target)
         text = f"{s.days_met} of {_plural(elapsed, 'day')} with {format_quantity(m, c.target)} or more"
         return Fact.of(s.member_id, c.metric, public=text, trend=text)
     if c.kind == "streak":
         text = f"{s.longest_run}-day run"
         return Fact.of(s.member_id, c.metric, public=text, trend=text)
+    assert s.change is not None  # an improvement standing exists only with a change (_standing)
     change = f"{round(s.change):+d}% vs own previous {_weeks(c)}"
     return Fact.of(s.member_id, c.metric, public=f"{change} ({format_quantity(m, s.average)} a day)",
                    relative=(Relative("change", f"vs own previous {_weeks(c)}", s.previous_average, s.average),))
@@ -454,7 +468,8 @@ def _target_and_weeks(kind: str, target: str | None, weeks: int | None) -> tuple
     if target is not None and kind in ("streak", "improvement"):
         if weeks is not None or not re.fullmatch(r"\d{1,2}", target):
             raise UserError(f"A `{kind}` challenge has no target; the number after it is the weeks (1-{MAX_WEEKS}).")
-        target, weeks = None, int(target)
+        weeks = int(target)
+        target = None
     weeks = 1 if weeks is None else weeks
     if not 1 <= weeks <= MAX_WEEKS:
         raise UserError(f"A challenge runs 1 to {MAX_WEEKS} weeks.")
@@ -481,6 +496,7 @@ def _parse_target(m: MetricDef, kind: str, mode: str, target: str | None, weeks:
 
 def _describe(c: Challenge, m: MetricDef) -> str:
     if c.mode == "group":
+        assert c.target is not None  # a group challenge always has its shared goal (_parse_target)
         return f"together toward {format_quantity(m, c.target)}"
     target = format_quantity(m, c.target) if c.target is not None else ""
     text = KIND_WORDS[c.kind].format(metric=m.name, target=target, weeks=_weeks(c))

@@ -58,12 +58,14 @@ class Checkins(Cog):
     @command("checkin join", "Take part in this channel's weekly check-in (only what your privacy settings allow shows).",
              needs_channel=True)
     async def join(self, inv: Invocation) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         schedule = await self.s.checkins.schedule(inv.channel_id)
         if schedule is None:
             c = self.s.config.checkins
             await self.s.checkins.set_schedule(inv.channel_id, c.weekday, c.time, c.timezone, inv.now)
             await self.s.scheduler.refresh()
             schedule = await self.s.checkins.schedule(inv.channel_id)
+        assert schedule is not None  # set just above when the channel had none
         new = await self.s.checkins.join(inv.member_id, inv.channel_id, inv.now)
         shared = [m for m, ch, lv in await self.s.sharing.settings(inv.member_id) if lv > Level.PRIVATE and ch in (None, inv.channel_id)]
         lines = [("You joined" if new else "You're back in") +
@@ -75,6 +77,7 @@ class Checkins(Cog):
 
     @command("checkin leave", "Stop taking part in this channel's weekly check-in.", needs_channel=True)
     async def leave(self, inv: Invocation) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         if not await self.s.checkins.leave(inv.member_id, inv.channel_id):
             return Reply.text("You weren't in this channel's check-in.", private=True)
         edited, deleted = await self.app.take_back(inv.member_id, inv.channel_id, remove=True, kind="checkin")
@@ -84,6 +87,7 @@ class Checkins(Cog):
     @command("checkin pause", "Skip check-ins for a while without leaving (nobody is told).",
              Param("weeks", P.INT, "how many weeks (1–52, default 1)", required=False, minimum=1, maximum=52), needs_channel=True)
     async def pause(self, inv: Invocation, weeks: int = 1) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         if not 1 <= weeks <= 52:
             raise UserError("Pause for 1 to 52 weeks.")
         until = inv.now + timedelta(weeks=weeks)
@@ -130,7 +134,9 @@ class Checkins(Cog):
         channel_id = await inv.channel_from(channel)
         await self.s.checkins.set_schedule(channel_id, weekday, time, tz, inv.now)
         await self.s.scheduler.refresh()
-        name = (await self.s.community.channel_by_id(channel_id)).name
+        channel_row = await self.s.community.channel_by_id(channel_id)
+        assert channel_row is not None  # channel_from resolved (and recorded) it just above
+        name = channel_row.name
         return Reply.text(f"#{name}: weekly check-in on {weekday.title()}s at {time} ({tz}).", private=True)
 
     # -- scheduling ----------------------------------------------------------------------------
@@ -181,7 +187,9 @@ class Checkins(Cog):
         goals = await self.s.goals.for_checkin(channel_id)
         profiles = await self.s.community.members_in_checkin(channel_id)
         channel = await self.s.community.channel_by_id(channel_id)
+        assert channel is not None  # the channel has a check-in schedule, so it has a row
 
+        groups: dict[str, list[tuple[int, float]]]
         member_lines, groups, summaries = [], {}, []
         chart_inputs: dict[str, list[tuple]] = {}   # turned into chart lines only for the charts drawn
         for member_id in sorted(members, key=lambda m: profiles[m].display_name.lower() if m in profiles else ""):
@@ -195,6 +203,7 @@ class Checkins(Cog):
                 prev = [v for d, v in points if prev_first <= d < first]
                 earlier = [v for d, v in points if d < first]
                 figure = weekly_figure(metric, this)
+                assert figure is not None  # `this` holds at least the last point (checked above)
                 before = weekly_figure(metric, prev)
                 change = change_text(before, figure)
                 goal = goals.get((member_id, key))
@@ -224,10 +233,10 @@ class Checkins(Cog):
                     summaries.append((member_id, Reply.text(f"Your week in #{channel.name} ({week.label()}):", *private_lines,
                                                             private=True)))
         header = Line((Text(f"Weekly check-in for #{channel.name} — {week.label()}"),))
-        period = f"{first}..{last}"
+        period_text = f"{first}..{last}"
         group_parts = tuple(GroupFigure(key, "total" if summed(by_key[key]) else "average", tuple(contribs),
                                         f"{key} about {{value}} {_group_unit(by_key[key])} from {{count}} people",
-                                        _value_spec(by_key[key]), period)
+                                        _value_spec(by_key[key]), period_text)
                             for key, contribs in groups.items())
         lines = [header]
         if group_parts:
@@ -243,7 +252,7 @@ class Checkins(Cog):
                        for key, inputs in chart_inputs.items())
         if len(lines) == 1:
             return None, summaries
-        return Reply(tuple(lines), charts, private=False, kind="checkin", subject=f"checkin:{channel_id}:{period}",
+        return Reply(tuple(lines), charts, private=False, kind="checkin", subject=f"checkin:{channel_id}:{period_text}",
                      requires_data=True, max_charts=MAX_CHARTS), summaries
 
 

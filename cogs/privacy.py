@@ -31,10 +31,11 @@ class Privacy(Cog):
         lines = ["Everything you log is private until you choose otherwise. Your settings:"]
         for m in metrics:
             lines.append(f"{m.key}: {defaults.get(m.key, Level.PRIVATE).word} — {self._plain(defaults.get(m.key, Level.PRIVATE))}")
-        for m, ch, lv in overrides:
-            lines.append(f"{m} in #{channel_names[ch]}: {lv.word} — {self._plain(lv)}")
+        for key, ch, lv in overrides:
+            lines.append(f"{key} in #{channel_names[ch]}: {lv.word} — {self._plain(lv)}")
         if inv.channel_id is not None:
             channel = await self.s.community.channel_by_id(inv.channel_id)
+            assert channel is not None  # the runtime recorded the channel this message came from
             rules = await self.s.rules.rules(inv.channel_id)
             shown = []
             for m in metrics:
@@ -66,7 +67,9 @@ class Privacy(Cog):
             lowered = lowered or new < before
         where = ""
         if channel_id is not None:
-            where = f" in #{(await self.s.community.channel_by_id(channel_id)).name}"
+            channel_row = await self.s.community.channel_by_id(channel_id)
+            assert channel_row is not None  # channel_from resolved (and recorded) it just above
+            where = f" in #{channel_row.name}"
         names = "all your metrics" if len(metrics) > 1 else metrics[0].key
         lines = [f"{names}{where}: {new.word} — {self._plain(new)}."]
         if new >= Level.TREND and any(m.sensitive for m in metrics):
