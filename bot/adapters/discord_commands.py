@@ -8,7 +8,7 @@ One group per area: `/privacy set`, `/mod metric add`; a bare group command beco
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from bot.commands import CommandSpec, Param, ParamType, Permission, Registry
 from bot.vocabulary.dates import WEEKDAYS
@@ -114,7 +114,7 @@ _OPTION_DEFAULTS: dict[str, Any] = {"required": False, "autocomplete": False, "o
                                     "nsfw": False, "default_member_permissions": None, "channel_types": []}
 
 
-def commands_differ(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> bool:
+def commands_differ(ours: list[dict[str, Any]], theirs: Sequence[Mapping[str, Any]]) -> bool:
     """Whether Discord's registered commands differ from the generated payload. Discord answers with
     more than we send (ids, versions) and leaves out defaults (``required: false``), so only what we
     send is compared, with Discord's defaults standing in for what it left out."""
@@ -135,7 +135,7 @@ def commands_differ(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) ->
     return not all(same(c, by_name.get((c.get("type", 1), c["name"]))) for c in ours)
 
 
-def parse_interaction(data: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
+def parse_interaction(data: Mapping[str, Any]) -> tuple[str, dict[str, Any], str | None]:
     """(command name as in the specs, arguments, focused option name for autocomplete)."""
     path = [data["name"]]
     options = data.get("options") or []
