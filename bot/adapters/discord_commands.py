@@ -8,7 +8,8 @@ One group per area: `/privacy set`, `/mod metric add`; a bare group command beco
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.commands import CommandSpec, Param, ParamType, Permission, Registry
 from bot.vocabulary.dates import WEEKDAYS

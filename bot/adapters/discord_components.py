@@ -14,8 +14,9 @@ whole, and a prompt asks for a shorter name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import discord

@@ -10,8 +10,9 @@ so that a channel post can be re-rendered later when a member tightens their set
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Literal, Union
+from typing import Any, Literal, Union
 
 from bot.vocabulary.levels import Level
 
