@@ -171,7 +171,7 @@ def rank_key(score: float, scale: str, banded: bool) -> float:
 
 # ---- trend charts ----------------------------------------------------------------------------
 
-def relative_steps(points: Iterable[Sequence], baseline: float) -> tuple[tuple[str, float], ...]:
+def relative_steps(points: Iterable[Sequence], baseline: float | None) -> tuple[tuple[str, float], ...]:
     """Values as % of the member's own usual, on a geometric grid of CHART_STEP % steps (100, 110,
     121, ... and 90.9, 82.6, ...): each point says only which step the value is in, a cell about
     CHART_STEP % of the value itself wide however far from the usual it is, so no exact ratio (and,

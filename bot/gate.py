@@ -25,11 +25,11 @@ from bot import disclosure
 from bot.vocabulary import i18n
 from bot.vocabulary.i18n import N_, _
 from bot.cards import release_card
-from bot.charts import ChartSeries, ChartSpec
+from bot.charts import CardSpec, ChartSeries, ChartSpec
 from bot.disclosure import Parameters
 from bot.vocabulary.levels import Level
-from bot.vocabulary.reply import (Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative,
-                       Reply, Text)
+from bot.vocabulary.reply import (Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Part,
+                       Relative, Reply, Text)
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class Attachment:
     filename: str
     data: bytes
     mime: str
-    chart: ChartSpec | None = None   # the exact data the renderer was given (kept for tests and audits)
+    chart: ChartSpec | CardSpec | None = None   # the exact data the renderer was given (kept for tests and audits)
     alt_text: str = ""               # what the image shows, for screen readers (Matrix `body`, Discord description)
 
 
@@ -82,7 +82,7 @@ class LevelResolver(Protocol):
                                   pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Level]: ...
 
 
-ChartRenderer = Callable[[ChartSpec], Awaitable[bytes]]
+ChartRenderer = Callable[[ChartSpec | CardSpec], Awaitable[bytes]]
 LevelOf = Callable[[int, str], Level]
 
 BANDED_NOTE = N_("Places go by steps of {p}% when someone here shares only their progress; "
@@ -160,19 +160,20 @@ class PrivacyGate:
         for card in reply.cards:
             panels: list[ChartPiece] = []
 
-            def release_panel(piece: ChartPiece):
+            def release_panel(piece: ChartPiece) -> tuple[ChartSpec | None, list[Disclosure]]:
                 made = self._chart(piece, level_of, destination)
                 if made is None:
                     return None, []
                 panels.append(made[1])
                 return made[0], made[2]
 
-            spec, shown = release_card(card, release_panel)
-            if spec is None:
+            card_spec, card_shown = release_card(card, release_panel)
+            if card_spec is None:
                 continue
-            out.disclosures.extend(shown)
-            png = await self._render_chart(spec) if render else b""
-            attachments.append(Attachment("week-card.png", png, "image/png", spec, _alt_text(spec) if render else ""))
+            out.disclosures.extend(card_shown)
+            png = await self._render_chart(card_spec) if render else b""
+            attachments.append(Attachment("week-card.png", png, "image/png", card_spec,
+                                          _alt_text(card_spec) if render else ""))
             shown_cards.append(dataclasses.replace(card, panels=tuple(panels)))
         for f in reply.files:
             if viewer == f.owner_id:
@@ -182,16 +183,16 @@ class PrivacyGate:
 
         if reply.requires_data and not out.disclosures:
             out.text, out.shown, attachments, shown_charts, shown_cards = [], [], [], [], []   # nothing of anyone's
-        shown = Reply(tuple(out.shown), tuple(shown_charts), (), reply.private, reply.kind, reply.subject,
-                      reply.requires_data, reply.max_charts, tuple(shown_cards), lang, keep=reply.keep,
-                      buttons=reply.buttons)
+        shown_reply = Reply(tuple(out.shown), tuple(shown_charts), (), reply.private, reply.kind, reply.subject,
+                            reply.requires_data, reply.max_charts, tuple(shown_cards), lang, keep=reply.keep,
+                            buttons=reply.buttons)
         return Delivery(destination, "\n".join(out.text), tuple(attachments), tuple(_dedupe(out.disclosures)),
-                        shown, reply.kind)
+                        shown_reply, reply.kind)
 
     # -- lines ---------------------------------------------------------------------------------
-    def _line(self, line: Line, level_of: LevelOf, attributed: dict, out: "_Output") -> None:
+    def _line(self, line: Line, level_of: LevelOf, attributed: dict[tuple[int, str], Level], out: "_Output") -> None:
         shown_text: list[str] = []
-        kept: list = []
+        kept: list[Part] = []
         any_data = False
         for part in line.parts:
             if isinstance(part, Text):
@@ -206,11 +207,12 @@ class PrivacyGate:
                     out.disclosures.append(Disclosure(part.member_id, part.metric, level))
                     any_data = True
             elif isinstance(part, GroupFigure):
-                released = self._group_figure(part, level_of, attributed)
-                if released is not None:
-                    shown_text.append(released.frozen)
-                    kept.append(released)
-                    out.disclosures.extend(Disclosure(m, part.metric, Level.AGGREGATE) for m, _ in released.contributions)
+                figure = self._group_figure(part, level_of, attributed)
+                if figure is not None:
+                    assert figure.frozen is not None  # _group_figure only returns figures with their text frozen
+                    shown_text.append(figure.frozen)
+                    kept.append(figure)
+                    out.disclosures.extend(Disclosure(m, part.metric, Level.AGGREGATE) for m, _ in figure.contributions)
                     any_data = True
         if line.has_data and not any_data:
             return
@@ -218,7 +220,7 @@ class PrivacyGate:
         out.text.append(f"{line.label}{body}" if line.label else body)
         out.shown.append(Line(tuple(kept), line.label, line.separator))
 
-    def _group_figure(self, fig: GroupFigure, level_of: LevelOf, attributed: dict) -> GroupFigure | None:
+    def _group_figure(self, fig: GroupFigure, level_of: LevelOf, attributed: dict[tuple[int, str], Level]) -> GroupFigure | None:
         """A group figure under disclosure control, or None when it may not be shown.
 
         Fresh: everyone who allows at least `aggregate` here is in it, but only contributors this
@@ -276,7 +278,8 @@ class PrivacyGate:
         out.shown.append(Board(board.metric, tuple(entries), "exact", banded))
 
     # -- charts --------------------------------------------------------------------------------
-    def _chart(self, piece: ChartPiece, level_of: LevelOf, destination: Destination):
+    def _chart(self, piece: ChartPiece, level_of: LevelOf, destination: Destination
+               ) -> tuple[ChartSpec, ChartPiece, list[Disclosure], ChartPiece] | None:
         """(spec to draw, released piece, disclosures, source piece), or None when the chart is left out."""
         own_view = destination.is_private and all(s.member_id == destination.viewer_id for s in piece.lines)
         if piece.shown is None:
@@ -317,15 +320,15 @@ class PrivacyGate:
         return spec, released, shown, piece
 
 
-def _mean(points) -> float:
+def _mean(points: tuple[tuple[str, float], ...]) -> float:
     return sum(v for _, v in points) / len(points) if points else 0.0
 
 
 @dataclass
 class _Output:
-    text: list = dataclasses.field(default_factory=list)
-    shown: list = dataclasses.field(default_factory=list)
-    disclosures: list = dataclasses.field(default_factory=list)
+    text: list[str] = dataclasses.field(default_factory=list)
+    shown: list[Line | Board] = dataclasses.field(default_factory=list)
+    disclosures: list[Disclosure] = dataclasses.field(default_factory=list)
 
 
 def _fact_variant(fact: Fact, allowed: Level) -> tuple[Level, str, Fact] | None:
@@ -356,7 +359,7 @@ def _relative_words(r: Relative) -> str | None:
     return r.label   # "count": a fact about logging, shown as it is
 
 
-def _alt_text(spec) -> str:
+def _alt_text(spec: ChartSpec | CardSpec) -> str:
     """A description of the chart from the data it shows, at the level it shows (for screen readers)."""
     from bot.charts import alt_text   # loads the renderer's measuring code: only when a chart is released
     return alt_text(spec)

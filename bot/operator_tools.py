@@ -158,9 +158,9 @@ async def _connect(app, config: Config, platform: str):
             return adapter.client.close
         if platform == "matrix" and config.matrix is not None:
             from bot.adapters.matrix_adapter import MatrixAdapter
-            adapter = MatrixAdapter(app, config.matrix)
-            await adapter.login()
-            return adapter.client.close
+            matrix_adapter = MatrixAdapter(app, config.matrix)
+            await matrix_adapter.login()
+            return matrix_adapter.client.close
     except ConfigError as exc:
         print(f"peerpulse: not connecting to {platform}: {exc}", file=sys.stderr)
     except Exception as exc:   # the type only: library messages may carry tokens

@@ -68,6 +68,7 @@ def _start_platforms(app, config: Config, secrets: Secrets, adapters: list) -> l
         from bot.adapters.discord_adapter import DiscordAdapter
         discord_adapter = DiscordAdapter(app, config.discord)
         adapters.append(discord_adapter)
+        assert secrets.discord_token is not None  # check_secrets refuses a configured [discord] without its token
         tasks.append(asyncio.create_task(discord_adapter.start(secrets.discord_token), name="discord"))
     if config.matrix is not None:
         from bot.adapters.matrix_adapter import MatrixAdapter

@@ -114,6 +114,7 @@ class PeerPulse:
                 replies = [Reply.text(_("{what} Type `confirm` within 5 minutes to go ahead, or `cancel`.",
                                         what=_(spec.confirm)), private=True)]
             else:
+                assert spec.handler is not None  # the registry holds only specs bound to a cog's method
                 result = await spec.handler(inv, **args)
                 replies = _as_replies(result)
         except UserError as exc:
@@ -133,7 +134,8 @@ class PeerPulse:
                 private = True
             if failed and private:
                 continue   # it would confirm the post that just failed; the member was told about the failure
-            destination = (Destination.private_to(inv.community_id, inv.member_id, inv.channel_id) if private
+            destination = (Destination.private_to(inv.community_id, inv.member_id, inv.channel_id)
+                           if private or inv.channel_id is None   # no channel: private, as set above
                            else Destination.channel(inv.community_id, inv.channel_id))
             delivery = await self.publish(reply, destination, transport, tell_on_failure=inv.member_id,
                                           target=own_target if private else None, failures=failed,
@@ -198,6 +200,7 @@ class PeerPulse:
         if pending is None or pending.expires < inv.now:
             raise UserError(_("There is nothing waiting for your confirmation."))
         inv.confirmed = True
+        assert pending.spec.handler is not None  # pending specs come from the registry: always bound
         return await pending.spec.handler(inv, **pending.args)
 
     def cancel(self, member_id: int) -> bool:
@@ -218,7 +221,7 @@ class PeerPulse:
         target = target or await self.target(destination)
         if target is None:
             return None
-        transport = transport or self.transports.get(await self._platform(destination.community_id))
+        transport = transport or self.transports.get(await self._platform(destination.community_id) or "")
         if transport is None:
             log.warning("no transport for community %s", destination.community_id)
             return None
@@ -259,7 +262,7 @@ class PeerPulse:
     async def message_link(self, channel_id: int, message_id: str) -> str:
         """How a member finds a post again: the platform's link where it has one, else its number."""
         channel = await self.services.community.channel_by_id(channel_id)
-        transport = self.transports.get(await self._platform(channel.community_id)) if channel else None
+        transport = self.transports.get(await self._platform(channel.community_id) or "") if channel else None
         linker = getattr(transport, "message_link", None)
         return linker(channel.external_id, message_id) if linker and channel else _("message {id}", id=message_id)
 
@@ -275,6 +278,7 @@ class PeerPulse:
         community = (address[1],)
         channel = await s.community.channel_by_id(destination.channel_id) if destination.channel_id else None
         if destination.is_private:
+            assert destination.viewer_id is not None  # that is what is_private means
             member = await s.community.member_by_id(destination.viewer_id)
             if member is None:
                 return None
@@ -328,7 +332,7 @@ class PeerPulse:
             if not (new.is_empty or not new.disclosures):
                 new = await s.gate.release(source, destination, ceiling, locale=i18n.SOURCE)
             target = await self.target(destination)
-            transport = self.transports.get(await self._platform(destination.community_id))
+            transport = self.transports.get(await self._platform(destination.community_id) or "")
             try:
                 if new.is_empty or not new.disclosures:
                     if transport and target:

@@ -127,7 +127,7 @@ class Scheduler:
     @staticmethod
     def fire_times(s: Schedule, after: datetime, until: datetime) -> list[datetime]:
         """Fire times t with after < t <= until (and t > since), in order."""
-        times = []
+        times: list[datetime] = []
         cursor = max(after, s.since) + timedelta(microseconds=1)
         previous = None
         while True:

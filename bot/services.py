@@ -10,7 +10,7 @@ import multiprocessing
 import secrets
 from concurrent.futures import ProcessPoolExecutor
 
-from bot.charts import ChartSpec, render_png, render_png_async
+from bot.charts import CardSpec, ChartSpec, render_png, render_png_async
 from bot.vocabulary.clock import Clock
 from bot.config import Config
 from bot.gate import PrivacyGate
@@ -109,7 +109,7 @@ class ChartRenderer:
         self._processes = processes
         self._pool: ProcessPoolExecutor | None = None
 
-    async def __call__(self, spec: ChartSpec) -> bytes:
+    async def __call__(self, spec: ChartSpec | CardSpec) -> bytes:
         if self._processes <= 0:
             return await render_png_async(spec)
         if self._pool is None:

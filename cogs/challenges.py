@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from statistics import fmean
+from typing import Literal
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -101,6 +102,7 @@ class Challenges(Cog):
     async def create(self, inv: Invocation, name: str, metric: str, kind: str, target: str | None = None,
                      weeks: int | None = None, mode: str | None = None, posts: str | None = None,
                      start: str | None = None) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         name = " ".join(name.split())
         if not _NAME.match(name):
             raise UserError(_("A challenge name is up to 40 letters, digits, spaces, - or _, e.g. "
@@ -146,13 +148,16 @@ class Challenges(Cog):
     @command("challenge join", "Take part in a challenge here (your consent to appear on its board, as your settings allow).",
              Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), needs_channel=True)
     async def join(self, inv: Invocation, name: str) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         c = await self._named(inv.channel_id, name)
         if c.ended:
             raise UserError(_("`{name}` has ended. `challenge list` shows the ones running here.", name=c.name))
         level = await self._level(c, inv.member_id)
         m = await self._metric(c)
         k = self.s.config.privacy.min_group_size
-        channel = (await self.s.community.channel_by_id(c.channel_id)).name
+        channel_row = await self.s.community.channel_by_id(c.channel_id)
+        assert channel_row is not None  # a challenge's channel row is kept while the challenge is
+        channel = channel_row.name
         if c.mode == "group" and level < Level.AGGREGATE:
             if (await self.s.rules.caps(c.channel_id, [c.metric]))[c.metric] is Level.PRIVATE:
                 raise UserError(_("This channel's rule now hides {name} completely, so `{name2}` "
@@ -179,6 +184,7 @@ class Challenges(Cog):
     @command("challenge leave", "Leave a challenge: you're taken off its boards at once, earlier ones too.",
              Param("name", P.TEXT, "the challenge's name", suggest=Suggest.CHALLENGES), needs_channel=True)
     async def leave(self, inv: Invocation, name: str) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         c = await self._named(inv.channel_id, name)
         if not await self.s.challenges.leave(c.id, inv.member_id):
             raise UserError(_("You aren't in `{name}`.", name=c.name))
@@ -192,6 +198,7 @@ class Challenges(Cog):
     async def board(self, inv: Invocation, name: str) -> Reply:
         """The last board posted here (released once, never recomputed for whoever asks: asking before
         and after someone joins would let anyone subtract), and the asker's own standing, privately."""
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         c = await self._named(inv.channel_id, name)
         as_of = min(inv.now, c.ends_at)
         if as_of <= c.starts_at:
@@ -210,6 +217,7 @@ class Challenges(Cog):
 
     @command("challenge list", "The challenges in this channel.", needs_channel=True, lists=True)
     async def list_challenges(self, inv: Invocation) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         running = await self.s.challenges.in_channel(inv.channel_id)
         if not running:
             return Reply.text(_("No challenge is running here. Moderators can start one with "
@@ -239,9 +247,12 @@ class Challenges(Cog):
                                 "posted.", name=c.name), private=True)
         await self.s.challenges.end_early(c.id, inv.now)   # (a no-op when its time is up but the results are still due)
         c = await self.s.challenges.get(c.id)
+        assert c is not None  # found open just above; a challenge row is never deleted while open
         await self.s.scheduler.run_period(self._final_schedule(c), inv.now)
         await self.s.scheduler.refresh()
-        if not (await self.s.challenges.get(c.id)).ended:
+        after = await self.s.challenges.get(c.id)
+        assert after is not None  # (the same row)
+        if not after.ended:
             return Reply.text(_("Sorry, I couldn't post the results just now; the challenge is "
                                 "still open. Please try again."),
                               private=True)
@@ -338,6 +349,7 @@ class Challenges(Cog):
         lines: list = [header]
         period = f"{first.isoformat()}..{last.isoformat()}"
         if c.mode == "group":
+            assert c.target is not None  # a group challenge always has its shared goal (_parse_target)
             lines.append(Line((GroupFigure(c.metric, "total", tuple((s.member_id, s.total) for s in standings),
                                            _("Together: about {{value}} of {format_quantity} from "
                                              "{{count}} people", format_quantity=format_quantity(m, c.target)),
@@ -411,7 +423,7 @@ def _standing(member_id: int, c: Challenge, points: list[tuple[date, float]], fi
     return Standing(member_id, round(score, 6), total, average, len(logged), met, best, change, previous, tuple(cumulative))
 
 
-_SCALES = {"total": "ratio", "average": "ratio", "days": "exact", "streak": "exact", "improvement": "points"}
+_SCALES: dict[str, Literal["ratio", "points", "exact"]] = {"total": "ratio", "average": "ratio", "days": "exact", "streak": "exact", "improvement": "points"}
 
 
 def _fact(c: Challenge, m: MetricDef, s: Standing, elapsed: int) -> Fact:
@@ -428,11 +440,13 @@ def _fact(c: Challenge, m: MetricDef, s: Standing, elapsed: int) -> Fact:
                            relative=(share, logged))
         return Fact.of(s.member_id, c.metric, public=raw, relative=(logged,))
     if c.kind == "days":   # a count of days at a bar (never offered on sensitive metrics)
+        assert c.target is not None  # a days challenge always has its bar (_parse_target)
         text = _("{days_met} of {plural} with {format_quantity} or more", days_met=s.days_met, plural=n_("{n} day", "{n} days", elapsed), format_quantity=format_quantity(m, c.target))
         return Fact.of(s.member_id, c.metric, public=text, trend=text)
     if c.kind == "streak":
         text = _("{longest_run}-day run", longest_run=s.longest_run)
         return Fact.of(s.member_id, c.metric, public=text, trend=text)
+    assert s.change is not None  # an improvement standing exists only with a change (_standing)
     change = _("{change}% vs own previous {weeks}", change=num(round(s.change), '+d'), weeks=_weeks(c))
     return Fact.of(s.member_id, c.metric, public=_("{change} ({amount} a day)", change=change, amount=format_quantity(m, s.average)),
                    relative=(Relative("change", _("own previous {weeks}", weeks=_weeks(c)), s.previous_average, s.average),))
@@ -482,7 +496,8 @@ def _target_and_weeks(kind: str, target: str | None, weeks: int | None) -> tuple
         if weeks is not None or not re.fullmatch(r"\d{1,2}", target):
             raise UserError(_("A `{kind}` challenge has no target; the number after it is the "
                               "weeks (1-{max_weeks}).", kind=kind, max_weeks=MAX_WEEKS))
-        target, weeks = None, int(target)
+        weeks = int(target)
+        target = None
     weeks = 1 if weeks is None else weeks
     if not 1 <= weeks <= MAX_WEEKS:
         raise UserError(_("A challenge runs 1 to {max_weeks} weeks.", max_weeks=MAX_WEEKS))
@@ -508,6 +523,7 @@ def _parse_target(m: MetricDef, kind: str, mode: str, target: str | None, weeks:
 
 def _describe(c: Challenge, m: MetricDef) -> str:
     if c.mode == "group":
+        assert c.target is not None  # a group challenge always has its shared goal (_parse_target)
         return _("together toward {target}", target=format_quantity(m, c.target))
     target = format_quantity(m, c.target) if c.target is not None else ""
     text = _(KIND_WORDS[c.kind], metric=m.label, target=target, weeks=_weeks(c))

@@ -37,6 +37,7 @@ class Charts(Cog):
             raise UserError(_("Charts cover 7 to 365 days, e.g. `chart steps 30`."))
         m = await self.s.catalogue.resolve(inv.community_id, metric)
         member = await self.s.community.member_by_id(inv.member_id)
+        assert member is not None  # the invoking member: the runtime made their row before this runs
         last = local_date(inv.now, member.timezone)
         points = await self.s.entries.series(inv.member_id, m.key, last - timedelta(days=days - 1), last)
         if not points:
@@ -85,6 +86,7 @@ class Charts(Cog):
              slow=True)
     async def card(self, inv: Invocation, share: str | None = None):
         member = await self.s.community.member_by_id(inv.member_id)
+        assert member is not None  # the invoking member: the runtime made their row before this runs
         last = local_date(inv.now, member.timezone)
         first = last - timedelta(days=WEEK_DAYS - 1)
         metrics = await self.s.catalogue.metrics(inv.community_id)

@@ -58,12 +58,14 @@ class Checkins(Cog):
     @command("checkin join", "Take part in this channel's weekly check-in (only what your privacy settings allow shows).",
              needs_channel=True)
     async def join(self, inv: Invocation) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         schedule = await self.s.checkins.schedule(inv.channel_id)
         if schedule is None:
             c = self.s.config.checkins
             await self.s.checkins.set_schedule(inv.channel_id, c.weekday, c.time, c.timezone, inv.now)
             await self.s.scheduler.refresh()
             schedule = await self.s.checkins.schedule(inv.channel_id)
+        assert schedule is not None  # set just above when the channel had none
         new = await self.s.checkins.join(inv.member_id, inv.channel_id, inv.now)
         shared = [m for m, ch, lv in await self.s.sharing.settings(inv.member_id) if lv > Level.PRIVATE and ch in (None, inv.channel_id)]
         when = _("{weekdays} at {time} {timezone}", weekdays=every(schedule.weekday), time=schedule.time,
@@ -78,6 +80,7 @@ class Checkins(Cog):
 
     @command("checkin leave", "Stop taking part in this channel's weekly check-in.", needs_channel=True)
     async def leave(self, inv: Invocation) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         if not await self.s.checkins.leave(inv.member_id, inv.channel_id):
             return Reply.text(_("You weren't in this channel's check-in."), private=True)
         edited, deleted = await self.app.take_back(inv.member_id, inv.channel_id, remove=True, kind="checkin")
@@ -88,6 +91,7 @@ class Checkins(Cog):
     @command("checkin pause", "Skip check-ins for a while without leaving (nobody is told).",
              Param("weeks", P.INT, "how many weeks (1–52, default 1)", required=False, minimum=1, maximum=52), needs_channel=True)
     async def pause(self, inv: Invocation, weeks: int = 1) -> Reply:
+        assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
         if not 1 <= weeks <= 52:
             raise UserError(_("Pause for 1 to 52 weeks."))
         until = inv.now + timedelta(weeks=weeks)
@@ -137,7 +141,9 @@ class Checkins(Cog):
         channel_id = await inv.channel_from(channel)
         await self.s.checkins.set_schedule(channel_id, weekday, time, tz, inv.now)
         await self.s.scheduler.refresh()
-        name = (await self.s.community.channel_by_id(channel_id)).name
+        channel_row = await self.s.community.channel_by_id(channel_id)
+        assert channel_row is not None  # channel_from resolved (and recorded) it just above
+        name = channel_row.name
         return Reply.text(_("#{name}: weekly check-in on {weekdays} at {time} ({tz}).", name=name,
                             weekdays=every(weekday), time=time, tz=tz), private=True)
 
@@ -202,7 +208,9 @@ class Checkins(Cog):
         goals = await self.s.goals.for_checkin(channel_id)
         profiles = await self.s.community.members_in_checkin(channel_id)
         channel = await self.s.community.channel_by_id(channel_id)
+        assert channel is not None  # the channel has a check-in schedule, so it has a row
 
+        groups: dict[str, list[tuple[int, float]]]
         member_lines, groups, summaries = [], {}, []
         chart_inputs: dict[str, list[tuple]] = {}   # turned into chart lines only for the charts drawn
         for member_id in sorted(members, key=lambda m: profiles[m].display_name.lower() if m in profiles else ""):
@@ -216,6 +224,7 @@ class Checkins(Cog):
                 prev = [v for d, v in points if prev_first <= d < first]
                 earlier = [v for d, v in points if d < first]
                 figure = weekly_figure(metric, this)
+                assert figure is not None  # `this` holds at least the last point (checked above)
                 before = weekly_figure(metric, prev)
                 change = change_text(before, figure)
                 goal = goals.get((member_id, key))
@@ -247,11 +256,11 @@ class Checkins(Cog):
                     summaries.append((member_id, Reply.text(_("Your week in #{name} ({label}):", name=channel.name, label=week.label()), *private_lines,
                                                             private=True)))
         header = Line((Text(_("Weekly check-in for #{name} — {label}", name=channel.name, label=week.label())),))
-        period = f"{first}..{last}"
+        period_text = f"{first}..{last}"
         group_parts = tuple(GroupFigure(key, "total" if summed(by_key[key]) else "average", tuple(contribs),
                                         _("{metric} about {{value}} {unit} from {{count}} people",
                                           metric=by_key[key].label, unit=_group_unit(by_key[key])),
-                                        _value_spec(by_key[key]), period)
+                                        _value_spec(by_key[key]), period_text)
                             for key, contribs in groups.items())
         lines = [header]
         if group_parts:
@@ -268,7 +277,7 @@ class Checkins(Cog):
                        for key, inputs in chart_inputs.items())
         if len(lines) == 1:
             return None, summaries
-        return Reply(tuple(lines), charts, private=False, kind="checkin", subject=f"checkin:{channel_id}:{period}",
+        return Reply(tuple(lines), charts, private=False, kind="checkin", subject=f"checkin:{channel_id}:{period_text}",
                      requires_data=True, max_charts=MAX_CHARTS), summaries
 
 

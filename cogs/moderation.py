@@ -34,7 +34,9 @@ class Moderation(Cog):
             replaced = await self.s.rules.set_channel_wide(channel_id, level, inv.now)   # `all` replaces the rest
         else:
             await self.s.rules.set_rule(channel_id, key, level, inv.now)
-        name = (await self.s.community.channel_by_id(channel_id)).name
+        channel_row = await self.s.community.channel_by_id(channel_id)
+        assert channel_row is not None  # channel_from resolved (and recorded) it just above
+        name = channel_row.name
         what = _("every metric") if key == ALL_METRICS else key
         lines = [f"#{name}: {what} — {cap_word(level)} ({_(CAP_PLAIN_WORDS[level])})."]
         if replaced:
@@ -55,7 +57,10 @@ class Moderation(Cog):
         if channel is None and inv.channel_id is None:
             raise UserError(_("Name a channel, e.g. `mod rules #walkers`."))
         channel_id = await inv.channel_from(channel) if channel else inv.channel_id
-        name = (await self.s.community.channel_by_id(channel_id)).name
+        assert channel_id is not None  # a channel was named, or this is one (checked above)
+        channel_row = await self.s.community.channel_by_id(channel_id)
+        assert channel_row is not None  # channel_from resolved it, or the runtime recorded this one
+        name = channel_row.name
         rules = await self.s.rules.rules(channel_id)
         lines = [_("Rules in #{name} (the most this channel shows of each metric):", name=name)]
         for m in await self.s.catalogue.metrics(inv.community_id):

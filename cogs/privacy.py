@@ -34,10 +34,11 @@ class Privacy(Cog):
         lines = [_("Everything you log is private until you choose otherwise. Your settings:")]
         for m in metrics:
             lines.append(f"{m.term}: {defaults.get(m.key, Level.PRIVATE).label} — {self._plain(defaults.get(m.key, Level.PRIVATE))}")
-        for m, ch, lv in overrides:
-            lines.append(_("{metric} in #{channel}: {level} — {meaning}", metric=m, channel=channel_names[ch], level=lv.label, meaning=self._plain(lv)))
+        for key, ch, lv in overrides:
+            lines.append(_("{metric} in #{channel}: {level} — {meaning}", metric=key, channel=channel_names[ch], level=lv.label, meaning=self._plain(lv)))
         if inv.channel_id is not None:
             channel = await self.s.community.channel_by_id(inv.channel_id)
+            assert channel is not None  # the runtime recorded the channel this message came from
             rules = await self.s.rules.rules(inv.channel_id)
             shown = []
             for m in metrics:
@@ -76,7 +77,9 @@ class Privacy(Cog):
             lowered = lowered or new < before
         where = ""
         if channel_id is not None:
-            where = _(" in #{name}", name=(await self.s.community.channel_by_id(channel_id)).name)
+            channel_row = await self.s.community.channel_by_id(channel_id)
+            assert channel_row is not None  # channel_from resolved (and recorded) it just above
+            where = _(" in #{name}", name=channel_row.name)
         names = _("all your metrics") if len(metrics) > 1 else metrics[0].term
         lines = [f"{names}{where}: {new.label} — {self._plain(new)}."]
         if new >= Level.TREND and any(m.sensitive for m in metrics):

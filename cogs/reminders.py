@@ -33,6 +33,7 @@ class Reminders(Cog):
         await self.s.reminders.set(inv.member_id, time, inv.now)
         await self.s.scheduler.refresh()
         member = await self.s.community.member_by_id(inv.member_id)
+        assert member is not None  # the invoking member: the runtime made their row before this runs
         return Reply.text(_("I'll nudge you privately at {time} ({timezone}) on days you haven't "
                             "logged. `remind off` stops it.", time=time, timezone=member.timezone), private=True)
 

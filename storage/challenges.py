@@ -49,7 +49,9 @@ class ChallengeRepository:
         except sqlite3.IntegrityError:
             # Two members created the same name at once: the unique index decided.
             raise UserError(f"There is already a challenge called `{name}` in this channel.") from None
-        return await self.get(new_id)
+        challenge = await self.get(new_id)
+        assert challenge is not None  # inserted just above, in the same database
+        return challenge
 
     async def get(self, challenge_id: int) -> Challenge | None:
         row = await self.db.fetchone("SELECT * FROM challenges WHERE id=?", (challenge_id,))

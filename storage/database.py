@@ -15,13 +15,14 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import re
 import sqlite3
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Generator, Hashable, Iterable, Protocol, Sequence, TypeVar
+from typing import Any, Awaitable, Callable, Generator, Hashable, Iterable, Protocol, Sequence, TypeGuard, TypeVar
 
 from bot.vocabulary.errors import UserError
 
@@ -84,6 +85,11 @@ class Statements:
 
 STATEMENTS = Statements()
 WriteScript = Callable[[Statements], "Generator[Statement, Any, T] | T"]
+
+
+def is_script(result: object) -> TypeGuard[Generator[Statement, Any, Any]]:
+    """Whether a write script's call returned statements to drive (a generator), not its value."""
+    return inspect.isgenerator(result)
 
 
 class SetWriteKind(Protocol):
@@ -219,5 +225,5 @@ class Database(Protocol):
     async def column_names(self, table: str) -> list[str]: ...
 
 
-def is_postgres_url(target: str | Path | None) -> bool:
+def is_postgres_url(target: str | Path | None) -> TypeGuard[str]:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))

@@ -27,16 +27,16 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import inspect
 import logging
 import secrets
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Iterable, Sequence
+from types import TracebackType
+from typing import Any, AsyncIterator, Iterable, Literal, Sequence
 from urllib.parse import urlsplit
 
 import asyncpg
 
-from storage.database import (STATEMENTS, GroupCommit, IntegrityError, SetWrite, StorageBusy, WriteScript, migrations,
+from storage.database import (STATEMENTS, GroupCommit, IntegrityError, SetWrite, StorageBusy, WriteScript, is_script, migrations,
                               script_of, split_statements)
 
 log = logging.getLogger(__name__)
@@ -248,7 +248,7 @@ class PgDatabase:
 
     async def _drive(self, fn: WriteScript, conn: asyncpg.Connection) -> Any:
         script = fn(STATEMENTS)
-        if not inspect.isgenerator(script):
+        if not is_script(script):
             return script
         result: Any = None
         while True:
@@ -425,8 +425,11 @@ class _translated:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind, exc, tb) -> bool:
-        translated = exc if exc is None else _translate(exc)
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
+        if exc is None:
+            return False
+        translated = _translate(exc)
         if translated is not exc:
             raise translated from exc
         return False

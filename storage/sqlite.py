@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import inspect
 import logging
 import sqlite3
 from contextlib import asynccontextmanager
@@ -19,7 +18,7 @@ from typing import Any, AsyncIterator, Iterable, Sequence
 
 import aiosqlite
 
-from storage.database import (STATEMENTS, GroupCommit, SetWrite, Statement, StorageBusy, WriteScript, migrations,
+from storage.database import (STATEMENTS, GroupCommit, SetWrite, Statement, StorageBusy, WriteScript, is_script, migrations,
                               script_of, split_statements)
 
 log = logging.getLogger(__name__)
@@ -131,6 +130,7 @@ class SqliteDatabase:
         async with self.transaction():
             async with self._conn.execute(sql, params) as cur:
                 row = await cur.fetchone()
+            assert row is not None  # INSERT ... RETURNING id always returns the new row
             return row[0]
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -174,7 +174,7 @@ class SqliteDatabase:
 def _run_script(conn: sqlite3.Connection, fn: WriteScript) -> Any:
     """Drive a write script on a plain sqlite3 connection (in the database thread)."""
     script = fn(STATEMENTS)
-    if not inspect.isgenerator(script):
+    if not is_script(script):
         return script                      # a script that needed no statement
     result: Any = None
     while True:

@@ -14,10 +14,11 @@ import asyncio
 import io
 import logging
 import re
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import discord
 import yarl
+from discord.utils import MISSING   # what send() makes of None (the annotations only allow the sequences)
 
 from bot.vocabulary import i18n
 from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
@@ -45,6 +46,13 @@ def _files(attachments: tuple[Attachment, ...]) -> list[discord.File]:
 
 def _embeds(message: MessagePlan) -> list[discord.Embed]:
     return [discord.Embed.from_dict(e) for e in message.embeds]
+
+
+@runtime_checkable
+class _HoldsMessages(Protocol):
+    """A channel whose messages can be addressed by id (text channels, threads, DMs)."""
+
+    def get_partial_message(self, message_id: int, /) -> discord.PartialMessage: ...
 
 
 class _InteractionReplies:
@@ -87,7 +95,9 @@ class _InteractionReplies:
         if len(all_pages) == 1 and self.page is None:
             return False
         number = min(max(self.page or 1, 1), len(all_pages))
-        ref = lambda n: encode(ButtonRef(PAGE, self.interaction.user.id, n, self.spec.name,
+        spec = self.spec
+        assert spec is not None  # only a listing command's reply is paged (see send)
+        ref = lambda n: encode(ButtonRef(PAGE, self.interaction.user.id, n, spec.name,
                                          {k: str(v) for k, v in (self.inbound.arguments or {}).items() if v is not None}))
         previous, following = ref(number - 1), ref(number + 1)
         if previous is None or following is None:
@@ -175,6 +185,7 @@ class DiscordAdapter:
         """Overwrite Discord's commands only when they differ from the specs; True when it did."""
         payload = build_payload(self.app.registry)
         app_id = self.client.application_id
+        assert app_id is not None  # known once logged in; commands are synced from on_ready
         http, guild = self.client.http, self.config.dev_guild_id
         where = "guild" if guild else "global"
         try:
@@ -274,7 +285,7 @@ class DiscordAdapter:
         if param is not None:
             community = await self.app.services.community.community(PLATFORM, str(interaction.guild_id))
             choices = await suggestions(self.app.services, param, community, str(interaction.channel_id),
-                                        str(args.get(focused) or ""))
+                                        str(args.get(param.name) or ""))   # param.name is the focused option
         await interaction.response.autocomplete([discord.app_commands.Choice(name=label[:100], value=value)
                                                  for label, value in choices[:25]])
 
@@ -318,6 +329,8 @@ class DiscordAdapter:
                 raise DeliveryFailed(N_("the channel was deleted")) from exc
             except discord.Forbidden as exc:
                 raise DeliveryFailed(N_("I'm not allowed to see that channel")) from exc
+        if not isinstance(channel, discord.abc.Messageable):
+            raise DeliveryFailed(N_("that channel can't hold messages"))
         return channel
 
     def _plan(self, target: Target, delivery: Delivery) -> list[MessagePlan]:
@@ -338,13 +351,13 @@ class DiscordAdapter:
         try:
             for i, message in enumerate(plans):
                 extra = {"view": view} if view is not None and i == len(plans) - 1 else {}
-                sent.append(await channel.send(message.content or None, embeds=_embeds(message) or None,
-                                               files=_files(message.attachments) or None, allowed_mentions=NO_MENTIONS,
+                sent.append(await channel.send(message.content or None, embeds=_embeds(message) or MISSING,
+                                               files=_files(message.attachments) or MISSING, allowed_mentions=NO_MENTIONS,
                                                **extra))
         except (discord.Forbidden, discord.NotFound) as exc:
-            for message in sent:
+            for posted in sent:
                 try:
-                    await message.delete()
+                    await posted.delete()
                 except discord.HTTPException:
                     log.warning("could not remove part of a post that failed")
             if isinstance(exc, discord.NotFound):
@@ -360,6 +373,8 @@ class DiscordAdapter:
         ``keep_images`` the attachments are left out of the edit, so Discord keeps what it shows."""
         require_delivery(delivery)
         channel = await self._channel(target)
+        if not isinstance(channel, _HoldsMessages):
+            raise DeliveryFailed("I can't edit messages there")
         old = list(split_message_ids(message_id))
         kept: list[str] = []
         plans = self._plan(target, delivery)
@@ -367,15 +382,16 @@ class DiscordAdapter:
             for i, message in enumerate(plans):
                 if i < len(old):
                     try:
-                        files = {} if keep_images else {"attachments": _files(message.attachments)}
+                        # MISSING (keep_images): the edit leaves the attachments as they are
+                        files = MISSING if keep_images else _files(message.attachments)
                         await channel.get_partial_message(int(old[i])).edit(
-                            content=message.content or None, embeds=_embeds(message), allowed_mentions=NO_MENTIONS, **files)
+                            content=message.content or None, embeds=_embeds(message), allowed_mentions=NO_MENTIONS, attachments=files)
                         kept.append(old[i])
                     except discord.NotFound:
                         continue   # removed by someone else: nothing of it is shown any more
                 else:
-                    sent = await channel.send(message.content or None, embeds=_embeds(message) or None,
-                                              files=_files(message.attachments) or None, allowed_mentions=NO_MENTIONS)
+                    sent = await channel.send(message.content or None, embeds=_embeds(message) or MISSING,
+                                              files=_files(message.attachments) or MISSING, allowed_mentions=NO_MENTIONS)
                     kept.append(str(sent.id))
             for surplus in old[len(plans):]:
                 await self._delete_one(channel, surplus)

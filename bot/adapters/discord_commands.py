@@ -8,6 +8,7 @@ One group per area: `/privacy set`, `/mod metric add`; a bare group command beco
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.vocabulary import i18n
@@ -178,7 +179,7 @@ _OPTION_DEFAULTS: dict[str, Any] = {"required": False, "autocomplete": False, "o
                                     "name_localizations": None, "description_localizations": None}
 
 
-def commands_differ(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> bool:
+def commands_differ(ours: list[dict[str, Any]], theirs: Sequence[Mapping[str, Any]]) -> bool:
     """Whether Discord's registered commands differ from the generated payload. Discord answers with
     more than we send (ids, versions) and leaves out defaults (``required: false``), so only what we
     send is compared, with Discord's defaults standing in for what it left out."""
@@ -199,7 +200,7 @@ def commands_differ(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) ->
     return not all(same(c, by_name.get((c.get("type", 1), c["name"]))) for c in ours)
 
 
-def parse_interaction(data: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
+def parse_interaction(data: Mapping[str, Any]) -> tuple[str, dict[str, Any], str | None]:
     """(command name as in the specs, arguments, focused option name for autocomplete)."""
     path = [data["name"]]
     options = data.get("options") or []

@@ -15,6 +15,7 @@ whole, and a prompt asks for a shorter name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -125,7 +126,8 @@ class Prompts:
                                                 view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
     async def press(self, interaction: discord.Interaction) -> None:
-        ref = decode((interaction.data or {}).get("custom_id", ""))
+        data: Mapping[str, Any] = interaction.data or {}
+        ref = decode(data.get("custom_id", ""))
         if ref is None:
             await interaction.response.send_message(_("That button is from an older version of me; "
                                                       "please run the command again."), ephemeral=True)

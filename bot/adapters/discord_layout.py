@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.charts import CardSpec
 from bot.gate import Attachment
 from bot.vocabulary.i18n import _, n_
 
@@ -160,7 +161,7 @@ def alt_text(attachment: Attachment) -> str:
     if attachment.alt_text.strip():
         return _clip(attachment.alt_text.strip(), MAX_ALT_TEXT)
     spec = attachment.chart
-    if spec is None:
+    if spec is None or isinstance(spec, CardSpec):   # a card always comes with its alt text from the gate
         return _clip(f"File {attachment.filename}", MAX_ALT_TEXT)
     days = sorted({d for s in spec.series for d, _ in s.points})
     who = ", ".join(s.label for s in spec.series)

@@ -58,7 +58,7 @@ async def _gap(client, room_id: str, start: str, since: str, page_size: int, max
         token = response.end
     else:
         log.warning("a room's gap was longer than %d events; the oldest were skipped", page_size * max_pages)
-    seen: set[str] = set()
+    seen: set[str | None] = set()
     ordered = []
     for event in reversed(newest_first):
         event_id = getattr(event, "event_id", None)

@@ -17,9 +17,13 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import Executor
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from bot.charts.spec import CardSpec, ChartSeries, ChartSpec, to_relative
 from bot.charts.spec import rolling as _rolling  # noqa: F401 (tests use the renderer's rolling line)
+
+if TYPE_CHECKING:   # typed for mypy; at run time __getattr__ loads it on first use
+    from bot.charts.alt import alt_text
 
 __all__ = ["CardSpec", "ChartSeries", "ChartSpec", "alt_text", "render_png", "render_png_async", "to_relative"]
 

@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
+from matplotlib.typing import LineStyleType
 
 from bot.charts import axes as ax_
 from bot.charts.fonts import drawable
@@ -30,7 +31,7 @@ PIXEL_SIZE = (int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI))
 # Okabe-Ito, in an order that keeps the first few far apart; yellow is left out (unreadable on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-LINESTYLES = ("-", (0, (6, 2)), (0, (1.5, 1.5)), (0, (6, 2, 1.5, 2)))   # solid, dashed, dotted, dash-dot
+LINESTYLES: tuple[LineStyleType, ...] = ("-", (0, (6, 2)), (0, (1.5, 1.5)), (0, (6, 2, 1.5, 2)))   # solid, dashed, dotted, dash-dot
 INK, MUTED, GRID, REFERENCE = "#222222", "#555555", "#E6E6E6", "#6E6E6E"
 
 TITLE_PT, LABEL_PT, TICK_PT, NOTE_PT = 15, 12, 12, 11
@@ -79,8 +80,8 @@ def line_labels(ax, lines: list[tuple[float, str]], y_lo: float, y_hi: float, ax
 
 def new_figure(width_in: float, height_in: float) -> tuple[Figure, Measure]:
     fig = Figure(figsize=(width_in, height_in), dpi=DPI, facecolor="white")
-    FigureCanvasAgg(fig)
-    return fig, Measure(fig.canvas.get_renderer(), DPI)
+    canvas = FigureCanvasAgg(fig)
+    return fig, Measure(canvas.get_renderer(), DPI)
 
 
 def _build_figure(spec: ChartSpec) -> Figure:
@@ -120,7 +121,7 @@ def _build_figure(spec: ChartSpec) -> Figure:
     for i, (label, all_pts) in enumerate(drawn):
         pts = within(all_pts, days)
         colour, marker = PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)]
-        style = LINESTYLES[i % len(LINESTYLES)] if len(drawn) > 1 else "-"
+        style: LineStyleType = LINESTYLES[i % len(LINESTYLES)] if len(drawn) > 1 else "-"
         ax.plot([ax_.x_of(d) for d, _ in pts], [v for _, v in pts], linestyle="none", marker=marker, markersize=5.5,
                 markerfacecolor=colour, markeredgecolor="white", markeredgewidth=0.6, alpha=0.75, zorder=3)
         ys.extend(v for _, v in pts)

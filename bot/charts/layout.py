@@ -8,10 +8,14 @@ y tick label, the y label, the reference-line words, the title's wrapped lines, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from matplotlib.font_manager import FontProperties
 
 from bot.charts import fonts
+
+if TYPE_CHECKING:   # the renderer is made with the figure's canvas (bot.charts.chart)
+    from matplotlib.backends.backend_agg import RendererAgg
 
 LINE_SPACING = 1.2
 
@@ -24,7 +28,7 @@ def props(size_pt: float, bold: bool = False) -> FontProperties:
 class Measure:
     """Text sizes in pixels on one figure's renderer."""
 
-    renderer: object
+    renderer: RendererAgg
     dpi: float
 
     def px(self, points: float) -> float:

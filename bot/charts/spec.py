@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, overload
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,10 @@ def as_day(day) -> date:
     return day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
 
 
+@overload
+def period_days(period: tuple[str, str]) -> tuple[date, date]: ...
+@overload
+def period_days(period: tuple[str, str] | None) -> tuple[date, date] | None: ...
 def period_days(period: tuple[str, str] | None) -> tuple[date, date] | None:
     """The period as two dates, first <= last (a reversed pair is put in order)."""
     if period is None:

@@ -198,10 +198,10 @@ def parse_when(text: str, today: date) -> date:
     return day
 
 
-def _numeric_day(text: str, m: re.Match, today: date) -> tuple[date, bool]:
+def _numeric_day(text: str, m: re.Match[str], today: date) -> tuple[date, bool]:
     """``24/11`` or ``11/24``: whichever reading is a real, past day within a year; if both are, ask."""
     a, b, year = int(m.group(1)), int(m.group(3)), m.group(4)
-    readings = []
+    readings: list[tuple[date, bool]] = []
     for month, day in ((b, a), (a, b)):          # day/month first (most of the world), then month/day
         try:
             when, guessed = _dated(year, month, day, today)

@@ -394,7 +394,7 @@ def _family(unit: str) -> dict[str, tuple[tuple[str, ...], float, float]] | None
     return next((f for f in _FAMILIES if any(key == _unit_key(sym) or key in words for sym, (words, _, _) in f.items())), None)
 
 
-def _family_symbol(family, unit: str) -> str:
+def _family_symbol(family: dict[str, tuple[tuple[str, ...], float, float]], unit: str) -> str:
     key = _unit_key(unit)
     return next(sym for sym, (words, _, _) in family.items() if key == _unit_key(sym) or key in words)
 
@@ -597,7 +597,9 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
     unreadable = Unreadable(_("I couldn't read {quoted} as {what}: try {or_list}.", quoted=quoted(text), what=what, or_list=or_list(examples, quote=True)))
     try:
         if metric.custom or metric.key not in _READINGS:
-            number = re.match(r"\S*?(?=[^\d.,+-]|$)", cleaned).group(0)
+            match = re.match(r"\S*?(?=[^\d.,+-]|$)", cleaned)
+            assert match is not None  # a lazy \S*? followed by a lookahead for $ always matches
+            number = match.group(0)
             _require_ascii(number, what, examples)
             quantity = _read_custom(metric, reading, cleaned.lower(), bare)
         else:
@@ -634,7 +636,7 @@ def other_readings(metric: MetricDef, text: str, system: str | None = None) -> l
         number = _number(text.strip())
     except ValueError:
         return []
-    out = []
+    out: list[tuple[str, float]] = []
     candidates = reading.units if reading.mixups is None else reading.mixups
     for unit in [u for u in candidates if u and u != bare_unit(metric, system)] + [metric.unit]:
         candidate = f"{_decimal(number, 6).replace(',', '')} {'fl oz' if unit == 'floz' else unit}"
@@ -768,7 +770,9 @@ def resolve_metric(text: str, available: Iterable[MetricDef]) -> MetricDef:
     spaces, - and _. Unknown -> UserError suggesting close names, or listing the known keys."""
     metrics = list(available)
     word = " ".join(str(text).split()).lower()[:MAX_INPUT]
-    for names in (lambda m: (m.key.lower(),), lambda m: (m.name.lower(),), lambda m: tuple(a.lower() for a in m.names())):
+    namings: tuple[Callable[[MetricDef], tuple[str, ...]], ...] = (
+        lambda m: (m.key.lower(),), lambda m: (m.name.lower(),), lambda m: tuple(a.lower() for a in m.names()))
+    for names in namings:
         for m in metrics:
             if word in names(m):
                 return m
@@ -779,7 +783,7 @@ def resolve_metric(text: str, available: Iterable[MetricDef]) -> MetricDef:
     known = ", ".join(m.key for m in metrics)
     if not word:
         raise UserError(_("Which metric? Try one of: {known}.", known=known))
-    owner = {}
+    owner: dict[str, str] = {}
     for m in metrics:
         for n in m.names():
             owner.setdefault(n.lower(), m.key)

@@ -10,8 +10,9 @@ so that a channel post can be re-rendered later when a member tightens their set
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from bot.vocabulary.levels import Level
 
@@ -246,12 +247,12 @@ class Destination:
 # The ledger holds the gate's released form (what was shown): Facts with the variants shown, frozen
 # group figures with contributor ids only, boards with banded keys, charts with the points drawn.
 
-def reply_to_json(reply: Reply) -> dict:
-    def fact(p: Fact) -> dict:
+def reply_to_json(reply: Reply) -> dict[str, Any]:
+    def fact(p: Fact) -> dict[str, Any]:
         return {"t": "fact", "m": p.member_id, "metric": p.metric, "v": [list(v) for v in p.variants],
                 "prefix": p.prefix, "rel": [[r.kind, r.label, r.a, r.b] for r in p.relative]}
 
-    def part(p: Part) -> dict:
+    def part(p: Part) -> dict[str, Any]:
         if isinstance(p, Text):
             return {"t": "text", "text": p.text}
         if isinstance(p, Fact):
@@ -259,14 +260,14 @@ def reply_to_json(reply: Reply) -> dict:
         return {"t": "group", "metric": p.metric, "stat": p.statistic, "c": [list(c) for c in p.contributions],
                 "template": p.template, "spec": p.value_spec, "period": p.period, "frozen": p.frozen}
 
-    def line(ln: Line | Board) -> dict:
+    def line(ln: Line | Board) -> dict[str, Any]:
         if isinstance(ln, Board):
             return {"board": ln.metric, "scale": ln.scale, "banded": ln.banded,
                     "entries": [{"m": e.member_id, "label": e.label, "score": e.score, "fact": fact(e.fact)}
                                 for e in ln.entries]}
         return {"label": ln.label, "sep": ln.separator, "parts": [part(p) for p in ln.parts]}
 
-    def chart(c: ChartPiece) -> dict:
+    def chart(c: ChartPiece) -> dict[str, Any]:
         return {"metric": c.metric, "title": c.title, "unit": c.unit, "tz": c.timezone,
                 "period": list(c.period) if c.period else None, "max": c.max_series, "shown": c.shown,
                 "lines": [{"m": s.member_id, "label": s.label, "points": [list(pt) for pt in s.points],
@@ -282,12 +283,12 @@ def reply_to_json(reply: Reply) -> dict:
     }
 
 
-def reply_from_json(data: dict) -> Reply:
-    def fact(d: dict) -> Fact:
+def reply_from_json(data: dict[str, Any]) -> Reply:
+    def fact(d: dict[str, Any]) -> Fact:
         return Fact(d["m"], d["metric"], tuple((int(a), str(b)) for a, b in d["v"]),
                     tuple(Relative(*r) for r in d.get("rel", [])), d.get("prefix", ""))
 
-    def part(d: dict) -> Part:
+    def part(d: dict[str, Any]) -> Part:
         if d["t"] == "text":
             return Text(d["text"])
         if d["t"] == "fact":
@@ -295,13 +296,13 @@ def reply_from_json(data: dict) -> Reply:
         return GroupFigure(d["metric"], d["stat"], tuple((int(a), float(b)) for a, b in d["c"]), d["template"],
                            d["spec"], d.get("period", ""), d.get("frozen"))
 
-    def line(d: dict) -> Line | Board:
+    def line(d: dict[str, Any]) -> Line | Board:
         if "board" in d:
             return Board(d["board"], tuple(BoardEntry(e["m"], e["label"], float(e["score"]), fact(e["fact"]))
                                            for e in d["entries"]), d["scale"], d.get("banded", False))
         return Line(tuple(part(p) for p in d["parts"]), d["label"], d["sep"])
 
-    def chart(c: dict) -> ChartPiece:
+    def chart(c: dict[str, Any]) -> ChartPiece:
         return ChartPiece(c["metric"], c["title"], c["unit"], c["tz"], tuple(
             ChartLine(s["m"], s["label"], tuple((str(a), float(b)) for a, b in s["points"]), s["baseline"], s["goal"])
             for s in c["lines"]), tuple(c["period"]) if c.get("period") else None, c.get("max", 12), c.get("shown"))
@@ -348,9 +349,9 @@ def without_member(reply: Reply, member_id: int) -> Reply:
                    cards=_cards_kept(reply.cards, kept), files=())
 
 
-def _charts_kept(charts: tuple[ChartPiece, ...], kept) -> tuple[ChartPiece, ...]:
+def _charts_kept(charts: tuple[ChartPiece, ...], kept: Callable[[ChartPiece], ChartPiece]) -> tuple[ChartPiece, ...]:
     return tuple(c for c in map(kept, charts) if c.lines)
 
 
-def _cards_kept(cards: tuple[CardPiece, ...], kept) -> tuple[CardPiece, ...]:
+def _cards_kept(cards: tuple[CardPiece, ...], kept: Callable[[ChartPiece], ChartPiece]) -> tuple[CardPiece, ...]:
     return tuple(k for k in (replace(k, panels=_charts_kept(k.panels, kept)) for k in cards) if k.panels)
