@@ -33,7 +33,7 @@ class EffectiveLevels:
             member_levels = await self.sharing.levels_for((m for m, _ in pairs), metrics, destination.channel_id)
             caps = await self.rules.caps(destination.channel_id, metrics)
             out = {p: effective_level(member_levels.get(p, Level.PRIVATE), caps[p[1]]) for p in pairs}
-        if destination.is_private and self.partners is not None and pairs:
+        if destination.viewer_id is not None and self.partners is not None and pairs:
             # ... except what its viewer was granted as a partner
             for p, granted in (await self.partners.levels_to(destination.viewer_id, pairs)).items():
                 out[p] = Level(max(out.get(p, Level.PRIVATE), granted))

@@ -54,7 +54,7 @@ def _data_words():
     from bot.vocabulary.reply import POST_KINDS
     import inspect
     for cls in COGS:
-        where = inspect.getsourcefile(cls).replace(str(ROOT) + "/", "")
+        where = (inspect.getsourcefile(cls) or "").replace(str(ROOT) + "/", "")
         for _name, fn in inspect.getmembers(cls, inspect.isfunction):
             spec = getattr(fn, _SPEC_ATTR, None)
             if spec is None:
@@ -144,9 +144,9 @@ def problems_in(catalog: Catalog, fresh: Catalog) -> list[str]:
         if any(not s for s in strings):
             out.append(f"untranslated: {name}")
             continue
-        expected = set().union(*(placeholders(i) for i in ids))
+        expected = set().union(*(placeholders(str(i)) for i in ids))
         for s in strings:
-            got = placeholders(s)
+            got = placeholders(str(s))
             # A singular form may say "one" in words instead of {n}; every other placeholder must stay.
             if got != expected and not (isinstance(m.id, tuple) and got == expected - {"n"}):
                 out.append(f"placeholders differ in {name}: {sorted(expected)} vs {sorted(got)} in {s!r}")

@@ -235,8 +235,8 @@ class Checkins(Cog):
                 exact = [change, _("{days_logged}/7 days", days_logged=days_logged), streak, (_("{pct_goal}% of goal", pct_goal=pct_goal) if pct_goal is not None else None)]
                 exact_text = ", ".join(r for r in exact if r)
                 # The trend variant is built by the gate from these inputs, in bands (PRIVACY.md).
-                change = Relative("change", "vs last week", before, figure)   # i18n: the gate translates it (bot.disclosure)
-                relative = [change, Relative("count", _("{days_logged}/7 days", days_logged=days_logged))]
+                relative = [Relative("change", "vs last week", before, figure),   # i18n: the gate translates it (bot.disclosure)
+                            Relative("count", _("{days_logged}/7 days", days_logged=days_logged))]
                 if streak:
                     relative.append(Relative("count", streak))
                 if pct_goal is not None:

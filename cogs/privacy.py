@@ -57,10 +57,11 @@ class Privacy(Cog):
         grants = [g for g in await self.s.partners.grants_involving(inv.member_id)
                   if g.member_id == inv.member_id and g.status == "active"]
         if grants:
-            names = {g.partner_id: (await self.s.community.member_by_id(g.partner_id)) for g in grants}
-            shown = "; ".join(_(PARTNER_GRANT, partner=names[g.partner_id].display_name if names[g.partner_id] else _("member"),
-                                metric=g.metric, level=g.level.label) for g in grants)
-            lines.append(_(PARTNERS_LINE, grants=shown))
+            members = {g.partner_id: (await self.s.community.member_by_id(g.partner_id)) for g in grants}
+            names = {pid: m.display_name if m is not None else _("member") for pid, m in members.items()}
+            granted = "; ".join(_(PARTNER_GRANT, partner=names[g.partner_id], metric=g.metric, level=g.level.label)
+                                for g in grants)
+            lines.append(_(PARTNERS_LINE, grants=granted))
         return Reply.text(*lines, private=True)
 
     @command("privacy set", "Choose who may see a metric: everywhere, or in one channel.",

@@ -127,7 +127,8 @@ class PartnerRepository:
     async def remove(self, member_id: int, partner_id: int, metric: str | None = None) -> int:
         """Remove a grant (one metric, or every grant from member to partner)."""
         async with self.db.transaction():
-            sql, params = "FROM partnerships WHERE member_id=? AND partner_id=?", [member_id, partner_id]
+            sql = "FROM partnerships WHERE member_id=? AND partner_id=?"
+            params: list[int | str] = [member_id, partner_id]
             if metric is not None:
                 sql += " AND metric=?"
                 params.append(metric)

@@ -248,7 +248,7 @@ class DiscordAdapter:
                        locale=str(getattr(interaction.locale, "value", interaction.locale) or "") or None)
 
     async def _command(self, interaction: discord.Interaction) -> None:
-        name, args, _ = parse_interaction(interaction.data or {})
+        name, args, _focused = parse_interaction(interaction.data or {})   # (`_` is the translation function)
         inbound = self.inbound(interaction, name, args)
         if inbound is None:
             await interaction.response.send_message(_("Use me in a server channel; replies there "
@@ -350,10 +350,10 @@ class DiscordAdapter:
                 if target.kind == "member" and delivery.shown.buttons else None)
         try:
             for i, message in enumerate(plans):
-                extra = {"view": view} if view is not None and i == len(plans) - 1 else {}
+                last_view = view if view is not None and i == len(plans) - 1 else MISSING
                 sent.append(await channel.send(message.content or None, embeds=_embeds(message) or MISSING,
                                                files=_files(message.attachments) or MISSING, allowed_mentions=NO_MENTIONS,
-                                               **extra))
+                                               view=last_view))
         except (discord.Forbidden, discord.NotFound) as exc:
             for posted in sent:
                 try:

@@ -122,7 +122,7 @@ class Prompts:
         yes_label, cancel_label = self._labels()
         view = buttons((yes_label, ok, discord.ButtonStyle.danger, False), (cancel_label, no, discord.ButtonStyle.secondary, False))
         await interaction.response.send_message(_("{render} Press **{yes_label}** within {value} "
-                                                  "minutes, or **{cancel_label}**.", render=self.adapter.render(_(spec.confirm)), yes_label=yes_label, value=CONFIRM_SECONDS // 60, cancel_label=cancel_label),
+                                                  "minutes, or **{cancel_label}**.", render=self.adapter.render(_(spec.confirm or "")), yes_label=yes_label, value=CONFIRM_SECONDS // 60, cancel_label=cancel_label),
                                                 view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
     async def press(self, interaction: discord.Interaction) -> None:

@@ -92,28 +92,28 @@ def using(lang: str | None) -> Iterator[str]:
         LOCALE.reset(token)
 
 
-def _fill(text: str, kwargs: dict) -> str:
+def _fill(text: str, kwargs: dict[str, object]) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
-def _(message: str, /, **kwargs) -> str:
+def _(message: str, /, **kwargs: object) -> str:
     """``message`` in the current language, placeholders filled."""
     return _fill(translations(current()).gettext(message), kwargs)
 
 
-def n_(singular: str, plural: str, n: int | float, /, **kwargs) -> str:
+def n_(singular: str, plural: str, n: int | float, /, **kwargs: object) -> str:
     """The plural form the current language uses for ``n``; ``{n}`` is ``n`` written in that language."""
     which = int(n) if float(n).is_integer() else 2
     text = translations(current()).ngettext(singular, plural, which)
     return _fill(text, {"n": count(n), **kwargs})
 
 
-def p_(context: str, message: str, /, **kwargs) -> str:
+def p_(context: str, message: str, /, **kwargs: object) -> str:
     """A short word whose translation depends on what it is (``p_("level", "public")``)."""
     return _fill(translations(current()).pgettext(context, message), kwargs)
 
 
-def np_(context: str, singular: str, plural: str, n: int | float, /, **kwargs) -> str:
+def np_(context: str, singular: str, plural: str, n: int | float, /, **kwargs: object) -> str:
     which = int(n) if float(n).is_integer() else 2
     text = translations(current()).npgettext(context, singular, plural, which)
     return _fill(text, {"n": count(n), **kwargs})
@@ -182,7 +182,7 @@ def weekday_name(index: int, lang: str | None = None) -> str:
         from bot.vocabulary.dates import WEEKDAYS   # the one list (dates reads this module's words)
         return WEEKDAYS[index]
     from babel.dates import get_day_names
-    return get_day_names("wide", locale=lang)[index].lower()
+    return str(get_day_names("wide", locale=lang)[index]).lower()
 
 
 def weekday_abbr(index: int, lang: str | None = None) -> str:
@@ -191,7 +191,7 @@ def weekday_abbr(index: int, lang: str | None = None) -> str:
     if lang == SOURCE:
         return weekday_name(index, lang)[:3].title()
     from babel.dates import get_day_names
-    return get_day_names("abbreviated", locale=lang)[index].rstrip(".")
+    return str(get_day_names("abbreviated", locale=lang)[index]).rstrip(".")
 
 
 def language_name(code: str, lang: str | None = None) -> str:
