@@ -24,6 +24,7 @@ from typing import Awaitable, Callable, Iterable, Protocol
 from bot import disclosure
 from bot.cards import release_card
 from bot.charts import ChartSeries, ChartSpec
+from bot.collector import collector_paused
 from bot.disclosure import Parameters
 from bot.levels import Level
 from bot.reply import (Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative,
@@ -115,17 +116,17 @@ class PrivacyGate:
             return levels.get((member_id, metric), Level.PRIVATE)
 
         out = _Output()
-        for line in reply.lines:
-            if isinstance(line, Board):
-                self._board(line, level_of, out)
-            else:
-                self._line(line, level_of, attributed, out)
-
         charts = []
-        for piece in reply.charts:
-            made = self._chart(piece, level_of, destination)
-            if made is not None:
-                charts.append(made)
+        with collector_paused():   # a check-in's 10,000 lines at once, no await (see bot.collector)
+            for line in reply.lines:
+                if isinstance(line, Board):
+                    self._board(line, level_of, out)
+                else:
+                    self._line(line, level_of, attributed, out)
+            for piece in reply.charts:
+                made = self._chart(piece, level_of, destination)
+                if made is not None:
+                    charts.append(made)
         if reply.max_charts is not None:
             charts = sorted(charts, key=lambda c: -len(c[0].series))[:reply.max_charts]
             order = {id(p): i for i, p in enumerate(reply.charts)}
@@ -268,6 +269,8 @@ class PrivacyGate:
                 points = disclosure.relative_steps(s.points, s.baseline) if relative else tuple(s.points)
                 if points:
                     lines.append(ChartLine(s.member_id, s.label, tuple(points)))
+                    if len(lines) > piece.max_series:
+                        return None   # left out below anyway: a big check-in's 5,000 lines aren't all stepped
             kind = "relative" if relative else "raw"
         else:
             kind = piece.shown
@@ -311,6 +314,8 @@ class _Output:
 def _fact_variant(fact: Fact, allowed: Level) -> tuple[Level, str, Fact] | None:
     """(level shown, text, released fact) for the most revealing variant ``allowed`` permits.
     Attributed data needs at least TREND; a trend text built from relative facts is banded here."""
+    if allowed < Level.TREND:
+        return None   # (before the banded text is built: most members of a big check-in share less)
     texts = fact.texts()
     if Level.TREND not in texts and fact.relative:
         trend = _relative_text(fact.prefix, fact.relative)

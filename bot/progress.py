@@ -74,3 +74,14 @@ def streak_of(points: list[tuple[str, float]], back: list[str]) -> int:
         if n >= cap:
             break
     return n
+
+
+def streak_in(logged: int, cap: int) -> int:
+    """The same as :func:`streak` for a bit mask of logged days (bit ``i``: the day ``i`` days before
+    the last day), as the database hands a check-in its members' days: consecutive set bits from
+    bit 0, or from bit 1 when the last day isn't logged yet (today is not a break), at most ``cap``."""
+    start = 0 if logged & 1 else 1
+    n = 0
+    while n < cap and logged >> (start + n) & 1:
+        n += 1
+    return n

@@ -15,11 +15,12 @@ from statistics import fmean
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import local_date, parse_timezone, zone
+from bot.collector import collector_paused
 from bot.commands import Invocation, Param, ParamType, Permission, command
 from bot.errors import UserError
 from bot.levels import Level
 from bot.metrics import MetricDef, format_quantity, parse_quantity
-from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
+from bot.progress import change_text, goal_percent, streak_in, summed, weekly_figure
 from bot.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
 from bot.words import counted
@@ -177,36 +178,38 @@ class Checkins:
         week = Week(local_date(period, tz) - timedelta(days=6), local_date(period, tz))
         metrics = await self.s.catalogue.metrics(community_id)
         by_key = {m.key: m for m in metrics}
-        # Days stay ISO strings here (they sort as dates): tens of thousands of members' rows are
-        # partitioned by comparison, without building a date object per row.
-        first, last = week.first.isoformat(), week.last.isoformat()
-        prev_first = (week.first - timedelta(days=7)).isoformat()
-        back = days_back(week.last, STREAK_LOOKBACK)
-        series = await self.s.entries.series_for_checkin(channel_id, period, list(by_key),
-                                                         week.first - timedelta(days=STREAK_LOOKBACK), week.last)
+        figures = await self.s.entries.checkin_week(channel_id, period, list(by_key), week.last, STREAK_LOOKBACK)
         goals = await self.goals.for_checkin(channel_id)
-        profiles = await self.s.community.members_in_checkin(channel_id)
+        names = await self.s.community.names_in_checkin(channel_id)
         channel = await self.s.community.channel_by_id(channel_id)
 
+        with collector_paused():   # thousands of members' facts at once, no await (see bot.collector)
+            return self._compose(week, tz, channel_id, channel.name, by_key, members, figures, goals, names, with_summaries)
+
+    @staticmethod
+    def _compose(week: Week, tz: str, channel_id: int, channel_name: str, by_key: dict[str, MetricDef],
+                 members: list[int], figures: dict, goals: dict, names: dict[int, str], with_summaries: bool
+                 ) -> tuple[Reply | None, list[tuple[int, Reply]]]:
+        """The post and the summaries from what :meth:`build_checkin` read (no I/O)."""
+        first, last = week.first.isoformat(), week.last.isoformat()   # days stay ISO strings: no date per point
+        adds_up = {key: summed(metric) for key, metric in by_key.items()}
         member_lines, groups, summaries = [], {}, []
         chart_inputs: dict[str, list[tuple]] = {}   # turned into chart lines only for the charts drawn
-        for member_id in sorted(members, key=lambda m: profiles[m].display_name.lower() if m in profiles else ""):
-            name = profiles[member_id].display_name if member_id in profiles else "member"
+        for member_id in sorted(members, key=lambda m: names[m].lower() if m in names else ""):
+            name = names.get(member_id, "member")
             facts, private_lines = [], []
             for key, metric in by_key.items():
-                points = series.get((member_id, key))
-                if not points or points[-1][0] < first:
+                f = figures.get((member_id, key))
+                if f is None:   # nothing logged this week
                     continue
-                this = [v for d, v in points if d >= first]
-                prev = [v for d, v in points if prev_first <= d < first]
-                earlier = [v for d, v in points if d < first]
+                this = [v for _, v in f.week]
                 figure = weekly_figure(metric, this)
-                before = weekly_figure(metric, prev)
+                before = (None if not f.prev_days else f.prev_sum if adds_up[key] else f.prev_sum / f.prev_days)
                 change = change_text(before, figure)
                 goal = goals.get((member_id, key))
                 pct_goal = goal_percent(metric, figure, goal)
                 days_logged = len(this)
-                run = streak_of(points, back)
+                run = streak_in(f.logged, STREAK_LOOKBACK)
                 streak = f"{run}{'+' if run >= STREAK_LOOKBACK else ''}-day streak" if run >= 3 else None
                 exact = [change, f"{days_logged}/7 days", streak, (f"{pct_goal}% of goal" if pct_goal is not None else None)]
                 exact_text = ", ".join(r for r in exact if r)
@@ -216,20 +219,22 @@ class Checkins:
                     relative.append(Relative("count", streak))
                 if pct_goal is not None:
                     relative.append(Relative("share", "goal", float(pct_goal)))
-                raw = _format_weekly(metric, figure) + (" this week" if summed(metric) else " average")
+                raw = _format_weekly(metric, figure) + (" this week" if adds_up[key] else " average")
                 shown = raw if raw.startswith(key) or raw.split(" ")[1:2] == [key] else f"{key} {raw}"
                 facts.append(Fact.of(member_id, key, public=f"{shown} ({exact_text})", relative=tuple(relative),
                                      prefix=f"{key} "))
                 groups.setdefault(key, []).append((member_id, figure))
-                private_lines.append(f"{metric.name}: {raw} ({exact_text})")
-                baseline = fmean(earlier[-28:]) if earlier else fmean(this)
-                chart_inputs.setdefault(key, []).append((member_id, name, points, baseline))
+                if with_summaries:
+                    private_lines.append(f"{metric.name}: {raw} ({exact_text})")
+                # The member's usual: their lookback's mean before this week (this week's without one).
+                baseline = f.earlier_sum / f.earlier_days if f.earlier_days else fmean(this)
+                chart_inputs.setdefault(key, []).append((member_id, name, f.week, baseline))
             if facts:
                 member_lines.append(Line(tuple(facts), label=f"{name}: "))
                 if with_summaries:
-                    summaries.append((member_id, Reply.text(f"Your week in #{channel.name} ({week.label()}):", *private_lines,
+                    summaries.append((member_id, Reply.text(f"Your week in #{channel_name} ({week.label()}):", *private_lines,
                                                             private=True)))
-        header = Line((Text(f"Weekly check-in for #{channel.name} — {week.label()}"),))
+        header = Line((Text(f"Weekly check-in for #{channel_name} — {week.label()}"),))
         period = f"{first}..{last}"
         group_parts = tuple(GroupFigure(key, "total" if summed(by_key[key]) else "average", tuple(contribs),
                                         f"{key} about {{value}} {_group_unit(by_key[key])} from {{count}} people",
@@ -243,7 +248,7 @@ class Checkins:
         # MAX_CHART_SERIES of them) and the MAX_CHARTS with the most: what appears depends only on
         # what this channel may see.
         charts = tuple(ChartPiece(key, f"{by_key[key].name.capitalize()} — week of {week.label()}", by_key[key].unit, tz,
-                                  tuple(ChartLine(mid, name, tuple((d, v) for d, v in pts if d >= first), base)
+                                  tuple(ChartLine(mid, name, tuple(pts), base)
                                         for mid, name, pts, base in inputs),
                                   period=(first, last), max_series=MAX_CHART_SERIES)
                        for key, inputs in chart_inputs.items())
