@@ -84,10 +84,9 @@ class EntryRepository:
         return LogResult(Entry(new_id, member_id, metric, day, value, note, replaced), previous)
 
     async def latest(self, member_id: int, metric: str, since: date) -> float | None:
-        """The member's most recent value of a metric on or after ``since`` (to spot a unit mix-up)."""
-        return await self.db.fetchval(
-            "SELECT value FROM entries WHERE member_id=? AND metric=? AND active=1 AND day>=? ORDER BY day DESC, id DESC LIMIT 1",
-            (member_id, metric, since.isoformat()))
+        """The member's most recent value of a metric on or after ``since`` (to spot a unit mix-up).
+        Read before most logs: many members' at once are one statement on PostgreSQL (:data:`LATEST`)."""
+        return await self.db.read(LATEST, (member_id, metric, since.isoformat()))
 
     async def undo_last(self, member_id: int) -> tuple[Entry, float | None] | None:
         """Remove the member's newest active log; bring back the value it replaced. Returns (removed, restored)."""
@@ -218,17 +217,18 @@ class _LogMany:
         "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[]) "
         "AS t(member_id, metric, day, value, note, logged_at)), "
         "retired AS (UPDATE entries e SET active=0 FROM input i "
-        "WHERE e.member_id=i.member_id AND e.metric=i.metric AND e.day=i.day AND e.active=1 RETURNING e.id), "
-        # Every sub-statement reads the snapshot from before the statement, so the value each new row
-        # replaces is still found as active by the unique index; the count makes the retirements run
-        # first (that index admits one active row per key).
+        "WHERE e.member_id=i.member_id AND e.metric=i.metric AND e.day=i.day AND e.active=1 "
+        "RETURNING e.id, e.member_id, e.metric, e.day, e.value), "
+        # The count makes the retirements run to the end first (the unique index admits one active
+        # row per key); each new row then points at the row it retired, and the answer takes the
+        # retired value from the same place, so no other read of entries is needed.
         "new AS (INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) "
-        "SELECT i.member_id, i.metric, i.day, i.value, i.note, i.logged_at, (SELECT p.id FROM entries p "
-        "WHERE p.member_id=i.member_id AND p.metric=i.metric AND p.day=i.day AND p.active=1) "
-        "FROM input i WHERE (SELECT count(*) FROM retired) >= 0 "
+        "SELECT i.member_id, i.metric, i.day, i.value, i.note, i.logged_at, r.id FROM input i "
+        "LEFT JOIN retired r ON r.member_id=i.member_id AND r.metric=i.metric AND r.day=i.day "
+        "WHERE (SELECT count(*) FROM retired) >= 0 "
         "RETURNING id, member_id, metric, day, replaces) "
-        "SELECT new.member_id, new.metric, new.day, new.id, new.replaces, p.value FROM new "
-        "LEFT JOIN entries p ON p.id=new.replaces")
+        "SELECT new.member_id, new.metric, new.day, new.id, new.replaces, r.value FROM new "
+        "LEFT JOIN retired r ON r.id=new.replaces")
     one = (
         "WITH old AS (UPDATE entries SET active=0 WHERE member_id=$1 AND metric=$2 AND day=$3 AND active=1 "
         "RETURNING id, value) "
@@ -249,6 +249,31 @@ class _LogMany:
 
 
 LOG_MANY = _LogMany()
+
+
+class _Latest:
+    """:meth:`EntryRepository.latest` for many (member, metric, since) at once (see
+    storage.database.SetReadKind): each row's newest active value, in one statement."""
+
+    _one = "SELECT value FROM entries WHERE member_id=? AND metric=? AND active=1 AND day>=? ORDER BY day DESC, id DESC LIMIT 1"
+    _many = (
+        "SELECT i.n, (SELECT e.value FROM entries e WHERE e.member_id=i.member_id AND e.metric=i.metric AND e.active=1 "
+        "AND e.day>=i.since ORDER BY e.day DESC, e.id DESC LIMIT 1) "
+        "FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS i(member_id, metric, since, n)")
+
+    def one(self, row):
+        return self._one, row
+
+    def postgres(self, rows):
+        return self._many, [list(column) for column in zip(*rows)]
+
+    @staticmethod
+    def results(records, rows):
+        found = {r[0]: r[1] for r in records}
+        return [found[n] for n in range(1, len(rows) + 1)]
+
+
+LATEST = _Latest()
 
 
 def _day_bit(days: list[str]) -> tuple[str, list[str]]:
