@@ -58,8 +58,9 @@ class EntryRepository:
                   add: bool = False) -> LogResult:
         """Store a value, replacing that day's earlier one, or with ``add`` adding to it (the new row
         holds the day's total and replaces the old row, so `undo` takes back exactly this log).
-        Returns after it is committed; ``entry.value`` is what the day now holds. A replacing log may
-        run together with other members' as one statement on PostgreSQL (:data:`LOG_MANY`)."""
+        Returns after it is committed; ``entry.value`` is what the day now holds. Either may run
+        together with other members' logs as one statement on PostgreSQL (:data:`LOG_MANY`,
+        :data:`ADD_MANY`)."""
 
         row = (member_id, metric, day.isoformat(), float(value), note, utc_iso(now))
 
@@ -77,8 +78,8 @@ class EntryRepository:
                 return new_id, (old[0] if old else None), (old[1] if old else None), total, kept_note
             return new_id, (old[0] if old else None), (old[1] if old else None)   # LOG_MANY's shape
 
-        if add:   # the day's total needs the old value: this member's script on its own
-            new_id, replaced, previous, total, kept_note = await self.db.write(write)
+        if add:
+            new_id, replaced, previous, total, kept_note = await self.db.write(SetWrite(ADD_MANY, row, row[:3], write))
             return LogResult(Entry(new_id, member_id, metric, day, total, kept_note, replaced), previous)
         new_id, replaced, previous = await self.db.write(SetWrite(LOG_MANY, row, row[:3], write))
         return LogResult(Entry(new_id, member_id, metric, day, value, note, replaced), previous)
@@ -251,14 +252,53 @@ class _LogMany:
 LOG_MANY = _LogMany()
 
 
+class _AddMany(_LogMany):
+    """The same for logs that add to the day's value (water, exercise): the new row holds the
+    retired value plus the one logged (the day's total, added in the same order as the script
+    does) and keeps the day's note unless the log has its own."""
+
+    many = (
+        "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[]) "
+        "AS t(member_id, metric, day, value, note, logged_at)), "
+        "retired AS (UPDATE entries e SET active=0 FROM input i "
+        "WHERE e.member_id=i.member_id AND e.metric=i.metric AND e.day=i.day AND e.active=1 "
+        "RETURNING e.id, e.member_id, e.metric, e.day, e.value, e.note), "
+        "new AS (INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) "
+        "SELECT i.member_id, i.metric, i.day, CASE WHEN r.id IS NULL THEN i.value ELSE i.value + r.value END, "
+        "COALESCE(i.note, r.note), i.logged_at, r.id FROM input i "
+        "LEFT JOIN retired r ON r.member_id=i.member_id AND r.metric=i.metric AND r.day=i.day "
+        "WHERE (SELECT count(*) FROM retired) >= 0 "
+        "RETURNING id, member_id, metric, day, replaces, value, note) "
+        "SELECT new.member_id, new.metric, new.day, new.id, new.replaces, r.value, new.value, new.note FROM new "
+        "LEFT JOIN retired r ON r.id=new.replaces")
+    one = (
+        "WITH old AS (UPDATE entries SET active=0 WHERE member_id=$1 AND metric=$2 AND day=$3 AND active=1 "
+        "RETURNING id, value, note) "
+        "INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces) "
+        "VALUES ($1, $2, $3, COALESCE($4::float8 + (SELECT value FROM old), $4::float8), "
+        "COALESCE($5::text, (SELECT note FROM old)), $6, (SELECT id FROM old)) "
+        "RETURNING member_id, metric, day, id, replaces, (SELECT value FROM old), value, note")
+
+    @staticmethod
+    def results(records, rows):
+        stored = {(r[0], r[1], r[2]): (r[3], r[4], r[5], r[6], r[7]) for r in records}
+        return [stored[row[:3]] for row in rows]   # the script's shape: (id, replaced, previous, total, note)
+
+
+ADD_MANY = _AddMany()
+
+
 class _Latest:
     """:meth:`EntryRepository.latest` for many (member, metric, since) at once (see
     storage.database.SetReadKind): each row's newest active value, in one statement."""
 
-    _one = "SELECT value FROM entries WHERE member_id=? AND metric=? AND active=1 AND day>=? ORDER BY day DESC, id DESC LIMIT 1"
+    # One active row per member, metric and day (the unique index entries_one_active), so the day
+    # alone orders them: the index answers with its first row, where a tie-break on id made the
+    # server sort every day since `since` (a millisecond a read for a member with a long history).
+    _one = "SELECT value FROM entries WHERE member_id=? AND metric=? AND active=1 AND day>=? ORDER BY day DESC LIMIT 1"
     _many = (
         "SELECT i.n, (SELECT e.value FROM entries e WHERE e.member_id=i.member_id AND e.metric=i.metric AND e.active=1 "
-        "AND e.day>=i.since ORDER BY e.day DESC, e.id DESC LIMIT 1) "
+        "AND e.day>=i.since ORDER BY e.day DESC LIMIT 1) "
         "FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS i(member_id, metric, since, n)")
 
     def one(self, row):
