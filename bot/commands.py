@@ -292,8 +292,11 @@ def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> 
     for index, param in enumerate(params):
         if param.type is ParamType.TEXT:
             if i < len(tokens):
-                # The rest of the line; a handler that re-reads it (log) checks its own parts' limits.
+                # The rest of the line. A handler that re-reads it (log: value, day and note) checks
+                # its parts' own limits; beyond the longest free text anywhere it can't be right.
                 args[param.name] = _printable(text[tokens[i][1]:].strip().strip('"\''))
+                if len(args[param.name]) > max(TEXT_MAX, param.limit):
+                    raise too_long(param.name, param.limit, len(args[param.name]))
                 i = len(tokens)
             elif param.required:
                 raise UserError(f"Missing `{param.name}`. Usage: `{spec.usage()}`")
