@@ -14,6 +14,8 @@ import random
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.app import build_app
 from bot.clock import FakeClock
@@ -166,3 +168,9 @@ def expected_text(metric, values: dict[date, float], goal: float | None, private
     shown = raw if raw.startswith(metric.key) or raw.split(" ")[1:2] == [metric.key] else f"{metric.key} {raw}"
     return f"{shown} ({exact})"
 
+
+
+@given(st.integers(min_value=0, max_value=(1 << (STREAK_LOOKBACK + 1)) - 1))
+def test_a_streak_from_the_mask_is_the_streak_from_the_days(mask):
+    days = {LAST - timedelta(days=i) for i in range(STREAK_LOOKBACK + 1) if mask >> i & 1}
+    assert streak_in(mask, STREAK_LOOKBACK) == streak(days, LAST, STREAK_LOOKBACK)
