@@ -98,6 +98,11 @@ class PrivacyGate:
                       ceiling: dict[tuple[int, str], Level] | None = None, render: bool = True) -> Delivery:
         """Turn a reply (a cog's, or the released form of an earlier post) into what ``destination``
         may see. ``ceiling`` holds what an earlier post showed: a re-render never shows more."""
+        with collector_paused():   # a check-in's 10,000 lines at once (see bot.collector)
+            return await self._release(reply, destination, ceiling, render)
+
+    async def _release(self, reply: Reply, destination: Destination, ceiling: dict[tuple[int, str], Level] | None,
+                       render: bool) -> Delivery:
         pairs = set(_data_pairs(reply))
         levels: dict[tuple[int, str], Level] = {}
         viewer = destination.viewer_id
@@ -116,17 +121,17 @@ class PrivacyGate:
             return levels.get((member_id, metric), Level.PRIVATE)
 
         out = _Output()
+        for line in reply.lines:
+            if isinstance(line, Board):
+                self._board(line, level_of, out)
+            else:
+                self._line(line, level_of, attributed, out)
+
         charts = []
-        with collector_paused():   # a check-in's 10,000 lines at once, no await (see bot.collector)
-            for line in reply.lines:
-                if isinstance(line, Board):
-                    self._board(line, level_of, out)
-                else:
-                    self._line(line, level_of, attributed, out)
-            for piece in reply.charts:
-                made = self._chart(piece, level_of, destination)
-                if made is not None:
-                    charts.append(made)
+        for piece in reply.charts:
+            made = self._chart(piece, level_of, destination)
+            if made is not None:
+                charts.append(made)
         if reply.max_charts is not None:
             charts = sorted(charts, key=lambda c: -len(c[0].series))[:reply.max_charts]
             order = {id(p): i for i, p in enumerate(reply.charts)}

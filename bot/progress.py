@@ -53,29 +53,6 @@ def streak(days: set[date], last_day: date, cap: int) -> int:
     return n
 
 
-def days_back(last_day: date, count: int) -> list[str]:
-    """ISO dates last_day, last_day-1, ... (computed once for a whole check-in)."""
-    return [(last_day - timedelta(days=i)).isoformat() for i in range(count + 1)]
-
-
-def streak_of(points: list[tuple[str, float]], back: list[str]) -> int:
-    """The same as :func:`streak` for ISO-dated points sorted by day, walking back from the end;
-    ``back`` is :func:`days_back` of the last day and the cap."""
-    cap = len(back) - 1
-    i = 0 if points and points[-1][0] == back[0] else 1   # today not logged yet is not a break
-    n = 0
-    for day, _ in reversed(points):
-        if day == back[0] and i == 1:
-            continue
-        if i >= len(back) or day != back[i]:
-            break
-        n += 1
-        i += 1
-        if n >= cap:
-            break
-    return n
-
-
 def streak_in(logged: int, cap: int) -> int:
     """The same as :func:`streak` for a bit mask of logged days (bit ``i``: the day ``i`` days before
     the last day), as the database hands a check-in its members' days: consecutive set bits from

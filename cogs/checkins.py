@@ -172,6 +172,11 @@ class Checkins:
                             with_summaries: bool = True) -> tuple[Reply | None, list[tuple[int, Reply]]]:
         """The weekly post for a channel and each member's private summary, built with a fixed number
         of queries however many members take part."""
+        with collector_paused():   # thousands of members' rows and facts at once (see bot.collector)
+            return await self._build_checkin(community_id, channel_id, tz, period, with_summaries)
+
+    async def _build_checkin(self, community_id: int, channel_id: int, tz: str, period: datetime,
+                             with_summaries: bool) -> tuple[Reply | None, list[tuple[int, Reply]]]:
         members = await self.checkins.active_members(channel_id, period)
         if not members:
             return None, []
@@ -183,8 +188,7 @@ class Checkins:
         names = await self.s.community.names_in_checkin(channel_id)
         channel = await self.s.community.channel_by_id(channel_id)
 
-        with collector_paused():   # thousands of members' facts at once, no await (see bot.collector)
-            return self._compose(week, tz, channel_id, channel.name, by_key, members, figures, goals, names, with_summaries)
+        return self._compose(week, tz, channel_id, channel.name, by_key, members, figures, goals, names, with_summaries)
 
     @staticmethod
     def _compose(week: Week, tz: str, channel_id: int, channel_name: str, by_key: dict[str, MetricDef],

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.clock import utc_iso
-from bot.collector import collector_paused
 from storage.database import Database, SetWrite
 
 
@@ -171,18 +170,17 @@ class EntryRepository:
              channel_id, utc_iso(now), window_first.isoformat(), last.isoformat(), *metrics))
         rows = await self.db.fetch_tuples(f"SELECT e.member_id, e.metric, e.day, e.value {who}",
                                           (channel_id, utc_iso(now), first_s, last.isoformat(), *metrics))
-        with collector_paused():   # 70,000 points for 10,000 members, no await (see bot.collector)
-            week: defaultdict[tuple[int, str], list[tuple[str, float]]] = defaultdict(list)
-            for member_id, metric, day, value in rows:
-                week[member_id, metric].append((day, value))
-            out = {}
-            for member_id, metric, mask, prev_sum, earlier_sum, earlier_days in summary:
-                points = week.get((member_id, metric))
-                if points:   # nothing this week: not in the check-in (a value logged between the two reads waits a week)
-                    points.sort()   # usually in order already (index order)
-                    mask = int(mask)
-                    out[member_id, metric] = CheckinFigures(points, mask, prev_sum, (mask >> 7 & 0x7F).bit_count(),
-                                                            earlier_sum, earlier_days)
+        week: defaultdict[tuple[int, str], list[tuple[str, float]]] = defaultdict(list)
+        for member_id, metric, day, value in rows:
+            week[member_id, metric].append((day, value))
+        out = {}
+        for member_id, metric, mask, prev_sum, earlier_sum, earlier_days in summary:
+            points = week.get((member_id, metric))
+            if points:   # nothing this week: not in the check-in (a value logged between the two reads waits a week)
+                points.sort()   # usually in order already (index order)
+                mask = int(mask)
+                out[member_id, metric] = CheckinFigures(points, mask, prev_sum, (mask >> 7 & 0x7F).bit_count(),
+                                                        earlier_sum, earlier_days)
         return out
 
     async def logged_days(self, member_id: int) -> set[date]:
