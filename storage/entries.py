@@ -150,8 +150,8 @@ class EntryRepository:
         (PostgreSQL) or a CASE with a branch per day (SQLite)."""
         if not metrics:
             return {}
-        if lookback > 30:
-            raise ValueError("the streak mask is a 32-bit integer sum: at most 30 days back")
+        if not 13 <= lookback <= 30:   # the mask holds the previous week's days (bits 7-13) and is a 32-bit sum
+            raise ValueError("a check-in looks back 13 to 30 days")
         week_first = last - timedelta(days=6)
         prev_first, window_first = week_first - timedelta(days=7), week_first - timedelta(days=lookback)
         mq = ",".join("?" * len(metrics))

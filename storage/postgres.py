@@ -15,6 +15,9 @@ each statement for PostgreSQL with a small, explicit dialect (:func:`pg_sql` for
   either when the batch is that one statement). If any write fails, the batch is rolled back and
   each script runs alone, so only the failing one fails; a script that lost a race with another
   process (a duplicate key, a serialization failure, a deadlock) runs again from the start.
+- ``read(kind, row)`` batches reads the same way: the reads of one :class:`storage.database.SetReadKind`
+  waiting while a batch runs go together as one statement (each ``log`` of a bare number reads the
+  member's latest value first); inside a transaction a read runs there, alone.
 - Rows are asyncpg Records: ``row["col"]``, ``row[0]`` and ``dict(row)`` all work.
 - A constraint violation raises :class:`PgIntegrityError`, a subclass of
   ``storage.database.IntegrityError`` (``sqlite3.IntegrityError``), so repositories catch one name on

@@ -117,6 +117,8 @@ async def test_reduced_read_says_what_the_days_say(app):
     assert any(0 < streak_in(f.logged, STREAK_LOOKBACK) < STREAK_LOOKBACK for f in figures.values())
     with pytest.raises(ValueError):
         await app.services.entries.checkin_week(channel, NOW, metrics, LAST, 31)
+    with pytest.raises(ValueError):
+        await app.services.entries.checkin_week(channel, NOW, metrics, LAST, 12)
 
 
 async def test_released_post_shows_what_the_days_give(app):
