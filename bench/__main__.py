@@ -316,10 +316,19 @@ async def bench_checkin(database: str, members: int, days: int) -> dict:
         gated.append(time.perf_counter() - t0)
     for name, method in originals.items():
         setattr(db, name, method)
+    bare = []
+    for _ in range(3):   # the baseline: the rows of the five weeks a check-in covers, read with the bare driver
+        t0 = time.perf_counter()
+        rows = await db.fetch_tuples(
+            "SELECT e.member_id, e.metric, e.day, e.value FROM checkin_members cm JOIN entries e ON e.member_id=cm.member_id "
+            "WHERE cm.channel_id=? AND e.active=1 AND e.day BETWEEN ? AND ?",
+            (channel, (START.date() - timedelta(days=34)).isoformat(), START.date().isoformat()))
+        bare.append(time.perf_counter() - t0)
     rss_after = rss_mb()
     await app.stop()
     return {"members": members, "entries": members * days, "fill_s": fill, "build_s": statistics.median(builds),
             "build_and_gate_s": statistics.median(gated), "queries": build_queries, "lines": len(delivery.text.splitlines()),
+            "bare_read_s": statistics.median(bare), "bare_rows": len(rows),
             "start_ready_s": start_ready, "rss_start_mb": rss_start, "rss_after_mb": rss_after}
 
 
@@ -421,9 +430,11 @@ def table(args, r: dict) -> str:
     ]
     for kind, c in r["checkin"].items():
         name = "SQLite" if kind == "sqlite" else "PostgreSQL"
-        lines.append(row(f"{name} weekly check-in, {c['members']:,} members × {args.days} days",
-                         f"{c['build_s']:.2f} s build ({c['queries']} queries), {c['build_and_gate_s']:.2f} s with gate",
-                         "build < 1 s; queries not growing with members", c["build_s"] < 1))
+        lines.append(row(f"{name} weekly check-in, {c['members']:,} members × {args.days} days, built and released by the gate",
+                         f"{c['build_and_gate_s']:.2f} s ({c['build_s']:.2f} s build, {c['queries']} queries; bare driver "
+                         f"reading the {c['bare_rows']:,} rows of the five weeks it covers {c['bare_read_s']:.2f} s, "
+                         f"ratio {c['build_and_gate_s'] / c['bare_read_s']:.2f})",
+                         "< 1 s end to end; queries not growing with members", c["build_and_gate_s"] < 1))
     if r["checkin"]:
         c = r["checkin"]["sqlite"]
         lines += [row("start-up to ready (open SQLite, migrate, build app)", f"{c['start_ready_s'] * 1000:.0f} ms", "", None),

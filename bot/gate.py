@@ -26,6 +26,7 @@ from bot.vocabulary import i18n
 from bot.vocabulary.i18n import N_, _
 from bot.cards import release_card
 from bot.charts import CardSpec, ChartSeries, ChartSpec
+from bot.collector import collector_paused
 from bot.disclosure import Parameters
 from bot.vocabulary.levels import Level
 from bot.vocabulary.reply import (Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Part,
@@ -111,7 +112,7 @@ class PrivacyGate:
         What the gate writes itself is in ``locale`` (the destination's language; the current one
         when None), or in the language an earlier post was written in (``reply.locale``), which the
         released form records: a take-back never changes a post's language."""
-        with i18n.using(reply.locale or locale) as lang:
+        with i18n.using(reply.locale or locale) as lang, collector_paused():   # a check-in's 10,000 lines at once
             return await self._release(reply, destination, ceiling, render, lang)
 
     async def _release(self, reply: Reply, destination: Destination, ceiling: dict[tuple[int, str], Level] | None,
@@ -291,6 +292,8 @@ class PrivacyGate:
                 points = disclosure.relative_steps(s.points, s.baseline) if relative else tuple(s.points)
                 if points:
                     lines.append(ChartLine(s.member_id, s.label, tuple(points)))
+                    if len(lines) > piece.max_series:
+                        return None   # left out below anyway: a big check-in's 5,000 lines aren't all stepped
             kind = "relative" if relative else "raw"
         else:
             kind = piece.shown
@@ -334,6 +337,8 @@ class _Output:
 def _fact_variant(fact: Fact, allowed: Level) -> tuple[Level, str, Fact] | None:
     """(level shown, text, released fact) for the most revealing variant ``allowed`` permits.
     Attributed data needs at least TREND; a trend text built from relative facts is banded here."""
+    if allowed < Level.TREND:
+        return None   # (before the banded text is built: most members of a big check-in share less)
     texts = fact.texts()
     if Level.TREND not in texts and fact.relative:
         trend = _relative_text(fact.prefix, fact.relative)

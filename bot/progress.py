@@ -75,3 +75,9 @@ def streak_of(points: list[tuple[str, float]], back: list[str]) -> int:
         if n >= cap:
             break
     return n
+def streak_in(logged: int, cap: int) -> int:
+    """The same as :func:`streak` for a bit mask of logged days (bit ``i``: the day ``i`` days before
+    the last day), as the database hands a check-in its members' days: consecutive set bits from
+    bit 0, or from bit 1 when the last day isn't logged yet (today is not a break), at most ``cap``."""
+    run = logged >> (0 if logged & 1 else 1)
+    return min(cap, (run ^ (run + 1)).bit_length() - 1)   # the trailing ones: +1 carries through exactly them

@@ -10,6 +10,7 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from statistics import fmean
 
 from apscheduler.triggers.cron import CronTrigger
@@ -20,7 +21,8 @@ from bot.commands import Invocation, Param, ParamType, Permission, command
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.levels import Level
 from bot.vocabulary.metrics import MetricDef, format_quantity, parse_quantity
-from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
+from bot.collector import collector_paused
+from bot.progress import change_text, goal_percent, streak_in, summed, weekly_figure
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
 from bot.vocabulary.i18n import _, n_, p_
@@ -191,48 +193,55 @@ class Checkins(Cog):
     async def build_checkin(self, community_id: int, channel_id: int, tz: str, period: datetime,
                             with_summaries: bool = True) -> tuple[Reply | None, list[tuple[int, Reply]]]:
         """The weekly post for a channel and each member's private summary, built with a fixed number
-        of queries however many members take part."""
+        of queries however many members take part, in the current language (bot.vocabulary.i18n)."""
+        with collector_paused():   # thousands of members' rows and facts at once (see bot.collector)
+            return await self._build_checkin(community_id, channel_id, tz, period, with_summaries)
+
+    async def _build_checkin(self, community_id: int, channel_id: int, tz: str, period: datetime,
+                             with_summaries: bool) -> tuple[Reply | None, list[tuple[int, Reply]]]:
         members = await self.s.checkins.active_members(channel_id, period)
         if not members:
             return None, []
         week = Week(local_date(period, tz) - timedelta(days=6), local_date(period, tz))
         metrics = await self.s.catalogue.metrics(community_id)
         by_key = {m.key: m for m in metrics}
-        # Days stay ISO strings here (they sort as dates): tens of thousands of members' rows are
-        # partitioned by comparison, without building a date object per row.
-        first, last = week.first.isoformat(), week.last.isoformat()
-        prev_first = (week.first - timedelta(days=7)).isoformat()
-        back = days_back(week.last, STREAK_LOOKBACK)
-        series = await self.s.entries.series_for_checkin(channel_id, period, list(by_key),
-                                                         week.first - timedelta(days=STREAK_LOOKBACK), week.last)
+        figures = await self.s.entries.checkin_week(channel_id, period, list(by_key), week.last, STREAK_LOOKBACK)
         goals = await self.s.goals.for_checkin(channel_id)
-        profiles = await self.s.community.members_in_checkin(channel_id)
+        names = await self.s.community.names_in_checkin(channel_id)
         channel = await self.s.community.channel_by_id(channel_id)
         assert channel is not None  # the channel has a check-in schedule, so it has a row
+        return self._compose(week, tz, channel_id, channel.name, by_key, members, figures, goals, names, with_summaries)
 
-        groups: dict[str, list[tuple[int, float]]]
-        member_lines, groups, summaries = [], {}, []
-        chart_inputs: dict[str, list[tuple]] = {}   # turned into chart lines only for the charts drawn
-        for member_id in sorted(members, key=lambda m: profiles[m].display_name.lower() if m in profiles else ""):
-            name = profiles[member_id].display_name if member_id in profiles else "member"
+    @staticmethod
+    def _compose(week: Week, tz: str, channel_id: int, channel_name: str, by_key: dict[str, MetricDef],
+                 members: list[int], figures: dict[tuple[int, str], Any], goals: dict[tuple[int, str], float],
+                 names: dict[int, str], with_summaries: bool) -> tuple[Reply | None, list[tuple[int, Reply]]]:
+        """The post and the summaries from what :meth:`build_checkin` read (no I/O)."""
+        first, last = week.first.isoformat(), week.last.isoformat()   # days stay ISO strings: no date per point
+        adds_up = {key: summed(metric) for key, metric in by_key.items()}
+        groups: dict[str, list[tuple[int, float]]] = {}
+        member_lines: list[Line] = []
+        summaries: list[tuple[int, Reply]] = []
+        chart_inputs: dict[str, list[tuple[Any, ...]]] = {}   # turned into chart lines only for the charts drawn
+        for member_id in sorted(members, key=lambda m: names[m].lower() if m in names else ""):
+            name = names.get(member_id, _("member"))
             facts, private_lines = [], []
             for key, metric in by_key.items():
-                points = series.get((member_id, key))
-                if not points or points[-1][0] < first:
+                f = figures.get((member_id, key))
+                if f is None:   # nothing logged this week
                     continue
-                this = [v for d, v in points if d >= first]
-                prev = [v for d, v in points if prev_first <= d < first]
-                earlier = [v for d, v in points if d < first]
+                this = [v for _day, v in f.week]
                 figure = weekly_figure(metric, this)
-                assert figure is not None  # `this` holds at least the last point (checked above)
-                before = weekly_figure(metric, prev)
+                assert figure is not None  # the week holds at least one day (checked above)
+                before = (None if not f.prev_days else f.prev_sum if adds_up[key] else f.prev_sum / f.prev_days)
                 change = change_text(before, figure)
                 goal = goals.get((member_id, key))
                 pct_goal = goal_percent(metric, figure, goal)
                 days_logged = len(this)
-                run = streak_of(points, back)
+                run = streak_in(f.logged, STREAK_LOOKBACK)
                 streak = _("{run}{plus}-day streak", run=run, plus='+' if run >= STREAK_LOOKBACK else '') if run >= 3 else None
-                exact = [change, _("{days_logged}/7 days", days_logged=days_logged), streak, (_("{pct_goal}% of goal", pct_goal=pct_goal) if pct_goal is not None else None)]
+                exact = [change, _("{days_logged}/7 days", days_logged=days_logged), streak,
+                         (_("{pct_goal}% of goal", pct_goal=pct_goal) if pct_goal is not None else None)]
                 exact_text = ", ".join(r for r in exact if r)
                 # The trend variant is built by the gate from these inputs, in bands (PRIVACY.md).
                 relative = [Relative("change", "vs last week", before, figure),   # i18n: the gate translates it (bot.disclosure)
@@ -241,23 +250,25 @@ class Checkins(Cog):
                     relative.append(Relative("count", streak))
                 if pct_goal is not None:
                     relative.append(Relative("share", "goal", float(pct_goal)))
-                raw = _format_weekly(metric, figure) + (_(" this week") if summed(metric) else _(" average"))
+                raw = _format_weekly(metric, figure) + (_(" this week") if adds_up[key] else _(" average"))
                 label = metric.label
                 shown = raw if raw.startswith(label) or raw.split(" ")[1:2] == [label] else f"{label} {raw}"
                 facts.append(Fact.of(member_id, key, public=f"{shown} ({exact_text})", relative=tuple(relative),
                                      prefix=f"{label} "))
                 groups.setdefault(key, []).append((member_id, figure))
-                private_lines.append(f"{metric.label}: {raw} ({exact_text})")
-                baseline = fmean(earlier[-28:]) if earlier else fmean(this)
-                chart_inputs.setdefault(key, []).append((member_id, name, points, baseline))
+                if with_summaries:
+                    private_lines.append(f"{label}: {raw} ({exact_text})")
+                # The member's usual: their lookback's mean before this week (this week's without one).
+                baseline = f.earlier_sum / f.earlier_days if f.earlier_days else fmean(this)
+                chart_inputs.setdefault(key, []).append((member_id, name, f.week, baseline))
             if facts:
                 member_lines.append(Line(tuple(facts), label=f"{name}: "))
                 if with_summaries:
-                    summaries.append((member_id, Reply.text(_("Your week in #{name} ({label}):", name=channel.name, label=week.label()), *private_lines,
-                                                            private=True)))
-        header = Line((Text(_("Weekly check-in for #{name} — {label}", name=channel.name, label=week.label())),))
+                    summaries.append((member_id, Reply.text(_("Your week in #{name} ({label}):", name=channel_name,
+                                                              label=week.label()), *private_lines, private=True)))
+        header = Line((Text(_("Weekly check-in for #{name} — {label}", name=channel_name, label=week.label())),))
         period_text = f"{first}..{last}"
-        group_parts = tuple(GroupFigure(key, "total" if summed(by_key[key]) else "average", tuple(contribs),
+        group_parts = tuple(GroupFigure(key, "total" if adds_up[key] else "average", tuple(contribs),
                                         _("{metric} about {{value}} {unit} from {{count}} people",
                                           metric=by_key[key].label, unit=_group_unit(by_key[key])),
                                         _value_spec(by_key[key]), period_text)
@@ -271,8 +282,7 @@ class Checkins(Cog):
         # what this channel may see.
         charts = tuple(ChartPiece(key, _("{metric} — week of {week}", metric=by_key[key].label.capitalize(),
                                          week=week.label()), by_key[key].unit, tz,
-                                  tuple(ChartLine(mid, name, tuple((d, v) for d, v in pts if d >= first), base)
-                                        for mid, name, pts, base in inputs),
+                                  tuple(ChartLine(mid, name, tuple(pts), base) for mid, name, pts, base in inputs),
                                   period=(first, last), max_series=MAX_CHART_SERIES)
                        for key, inputs in chart_inputs.items())
         if len(lines) == 1:

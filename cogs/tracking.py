@@ -74,11 +74,14 @@ class Tracking(Cog):
         (two runs of 5 km and 3 km are both ordinary), nor when a unit was typed."""
         if line.quantity.unit or m.adds:
             return
-        recent = await self.s.entries.latest(inv.member_id, m.key, today - timedelta(days=RECENT_DAYS))
         value = line.quantity.value
+        others = [(c, v) for c, v in other_readings(m, line.value_text, system) if v != value]
+        if not others:   # no other unit reads this number into the range (8,123 steps): nothing to ask, no read
+            return
+        recent = await self.s.entries.latest(inv.member_id, m.key, today - timedelta(days=RECENT_DAYS))
         if not recent or recent <= 0 or value <= 0 or 1 / UNLIKE <= value / recent <= UNLIKE:
             return
-        fits = [c for c, v in other_readings(m, line.value_text, system) if v != value and 1 / LIKE <= v / recent <= LIKE]
+        fits = [c for c, v in others if 1 / LIKE <= v / recent <= LIKE]
         if fits:
             tail = " ".join(x for x in (line.day_text, line.note and f"{NOTE_PREFIX} {line.note}") if x)
             unit = bare_unit(m, system) or m.unit

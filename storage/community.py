@@ -156,10 +156,13 @@ class CommunityRepository:
             out.update({r["id"]: _member(r) for r in rows})
         return out
 
-    async def members_in_checkin(self, channel_id: int) -> dict[int, Member]:
-        rows = await self.db.fetchall(
-            "SELECT m.* FROM members m JOIN checkin_members cm ON cm.member_id=m.id WHERE cm.channel_id=?", (channel_id,))
-        return {r["id"]: _member(r) for r in rows}
+    async def names_in_checkin(self, channel_id: int) -> dict[int, str]:
+        """Display names of everyone in a channel's check-in: all a check-in post needs of their profiles
+        (a whole Member each cost a tenth of a second for 10,000 members)."""
+        rows = await self.db.fetch_tuples(
+            "SELECT m.id, m.display_name FROM members m JOIN checkin_members cm ON cm.member_id=m.id WHERE cm.channel_id=?",
+            (channel_id,))
+        return dict(rows)
 
     async def set_timezone(self, member_id: int, tz: str) -> None:
         await self.db.execute("UPDATE members SET timezone=? WHERE id=?", (tz, member_id))

@@ -119,6 +119,21 @@ class SetWrite:
     script: WriteScript
 
 
+class SetReadKind(Protocol):
+    """A read many members make at the same moment (the value a ``log`` is checked against) that
+    PostgreSQL answers for all of them with ONE statement (see :meth:`storage.postgres.PgDatabase.read`):
+    a read is a round trip to the server there, and in a busy moment most of a command's cost."""
+
+    def one(self, row: tuple) -> tuple[str, Sequence[Any]]:
+        """The read for one ``row``, in SQLite's dialect, as for ``fetchval``."""
+
+    def postgres(self, rows: Sequence[tuple]) -> tuple[str, Sequence[Any]]:
+        """One statement in PostgreSQL's dialect answering all ``rows``."""
+
+    def results(self, records: Sequence[Any], rows: Sequence[tuple]) -> list[Any]:
+        """Each row's answer, in the order of ``rows``, from the statement's records."""
+
+
 def script_of(write: "WriteScript | SetWrite") -> WriteScript:
     return write.script if isinstance(write, SetWrite) else write
 
@@ -127,7 +142,8 @@ class GroupCommit:
     """The one writer task of a database, shared by both backends: the writes waiting at the same
     moment are handed to the backend's ``run_batch`` together (one transaction, one commit for many
     members' logs), in the order they came, so this process's writes never race each other. Each
-    caller hears back its own outcome, only after the commit."""
+    caller hears back its own outcome, only after the commit. (PostgreSQL batches reads of a
+    :class:`SetReadKind` the same way: whatever waits while one batch runs goes together next.)"""
 
     def __init__(self, run_batch: "Callable[[list[WriteScript | SetWrite]], Awaitable[list[tuple[bool, Any]]]]",
                  limit: int = 512):
@@ -217,6 +233,10 @@ class Database(Protocol):
     async def fetch_tuples(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any]: ...
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    async def read(self, kind: "SetReadKind", row: tuple[Any, ...]) -> Any:
+        """One read of a kind PostgreSQL batches across members (see :class:`SetReadKind`)."""
+        ...
 
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
 

@@ -18,7 +18,8 @@ from typing import Any, AsyncIterator, Iterable, Sequence
 
 import aiosqlite
 
-from storage.database import (STATEMENTS, GroupCommit, SetWrite, Statement, StorageBusy, WriteScript, is_script, migrations,
+from storage.database import (STATEMENTS, GroupCommit, SetReadKind, SetWrite, Statement, StorageBusy, WriteScript, is_script,
+                              migrations,
                               script_of, split_statements)
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,10 @@ class SqliteDatabase:
             return cur.execute(sql, params).fetchall()
 
         return await self._conn._execute(query, self._conn._connection)
+
+    async def read(self, kind: SetReadKind, row: tuple[Any, ...]) -> Any:
+        """One read of a kind PostgreSQL batches (see :class:`SetReadKind`); in process, SQLite runs it alone."""
+        return await self.fetchval(*kind.one(row))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         async with self._conn.execute(sql, params) as cur:

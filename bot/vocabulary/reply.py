@@ -16,6 +16,8 @@ from typing import Any, Literal, Union
 
 from bot.vocabulary.levels import Level
 
+_LEVELS = {int(level): level for level in Level}   # Level(n) is an enum lookup: slow across 10,000 facts
+
 
 @dataclass(frozen=True)
 class Text:
@@ -68,7 +70,7 @@ class Fact:
         return Fact(member_id, metric, tuple(variants), tuple(relative), prefix)
 
     def texts(self) -> dict[Level, str]:
-        return {Level(lv): text for lv, text in self.variants}
+        return {_LEVELS[lv] if lv in _LEVELS else Level(lv): text for lv, text in self.variants}
 
 
 Statistic = Literal["total", "average", "count"]

@@ -18,7 +18,8 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -446,3 +447,72 @@ async def test_both_drivers_build_the_same_tables_and_columns(pg_url, tmp_path):
     finally:
         await pg.close()
         await lite.close()
+
+
+async def test_adding_logs_waiting_together_are_one_statement_and_add_up_in_order(any_db, pg_statements):
+    """`log water 1` from many members at once: one statement on PostgreSQL; each new row holds the
+    day's total, keeps the day's note unless it brings its own, and undo takes back exactly one log."""
+    from storage.entries import EntryRepository
+    db, entries = any_db, EntryRepository(any_db)
+    ids = await _members(db)
+    now, day = datetime.fromisoformat(START), datetime.fromisoformat(START).date()
+    await entries.log(ids[0], "water", day, 0.5, "morning", now, add=True)
+    pg_statements.clear()
+    first = await asyncio.gather(*(entries.log(m, "water", day, 0.25, None, now, add=True) for m in ids))
+    if isinstance(db, PgDatabase):
+        assert len(pg_statements) == 1
+    assert [r.entry.value for r in first] == [0.75] + [0.25] * (len(ids) - 1)
+    assert [r.previous for r in first] == [0.5] + [None] * (len(ids) - 1)
+    assert first[0].entry.note == "morning" and first[1].entry.note is None
+    # The same member three times in one batch, between others: each adds to the one before.
+    values = [(ids[0], 1.0, None), (ids[1], 2.0, "run"), (ids[0], 0.1, "lunch"), (ids[0], 0.2, None)]
+    results = await asyncio.gather(*(entries.log(m, "water", day, v, n, now, add=True) for m, v, n in values))
+    assert [r.entry.value for r in results] == [1.75, 2.25, 1.75 + 0.1, 1.75 + 0.1 + 0.2]
+    assert [r.entry.note for r in results] == ["morning", "run", "lunch", "lunch"]
+    assert [r.previous for r in results] == [0.75, 0.25, 1.75, 1.75 + 0.1]
+    assert results[3].entry.replaces == results[2].entry.id and results[2].entry.replaces == results[0].entry.id
+    assert await db.fetchval("SELECT value FROM entries WHERE member_id=? AND metric='water' AND active=1", (ids[0],)) == \
+        1.75 + 0.1 + 0.2
+    assert (await entries.undo_last(ids[0]))[1] == 1.75 + 0.1
+
+
+async def test_latest_values_read_together_are_one_statement(any_db, pg_statements):
+    """The value each `log` is checked against (a unit mix-up): many members' reads at the same
+    moment are one statement on PostgreSQL, each answered as if alone."""
+    from storage.entries import EntryRepository
+    db, entries = any_db, EntryRepository(any_db)
+    ids = await _members(db)
+    now = datetime.fromisoformat(START)
+    today = now.date()
+    for back, value in ((30, 80.0), (2, 81.5), (1, 82.0)):   # member 0: the newest day wins, not the newest row
+        await entries.log(ids[0], "weight", today - timedelta(days=back), value, None, now)
+    await entries.log(ids[0], "weight", today - timedelta(days=2), 81.0, None, now)   # corrects an older day
+    await entries.log(ids[1], "weight", today - timedelta(days=90), 70.0, None, now)   # too old to count
+    await entries.log(ids[2], "weight", today, 60.0, None, now)
+    await entries.undo_last(ids[2])                                                   # taken back: nothing
+    await entries.log(ids[3], "steps", today, 9000.0, None, now)                      # another metric
+    since = today - timedelta(days=60)
+    pg_statements.clear()
+    answers = await asyncio.gather(*(entries.latest(m, "weight", since) for m in ids), entries.latest(ids[0], "weight", since))
+    assert answers == [82.0, None, None, None] + [None] * (len(ids) - 4) + [82.0]
+    if isinstance(db, PgDatabase):
+        assert len(pg_statements) == 1
+    assert await entries.latest(ids[0], "weight", today) is None and await entries.latest(ids[3], "steps", today) == 9000.0
+
+
+async def test_units_are_read_once_and_a_change_is_seen_at_once(any_db):
+    from storage.preferences import UnitPreferenceRepository
+    db = any_db
+    ids = await _members(db, 2)
+    units = UnitPreferenceRepository(db)
+    now = datetime.fromisoformat(START)
+    assert await units.system(ids[0], "weight") is None
+    await units.set(ids[0], "imperial", now)
+    assert await units.system(ids[0], "weight") == "imperial"
+    await units.set(ids[0], "metric", now, "weight")
+    assert await units.system(ids[0], "weight") == "metric" and await units.system(ids[0], "water") == "imperial"
+    chosen = await units.systems(ids[0])
+    chosen["water"] = "metric"                      # the caller's copy, not the kept one
+    assert await units.system(ids[0], "water") == "imperial"
+    await units.delete_member(ids[0])
+    assert await units.systems(ids[0]) == {} and await units.system(ids[1]) is None
