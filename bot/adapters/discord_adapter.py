@@ -374,7 +374,7 @@ class DiscordAdapter:
         require_delivery(delivery)
         channel = await self._channel(target)
         if not isinstance(channel, _HoldsMessages):
-            raise DeliveryFailed("I can't edit messages there")
+            raise DeliveryFailed(N_("I can't edit messages there"))
         old = list(split_message_ids(message_id))
         kept: list[str] = []
         plans = self._plan(target, delivery)
