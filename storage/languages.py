@@ -3,6 +3,7 @@ the config default (see :mod:`bot.vocabulary.i18n` for where each is used)."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -11,15 +12,25 @@ from bot.vocabulary.clock import utc_iso
 from storage.database import Database
 
 
+#: How long a language choice read from the database is trusted. Every command needs the member's and
+#: the community's language, which change rarely: remembering them saves two round trips a command on
+#: PostgreSQL. This process forgets its copy at once when a choice changes here; another process
+#: sharing the database sees the change within this many seconds.
+CACHE_SECONDS = 30.0
+
+
 class LanguageRepository:
     export_name = "language"
 
     def __init__(self, db: Database, default: str = i18n.SOURCE):
         self.db = db
         self.default = default
+        self._members: dict[int, tuple[float, str | None]] = {}
+        self._communities: dict[int, tuple[float, str | None]] = {}
 
     async def set_member(self, member_id: int, language: str | None, now: datetime) -> None:
         """None clears the choice (the member then reads the community's language)."""
+        self._members.pop(member_id, None)
         async with self.db.transaction():
             await self.db.execute("DELETE FROM member_language WHERE member_id=?", (member_id,))
             if language:
@@ -27,6 +38,7 @@ class LanguageRepository:
                                       (member_id, language, utc_iso(now)))
 
     async def set_community(self, community_id: int, language: str | None, now: datetime) -> None:
+        self._communities.pop(community_id, None)
         async with self.db.transaction():
             await self.db.execute("DELETE FROM community_language WHERE community_id=?", (community_id,))
             if language:
@@ -34,12 +46,22 @@ class LanguageRepository:
                                       (community_id, language, utc_iso(now)))
 
     async def member_choice(self, member_id: int) -> str | None:
+        cached = self._members.get(member_id)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
         row = await self.db.fetchone("SELECT language FROM member_language WHERE member_id=?", (member_id,))
-        return i18n.normalize(row[0]) if row else None
+        choice = i18n.normalize(row[0]) if row else None
+        self._members[member_id] = (time.monotonic(), choice)
+        return choice
 
     async def community_choice(self, community_id: int) -> str | None:
+        cached = self._communities.get(community_id)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
         row = await self.db.fetchone("SELECT language FROM community_language WHERE community_id=?", (community_id,))
-        return i18n.normalize(row[0]) if row else None
+        choice = i18n.normalize(row[0]) if row else None
+        self._communities[community_id] = (time.monotonic(), choice)
+        return choice
 
     async def for_community(self, community_id: int) -> str:
         """What the community's channels are written in."""
@@ -56,4 +78,5 @@ class LanguageRepository:
             "SELECT language, updated_at FROM member_language WHERE member_id=?", (member_id,))]
 
     async def delete_member(self, member_id: int) -> int:
+        self._members.pop(member_id, None)
         return await self.db.execute_rowcount("DELETE FROM member_language WHERE member_id=?", (member_id,))
