@@ -23,7 +23,7 @@ from bot.vocabulary.metrics import MetricDef, format_quantity, parse_quantity
 from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
-from bot.vocabulary.i18n import _, n_, p_
+from bot.vocabulary.i18n import N_, _, n_, p_
 from bot.cog import Cog
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class Week:
 
 
 class Checkins(Cog):
-    command_groups = {"checkin": "Weekly accountability check-ins in this channel"}
+    command_groups = {"checkin": N_("Weekly accountability check-ins in this channel")}
 
 
     # -- commands ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ PARTNERS_LINE = N_("Accountability partners are their own audience (the settings
 
 
 class Privacy(Cog):
-    command_groups = {"privacy": "See and choose who may see each of your numbers"}
+    command_groups = {"privacy": N_("See and choose who may see each of your numbers")}
 
     def _plain(self, level: Level) -> str:
         return _(PLAIN_WORDS[level], k=self.s.config.privacy.min_group_size)
