@@ -58,8 +58,6 @@ ALREADY_SEES = N_("{partner} already sees your {metrics} at {level}.")
 LOWERED = N_("{partner} now sees your {metrics} at {level} ({shows}).")
 REMOVED = N_("{partner} no longer sees your {metrics}.")
 NOTHING_TO_REMOVE = N_("{partner} doesn't see your {metrics}; nothing changed.")
-TAKEN_BACK = (N_("I changed {n} summary I had sent them ({deleted} removed)."),
-              N_("I changed {n} summaries I had sent them ({deleted} removed)."))
 INVITE_TEXT = N_("{owner} would like to be accountability partners: they offer to share their {metrics} with you "
                   "({level}: {shows}), in a private summary once a week. Nothing is shared until you accept. "
                   "`partner accept @{owner}` or `partner decline @{owner}` (they are not told that you declined); "
@@ -85,8 +83,6 @@ NO_PARTNERS = N_("You have no accountability partners. `partner invite @member <
 WHICH_PARTNER = N_("You have several partners; name one: {names}.")
 ENDED = N_("You and {other} are no longer partners: neither of you sees the other's numbers any more. "
             "{taken_back}They are not told, but summaries they had from you disappear.")
-ENDED_TAKEN_BACK = (N_("I removed or changed {n} summary already sent. "),
-                    N_("I removed or changed {n} summaries already sent. "))
 NOT_PARTNERS = N_("You and {other} aren't partners; nothing changed.")
 UNKNOWN_MEMBER = N_("I don't know a member called {who} here.")
 NOT_SHARED_WITH_YOU = N_("{owner} doesn't share anything with you.")
@@ -110,6 +106,15 @@ STREAK = N_("{days}-day streak")
 STREAK_LONG = N_("{days}+-day streak")
 GOAL_PCT = N_("{pct}% of goal")
 LOGGED = N_("logged this week")
+
+
+def _taken_back(n: int, deleted: int) -> str:
+    return n_("I changed {n} summary I had sent them ({deleted} removed).",
+              "I changed {n} summaries I had sent them ({deleted} removed).", n, deleted=i18n.count(deleted))
+
+
+def _ended_taken_back(n: int) -> str:
+    return n_("I removed or changed {n} summary already sent. ", "I removed or changed {n} summaries already sent. ", n)
 
 
 def _metrics_words(keys: list[str], by_key: dict[str, MetricDef]) -> str:
@@ -237,7 +242,7 @@ class Partners(Cog):
                                         shows=_(SHOWS[wanted])))
             edited, deleted = await self.app.take_back(inv.member_id, viewer_id=partner_id)
             if edited or deleted:
-                lines.append(n_(*TAKEN_BACK, edited + deleted, deleted=i18n.count(deleted)))
+                lines.append(_taken_back(edited + deleted, deleted))
         if same and not lines:
             lines.append(_(ALREADY_SEES, partner=partner, metrics=_metrics_words(same, by_key), level=wanted.label))
         return Reply.text(*lines, private=True)
@@ -259,7 +264,7 @@ class Partners(Cog):
         lines = [_(REMOVED, partner=partner, metrics=_metrics_words(keys, by_key))]
         edited, deleted = await self.app.take_back(inv.member_id, viewer_id=partner_id)
         if edited or deleted:
-            lines.append(n_(*TAKEN_BACK, edited + deleted, deleted=i18n.count(deleted)))
+            lines.append(_taken_back(edited + deleted, deleted))
         return Reply.text(*lines, private=True)
 
     async def _inviter(self, inv: Invocation, member: str | None) -> tuple[int | None, Reply | None]:
@@ -349,7 +354,7 @@ class Partners(Cog):
         if not await self.repo.end(inv.member_id, other_id, inv.now):
             return Reply.text(_(NOT_PARTNERS, other=await self._name(other_id)), private=True)
         edited, deleted = await self._take_back_between(inv.member_id, other_id)
-        taken = n_(*ENDED_TAKEN_BACK, edited + deleted) if edited or deleted else ""
+        taken = _ended_taken_back(edited + deleted) if edited or deleted else ""
         return Reply.text(_(ENDED, other=await self._name(other_id), taken_back=taken), private=True)
 
     async def end_all(self, member_id: int) -> tuple[int, int]:

@@ -57,8 +57,10 @@ class Privacy(Cog):
                   if g.member_id == inv.member_id and g.status == "active"]
         if grants:
             names = {g.partner_id: (await self.s.community.member_by_id(g.partner_id)) for g in grants}
+            by_key = {m.key: m for m in await self.s.catalogue.metrics(inv.community_id)}
             shown = "; ".join(_(PARTNER_GRANT, partner=names[g.partner_id].display_name if names[g.partner_id] else _("member"),
-                                metric=g.metric, level=g.level.label) for g in grants)
+                                metric=by_key[g.metric].term if g.metric in by_key else g.metric, level=g.level.label)
+                              for g in grants)
             lines.append(_(PARTNERS_LINE, grants=shown))
         return Reply.text(*lines, private=True)
 
