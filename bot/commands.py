@@ -177,7 +177,7 @@ class Invocation:
         """The id of a member of this community the bot knows, or None (never creates one: naming
         someone must not make a record of them)."""
         if self.resolve_member is None:
-            raise UserError("Members can't be named here.")
+            raise UserError(_("Members can't be named here."))
         return await self.resolve_member(ref)
 
 
@@ -476,7 +476,7 @@ def convert(param: Param, token: str) -> Any:
         return token
     if t is ParamType.MEMBER:
         if len(token) > 100 or not token.isprintable() or " " in token or token.lower() in ("here", "this", "all"):
-            raise UserError("Name a member like @bob.")
+            raise UserError(_("Name a member like @bob."))
         return token
     if t is ParamType.METRIC:
         if token[:1].isdigit() or token[:1] in "#<+-.":

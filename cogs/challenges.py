@@ -54,7 +54,7 @@ KIND_WORDS = {
 
 
 # Moderators start challenges, and members too where the operator allows it ([challenges] members_can_create).
-CREATORS = Permission("challenge creators",
+CREATORS = Permission("challenge creators",   # i18n: the name is for code; members read its refusal (a msgid)
                       lambda is_moderator, config: is_moderator or config.challenges.members_can_create,
                       N_("Only moderators can start challenges here."))
 
@@ -76,7 +76,7 @@ class Standing:
 
 
 class Challenges(Cog):
-    command_groups = {"challenge": "Weekly group challenges"}
+    command_groups = {"challenge": N_("Weekly group challenges")}
 
     def __init__(self, services: Services, app: Publisher):
         super().__init__(services, app)

@@ -25,7 +25,7 @@ from bot.collector import collector_paused
 from bot.progress import change_text, goal_percent, streak_in, summed, weekly_figure
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 from bot.scheduler import Schedule
-from bot.vocabulary.i18n import _, n_, p_
+from bot.vocabulary.i18n import N_, _, n_, p_
 from bot.cog import Cog
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class Week:
 
 
 class Checkins(Cog):
-    command_groups = {"checkin": "Weekly accountability check-ins in this channel"}
+    command_groups = {"checkin": N_("Weekly accountability check-ins in this channel")}
 
 
     # -- commands ------------------------------------------------------------------------------

@@ -10,15 +10,15 @@ from bot.vocabulary.metrics import custom_metric, custom_units
 from bot.vocabulary.reply import Reply
 from bot.cog import Cog
 from storage.sharing import ALL_METRICS
-from bot.vocabulary.i18n import _, num
+from bot.vocabulary.i18n import N_, _, num
 
 P = ParamType
 MOD = Permission.MODERATOR
 
 
 class Moderation(Cog):
-    command_groups = {"mod": "Moderator tools: channel sharing rules, custom metrics, check-in schedules",
-                      "mod metric": "Custom metrics for this community"}
+    command_groups = {"mod": N_("Moderator tools: channel sharing rules, custom metrics, check-in schedules"),
+                      "mod metric": N_("Custom metrics for this community")}
 
     @command("mod rule", "Set the most a channel may show of a metric (it can only narrow what members allow).",
              Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),

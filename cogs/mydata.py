@@ -19,7 +19,7 @@ from bot.vocabulary.levels import Level
 
 
 class MyData(Cog):
-    command_groups = {"mydata": "What was shared where; export or delete all your data"}
+    command_groups = {"mydata": N_("What was shared where; export or delete all your data")}
 
     @command("mydata shared", "Every post that holds your data (channels, and summaries sent to partners), and your partners.",
              lists=True)

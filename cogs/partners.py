@@ -28,8 +28,9 @@ from bot.vocabulary.reply import Button, Destination, Fact, Line, Relative, Repl
 from bot.scheduler import Schedule
 from bot.cog import Cog, Publisher
 from bot.services import Services
-from bot.vocabulary.words import counted
-from cogs.checkins import STREAK_LOOKBACK, Week
+from bot.vocabulary import i18n
+from bot.vocabulary.i18n import N_, _, n_, p_
+from cogs.checkins import STREAK_LOOKBACK, Week, every
 from storage.community import safe_name
 from storage.partners import ACTIVE, BLOCKED, DECLINED, INVITE_DAYS, Grant, PartnerRepository
 
@@ -40,81 +41,89 @@ KIND = "partner"
 
 # ---- member-facing words (one template per message) ---------------------------------------------
 SHOWS = {
-    Level.TREND: "rough progress only, never a number: changes in steps of 10%, streaks, about how close to a goal",
-    Level.PUBLIC: "the actual numbers",
+    Level.TREND: N_("rough progress only, never a number: changes in steps of 10%, streaks, about how close to a goal"),
+    Level.PUBLIC: N_("the actual numbers"),
 }
-NOT_SENT = ("I couldn't send an invite to {who}. I can only invite members who have used me in this community and "
-            "who take invites from you. Nothing of yours was shared.")
-NOT_YOURSELF = "You can't be your own partner; name someone else, e.g. `partner invite @bob steps trend`."
-NO_AGGREGATE = ("`aggregate` means anonymous group totals, which make no sense for one person. Choose `trend` ({trend}) "
-                "or `public` ({public}).")
-INVITED = ("I asked {partner} privately whether they want to see your {metrics} ({level}: {shows}). Nothing is shared "
-           "until they accept; the invite lapses after {days} days. `partner end @{partner}` takes it back at any time.")
-ASKED_WIDER = ("I asked {partner} whether they want to see your {metrics} at {level} ({shows}). Until they accept, they "
-               "keep seeing what they saw before.")
-ALREADY_ASKED = "You already invited {partner} to see your {metrics}; the invite waits for their answer until {until}."
-ALREADY_SEES = "{partner} already sees your {metrics} at {level}."
-LOWERED = "{partner} now sees your {metrics} at {level} ({shows})."
-REMOVED = "{partner} no longer sees your {metrics}."
-NOTHING_TO_REMOVE = "{partner} doesn't see your {metrics}; nothing changed."
-TAKEN_BACK = "I changed {count} I had sent them ({deleted} removed)."
-INVITE_TEXT = ("{owner} would like to be accountability partners: they offer to share their {metrics} with you "
-               "({level}: {shows}), in a private summary once a week. Nothing is shared until you accept. "
-               "`partner accept @{owner}` or `partner decline @{owner}` (they are not told that you declined); "
-               "`partner block @{owner}` stops invites from them.")
-WIDER_TEXT = ("{owner} offers to share their {metrics} with you at {level} ({shows}) instead of {before}. "
-              "`partner accept @{owner}` or `partner decline @{owner}`.")
-NO_INVITES = "There is no invite waiting for you."
-WHICH_INVITE = "Several people invited you; name one: {names}."
-NO_INVITE_FROM = "There is no invite from {owner} waiting for you."
-ACCEPTED = ("You now see {owner}'s {metrics} in a private summary once a week (`partner view @{owner}` shows the last "
-            "one). `partner end @{owner}` stops it at any time.")
-ACCEPTED_OWNER = ("{partner} accepted: they now see your {metrics} ({level}) in a private weekly summary. "
-                  "`partner end @{partner}` stops it at any time.")
-DECLINED_TEXT = ("Declined. Nothing of {owner}'s was shared and they are not told; they can't invite you again "
-                 "(`partner unblock @{owner}` allows it).")
-BLOCKED_TEXT = ("{other} can no longer invite you. Anything between you two has ended and what I had sent was taken "
-                "back; they are not told. `partner unblock @{other}` undoes this.")
-BLOCK_UNKNOWN = "I don't know a member called {who} here; nobody was blocked."
-UNBLOCKED = "{other} can invite you again."
-NOT_BLOCKED = "You hadn't blocked or declined {other}."
-NO_PARTNERS = ("You have no accountability partners. `partner invite @member <metric|all> <trend|public>` offers to share "
-               "a metric with one person, privately.")
-WHICH_PARTNER = "You have several partners; name one: {names}."
-ENDED = ("You and {other} are no longer partners: neither of you sees the other's numbers any more. "
-         "{taken_back}They are not told, but summaries they had from you disappear.")
-ENDED_TAKEN_BACK = "I removed or changed {count} already sent. "
-NOT_PARTNERS = "You and {other} aren't partners; nothing changed."
-UNKNOWN_MEMBER = "I don't know a member called {who} here."
-NOT_SHARED_WITH_YOU = "{owner} doesn't share anything with you."
-NO_SUMMARY_YET = ("There's no summary from {owner} to show yet. Summaries come once a week ({when}), when there is "
-                  "something to show.")
-LIST_HEADER = "Your accountability partners (only you see this):"
-LIST_YOU_SHARE = "{partner} sees your {metric}: {level} ({shows})"
-LIST_YOU_SHARE_WIDER = "{partner} sees your {metric}: {level}; you asked to widen it to {asked} (waiting for an answer)"
-LIST_YOU_SEE = "you see {owner}'s {metric}: {level}"
-LIST_YOU_ASKED = "you invited {partner} to see your {metric} at {asked} (waiting for an answer until {until})"
-LIST_ASKED_YOU = "{owner} invites you to see their {metric} at {asked}: `partner accept @{owner}` or `partner decline @{owner}`"
-LIST_BLOCKED = "you don't take invites from {other} (`partner unblock @{other}`)"
-LIST_FOOTER = ("`partner end @member` ends a partnership; `partner invite @member <metric> private` stops sharing one "
-               "metric. Summaries come once a week ({when}).")
-SUMMARY_HEADER = "{owner}'s week ({week}), as they share it with you:"
-SUMMARY_LINE_PUBLIC = "{metric}: {value} ({facts})"
-SUMMARY_LINE_PUBLIC_BARE = "{metric}: {value}"
-VALUE_SUMMED = "{value} this week"
-VALUE_AVERAGE = "{value} average"
-STREAK = "{days}-day streak"
-STREAK_LONG = "{days}+-day streak"
-GOAL_PCT = "{pct}% of goal"
-LOGGED = "logged this week"
+NOT_SENT = N_("I couldn't send an invite to {who}. I can only invite members who have used me in this community and "
+               "who take invites from you. Nothing of yours was shared.")
+NOT_YOURSELF = N_("You can't be your own partner; name someone else, e.g. `partner invite @bob steps trend`.")
+NO_AGGREGATE = N_("`aggregate` means anonymous group totals, which make no sense for one person. Choose `trend` ({trend}) "
+                   "or `public` ({public}).")
+INVITED = N_("I asked {partner} privately whether they want to see your {metrics} ({level}: {shows}). Nothing is shared "
+              "until they accept; the invite lapses after {days} days. `partner end @{partner}` takes it back at any time.")
+ASKED_WIDER = N_("I asked {partner} whether they want to see your {metrics} at {level} ({shows}). Until they accept, they "
+                  "keep seeing what they saw before.")
+ALREADY_ASKED = N_("You already invited {partner} to see your {metrics}; the invite waits for their answer until {until}.")
+ALREADY_SEES = N_("{partner} already sees your {metrics} at {level}.")
+LOWERED = N_("{partner} now sees your {metrics} at {level} ({shows}).")
+REMOVED = N_("{partner} no longer sees your {metrics}.")
+NOTHING_TO_REMOVE = N_("{partner} doesn't see your {metrics}; nothing changed.")
+INVITE_TEXT = N_("{owner} would like to be accountability partners: they offer to share their {metrics} with you "
+                  "({level}: {shows}), in a private summary once a week. Nothing is shared until you accept. "
+                  "`partner accept @{owner}` or `partner decline @{owner}` (they are not told that you declined); "
+                  "`partner block @{owner}` stops invites from them.")
+WIDER_TEXT = N_("{owner} offers to share their {metrics} with you at {level} ({shows}) instead of {before}. "
+                 "`partner accept @{owner}` or `partner decline @{owner}`.")
+NO_INVITES = N_("There is no invite waiting for you.")
+WHICH_INVITE = N_("Several people invited you; name one: {names}.")
+NO_INVITE_FROM = N_("There is no invite from {owner} waiting for you.")
+ACCEPTED = N_("You now see {owner}'s {metrics} in a private summary once a week (`partner view @{owner}` shows the last "
+               "one). `partner end @{owner}` stops it at any time.")
+ACCEPTED_OWNER = N_("{partner} accepted: they now see your {metrics} ({level}) in a private weekly summary. "
+                     "`partner end @{partner}` stops it at any time.")
+DECLINED_TEXT = N_("Declined. Nothing of {owner}'s was shared and they are not told; they can't invite you again "
+                    "(`partner unblock @{owner}` allows it).")
+BLOCKED_TEXT = N_("{other} can no longer invite you. Anything between you two has ended and what I had sent was taken "
+                   "back; they are not told. `partner unblock @{other}` undoes this.")
+BLOCK_UNKNOWN = N_("I don't know a member called {who} here; nobody was blocked.")
+UNBLOCKED = N_("{other} can invite you again.")
+NOT_BLOCKED = N_("You hadn't blocked or declined {other}.")
+NO_PARTNERS = N_("You have no accountability partners. `partner invite @member <metric|all> <trend|public>` offers to share "
+                  "a metric with one person, privately.")
+WHICH_PARTNER = N_("You have several partners; name one: {names}.")
+ENDED = N_("You and {other} are no longer partners: neither of you sees the other's numbers any more. "
+            "{taken_back}They are not told, but summaries they had from you disappear.")
+NOT_PARTNERS = N_("You and {other} aren't partners; nothing changed.")
+UNKNOWN_MEMBER = N_("I don't know a member called {who} here.")
+NOT_SHARED_WITH_YOU = N_("{owner} doesn't share anything with you.")
+NO_SUMMARY_YET = N_("There's no summary from {owner} to show yet. Summaries come once a week ({when}), when there is "
+                     "something to show.")
+LIST_HEADER = N_("Your accountability partners (only you see this):")
+LIST_YOU_SHARE = N_("{partner} sees your {metric}: {level} ({shows})")
+LIST_YOU_SHARE_WIDER = N_("{partner} sees your {metric}: {level}; you asked to widen it to {asked} (waiting for an answer)")
+LIST_YOU_SEE = N_("you see {owner}'s {metric}: {level}")
+LIST_YOU_ASKED = N_("you invited {partner} to see your {metric} at {asked} (waiting for an answer until {until})")
+LIST_ASKED_YOU = N_("{owner} invites you to see their {metric} at {asked}: `partner accept @{owner}` or `partner decline @{owner}`")
+LIST_BLOCKED = N_("you don't take invites from {other} (`partner unblock @{other}`)")
+LIST_FOOTER = N_("`partner end @member` ends a partnership; `partner invite @member <metric> private` stops sharing one "
+                  "metric. Summaries come once a week ({when}).")
+SUMMARY_HEADER = N_("{owner}'s week ({week}), as they share it with you:")
+SUMMARY_LINE_PUBLIC = N_("{metric}: {value} ({facts})")
+SUMMARY_LINE_PUBLIC_BARE = N_("{metric}: {value}")
+VALUE_SUMMED = N_("{value} this week")
+VALUE_AVERAGE = N_("{value} average")
+STREAK = N_("{days}-day streak")
+STREAK_LONG = N_("{days}+-day streak")
+GOAL_PCT = N_("{pct}% of goal")
+LOGGED = N_("logged this week")
 
 
-def _metrics_words(keys: list[str]) -> str:
-    return ", ".join(keys)
+def _taken_back(n: int, deleted: int) -> str:
+    return n_("I changed {n} summary I had sent them ({deleted} removed).",
+              "I changed {n} summaries I had sent them ({deleted} removed).", n, deleted=i18n.count(deleted))
+
+
+def _ended_taken_back(n: int) -> str:
+    return n_("I removed or changed {n} summary already sent. ", "I removed or changed {n} summaries already sent. ", n)
+
+
+def _metrics_words(keys: list[str], by_key: dict[str, MetricDef]) -> str:
+    """Metrics as the member types them, in the current language (`steps` / `steg`)."""
+    return ", ".join(by_key[k].term if k in by_key else k for k in keys)
 
 
 class Partners(Cog):
-    command_groups = {"partner": "Accountability partners: share chosen numbers with one person"}
+    command_groups = {"partner": N_("Accountability partners: share chosen numbers with one person")}
 
     def __init__(self, services: Services, app: Publisher):
         super().__init__(services, app)
@@ -139,7 +148,10 @@ class Partners(Cog):
 
     def _when(self) -> str:
         c = self.s.config.checkins
-        return f"{c.weekday.title()}s at {c.time} {c.timezone}"
+        return _("{weekdays} at {time} {timezone}", weekdays=every(c.weekday), time=c.time, timezone=c.timezone)
+
+    async def _metric_defs(self, community_id: int) -> dict[str, MetricDef]:
+        return {m.key: m for m in await self.s.catalogue.metrics(community_id)}
 
     async def _tell(self, community_id: int, member_id: int, reply: Reply) -> bool:
         """A private message to someone other than the member who typed (an invite, an acceptance)."""
@@ -160,16 +172,17 @@ class Partners(Cog):
     async def invite(self, inv: Invocation, member: str, metric: str, level: str) -> Reply:
         wanted = parse_level(level)
         if wanted is Level.AGGREGATE:
-            raise UserError(NO_AGGREGATE.format(trend=SHOWS[Level.TREND], public=SHOWS[Level.PUBLIC]))
+            raise UserError(_(NO_AGGREGATE, trend=_(SHOWS[Level.TREND]), public=_(SHOWS[Level.PUBLIC])))
         metrics = await self.s.catalogue.resolve_many(inv.community_id, metric)
         keys = [m.key for m in metrics]
+        by_key = {m.key: m for m in metrics}
         partner_id = await self._member(inv, member)
         if partner_id == inv.member_id:
-            raise UserError(NOT_YOURSELF)
+            raise UserError(_(NOT_YOURSELF))
         if wanted is Level.PRIVATE:
             return await self._stop_sharing(inv, partner_id, member, keys)
         if partner_id is None:
-            return Reply.text(NOT_SENT.format(who=_typed(member)), private=True)
+            return Reply.text(_(NOT_SENT, who=_typed(member)), private=True)
         partner = await self._name(partner_id)
         await self.repo.lapse(inv.now)
         before = {g.metric: g for g in await self.repo.grants_between(inv.member_id, partner_id, include_pending=True)}
@@ -179,7 +192,7 @@ class Partners(Cog):
                                for k in keys):
             # Declined or blocked: the same words as for someone unknown, so the inviter can't tell which.
             # (A declined invite still reads as unanswered until it lapses, below.)
-            return Reply.text(NOT_SENT.format(who=_typed(member)), private=True)
+            return Reply.text(_(NOT_SENT, who=_typed(member)), private=True)
         await self.repo.unrefuse(inv.member_id, partner_id)   # inviting someone lifts your own refusal of them
         new, wider, lowered, same, waiting, changed = [], [], [], [], [], []
         for key in keys:
@@ -202,34 +215,36 @@ class Partners(Cog):
         if asked:
             words = INVITE_TEXT if new or changed else WIDER_TEXT
             me = await self._external(inv.member_id)
-            offer = Reply(
-                lines=Reply.text(words.format(owner=inv.member_name, metrics=_metrics_words(asked), level=wanted.word,
-                                              shows=SHOWS[wanted],
-                                              before=before[wider[0]].level.word if wider else "")).lines,
-                private=True, kind="partner-invite",
-                buttons=(Button("Accept", "partner accept", (("member", me),), "primary"),
-                         Button("Decline", "partner decline", (("member", me),))))
+            with i18n.using(await self.app.locale_for(Destination.private_to(inv.community_id, partner_id))):
+                # The invite is in the invited member's language.
+                offer = Reply(   # i18n: the buttons' commands are words typed, not read
+                    lines=Reply.text(_(words, owner=inv.member_name, metrics=_metrics_words(asked, by_key),
+                                       level=wanted.label, shows=_(SHOWS[wanted]),
+                                       before=before[wider[0]].level.label if wider else "")).lines,
+                    private=True, kind="partner-invite",
+                    buttons=(Button(p_("button", "Accept"), "partner accept", (("member", me),), "primary"),
+                             Button(p_("button", "Decline"), "partner decline", (("member", me),))))
             if not await self._tell(inv.community_id, partner_id, offer):
                 for key in new:
                     await self.repo.remove(inv.member_id, partner_id, key)
-                return Reply.text(NOT_SENT.format(who=_typed(member)), private=True)
+                return Reply.text(_(NOT_SENT, who=_typed(member)), private=True)
         if waiting:
             until = min(_until(before[k]) for k in waiting)
-            lines.append(ALREADY_ASKED.format(partner=partner, metrics=_metrics_words(waiting), until=until))
+            lines.append(_(ALREADY_ASKED, partner=partner, metrics=_metrics_words(waiting, by_key), until=until))
         if new or changed:
-            lines.append(INVITED.format(partner=partner, metrics=_metrics_words(new + changed), level=wanted.word,
-                                        shows=SHOWS[wanted], days=INVITE_DAYS))
+            lines.append(_(INVITED, partner=partner, metrics=_metrics_words(new + changed, by_key), level=wanted.label,
+                                        shows=_(SHOWS[wanted]), days=INVITE_DAYS))
         if wider:
-            lines.append(ASKED_WIDER.format(partner=partner, metrics=_metrics_words(wider), level=wanted.word,
-                                            shows=SHOWS[wanted]))
+            lines.append(_(ASKED_WIDER, partner=partner, metrics=_metrics_words(wider, by_key), level=wanted.label,
+                                            shows=_(SHOWS[wanted])))
         if lowered:
-            lines.append(LOWERED.format(partner=partner, metrics=_metrics_words(lowered), level=wanted.word,
-                                        shows=SHOWS[wanted]))
+            lines.append(_(LOWERED, partner=partner, metrics=_metrics_words(lowered, by_key), level=wanted.label,
+                                        shows=_(SHOWS[wanted])))
             edited, deleted = await self.app.take_back(inv.member_id, viewer_id=partner_id)
             if edited or deleted:
-                lines.append(TAKEN_BACK.format(count=counted(edited + deleted, "summary", "summaries"), deleted=deleted))
+                lines.append(_taken_back(edited + deleted, deleted))
         if same and not lines:
-            lines.append(ALREADY_SEES.format(partner=partner, metrics=_metrics_words(same), level=wanted.word))
+            lines.append(_(ALREADY_SEES, partner=partner, metrics=_metrics_words(same, by_key), level=wanted.label))
         return Reply.text(*lines, private=True)
 
     async def _external(self, member_id: int) -> str:
@@ -238,17 +253,18 @@ class Partners(Cog):
 
     async def _stop_sharing(self, inv: Invocation, partner_id: int | None, ref: str, keys: list[str]) -> Reply:
         if partner_id is None:
-            return Reply.text(UNKNOWN_MEMBER.format(who=_typed(ref)), private=True)
+            return Reply.text(_(UNKNOWN_MEMBER, who=_typed(ref)), private=True)
         partner = await self._name(partner_id)
+        by_key = await self._metric_defs(inv.community_id)
         removed = 0
         for key in keys:
             removed += await self.repo.remove(inv.member_id, partner_id, key)
         if not removed:
-            return Reply.text(NOTHING_TO_REMOVE.format(partner=partner, metrics=_metrics_words(keys)), private=True)
-        lines = [REMOVED.format(partner=partner, metrics=_metrics_words(keys))]
+            return Reply.text(_(NOTHING_TO_REMOVE, partner=partner, metrics=_metrics_words(keys, by_key)), private=True)
+        lines = [_(REMOVED, partner=partner, metrics=_metrics_words(keys, by_key))]
         edited, deleted = await self.app.take_back(inv.member_id, viewer_id=partner_id)
         if edited or deleted:
-            lines.append(TAKEN_BACK.format(count=counted(edited + deleted, "summary", "summaries"), deleted=deleted))
+            lines.append(_taken_back(edited + deleted, deleted))
         return Reply.text(*lines, private=True)
 
     async def _inviter(self, inv: Invocation, member: str | None) -> tuple[int | None, Reply | None]:
@@ -257,14 +273,14 @@ class Partners(Cog):
         owners = list(dict.fromkeys(g.member_id for g in waiting))
         if member is None:
             if not owners:
-                return None, Reply.text(NO_INVITES, private=True)
+                return None, Reply.text(_(NO_INVITES), private=True)
             if len(owners) > 1:
                 names = ", ".join([f"`@{await self._name(o)}`" for o in owners])
-                return None, Reply.text(WHICH_INVITE.format(names=names), private=True)
+                return None, Reply.text(_(WHICH_INVITE, names=names), private=True)
             return owners[0], None
         owner_id = await self._member(inv, member)
         if owner_id is None or owner_id not in owners:
-            return None, Reply.text(NO_INVITE_FROM.format(owner=_typed(member)), private=True)
+            return None, Reply.text(_(NO_INVITE_FROM, owner=_typed(member)), private=True)
         return owner_id, None
 
     @command("partner accept", "Accept an invite: you see what that member offered, in a private weekly summary.",
@@ -275,13 +291,16 @@ class Partners(Cog):
             return answer
         grants = await self.repo.accept(owner_id, inv.member_id, inv.now)
         if not grants:
-            return Reply.text(NO_INVITES, private=True)
+            return Reply.text(_(NO_INVITES), private=True)
         owner = await self._name(owner_id)
         keys = [g.metric for g in grants]
         level = max(g.level for g in grants)
-        await self._tell(inv.community_id, owner_id, Reply.text(ACCEPTED_OWNER.format(
-            partner=inv.member_name, metrics=_metrics_words(keys), level=level.word), private=True))
-        replies = [Reply.text(ACCEPTED.format(owner=owner, metrics=_metrics_words(keys)), private=True)]
+        by_key = await self._metric_defs(inv.community_id)
+        with i18n.using(await self.app.locale_for(Destination.private_to(inv.community_id, owner_id))):
+            told = Reply.text(_(ACCEPTED_OWNER, partner=inv.member_name, metrics=_metrics_words(keys, by_key),
+                                level=level.label), private=True)   # in the inviter's language
+        await self._tell(inv.community_id, owner_id, told)
+        replies = [Reply.text(_(ACCEPTED, owner=owner, metrics=_metrics_words(keys, by_key)), private=True)]
         # The last week straight away (once: a period already released to them is not sent again).
         period = self.last_period(inv.now)
         if period is not None:
@@ -296,26 +315,26 @@ class Partners(Cog):
             return answer
         await self.repo.decline(owner_id, inv.member_id, inv.now)
         await self.repo.refuse(inv.member_id, owner_id, DECLINED, inv.now)
-        return Reply.text(DECLINED_TEXT.format(owner=await self._name(owner_id)), private=True)
+        return Reply.text(_(DECLINED_TEXT, owner=await self._name(owner_id)), private=True)
 
     @command("partner block", "Stop a member from inviting you; ends anything between you (they aren't told).",
              Param("member", P.MEMBER, "who, e.g. @bob"))
     async def block(self, inv: Invocation, member: str) -> Reply:
         other_id = await self._member(inv, member)
         if other_id is None or other_id == inv.member_id:
-            return Reply.text(BLOCK_UNKNOWN.format(who=_typed(member)), private=True)
+            return Reply.text(_(BLOCK_UNKNOWN, who=_typed(member)), private=True)
         await self.repo.refuse(inv.member_id, other_id, BLOCKED, inv.now)
         await self.repo.end(inv.member_id, other_id, inv.now)
         await self._take_back_between(inv.member_id, other_id)
-        return Reply.text(BLOCKED_TEXT.format(other=await self._name(other_id)), private=True)
+        return Reply.text(_(BLOCKED_TEXT, other=await self._name(other_id)), private=True)
 
     @command("partner unblock", "Let a member you blocked or declined invite you again.",
              Param("member", P.MEMBER, "who, e.g. @bob"))
     async def unblock(self, inv: Invocation, member: str) -> Reply:
         other_id = await self._member(inv, member)
         if other_id is None or not await self.repo.unrefuse(inv.member_id, other_id):
-            return Reply.text(NOT_BLOCKED.format(other=_typed(member)), private=True)
-        return Reply.text(UNBLOCKED.format(other=await self._name(other_id)), private=True)
+            return Reply.text(_(NOT_BLOCKED, other=_typed(member)), private=True)
+        return Reply.text(_(UNBLOCKED, other=await self._name(other_id)), private=True)
 
     @command("partner end", "End a partnership, both ways, at any time: what was sent is taken back.",
              Param("member", P.MEMBER, "who (not needed when you have one partner)", required=False))
@@ -323,20 +342,20 @@ class Partners(Cog):
         if member is None:
             others = await self._others(inv.member_id, inv.now)
             if not others:
-                return Reply.text(NO_PARTNERS, private=True)
+                return Reply.text(_(NO_PARTNERS), private=True)
             if len(others) > 1:
                 names = ", ".join([f"`@{await self._name(o)}`" for o in others])
-                return Reply.text(WHICH_PARTNER.format(names=names), private=True)
+                return Reply.text(_(WHICH_PARTNER, names=names), private=True)
             other_id = others[0]
         else:
             other_id = await self._member(inv, member)
             if other_id is None:
-                return Reply.text(UNKNOWN_MEMBER.format(who=_typed(member)), private=True)
+                return Reply.text(_(UNKNOWN_MEMBER, who=_typed(member)), private=True)
         if not await self.repo.end(inv.member_id, other_id, inv.now):
-            return Reply.text(NOT_PARTNERS.format(other=await self._name(other_id)), private=True)
+            return Reply.text(_(NOT_PARTNERS, other=await self._name(other_id)), private=True)
         edited, deleted = await self._take_back_between(inv.member_id, other_id)
-        taken = ENDED_TAKEN_BACK.format(count=counted(edited + deleted, "summary", "summaries")) if edited or deleted else ""
-        return Reply.text(ENDED.format(other=await self._name(other_id), taken_back=taken), private=True)
+        taken = _ended_taken_back(edited + deleted) if edited or deleted else ""
+        return Reply.text(_(ENDED, other=await self._name(other_id), taken_back=taken), private=True)
 
     async def end_all(self, member_id: int) -> tuple[int, int]:
         """`mydata forget`: every partnership ends, and what either side was sent of the other is taken back."""
@@ -368,13 +387,15 @@ class Partners(Cog):
     async def list_partners(self, inv: Invocation) -> Reply:
         lines = await self.describe(inv.member_id, inv.now)
         if not lines:
-            return Reply.text(NO_PARTNERS, private=True)
-        return Reply.text(LIST_HEADER, *lines, LIST_FOOTER.format(when=self._when()), private=True)
+            return Reply.text(_(NO_PARTNERS), private=True)
+        return Reply.text(_(LIST_HEADER), *lines, _(LIST_FOOTER, when=self._when()), private=True)
 
     async def describe(self, member_id: int, now: datetime) -> list[str]:
         """One line per grant either way, the member's open invites, and whom they refused (for
         `partner list` and `mydata shared`). A declined invite of theirs reads as unanswered."""
         lines = []
+        me = await self.s.community.member_by_id(member_id)
+        by_key = await self._metric_defs(me.community_id) if me else {}
         mine = {g.id for g in await self.repo.asked_by(member_id, now)}
         to_me = {g.id for g in await self.repo.invites_to(member_id, now)}
         for g in await self.repo.grants_involving(member_id):
@@ -382,22 +403,22 @@ class Partners(Cog):
             if g.member_id == member_id:
                 partner = await self._name(g.partner_id)
                 if g.status == ACTIVE and g.id in mine and g.asked_level is not None:
-                    lines.append(LIST_YOU_SHARE_WIDER.format(partner=partner, metric=g.metric, level=g.level.word,
-                                                             asked=g.asked_level.word))
+                    lines.append(_(LIST_YOU_SHARE_WIDER, partner=partner, metric=_metrics_words([g.metric], by_key), level=g.level.label,
+                                                             asked=g.asked_level.label))
                 elif g.status == ACTIVE:
-                    lines.append(LIST_YOU_SHARE.format(partner=partner, metric=g.metric, level=g.level.word,
-                                                       shows=SHOWS.get(g.level, "")))
+                    lines.append(_(LIST_YOU_SHARE, partner=partner, metric=_metrics_words([g.metric], by_key), level=g.level.label,
+                                                       shows=_(SHOWS[g.level]) if g.level in SHOWS else ""))
                 elif g.id in mine:
-                    lines.append(LIST_YOU_ASKED.format(partner=partner, metric=g.metric, asked=g.asked_level.word,
+                    lines.append(_(LIST_YOU_ASKED, partner=partner, metric=_metrics_words([g.metric], by_key), asked=g.asked_level.label,
                                                        until=until))
             else:
                 owner = await self._name(g.member_id)
                 if g.status == ACTIVE:
-                    lines.append(LIST_YOU_SEE.format(owner=owner, metric=g.metric, level=g.level.word))
+                    lines.append(_(LIST_YOU_SEE, owner=owner, metric=_metrics_words([g.metric], by_key), level=g.level.label))
                 if g.id in to_me:
-                    lines.append(LIST_ASKED_YOU.format(owner=owner, metric=g.metric, asked=g.asked_level.word))
+                    lines.append(_(LIST_ASKED_YOU, owner=owner, metric=_metrics_words([g.metric], by_key), asked=g.asked_level.label))
         for other, _kind in await self.repo.refusals_by(member_id):
-            lines.append(LIST_BLOCKED.format(other=await self._name(other)))
+            lines.append(_(LIST_BLOCKED, other=await self._name(other)))
         return lines
 
     @command("partner view", "See the last weekly summary a partner shares with you (only you see it).",
@@ -405,14 +426,14 @@ class Partners(Cog):
     async def view(self, inv: Invocation, member: str) -> Reply:
         owner_id = await self._member(inv, member)
         if owner_id is None:
-            return Reply.text(UNKNOWN_MEMBER.format(who=_typed(member)), private=True)
+            return Reply.text(_(UNKNOWN_MEMBER, who=_typed(member)), private=True)
         owner = await self._name(owner_id)
         if not await self.repo.grants_between(owner_id, inv.member_id):
-            return Reply.text(NOT_SHARED_WITH_YOU.format(owner=owner), private=True)
+            return Reply.text(_(NOT_SHARED_WITH_YOU, owner=owner), private=True)
         # Released once: the last summary as it shows now, never a fresh computation.
         released = await self.s.posts.last_private_release(inv.member_id, _subject(owner_id))
         if released is None or not released.lines:
-            return Reply.text(NO_SUMMARY_YET.format(owner=owner, when=self._when()), private=True)
+            return Reply.text(_(NO_SUMMARY_YET, owner=owner, when=self._when()), private=True)
         return Reply(released.lines, private=True, kind=KIND, subject=released.subject, requires_data=True, keep=True)
 
     # -- the weekly summary --------------------------------------------------------------------
@@ -458,14 +479,16 @@ class Partners(Cog):
         viewer = await self.s.community.member_by_id(viewer_id)
         if viewer is None:
             return 0
-        reply = await self.build_summary(owner_id, viewer_id, period)
+        here = Destination.private_to(viewer.community_id, viewer_id)
+        with i18n.using(await self.app.locale_for(here)):   # in the recipient's language
+            reply = await self.build_summary(owner_id, viewer_id, period)
         if reply is None:
             return 0
         if skip_if_released:
             last = await self.s.posts.last_private_release(viewer_id, _subject(owner_id))
             if last is not None and last.subject == reply.subject:
                 return 0
-        delivery = await self.app.publish(reply, Destination.private_to(viewer.community_id, viewer_id))
+        delivery = await self.app.publish(reply, here)
         return 1 if delivery is not None else 0
 
     async def build_summary(self, owner_id: int, viewer_id: int, period: datetime) -> Reply | None:
@@ -482,7 +505,7 @@ class Partners(Cog):
         series = await self.s.entries.series_for_members([owner_id], keys, week.first - timedelta(days=STREAK_LOOKBACK), last)
         goals = await self.s.goals.for_members([owner_id])
         back = days_back(last, STREAK_LOOKBACK)
-        lines = [Line((Text(SUMMARY_HEADER.format(owner=owner.display_name, week=week.label())),))]
+        lines = [Line((Text(_(SUMMARY_HEADER, owner=owner.display_name, week=week.label())),))]
         for key in keys:
             metric = by_key[key]
             points = [(d.isoformat(), v) for d, v in series.get((owner_id, key), [])]
@@ -511,19 +534,19 @@ def _weekly_fact(owner_id: int, metric: MetricDef, points: list[tuple[str, float
     run = streak_of(points, back)
     streak = None
     if run >= 3:
-        streak = (STREAK_LONG if run >= STREAK_LOOKBACK else STREAK).format(days=run)
-    exact = [w for w in (change, streak, GOAL_PCT.format(pct=pct) if pct is not None else None) if w]
-    value = (VALUE_SUMMED if summed(metric) else VALUE_AVERAGE).format(value=format_quantity(metric, figure))
-    public = (SUMMARY_LINE_PUBLIC.format(metric=metric.key, value=value, facts=", ".join(exact)) if exact
-              else SUMMARY_LINE_PUBLIC_BARE.format(metric=metric.key, value=value))
-    relative = [Relative("change", "vs last week", before, figure)]
+        streak = _(STREAK_LONG if run >= STREAK_LOOKBACK else STREAK, days=run)
+    exact = [w for w in (change, streak, _(GOAL_PCT, pct=pct) if pct is not None else None) if w]
+    value = _(VALUE_SUMMED if summed(metric) else VALUE_AVERAGE, value=format_quantity(metric, figure))
+    public = (_(SUMMARY_LINE_PUBLIC, metric=metric.term, value=value, facts=", ".join(exact)) if exact
+              else _(SUMMARY_LINE_PUBLIC_BARE, metric=metric.term, value=value))
+    relative = [Relative("change", "vs last week", before, figure)]   # i18n: the gate translates it (bot.disclosure)
     if streak:
         relative.append(Relative("count", streak))
     if pct is not None:
         relative.append(Relative("share", "goal", float(pct)))
     if change is None and streak is None and pct is None:
-        relative.append(Relative("count", LOGGED))
-    return Fact.of(owner_id, metric.key, public=public, relative=tuple(relative), prefix=f"{metric.key}: ")
+        relative.append(Relative("count", _(LOGGED)))
+    return Fact.of(owner_id, metric.key, public=public, relative=tuple(relative), prefix=f"{metric.term}: ")
 
 
 def _typed(ref: str) -> str:

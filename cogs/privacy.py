@@ -16,7 +16,7 @@ PARTNERS_LINE = N_("Accountability partners are their own audience (the settings
 
 
 class Privacy(Cog):
-    command_groups = {"privacy": "See and choose who may see each of your numbers"}
+    command_groups = {"privacy": N_("See and choose who may see each of your numbers")}
 
     def _plain(self, level: Level) -> str:
         return _(PLAIN_WORDS[level], k=self.s.config.privacy.min_group_size)
@@ -59,7 +59,9 @@ class Privacy(Cog):
         if grants:
             members = {g.partner_id: (await self.s.community.member_by_id(g.partner_id)) for g in grants}
             names = {pid: m.display_name if m is not None else _("member") for pid, m in members.items()}
-            granted = "; ".join(_(PARTNER_GRANT, partner=names[g.partner_id], metric=g.metric, level=g.level.label)
+            by_key = {m.key: m for m in await self.s.catalogue.metrics(inv.community_id)}
+            granted = "; ".join(_(PARTNER_GRANT, partner=names[g.partner_id],
+                                  metric=by_key[g.metric].term if g.metric in by_key else g.metric, level=g.level.label)
                                 for g in grants)
             lines.append(_(PARTNERS_LINE, grants=granted))
         return Reply.text(*lines, private=True)

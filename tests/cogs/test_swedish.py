@@ -13,6 +13,11 @@ def private(out: list[str], member: str) -> str:
     return "\n".join(line for line in out if line.startswith(f"[@{member}]"))
 
 
+def kept(out: list[str], member: str) -> str:
+    """A member's private posts kept in the ledger (numbered: `[@bo #3]`)."""
+    return "\n".join(line for line in out if re.match(rf"^\[@{member} #\d+", line))
+
+
 def channel(out: list[str], name: str = "#walkers") -> str:
     return "\n".join(line for line in out if line.startswith(f"[{name} "))
 
@@ -130,3 +135,36 @@ async def test_language_choices_are_exported_and_forgotten(bot):
     await bot.run("alva@dm: mindata glöm", "alva@dm: bekräfta")
     # Forgotten: back to the community's language (English here).
     assert "You haven't chosen a language" in await bot.say("alva@dm: language")
+
+
+async def test_accountability_partners_in_swedish_each_reading_their_own_language(bot):
+    await bot.run(":time 2026-11-19T12:00:00+00:00", "alva@dm: språk sv", "bo@dm: språk sv", "eric@dm: help log")
+    for day, steps in (("2026-11-10", 8000), ("2026-11-11", 8000), ("2026-11-12", 8000),
+                       ("2026-11-16", 9000), ("2026-11-17", 9000), ("2026-11-18", 9000)):
+        await bot.run(f"alva@dm: logga steg {steps} {day}")
+    out = await bot.run("alva@dm: partner bjud @bo steg trend")
+    invite = private(out, "bo")
+    assert "alva vill bli ansvarspartner med dig" in invite and "`partner acceptera @alva`" in invite
+    assert "Jag har frågat bo privat om hen vill se dina värden för steg" in private(out, "alva")
+    # An English member invited by a Swedish one reads the invite in English.
+    out = await bot.run("alva@dm: partner bjud @eric steg offentlig")
+    assert "alva would like to be accountability partners" in private(out, "eric")
+    out = await bot.run("bo@dm: partner acceptera")
+    assert "Nu ser du alvas värden för steg i en privat sammanfattning en gång i veckan" in private(out, "bo")
+    assert "bo tackade ja: hen ser nu dina värden för steg (trend)" in private(out, "alva")
+    assert "You now see alva's steps" in private(await bot.run("eric@dm: partner accept"), "eric")
+    out = await bot.run(":time 2026-11-22T19:00:00+00:00")
+    summary = kept(out, "bo")
+    assert "alvas vecka (16 nov.–22 nov.), så som hen delar den med dig:" in summary
+    assert "steg: ↑ 10–20" in summary and "förra veckan" in summary
+    assert not re.search(r"\d[\u00a0 ]\d{3}|\b\d{4,}\b", summary)          # trend: never a number of steps
+    assert "week" not in summary and "steps" not in summary
+    assert "alva's week (Nov 16–Nov 22), as they share it with you:" in kept(out, "eric")
+    assert "steps: 27,000 steps this week" in kept(out, "eric")
+    listing = private(await bot.run("alva@dm: partner lista"), "alva")
+    assert "Dina ansvarspartner (bara du ser det här):" in listing
+    assert "bo ser dina värden för steg: trend (bara ungefärliga framsteg" in listing
+    assert "eric ser dina värden för steg: offentlig (de faktiska siffrorna)" in listing
+    assert "Sammanfattningar kommer en gång i veckan (söndagar kl. 18:00 UTC)." in listing
+    ended = private(await bot.run("alva@dm: partner avsluta @eric"), "alva")
+    assert "Du och eric är inte längre partner" in ended and "2 sammanfattningar som redan skickats" in ended   # at accepting, and Sunday
