@@ -194,7 +194,12 @@ class Partners(Cog):
             # (A declined invite still reads as unanswered until it lapses, below.)
             return Reply.text(_(NOT_SENT, who=_typed(member)), private=True)
         await self.repo.unrefuse(inv.member_id, partner_id)   # inviting someone lifts your own refusal of them
-        new, wider, lowered, same, waiting, changed = [], [], [], [], [], []
+        new: list[str] = []
+        wider: list[str] = []
+        lowered: list[str] = []
+        same: list[str] = []
+        waiting: list[str] = []
+        changed: list[str] = []
         for key in keys:
             old = before.get(key)
             if old is None:
@@ -285,10 +290,11 @@ class Partners(Cog):
 
     @command("partner accept", "Accept an invite: you see what that member offered, in a private weekly summary.",
              Param("member", P.MEMBER, "who invited you, e.g. @alice (not needed when only one did)", required=False))
-    async def accept(self, inv: Invocation, member: str | None = None) -> Reply:
+    async def accept(self, inv: Invocation, member: str | None = None) -> Reply | list[Reply]:
         owner_id, answer = await self._inviter(inv, member)
         if answer is not None:
             return answer
+        assert owner_id is not None  # _inviter answers when it found no inviter
         grants = await self.repo.accept(owner_id, inv.member_id, inv.now)
         if not grants:
             return Reply.text(_(NO_INVITES), private=True)
@@ -313,6 +319,7 @@ class Partners(Cog):
         owner_id, answer = await self._inviter(inv, member)
         if answer is not None:
             return answer
+        assert owner_id is not None  # _inviter answers when it found no inviter
         await self.repo.decline(owner_id, inv.member_id, inv.now)
         await self.repo.refuse(inv.member_id, owner_id, DECLINED, inv.now)
         return Reply.text(_(DECLINED_TEXT, owner=await self._name(owner_id)), private=True)
@@ -339,6 +346,7 @@ class Partners(Cog):
     @command("partner end", "End a partnership, both ways, at any time: what was sent is taken back.",
              Param("member", P.MEMBER, "who (not needed when you have one partner)", required=False))
     async def end(self, inv: Invocation, member: str | None = None) -> Reply:
+        other_id: int | None
         if member is None:
             others = await self._others(inv.member_id, inv.now)
             if not others:
@@ -404,19 +412,20 @@ class Partners(Cog):
                 partner = await self._name(g.partner_id)
                 if g.status == ACTIVE and g.id in mine and g.asked_level is not None:
                     lines.append(_(LIST_YOU_SHARE_WIDER, partner=partner, metric=_metrics_words([g.metric], by_key), level=g.level.label,
-                                                             asked=g.asked_level.label))
+                                                             asked=(g.asked_level or g.level).label))
                 elif g.status == ACTIVE:
                     lines.append(_(LIST_YOU_SHARE, partner=partner, metric=_metrics_words([g.metric], by_key), level=g.level.label,
                                                        shows=_(SHOWS[g.level]) if g.level in SHOWS else ""))
                 elif g.id in mine:
-                    lines.append(_(LIST_YOU_ASKED, partner=partner, metric=_metrics_words([g.metric], by_key), asked=g.asked_level.label,
+                    lines.append(_(LIST_YOU_ASKED, partner=partner, metric=_metrics_words([g.metric], by_key), asked=(g.asked_level or g.level).label,
                                                        until=until))
             else:
                 owner = await self._name(g.member_id)
                 if g.status == ACTIVE:
                     lines.append(_(LIST_YOU_SEE, owner=owner, metric=_metrics_words([g.metric], by_key), level=g.level.label))
                 if g.id in to_me:
-                    lines.append(_(LIST_ASKED_YOU, owner=owner, metric=_metrics_words([g.metric], by_key), asked=g.asked_level.label))
+                    lines.append(_(LIST_ASKED_YOU, owner=owner, metric=_metrics_words([g.metric], by_key),
+                                   asked=(g.asked_level or g.level).label))
         for other, _kind in await self.repo.refusals_by(member_id):
             lines.append(_(LIST_BLOCKED, other=await self._name(other)))
         return lines
@@ -529,6 +538,7 @@ def _weekly_fact(owner_id: int, metric: MetricDef, points: list[tuple[str, float
         return None
     prev = [v for d, v in points if prev_first <= d < first]
     figure, before = weekly_figure(metric, this), weekly_figure(metric, prev)
+    assert figure is not None  # `this` is not empty (checked above)
     change = change_text(before, figure)
     pct = goal_percent(metric, figure, goal)
     run = streak_of(points, back)

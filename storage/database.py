@@ -22,7 +22,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Generator, Hashable, Iterable, Protocol, Sequence, TypeGuard, TypeVar
+from typing import Any, Awaitable, Callable, Generator, Generic, Hashable, Iterable, Protocol, Sequence, TypeGuard, TypeVar
 
 from bot.vocabulary.errors import UserError
 
@@ -138,22 +138,24 @@ def script_of(write: "WriteScript | SetWrite") -> WriteScript:
     return write.script if isinstance(write, SetWrite) else write
 
 
-class GroupCommit:
+Job = TypeVar("Job")   # what a GroupCommit batches: writes, or (on PostgreSQL) reads
+
+
+class GroupCommit(Generic[Job]):
     """The one writer task of a database, shared by both backends: the writes waiting at the same
     moment are handed to the backend's ``run_batch`` together (one transaction, one commit for many
     members' logs), in the order they came, so this process's writes never race each other. Each
     caller hears back its own outcome, only after the commit. (PostgreSQL batches reads of a
     :class:`SetReadKind` the same way: whatever waits while one batch runs goes together next.)"""
 
-    def __init__(self, run_batch: "Callable[[list[WriteScript | SetWrite]], Awaitable[list[tuple[bool, Any]]]]",
-                 limit: int = 512):
+    def __init__(self, run_batch: "Callable[[list[Job]], Awaitable[list[tuple[bool, Any]]]]", limit: int = 512):
         self._run_batch = run_batch
         self._limit = limit
-        self._pending: list[tuple["WriteScript | SetWrite", asyncio.Future]] = []
+        self._pending: list[tuple[Job, asyncio.Future[Any]]] = []
         self._task: asyncio.Task | None = None
 
-    async def submit(self, write: "WriteScript | SetWrite") -> Any:
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
+    async def submit(self, write: Job) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending.append((write, future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())

@@ -241,7 +241,7 @@ class PgDatabase:
         return await self._reader.submit((kind, row))
 
     async def _read_batch(self, reads: list[tuple[SetReadKind, tuple]]) -> list[tuple[bool, Any]]:
-        outcomes: list[tuple[bool, Any] | None] = [None] * len(reads)
+        outcomes: list[tuple[bool, Any]] = [(False, RuntimeError("not read"))] * len(reads)
         by_kind: dict[int, list[int]] = {}
         for i, (kind, _) in enumerate(reads):
             by_kind.setdefault(id(kind), []).append(i)
