@@ -3,7 +3,8 @@
 
 def version() -> str:
     """The installed distribution's version (pyproject.toml), without importing anything heavy."""
-    from importlib.metadata import PackageNotFoundError, version as dist_version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
     try:
         return dist_version("peerpulse")
     except PackageNotFoundError:

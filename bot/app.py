@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.vocabulary.clock import Clock, SystemClock
 from bot.config import Config
 from bot.runtime import PeerPulse
 from bot.services import Services
+from bot.vocabulary.clock import Clock, SystemClock
 from cogs.about import About
 from cogs.challenges import Challenges
 from cogs.charts import Charts

@@ -8,12 +8,12 @@ about them (no empty panel, no "not shared"), and a card with no panel left is n
 
 from __future__ import annotations
 
-from bot.vocabulary import i18n
-
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from bot.charts import CardSpec, ChartSpec
+from bot.vocabulary import i18n
 from bot.vocabulary.reply import CardPiece, ChartPiece
 
 Shown = TypeVar("Shown")

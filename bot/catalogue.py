@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.vocabulary.errors import UserError
+from bot.vocabulary.i18n import _
 from bot.vocabulary.metrics import BUILTIN_METRICS, MetricDef, resolve_metric
 from storage.custom_metrics import CustomMetricRepository
-from bot.vocabulary.i18n import _
 
 _BUILTIN = {m.key: m for m in BUILTIN_METRICS}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import UTC
 
 from bot import version
 
@@ -176,20 +177,20 @@ async def _copy_db(source: str, target: str) -> int:
 async def _console(config_path, db, out, start, echo, file, transcript: str | None = None) -> int:
     import dataclasses
     import tempfile
-    from datetime import datetime, timezone
+    from datetime import datetime
     from pathlib import Path
 
     from bot.adapters.console import ConsoleAdapter
     from bot.app import build_app
-    from bot.vocabulary.clock import FakeClock
     from bot.config import load_config
     from bot.logs import setup_logging
+    from bot.vocabulary.clock import FakeClock
 
     config = load_config(config_path)
     if config_path is None:
         config = dataclasses.replace(config, chart_processes=0)   # a console session renders few charts
     setup_logging("WARNING", config.log_format)
-    clock = FakeClock(datetime.fromisoformat(start) if start else datetime.now(timezone.utc))
+    clock = FakeClock(datetime.fromisoformat(start) if start else datetime.now(UTC))
     with tempfile.TemporaryDirectory(prefix="peerpulse-") as tmp:
         app = await build_app(config, clock, db or str(Path(tmp) / "console.db"))
         console = ConsoleAdapter(app, clock, sys.stdout, out, echo=echo)

@@ -11,8 +11,9 @@ it shares outside channel posts, for `mydata shared` and `mydata forget`), :meth
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.vocabulary.reply import Destination, Reply
 
@@ -27,10 +28,10 @@ if TYPE_CHECKING:   # typing only: the runtime imports this module
 class Publisher(Protocol):
     """What a cog may ask of the runtime. Everything it sends goes through the gate and the ledger."""
 
-    registry: "Registry"
-    cogs: "list[Cog]"
+    registry: Registry
+    cogs: list[Cog]
 
-    async def publish(self, reply: Reply, destination: Destination, *, locale: str | None = None) -> "Delivery | None": ...
+    async def publish(self, reply: Reply, destination: Destination, *, locale: str | None = None) -> Delivery | None: ...
 
     async def locale_for(self, destination: Destination) -> str:
         """The language a destination reads (a channel its community's, a member their own)."""
@@ -45,7 +46,7 @@ class Publisher(Protocol):
 
     async def message_link(self, channel_id: int, message_id: str) -> str: ...
 
-    async def confirm(self, inv: "Invocation") -> Any: ...
+    async def confirm(self, inv: Invocation) -> Any: ...
 
     def cancel(self, member_id: int) -> bool: ...
 
@@ -57,15 +58,15 @@ class Cog:
     #: line in help and its description on Discord, where a group is a command of its own.
     command_groups: dict[str, str] = {}
 
-    def __init__(self, services: "Services", app: Publisher):
+    def __init__(self, services: Services, app: Publisher):
         self.s = services
         self.app = app
 
-    def member_data(self) -> Sequence["MemberData"]:
+    def member_data(self) -> Sequence[MemberData]:
         """The repositories this cog owns that hold member data (exported and deleted with the member)."""
         return ()
 
-    async def schedules(self) -> list["Schedule"]:
+    async def schedules(self) -> list[Schedule]:
         """The cog's scheduled work as of now; asked again whenever schedules change."""
         return []
 

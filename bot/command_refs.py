@@ -96,7 +96,7 @@ def _placeholder(token: str) -> bool:
 def _usage_options(spec: CommandSpec, rest) -> list[str]:
     """`privacy set <metric|all> <level> [#channel]` → `metric:metric|all level:… [channel:#channel]`."""
     out = []
-    for param, (token, _at) in zip(spec.params, rest):
+    for param, (token, _at) in zip(spec.params, rest, strict=False):
         inner = token[1:-1] if _placeholder(token) else token
         value = "…" if inner in (param.name, param.label) else inner
         option = f"{_slash_word(param.label)}:{value}"

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any, Awaitable, Callable, ClassVar, Iterable
+from typing import Any, ClassVar
 
 from bot.vocabulary import i18n
 from bot.vocabulary.dates import WEEKDAYS
@@ -32,8 +33,8 @@ class Permission:
     allows: Callable[[bool, Any], bool]
     refusal: str = N_("Only moderators can use `{command}`.")   # a msgid: translated when refused
 
-    MEMBER: ClassVar["Permission"]
-    MODERATOR: ClassVar["Permission"]
+    MEMBER: ClassVar[Permission]
+    MODERATOR: ClassVar[Permission]
 
 
 Permission.MEMBER = Permission("member", lambda is_moderator, config: True)

@@ -13,9 +13,11 @@ import difflib
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
 from bot.vocabulary.dates import WEEKDAYS
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

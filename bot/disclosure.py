@@ -20,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from bot.vocabulary.i18n import N_, _
 

@@ -18,19 +18,32 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Iterable, Protocol
+from typing import Protocol
 
 from bot import disclosure
-from bot.vocabulary import i18n
-from bot.vocabulary.i18n import N_, _
 from bot.cards import release_card
 from bot.charts import CardSpec, ChartSeries, ChartSpec
 from bot.collector import collector_paused
 from bot.disclosure import Parameters
+from bot.vocabulary import i18n
+from bot.vocabulary.i18n import N_, _
 from bot.vocabulary.levels import Level
-from bot.vocabulary.reply import (Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Part,
-                       Relative, Reply, Text)
+from bot.vocabulary.reply import (
+    Board,
+    BoardEntry,
+    ChartLine,
+    ChartPiece,
+    Destination,
+    Fact,
+    GroupFigure,
+    Line,
+    Part,
+    Relative,
+    Reply,
+    Text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +178,7 @@ class PrivacyGate:
                 made = self._chart(piece, level_of, destination)
                 if made is None:
                     return None, []
-                panels.append(made[1])
+                panels.append(made[1])   # noqa: B023  (release_card calls this at once, in this iteration)
                 return made[0], made[2]
 
             card_spec, card_shown = release_card(card, release_panel)
@@ -191,7 +204,7 @@ class PrivacyGate:
                         shown_reply, reply.kind)
 
     # -- lines ---------------------------------------------------------------------------------
-    def _line(self, line: Line, level_of: LevelOf, attributed: dict[tuple[int, str], Level], out: "_Output") -> None:
+    def _line(self, line: Line, level_of: LevelOf, attributed: dict[tuple[int, str], Level], out: _Output) -> None:
         shown_text: list[str] = []
         kept: list[Part] = []
         any_data = False
@@ -256,7 +269,7 @@ class PrivacyGate:
         text = fig.template.format(value=i18n.num(value, fig.value_spec), count=i18n.count(len(values)))
         return dataclasses.replace(fig, contributions=tuple((m, 0.0) for m in ids), frozen=text)
 
-    def _board(self, board: Board, level_of: LevelOf, out: "_Output") -> None:
+    def _board(self, board: Board, level_of: LevelOf, out: _Output) -> None:
         """Places among the entries this audience may see, and only them (a private participant takes
         no place); on banded scores when anyone shown shares only progress; never shared places."""
         visible = []
@@ -366,7 +379,7 @@ def _relative_words(r: Relative) -> str | None:
 
 def _alt_text(spec: ChartSpec | CardSpec) -> str:
     """A description of the chart from the data it shows, at the level it shows (for screen readers)."""
-    from bot.charts import alt_text   # loads the renderer's measuring code: only when a chart is released
+    from bot.charts import alt_text  # loads the renderer's measuring code: only when a chart is released
     return alt_text(spec)
 
 

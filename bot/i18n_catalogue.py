@@ -47,12 +47,13 @@ def template() -> Catalog:
 
 
 def _data_words():
+    import inspect
+
     from bot.app import COGS
     from bot.commands import _SPEC_ATTR
     from bot.vocabulary.levels import CAP_WORDS, LEVEL_WORDS
     from bot.vocabulary.metrics import BUILTIN_METRICS
     from bot.vocabulary.reply import POST_KINDS
-    import inspect
     for cls in COGS:
         where = (inspect.getsourcefile(cls) or "").replace(str(ROOT) + "/", "")
         for _name, fn in inspect.getmembers(cls, inspect.isfunction):

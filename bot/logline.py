@@ -16,11 +16,10 @@ from datetime import date
 
 from bot.commands import too_long
 from bot.vocabulary.dates import close_date_word, parse_when, when_words_start
-from bot.vocabulary.text import echo, printable
 from bot.vocabulary.errors import Ambiguous, Unreadable, UserError
-from bot.vocabulary.metrics import (MetricDef, Quantity, any_unit_word, examples, measured_in_units, read_quantity,
-                         unit_words)
 from bot.vocabulary.i18n import _
+from bot.vocabulary.metrics import MetricDef, Quantity, any_unit_word, examples, measured_in_units, read_quantity, unit_words
+from bot.vocabulary.text import echo, printable
 
 NOTE_MAX = 200          # characters; the same limit on every platform (Discord's option reads it)
 NOTE_PREFIX = "note:"   # forces what follows to be the note, whatever it starts with

@@ -23,8 +23,9 @@ import json
 import logging
 import re
 import sys
-from datetime import datetime, timezone
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TextIO
 
 #: Loggers of the bot's own code; everything else is a library.
 OWN_NAMESPACES = ("bot", "cogs", "storage", "peerpulse", "bench")
@@ -94,7 +95,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object a line: time (UTC), level, logger, message, and the traceback if any."""
 
     def format(self, record: logging.LogRecord) -> str:
-        out = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+        out = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
                "level": record.levelname, "logger": record.name, "message": record.getMessage()}
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)

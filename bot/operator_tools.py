@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.vocabulary.words import counted
 from bot.config import Config
+from bot.vocabulary.words import counted
 from storage.backup import copy_sqlite_online
 
 
@@ -73,7 +73,7 @@ async def health(config: Config, max_age: int) -> int:
     if beat is None:
         print("unhealthy: no heartbeat yet", file=sys.stderr)
         return 1
-    age = (datetime.now(timezone.utc) - datetime.fromisoformat(beat)).total_seconds()
+    age = (datetime.now(UTC) - datetime.fromisoformat(beat)).total_seconds()
     if age > max_age:
         print(f"unhealthy: the last heartbeat is {age:.0f} s old", file=sys.stderr)
         return 1
@@ -183,7 +183,7 @@ async def forget_community(config: Config, platform: str, community: str) -> int
                 await _forget_matrix_rooms(s.state, external_id)
         await s.community.delete_community(community_id)
         print(f"Deleted {platform} community {community}: {len(members)} members and all their data, its channels, "
-              f"rules, schedules, challenges and post ledger ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC).")
+              f"rules, schedules, challenges and post ledger ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC).")
         return 0
     finally:
         await app.stop()

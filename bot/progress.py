@@ -6,12 +6,12 @@ without the raw values (a streak or "+12% vs last week" instead of a weight).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from statistics import fmean
-from typing import Iterable
 
-from bot.vocabulary.metrics import MetricDef
 from bot.vocabulary.i18n import _
+from bot.vocabulary.metrics import MetricDef
 
 _TOTALLED = {"steps", "exercise", "water"}
 _NO_GOAL_PERCENT = {"weight", "rhr"}   # "% of goal" misleads for body measures

@@ -16,10 +16,11 @@ import asyncio
 import logging
 import signal
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.config import Config, ConfigError, Secrets, check_secrets
-from bot.logs import NoSecrets as _NoSecrets, setup_logging   # noqa: F401 (_NoSecrets: re-exported for tests)
+from bot.logs import NoSecrets as _NoSecrets  # noqa: F401 (_NoSecrets: re-exported for tests)
+from bot.logs import setup_logging
 
 log = logging.getLogger("peerpulse")
 HEARTBEAT_SECONDS = 30
@@ -83,7 +84,7 @@ async def _heartbeat(app) -> None:
     state = PlatformState(app.services.db)
     while True:
         try:
-            await state.set(heartbeat_key(), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            await state.set(heartbeat_key(), datetime.now(UTC).isoformat(timespec="seconds"))
         except Exception as exc:
             log.warning("heartbeat not written: %s", type(exc).__name__)
         await asyncio.sleep(HEARTBEAT_SECONDS)

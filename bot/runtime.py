@@ -16,21 +16,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Iterable, TypeVar
+from typing import Any, TypeVar
 
+from bot.adapters.base import DeliveryFailed, Inbound, Target, Transport
+from bot.cog import Cog
+from bot.commands import CommandSpec, Invocation, Registry, convert, parse_text
+from bot.gate import Delivery
+from bot.services import Services
 from bot.vocabulary import i18n
 from bot.vocabulary.clock import FakeClock
-from bot.adapters.base import DeliveryFailed, Inbound, Target, Transport
-from bot.commands import CommandSpec, Invocation, Registry, convert, parse_text
 from bot.vocabulary.errors import PermissionDenied, UserError
-from bot.gate import Delivery
 from bot.vocabulary.i18n import _
 from bot.vocabulary.levels import Level
 from bot.vocabulary.reply import Destination, Reply, without_member
-from bot.cog import Cog
-from bot.services import Services
 from storage.community import safe_name
 
 log = logging.getLogger(__name__)

@@ -21,9 +21,9 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -79,7 +79,7 @@ class Scheduler:
         await self.refresh()
         await self.catch_up()
         if live:
-            self._live = AsyncIOScheduler(timezone=timezone.utc)
+            self._live = AsyncIOScheduler(timezone=UTC)
             self._sync_live()
             # Other processes may add schedules or die holding a claim: look every minute.
             self._live.add_job(self.maintain, "interval", minutes=1, id=MAINTENANCE, coalesce=True, max_instances=1)
@@ -134,7 +134,7 @@ class Scheduler:
             t = s.trigger.get_next_fire_time(previous, cursor)
             if t is None or t > until:
                 return times
-            times.append(t.astimezone(timezone.utc))
+            times.append(t.astimezone(UTC))
             previous, cursor = t, t + timedelta(microseconds=1)
             if len(times) > 10_000:
                 return times
@@ -214,4 +214,4 @@ class Scheduler:
 
 def _wall() -> datetime:
     """Real time, for leases (see the module docstring)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

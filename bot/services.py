@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from bot.catalogue import Catalogue, is_sensitive
 import asyncio
 import multiprocessing
 import secrets
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 
+from bot.audience import EffectiveLevels
+from bot.catalogue import Catalogue, is_sensitive
 from bot.charts import CardSpec, ChartSpec, render_png, render_png_async
-from bot.vocabulary.clock import Clock
 from bot.config import Config
 from bot.gate import PrivacyGate
 from bot.scheduler import Scheduler
+from bot.vocabulary.clock import Clock
 from storage.challenges import ChallengeRepository
 from storage.checkins import CheckinRepository, GoalRepository, ReminderRepository
 from storage.community import CommunityRepository
@@ -22,14 +22,12 @@ from storage.contract import MemberData
 from storage.custom_metrics import CustomMetricRepository
 from storage.database import Database
 from storage.entries import EntryRepository
+from storage.languages import LanguageRepository
 from storage.partners import PartnerRepository
 from storage.platform_state import PlatformState
 from storage.posts import PostLedger
 from storage.preferences import UnitPreferenceRepository
-from bot.audience import EffectiveLevels
-from storage.languages import LanguageRepository
 from storage.sharing import ChannelRuleRepository, SharingRepository
-
 
 GATE_SECRET_KEY = "gate.secret"
 
@@ -49,7 +47,7 @@ class Services:
     gate: PrivacyGate
     scheduler: Scheduler
     levels: EffectiveLevels
-    renderer: "ChartRenderer"
+    renderer: ChartRenderer
     state: PlatformState
     # Feature repositories, typed here so cogs share them without string keys; each is registered as
     # member data by the cog that owns it (Cog.member_data).
@@ -63,7 +61,7 @@ class Services:
     member_data: list[MemberData] = field(default_factory=list)
 
     @classmethod
-    async def create(cls, config: Config, db: Database, clock: Clock) -> "Services":
+    async def create(cls, config: Config, db: Database, clock: Clock) -> Services:
         sharing = SharingRepository(db)
         rules = ChannelRuleRepository(db, is_sensitive)
         custom = CustomMetricRepository(db)

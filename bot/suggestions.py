@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 Choice = tuple[str, str]   # (label shown, value entered)
 
 
-async def suggestions(services: "Services", param: Param, community_id: int, channel_external_id: str | None,
+async def suggestions(services: Services, param: Param, community_id: int, channel_external_id: str | None,
                       typed: str) -> list[Choice]:
     """The choices for what was typed so far (lower-cased, stripped), best first."""
     typed = typed.strip().lower()
@@ -36,7 +36,7 @@ async def suggestions(services: "Services", param: Param, community_id: int, cha
     return []
 
 
-async def _metrics(services: "Services", community_id: int, typed: str) -> list[Choice]:
+async def _metrics(services: Services, community_id: int, typed: str) -> list[Choice]:
     """Metric names, and the aliases members type ("walk" offers steps)."""
     out: list[Choice] = []
     for m in await services.catalogue.metrics(community_id):

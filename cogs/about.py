@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot import version
-from bot.commands import Invocation, command
-from bot.vocabulary.reply import Reply
 from bot.cog import Cog
+from bot.commands import Invocation, command
 from bot.vocabulary.i18n import _
+from bot.vocabulary.reply import Reply
 
 
 class About(Cog):

@@ -13,23 +13,35 @@ import asyncio
 import dataclasses
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from statistics import fmean
 from typing import Literal
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.cog import Cog, Publisher
+from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
+from bot.scheduler import Schedule
+from bot.services import Services
 from bot.vocabulary import i18n
 from bot.vocabulary.clock import local_date, zone
-from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
 from bot.vocabulary.errors import UserError
+from bot.vocabulary.i18n import N_, _, n_, num
 from bot.vocabulary.levels import Level
 from bot.vocabulary.metrics import MetricDef, format_quantity, parse_quantity
-from bot.vocabulary.reply import Board, BoardEntry, ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
-from bot.scheduler import Schedule
-from bot.cog import Cog, Publisher
-from bot.services import Services
-from bot.vocabulary.i18n import N_, _, n_, num
+from bot.vocabulary.reply import (
+    Board,
+    BoardEntry,
+    ChartLine,
+    ChartPiece,
+    Destination,
+    Fact,
+    GroupFigure,
+    Line,
+    Relative,
+    Reply,
+    Text,
+)
 from bot.vocabulary.text import NAME_UNSAFE, without
 from storage.challenges import Challenge
 
@@ -472,13 +484,13 @@ def _group_figure(c: Challenge, m: MetricDef, standings: list[Standing], period:
 def _once(when: datetime) -> CronTrigger:
     """A trigger that fires once at ``when``. (APScheduler's DateTrigger returns its date whatever
     `now` is, so stepping a fake clock past it would list the same run forever; this one stops.)"""
-    w = when.astimezone(timezone.utc)
+    w = when.astimezone(UTC)
     return CronTrigger(year=w.year, month=w.month, day=w.day, hour=w.hour, minute=w.minute, second=w.second,
                        timezone=zone("UTC"))
 
 
 def _day_start(day: date, tz: str) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=zone(tz)).astimezone(UTC)
 
 
 def _days(c: Challenge, as_of: datetime) -> tuple[date, date]:

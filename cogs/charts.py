@@ -9,17 +9,16 @@ from __future__ import annotations
 from datetime import timedelta
 from statistics import fmean
 
+from bot.cog import Cog
+from bot.commands import Invocation, Param, ParamType, command
+from bot.progress import summed
 from bot.vocabulary import i18n
 from bot.vocabulary.clock import local_date
-from bot.commands import Invocation, Param, ParamType, command
 from bot.vocabulary.errors import UserError
+from bot.vocabulary.i18n import _
 from bot.vocabulary.levels import Level
 from bot.vocabulary.metrics import chart_unit
-from bot.progress import summed
 from bot.vocabulary.reply import CardPiece, ChartLine, ChartPiece, Destination, Fact, Line, Reply, Text
-from bot.cog import Cog
-from bot.vocabulary.i18n import _
-
 
 WEEK_DAYS = 7
 USUAL_DAYS = 28         # the usual is the daily mean over the four weeks before the card's week

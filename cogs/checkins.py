@@ -10,23 +10,23 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from statistics import fmean
+from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.cog import Cog
+from bot.collector import collector_paused
+from bot.commands import Invocation, Param, ParamType, Permission, command
+from bot.progress import change_text, goal_percent, streak_in, summed, weekly_figure
+from bot.scheduler import Schedule
 from bot.vocabulary import i18n
 from bot.vocabulary.clock import local_date, parse_timezone, zone
-from bot.commands import Invocation, Param, ParamType, Permission, command
 from bot.vocabulary.errors import UserError
+from bot.vocabulary.i18n import N_, _, n_, p_
 from bot.vocabulary.levels import Level
 from bot.vocabulary.metrics import MetricDef, format_quantity, parse_quantity
-from bot.collector import collector_paused
-from bot.progress import change_text, goal_percent, streak_in, summed, weekly_figure
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
-from bot.scheduler import Schedule
-from bot.vocabulary.i18n import N_, _, n_, p_
-from bot.cog import Cog
 
 log = logging.getLogger(__name__)
 P = ParamType
@@ -45,7 +45,7 @@ class Week:
     def days(self) -> list[date]:
         return [self.first + timedelta(days=i) for i in range(7)]
 
-    def previous(self) -> "Week":
+    def previous(self) -> Week:
         return Week(self.first - timedelta(days=7), self.last - timedelta(days=7))
 
     def label(self) -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from bot.commands import Invocation, Param, ParamType, command, help_lines
-from bot.vocabulary.reply import Reply
 from bot.cog import Cog
-from bot.vocabulary.i18n import _
-from bot.vocabulary.i18n import N_
+from bot.commands import Invocation, Param, ParamType, command, help_lines
+from bot.vocabulary.i18n import N_, _
+from bot.vocabulary.reply import Reply
 
 
 class Core(Cog):

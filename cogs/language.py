@@ -3,12 +3,12 @@ community's channel posts (see bot.vocabulary.i18n for how each reaches the text
 
 from __future__ import annotations
 
-from bot.vocabulary import i18n
+from bot.cog import Cog
 from bot.commands import Invocation, Param, ParamType, Permission, command
+from bot.vocabulary import i18n
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _
 from bot.vocabulary.reply import Reply
-from bot.cog import Cog
 
 DEFAULT_WORDS = ("default", "standard", "reset")   # `language default`: back to the community's
 

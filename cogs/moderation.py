@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from bot.cog import Cog
 from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
-from bot.vocabulary.words import changed_posts
 from bot.vocabulary.errors import UserError
+from bot.vocabulary.i18n import N_, _, num
 from bot.vocabulary.levels import CAP_PLAIN_WORDS, Level, cap_word, parse_cap
 from bot.vocabulary.metrics import custom_metric, custom_units
 from bot.vocabulary.reply import Reply
-from bot.cog import Cog
+from bot.vocabulary.words import changed_posts
 from storage.sharing import ALL_METRICS
-from bot.vocabulary.i18n import N_, _, num
 
 P = ParamType
 MOD = Permission.MODERATOR

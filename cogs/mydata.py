@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.commands import Invocation, command
-from bot.vocabulary.reply import FilePiece, Reply
-from bot.scheduler import Schedule
 from bot.cog import Cog
+from bot.commands import Invocation, command
+from bot.scheduler import Schedule
 from bot.vocabulary import i18n
 from bot.vocabulary.i18n import N_, _, n_, p_
 from bot.vocabulary.levels import Level
+from bot.vocabulary.reply import FilePiece, Reply
 
 
 class MyData(Cog):

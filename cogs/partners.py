@@ -18,18 +18,18 @@ from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.vocabulary.clock import local_date, zone
-from bot.commands import Invocation, Param, ParamType, Suggest, command
-from bot.vocabulary.errors import UserError
-from bot.vocabulary.levels import Level, parse_level
-from bot.vocabulary.metrics import MetricDef, format_quantity
-from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
-from bot.vocabulary.reply import Button, Destination, Fact, Line, Relative, Reply, Text
-from bot.scheduler import Schedule
 from bot.cog import Cog, Publisher
+from bot.commands import Invocation, Param, ParamType, Suggest, command
+from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
+from bot.scheduler import Schedule
 from bot.services import Services
 from bot.vocabulary import i18n
+from bot.vocabulary.clock import local_date, zone
+from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _, n_, p_
+from bot.vocabulary.levels import Level, parse_level
+from bot.vocabulary.metrics import MetricDef, format_quantity
+from bot.vocabulary.reply import Button, Destination, Fact, Line, Relative, Reply, Text
 from cogs.checkins import STREAK_LOOKBACK, Week, every
 from storage.community import safe_name
 from storage.partners import ACTIVE, BLOCKED, DECLINED, INVITE_DAYS, Grant, PartnerRepository

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from bot.cog import Cog
 from bot.commands import Invocation, Param, ParamType, Suggest, command
-from bot.vocabulary.words import changed_posts
+from bot.vocabulary.i18n import N_, _
 from bot.vocabulary.levels import PLAIN_WORDS, Level, effective_level, parse_level
 from bot.vocabulary.reply import Reply
-from bot.cog import Cog
-from bot.vocabulary.i18n import N_, _
+from bot.vocabulary.words import changed_posts
 
 P = ParamType
 PARTNER_GRANT = N_("{partner} sees your {metric} at {level}")

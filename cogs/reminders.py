@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.cog import Cog
+from bot.commands import Invocation, Param, ParamType, command
+from bot.scheduler import Schedule
 from bot.vocabulary import i18n
 from bot.vocabulary.clock import local_date, zone
-from bot.commands import Invocation, Param, ParamType, command
 from bot.vocabulary.errors import UserError
-from bot.vocabulary.reply import Destination, Reply
-from bot.scheduler import Schedule
-from bot.cog import Cog
 from bot.vocabulary.i18n import _
+from bot.vocabulary.reply import Destination, Reply
 
 GRACE = timedelta(hours=1)   # a nudge that is more than an hour late is no help: it is skipped
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bot.cog import Cog
+from bot.commands import Invocation, Param, ParamType, command
+from bot.logline import NOTE_MAX, NOTE_PREFIX, LogLine, read_log_line
 from bot.vocabulary import i18n
 from bot.vocabulary.clock import local_date, parse_timezone
-from bot.commands import Invocation, Param, ParamType, command
-from bot.vocabulary.text import either
 from bot.vocabulary.errors import Ambiguous, UserError
-from bot.logline import NOTE_MAX, NOTE_PREFIX, LogLine, read_log_line
-from bot.vocabulary.metrics import (UNIT_SYSTEMS, MetricDef, bare_unit, format_quantity, other_readings,
-                         resolve_metric)
-from bot.vocabulary.reply import Reply
-from bot.cog import Cog
 from bot.vocabulary.i18n import N_, _, n_
+from bot.vocabulary.metrics import UNIT_SYSTEMS, MetricDef, bare_unit, format_quantity, other_readings, resolve_metric
+from bot.vocabulary.reply import Reply
+from bot.vocabulary.text import either
 
 P = ParamType
 HISTORY_LIMIT = 60     # entries in one `history` answer (Discord pages through them)

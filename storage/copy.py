@@ -10,12 +10,13 @@ Stop the bot before copying: rows written to SQLite during the copy may be misse
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from storage.sqlite import SqliteDatabase
 from storage.database import Database
 from storage.postgres import PgDatabase
+from storage.sqlite import SqliteDatabase
 
 BATCH = 5000
 
@@ -66,7 +67,7 @@ async def _copy(src: Database, dst: PgDatabase, batch: int, progress) -> dict[st
                 if not rows:
                     break
                 last = rows[-1][0]
-                await dst.copy_rows(table, columns, [tuple(f(v) for f, v in zip(converters, row[1:])) for row in rows])
+                await dst.copy_rows(table, columns, [tuple(f(v) for f, v in zip(converters, row[1:], strict=False)) for row in rows])
                 copied += len(rows)
             counts[table] = copied
             if progress is not None:

@@ -18,11 +18,12 @@ import asyncio
 import inspect
 import re
 import sqlite3
+from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Generator, Generic, Hashable, Iterable, Protocol, Sequence, TypeGuard, TypeVar
+from typing import Any, Generic, Protocol, TypeGuard, TypeVar
 
 from bot.vocabulary.errors import UserError
 
@@ -134,7 +135,7 @@ class SetReadKind(Protocol):
         """Each row's answer, in the order of ``rows``, from the statement's records."""
 
 
-def script_of(write: "WriteScript | SetWrite") -> WriteScript:
+def script_of(write: WriteScript | SetWrite) -> WriteScript:
     return write.script if isinstance(write, SetWrite) else write
 
 
@@ -148,7 +149,7 @@ class GroupCommit(Generic[Job]):
     caller hears back its own outcome, only after the commit. (PostgreSQL batches reads of a
     :class:`SetReadKind` the same way: whatever waits while one batch runs goes together next.)"""
 
-    def __init__(self, run_batch: "Callable[[list[Job]], Awaitable[list[tuple[bool, Any]]]]", limit: int = 512):
+    def __init__(self, run_batch: Callable[[list[Job]], Awaitable[list[tuple[bool, Any]]]], limit: int = 512):
         self._run_batch = run_batch
         self._limit = limit
         self._pending: list[tuple[Job, asyncio.Future[Any]]] = []
@@ -168,7 +169,7 @@ class GroupCommit(Generic[Job]):
                 outcomes = await self._run_batch([write for write, _ in batch])
             except Exception as exc:   # the backend's run_batch reports per write; this is its own failure
                 outcomes = [(False, exc)] * len(batch)
-            for (_, future), (ok, value) in zip(batch, outcomes):
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=False):
                 if not future.done():
                     future.set_result(value) if ok else future.set_exception(value)
 
@@ -216,7 +217,7 @@ class Database(Protocol):
         """Every call inside runs in one transaction (nested calls join it); commits or rolls back as a unit."""
         ...
 
-    async def write(self, write: "WriteScript | SetWrite") -> Any:
+    async def write(self, write: WriteScript | SetWrite) -> Any:
         """A write script with group commit; the caller hears back only after the commit."""
         ...
 
@@ -236,7 +237,7 @@ class Database(Protocol):
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
 
-    async def read(self, kind: "SetReadKind", row: tuple[Any, ...]) -> Any:
+    async def read(self, kind: SetReadKind, row: tuple[Any, ...]) -> Any:
         """One read of a kind PostgreSQL batches across members (see :class:`SetReadKind`)."""
         ...
 

@@ -137,7 +137,7 @@ class EntryRepository:
         return out
 
     async def checkin_week(self, channel_id: int, now: datetime, metrics: list[str], last: date, lookback: int
-                           ) -> dict[tuple[int, str], "CheckinFigures"]:
+                           ) -> dict[tuple[int, str], CheckinFigures]:
         """What a weekly check-in needs of everyone active in a channel's check-in, for the week
         ending on ``last``: the week's daily values, and the previous weeks already reduced by the
         database to a few numbers per member (see :class:`CheckinFigures`). Two queries however many
@@ -239,7 +239,7 @@ class _LogMany:
     def postgres(self, rows):
         if len(rows) == 1:
             return self.one, rows[0]
-        return self.many, [list(column) for column in zip(*rows)]
+        return self.many, [list(column) for column in zip(*rows, strict=False)]
 
     @staticmethod
     def results(records, rows):
@@ -304,7 +304,7 @@ class _Latest:
         return self._one, row
 
     def postgres(self, rows):
-        return self._many, [list(column) for column in zip(*rows)]
+        return self._many, [list(column) for column in zip(*rows, strict=False)]
 
     @staticmethod
     def results(records, rows):

@@ -11,7 +11,6 @@ from bot.vocabulary import i18n
 from bot.vocabulary.clock import utc_iso
 from storage.database import Database
 
-
 #: How long a language choice read from the database is trusted. Every command needs the member's and
 #: the community's language, which change rarely: remembering them saves two round trips a command on
 #: PostgreSQL. This process forgets its copy at once when a choice changes here; another process

@@ -32,15 +32,27 @@ import asyncio
 import contextvars
 import logging
 import secrets
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any, AsyncIterator, Iterable, Literal, Sequence
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import asyncpg
 
-from storage.database import (STATEMENTS, GroupCommit, IntegrityError, SetReadKind, SetWrite, StorageBusy, WriteScript,
-                              is_script, migrations, script_of, split_statements)
+from storage.database import (
+    STATEMENTS,
+    GroupCommit,
+    IntegrityError,
+    SetReadKind,
+    SetWrite,
+    StorageBusy,
+    WriteScript,
+    is_script,
+    migrations,
+    script_of,
+    split_statements,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +63,7 @@ _BUSY = (asyncpg.PostgresConnectionError, asyncpg.ConnectionDoesNotExistError, a
          asyncpg.DeadlockDetectedError, asyncpg.LockNotAvailableError, OSError, asyncio.TimeoutError)
 
 # (database, connection) of the transaction the current task is in, if any.
-_current: contextvars.ContextVar[tuple["PgDatabase", asyncpg.Connection] | None] = contextvars.ContextVar(
+_current: contextvars.ContextVar[tuple[PgDatabase, asyncpg.Connection] | None] = contextvars.ContextVar(
     "peerpulse_pg_tx", default=None)
 
 
@@ -113,11 +125,11 @@ class PgDatabase:
         self._reader = GroupCommit(self._read_batch)   # the same batching, for reads (see read())
 
     @classmethod
-    async def open(cls, url: str, min_size: int = 1, max_size: int = 10) -> "PgDatabase":
+    async def open(cls, url: str, min_size: int = 1, max_size: int = 10) -> PgDatabase:
         try:
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60,
                                              server_settings=_session_settings(url), reset=_keep_session)
-        except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
             raise StorageUnavailable(f"cannot open PostgreSQL at {redact(url)}: {type(exc).__name__}: {exc}") from None
         db = cls(pool, url)
         try:
@@ -130,7 +142,7 @@ class PgDatabase:
     async def close(self) -> None:
         try:
             await asyncio.wait_for(self._pool.close(), 10)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._pool.terminate()
 
     # -- schema ------------------------------------------------------------------------------
@@ -195,12 +207,12 @@ class PgDatabase:
                 _current.reset(token)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator["PgDatabase"]:
+    async def transaction(self) -> AsyncIterator[PgDatabase]:
         with _translated():
             async with self._raw_transaction():
                 yield self
 
-    async def write(self, write: "WriteScript | SetWrite") -> Any:
+    async def write(self, write: WriteScript | SetWrite) -> Any:
         """Run a write, committed together with the others waiting at the same moment (group commit,
         see the module docstring); inside a transaction, it runs there. The caller hears back only
         after the commit."""
@@ -255,7 +267,7 @@ class PgDatabase:
                     with _translated():
                         async with self._pool.acquire() as conn:
                             answers = kind.results(await conn.fetch(sql, *params), rows)
-                for i, answer in zip(indexes, answers):
+                for i, answer in zip(indexes, answers, strict=False):
                     outcomes[i] = (True, answer)
             except Exception as exc:
                 for i in indexes:

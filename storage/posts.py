@@ -13,14 +13,15 @@ each message.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from bot.vocabulary.clock import utc_iso
+from bot.vocabulary.handles import split_message_ids
 from bot.vocabulary.levels import Level
 from bot.vocabulary.reply import Reply, reply_from_json, reply_to_json
-from bot.vocabulary.handles import split_message_ids
 from storage.database import Database
 
 

@@ -3,8 +3,9 @@ audience is gate policy, in bot/audience.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from bot.vocabulary.clock import utc_iso
 from bot.vocabulary.levels import Level

@@ -12,15 +12,26 @@ import asyncio
 import contextvars
 import logging
 import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable, Sequence
+from typing import Any
 
 import aiosqlite
 
-from storage.database import (STATEMENTS, GroupCommit, SetReadKind, SetWrite, Statement, StorageBusy, WriteScript, is_script,
-                              migrations,
-                              script_of, split_statements)
+from storage.database import (
+    STATEMENTS,
+    GroupCommit,
+    SetReadKind,
+    SetWrite,
+    Statement,
+    StorageBusy,
+    WriteScript,
+    is_script,
+    migrations,
+    script_of,
+    split_statements,
+)
 
 log = logging.getLogger(__name__)
 # aiosqlite logs every call at DEBUG with its SQL parameters, i.e. members' values: never let those
@@ -40,7 +51,7 @@ class SqliteDatabase:
         self._writer = GroupCommit(self._write_batch)
 
     @classmethod
-    async def open(cls, path: str | Path) -> "SqliteDatabase":
+    async def open(cls, path: str | Path) -> SqliteDatabase:
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +91,7 @@ class SqliteDatabase:
         return applied
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator["SqliteDatabase"]:
+    async def transaction(self) -> AsyncIterator[SqliteDatabase]:
         if _in_transaction.get():
             yield self
             return
@@ -104,7 +115,7 @@ class SqliteDatabase:
             finally:
                 _in_transaction.reset(token)
 
-    async def write(self, write: "WriteScript | SetWrite") -> Any:
+    async def write(self, write: WriteScript | SetWrite) -> Any:
         """Run a write script (see :class:`Statements`; a :class:`SetWrite` runs its script) in a
         write transaction, committed together with other writes waiting at the same moment (group
         commit): one thread hop and one commit for many members' logs. The caller hears back only

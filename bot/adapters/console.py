@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import Inbound, Target, require_delivery
-from bot.vocabulary.clock import FakeClock
 from bot.command_refs import CONSOLE, render_refs
 from bot.commands import help_lines
-from bot.vocabulary.errors import UserError
 from bot.gate import Delivery
+from bot.vocabulary.clock import FakeClock
+from bot.vocabulary.errors import UserError
 
 _LINE = re.compile(r"^(?P<member>[A-Za-z0-9_.-]{1,32})@(?P<where>#[A-Za-z0-9_-]{1,80}|dm)\s*:\s?(?P<text>.*)$")
 _CHANNEL = re.compile(r"^#?([A-Za-z0-9_-]{1,80})$")

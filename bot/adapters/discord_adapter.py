@@ -18,22 +18,22 @@ from typing import Any, Protocol, runtime_checkable
 
 import discord
 import yarl
-from discord.utils import MISSING   # what send() makes of None (the annotations only allow the sequences)
+from discord.utils import MISSING  # what send() makes of None (the annotations only allow the sequences)
 
-from bot.vocabulary import i18n
 from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
-from bot.vocabulary.handles import join_message_ids, split_message_ids
 from bot.adapters.discord_commands import build_payload, commands_differ, parse_interaction
 from bot.adapters.discord_components import PAGE, ButtonRef, Prompts, buttons, encode, offered
 from bot.adapters.discord_layout import EMBED_KINDS, MessagePlan, alt_text, pages, plan, text_chunks
 from bot.command_refs import SLASH, render_refs
 from bot.commands import CommandSpec
 from bot.config import DiscordConfig
-from bot.vocabulary.errors import UserError
 from bot.gate import Attachment, Delivery
 from bot.suggestions import suggestions
-from storage.platform_state import PlatformState
+from bot.vocabulary import i18n
+from bot.vocabulary.errors import UserError
+from bot.vocabulary.handles import join_message_ids, split_message_ids
 from bot.vocabulary.i18n import N_, _
+from storage.platform_state import PlatformState
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
@@ -62,7 +62,7 @@ class _InteractionReplies:
 
     platform = PLATFORM
 
-    def __init__(self, adapter: "DiscordAdapter", interaction: discord.Interaction, inbound: Inbound,
+    def __init__(self, adapter: DiscordAdapter, interaction: discord.Interaction, inbound: Inbound,
                  spec: CommandSpec | None, page: int | None = None):
         self.adapter = adapter
         self.interaction = interaction

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.vocabulary import i18n
 from bot.commands import CommandSpec, Param, ParamType, Permission, Registry
+from bot.vocabulary import i18n
 from bot.vocabulary.dates import WEEKDAYS
 from bot.vocabulary.i18n import _, p_
 from bot.vocabulary.levels import CAP_WORDS, LEVEL_WORDS
@@ -145,12 +145,13 @@ def build_payload(registry: Registry) -> list[dict[str, Any]]:
         base: dict[str, Any] = {"type": 1, "name": word, "contexts": [0], "nsfw": False}
         if moderators_only:
             base["default_member_permissions"] = str(MANAGE_CHANNELS)
-        local_name = (lambda: slash_name(p_("command", word)))
+        # The lambdas run at once, in every language (_with_names); defaults bind this iteration's words.
+        local_name = (lambda word=word: slash_name(p_("command", word)))
         if len(specs) == 1 and specs[0].path == (word,):
             spec = specs[0]
             commands.append(_with_names({**base, "description": description(spec.help),
                                          "options": [option(p) for p in spec.params]},
-                                        local_name, lambda: description(_(spec.help))))
+                                        local_name, lambda help=spec.help: description(_(help))))
             continue
         options: list[dict[str, Any]] = []
         groups: dict[str, dict[str, Any]] = {}
@@ -164,13 +165,13 @@ def build_payload(registry: Registry) -> list[dict[str, Any]]:
                 about_sub = registry.group_help[f"{word} {sub}"]
                 group = groups.setdefault(sub, _with_names(
                     {"type": SUBCOMMAND_GROUP, "name": sub, "description": description(about_sub), "options": []},
-                    lambda: slash_name(p_("command", sub)), lambda: description(_(about_sub))))
+                    lambda sub=sub: slash_name(p_("command", sub)), lambda about=about_sub: description(_(about))))
                 group["options"].append(_sub(spec.path[2], spec))
         options.extend(groups.values())
         about = registry.group_help[word]
         commands.append(_with_names(
             {**base, "description": description(about), "options": options}, local_name,
-            lambda: description(_(about))))
+            lambda about=about: description(_(about))))
     return commands
 
 

@@ -13,35 +13,46 @@ re-posts. A value typed in a room is redacted and the member told privately.
 
 from __future__ import annotations
 
-import dataclasses
-
 import asyncio
 import contextvars
+import dataclasses
 import json
 import logging
-import time
 import re
-from datetime import datetime, timezone
+import time
+from datetime import UTC, datetime
 from typing import Any
 
-from nio import (AsyncClient, AsyncClientConfig, ErrorResponse, InviteMemberEvent, JoinError, LoginError,
-                 MegolmEvent, RoomCreateError, RoomGetStateError, RoomMessagesError, RoomMessageText, SyncError,
-                 WhoamiError)
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    InviteMemberEvent,
+    JoinError,
+    LoginError,
+    MegolmEvent,
+    RoomCreateError,
+    RoomGetStateError,
+    RoomMessagesError,
+    RoomMessageText,
+    SyncError,
+    WhoamiError,
+)
 from nio.api import RoomPreset
 
-from bot.vocabulary import i18n
 from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
 from bot.adapters.matrix_e2ee import Encryption, encryption_installed
 from bot.adapters.matrix_send import RoomSender, one_file, permalink, text_content
 from bot.adapters.matrix_sync import new_room_events, sync_filter
+from bot.command_refs import prefixed, render_refs
 from bot.commands import ParamType, tokenize
 from bot.config import ConfigError, MatrixConfig
-from bot.vocabulary.errors import UserError
 from bot.gate import Delivery
-from bot.command_refs import prefixed, render_refs
+from bot.vocabulary import i18n
+from bot.vocabulary.errors import UserError
+from bot.vocabulary.i18n import N_, _
 from bot.vocabulary.reply import Destination, Reply
 from storage.platform_state import PlatformState
-from bot.vocabulary.i18n import N_, _
 
 log = logging.getLogger(__name__)
 PLATFORM = "matrix"
@@ -225,7 +236,7 @@ class MatrixAdapter:
             community = await self.state.get(f"matrix:dm-community:{room_id}") or room_id
         else:
             community = await self._community(room_id)
-        sent_at = datetime.fromtimestamp(event.server_timestamp / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        sent_at = datetime.fromtimestamp(event.server_timestamp / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
         marker = json.dumps({"room": room_id, "sender": event.sender, "community": community,
                              "command": _command_name(self.app.registry, text), "sent_at": sent_at})
         if not await self.state.claim_event(event.event_id, self.app.services.clock.now(),

@@ -46,7 +46,7 @@ def __getattr__(name: str):
 
 def render_png(spec: ChartSpec | CardSpec) -> bytes:
     """The chart (896x504 px) or card as PNG bytes. Same spec, same bytes."""
-    from bot.charts.render import render_png as draw   # matplotlib is imported here, when a chart is drawn
+    from bot.charts.render import render_png as draw  # matplotlib is imported here, when a chart is drawn
     return draw(spec)
 
 

@@ -8,15 +8,16 @@ measure the widest tick label before the figure is drawn once.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from matplotlib.dates import MO, DayLocator, MonthLocator, WeekdayLocator, date2num, num2date
 from matplotlib.ticker import Formatter, Locator, MaxNLocator, MultipleLocator
+
 from bot.vocabulary import i18n
 from bot.vocabulary.i18n import N_, _
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-UTC = timezone.utc
+UTC = UTC
 
 # Unit symbols (as metrics store them) -> the y label. Anything else is shown as given.
 UNIT_WORDS = {"h": N_("hours (h:mm)"), "min": N_("minutes"), "L": N_("litres"), "/10": N_("score out of 10"),
@@ -185,7 +186,7 @@ def y_range(values: list[float], relative: bool, references: list[float]) -> tup
 
 def _decimals(values) -> int:
     vals = sorted(float(v) for v in values)
-    steps = [b - a for a, b in zip(vals, vals[1:]) if b - a > 1e-12]
+    steps = [b - a for a, b in zip(vals, vals[1:], strict=False) if b - a > 1e-12]
     step = min(steps) if steps else 1.0
     for decimals in range(0, 4):
         if abs(step * 10**decimals - round(step * 10**decimals)) < 1e-6 * max(1.0, step * 10**decimals):

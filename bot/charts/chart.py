@@ -71,7 +71,7 @@ def line_labels(ax, lines: list[tuple[float, str]], y_lo: float, y_hi: float, ax
     offsets = [0.0] * len(lines)
     if len(lines) == 2 and lines[1][0] - lines[0][0] < near:
         offsets = [-6.0, 6.0]
-    for (y, text), dy in zip(lines, offsets):
+    for (y, text), dy in zip(lines, offsets, strict=False):
         t = ax.annotate(text, xy=(1.0, y), xycoords=blended_transform_factory(ax.transAxes, ax.transData),
                         xytext=(5, dy), textcoords="offset points", ha="left", va="center",
                         fontproperties=props(NOTE_PT), color=MUTED, annotation_clip=False, parse_math=False)

@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
-from typing import Iterator
+from functools import cache, lru_cache
 
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
@@ -79,7 +79,7 @@ def only(families: tuple[str, ...]) -> Iterator[None]:
         _override.families = previous
 
 
-@lru_cache(maxsize=None)
+@cache
 def _coverage(families: tuple[str, ...], bold: bool = False) -> frozenset[int]:
     """The code points the chain draws in one weight (a family's bold is often another file)."""
     covered: set[int] = set()

@@ -15,10 +15,10 @@ import io
 import threading
 from concurrent.futures import Executor
 
-from bot.vocabulary import i18n
 from bot.charts.card import build_card
 from bot.charts.chart import DPI, _build_figure
 from bot.charts.spec import CardSpec, ChartSpec
+from bot.vocabulary import i18n
 
 _RENDER_LOCK = threading.Lock()
 

@@ -7,9 +7,10 @@ specs to know whether an image changed without drawing it again.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable, Sequence, overload
+from typing import overload
 
 
 @dataclass(frozen=True)

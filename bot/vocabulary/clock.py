@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.vocabulary.text import either
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import _
+from bot.vocabulary.text import either
 
 
 class Clock(Protocol):
@@ -18,7 +18,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FakeClock:
@@ -35,7 +35,7 @@ class FakeClock:
 
 
 def _aware(when: datetime) -> datetime:
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def utc_iso(when: datetime) -> str:

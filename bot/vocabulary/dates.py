@@ -11,10 +11,12 @@ import difflib
 import re
 from datetime import date, datetime, timedelta
 
-from bot.vocabulary.text import MAX_INPUT, cap as _cap, quoted as _quoted
-from bot.vocabulary.errors import Ambiguous, UserError
 from bot.vocabulary import i18n
+from bot.vocabulary.errors import Ambiguous, UserError
 from bot.vocabulary.i18n import N_, _
+from bot.vocabulary.text import MAX_INPUT
+from bot.vocabulary.text import cap as _cap
+from bot.vocabulary.text import quoted as _quoted
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")   # the one list, Monday first as date.weekday()
 _WEEKDAY_WORDS = {

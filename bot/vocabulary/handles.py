@@ -6,7 +6,7 @@ the format lives below both.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 MESSAGE_ID_SEPARATOR = ","
 

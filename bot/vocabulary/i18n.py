@@ -28,10 +28,10 @@ import contextlib
 import functools
 import gettext
 import io
+from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
 
 DOMAIN = "peerpulse"
 SOURCE = "en"
@@ -41,7 +41,7 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 LOCALE: ContextVar[str] = ContextVar("peerpulse_locale", default=SOURCE)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def available() -> tuple[str, ...]:
     """The source language and every language with a catalogue, e.g. ("en", "sv") (read once)."""
     found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
@@ -62,7 +62,7 @@ def normalize(code: str | None) -> str | None:
     return base if base in available() else None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def translations(lang: str) -> gettext.NullTranslations:
     """The compiled catalogue of one language (the source language translates to itself)."""
     path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -179,7 +179,7 @@ def weekday_name(index: int, lang: str | None = None) -> str:
     """Monday is 0: "monday" / "måndag" (lower case, as in commands)."""
     lang = lang or current()
     if lang == SOURCE:
-        from bot.vocabulary.dates import WEEKDAYS   # the one list (dates reads this module's words)
+        from bot.vocabulary.dates import WEEKDAYS  # the one list (dates reads this module's words)
         return WEEKDAYS[index]
     from babel.dates import get_day_names
     return str(get_day_names("wide", locale=lang)[index]).lower()

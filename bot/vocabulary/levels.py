@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from bot.vocabulary.errors import UserError
 from bot.vocabulary import i18n
+from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _, p_
 
 

@@ -16,20 +16,21 @@ Everything here is pure: no I/O, no clock. Days (`yesterday`, `24 Nov`) are read
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import re
 import unicodedata
-import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
-from bot.vocabulary.text import MAX_INPUT, cap, echo, or_list, quoted
-from bot.vocabulary.errors import Ambiguous, Unreadable, UserError
+from bot.vocabulary import i18n
+
 # Days used to live here: the names stay importable from this module.
 from bot.vocabulary.dates import MAX_DAYS_BACK, close_date_word, looks_like_when, parse_when, when_words_start  # noqa: F401
-from bot.vocabulary import i18n
+from bot.vocabulary.errors import Ambiguous, Unreadable, UserError
 from bot.vocabulary.i18n import N_, _, np_, p_
+from bot.vocabulary.text import MAX_INPUT, cap, echo, or_list, quoted
 
 _RESERVED = {"all"}     # `privacy set all ...` must keep meaning every metric
 

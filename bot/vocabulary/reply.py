@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from bot.vocabulary.levels import Level
 
@@ -61,7 +61,7 @@ class Fact:
 
     @staticmethod
     def of(member_id: int, metric: str, *, public: str | None = None, trend: str | None = None,
-           relative: tuple[Relative, ...] = (), prefix: str = "") -> "Fact":
+           relative: tuple[Relative, ...] = (), prefix: str = "") -> Fact:
         variants = []
         if public is not None:
             variants.append((int(Level.PUBLIC), public))
@@ -119,7 +119,7 @@ class Board:
     banded: bool = False    # set by the gate in the released form
 
 
-Part = Union[Text, Fact, GroupFigure]
+Part = Text | Fact | GroupFigure
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    lines: tuple[Union[Line, Board], ...] = ()
+    lines: tuple[Line | Board, ...] = ()
     charts: tuple[ChartPiece, ...] = ()
     files: tuple[FilePiece, ...] = ()
     # Who it is for: None lets the command's spec decide (private or not); handlers may force.
@@ -216,10 +216,10 @@ class Reply:
     buttons: tuple[Button, ...] = ()   # only on text that holds no member data (see Button)
 
     @staticmethod
-    def text(*lines: str, private: bool | None = None) -> "Reply":
+    def text(*lines: str, private: bool | None = None) -> Reply:
         return Reply(lines=tuple(Line((Text(t),)) for t in lines), private=private)
 
-    def with_lines(self, *lines: Line) -> "Reply":
+    def with_lines(self, *lines: Line) -> Reply:
         return replace(self, lines=self.lines + lines)
 
 
@@ -237,11 +237,11 @@ class Destination:
         return self.viewer_id is not None
 
     @staticmethod
-    def channel(community_id: int, channel_id: int) -> "Destination":
+    def channel(community_id: int, channel_id: int) -> Destination:
         return Destination(community_id, channel_id, None)
 
     @staticmethod
-    def private_to(community_id: int, member_id: int, context_channel_id: int | None = None) -> "Destination":
+    def private_to(community_id: int, member_id: int, context_channel_id: int | None = None) -> Destination:
         return Destination(community_id, context_channel_id, member_id)
 
 

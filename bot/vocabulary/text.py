@@ -8,7 +8,7 @@ notes and free text keep every printable character (:func:`printable`).
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from bot.vocabulary.i18n import _
 

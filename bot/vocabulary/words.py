@@ -1,6 +1,7 @@
 """Counting words in member-facing text: "1 post", "2 posts", never "post(s)"."""
 
 from __future__ import annotations
+
 from bot.vocabulary.i18n import _, count, n_
 
 

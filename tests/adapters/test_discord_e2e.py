@@ -17,12 +17,12 @@ import pytest
 
 from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.discord_commands import build_payload
-from bot.app import build_app
-from bot.vocabulary.clock import FakeClock
-from bot.commands import ParamType, convert
-from bot.vocabulary.errors import UserError
-from bot.config import Config, DiscordConfig, PrivacyConfig
 from bot.adapters.discord_layout import embed_size
+from bot.app import build_app
+from bot.commands import ParamType, convert
+from bot.config import Config, DiscordConfig, PrivacyConfig
+from bot.vocabulary.clock import FakeClock
+from bot.vocabulary.errors import UserError
 from tests.discord_standin.server import DEFAULT_PERMISSIONS, EPHEMERAL, DiscordStandIn
 
 pytestmark = pytest.mark.discord
@@ -399,7 +399,7 @@ def _number(value: float) -> str:
 
 
 async def test_autocomplete_offers_what_each_parameter_means(community):
-    c, standin = community, community.standin
+    c = community
     await (await c.run("mod", {"schedule": {"channel": c.walkers, "weekday": "sunday", "time": "18:00", "zone": "UTC"}},
                        c.mia, permissions=MODERATOR)).wait_response()
     created = await c.answer(await c.run("challenge", {"create": {"name": "stride", "metric": "steps", "kind": "total"}},
@@ -439,7 +439,7 @@ async def test_hints_on_discord_are_slash_commands(community):
 
 
 async def test_a_failed_post_is_reported_once_and_never_also_as_done(community):
-    c, standin = community, community.standin
+    c = community
     for options in ({"set": {"metric": "steps", "level": "public"}},):
         await (await c.run("privacy", options, c.bob)).wait_response()
     await (await c.run("log", {"metric": "steps", "value": "5000"}, c.bob)).wait_response()

@@ -18,7 +18,7 @@ def _command(payload, name):
     return next(c for c in payload if c["name"] == name)
 
 
-async def test_slash_commands_are_registered_with_swedish_names_and_descriptions(community):
+async def test_slash_commands_are_registered_with_swedish_names_and_descriptions(community):  # noqa: F811  (the fixture imported above)
     c, standin = community, community.standin
     sync = await standin.wait_for_request(method="PUT", path=rf"/applications/{standin.app_id}/guilds/{c.guild}/commands")
     assert sync.json == build_payload(c.app.registry)
@@ -49,7 +49,7 @@ async def test_slash_commands_are_registered_with_swedish_names_and_descriptions
     assert not [r for r in standin.requests[before:] if r.method == "PUT" and r.path.endswith("/commands")]
 
 
-async def test_a_swedish_client_is_answered_in_swedish_until_the_member_chooses(community):
+async def test_a_swedish_client_is_answered_in_swedish_until_the_member_chooses(community):  # noqa: F811  (the fixture imported above)
     c = community
     reply = await c.answer(await c.run("log", {"metric": "steps", "value": "8123"}, locale="sv-SE"))
     assert reply.startswith(f"Loggade 8{NBSP}123 steg för idag."), reply

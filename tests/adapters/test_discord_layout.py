@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.adapters.discord_layout import (MAX_CONTENT, MAX_EMBED_TOTAL, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_FIELDS,
-                                         alt_text, embed_size, embeds_for, pages, plan, text_chunks)
+from bot.adapters.discord_layout import (
+    MAX_CONTENT,
+    MAX_EMBED_TOTAL,
+    MAX_FIELD_NAME,
+    MAX_FIELD_VALUE,
+    MAX_FIELDS,
+    alt_text,
+    embed_size,
+    embeds_for,
+    pages,
+    plan,
+    text_chunks,
+)
 from bot.charts import ChartSeries, ChartSpec
 from bot.gate import Attachment
 

@@ -5,24 +5,32 @@ redactions of earlier posts, private replies in a direct room, and Synapse resta
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import io
 import json
-import zipfile
 import os
 import signal
 import socket
-import struct
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from nio import (AsyncClient, AsyncClientConfig, InviteMemberEvent, RoomEncryptedImage, RedactionEvent, RoomGetEventResponse, RoomMessageFile, RoomMessageImage,
-                 RoomMessageNotice, RoomMessagesResponse, RoomMessageText)
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    RedactionEvent,
+    RoomEncryptedImage,
+    RoomGetEventResponse,
+    RoomMessageFile,
+    RoomMessageImage,
+    RoomMessageNotice,
+    RoomMessagesResponse,
+)
 from nio.api import RoomPreset
 from nio.crypto.attachments import decrypt_attachment
 
@@ -30,9 +38,9 @@ from bot.adapters.matrix_adapter import MatrixAdapter
 from bot.adapters.matrix_e2ee import encryption_installed
 from bot.adapters.matrix_send import RoomSender
 from bot.app import build_app
-from bot.vocabulary.clock import FakeClock
 from bot.config import Config, MatrixConfig, PrivacyConfig
 from bot.gate import Attachment
+from bot.vocabulary.clock import FakeClock
 from tests.matrix_harness import SynapseServer, synapse_available
 
 pytestmark = [pytest.mark.synapse,
@@ -58,7 +66,7 @@ class Member:
         self.since: str | None = None
 
     async def sync(self) -> None:
-        for attempt in range(20):
+        for _attempt in range(20):
             response = await self.client.sync(timeout=300, since=self.since)
             if hasattr(response, "next_batch"):
                 break
@@ -73,7 +81,7 @@ class Member:
                 self.seen.append((room_id, event))
 
     async def say(self, room_id: str, text: str) -> str:
-        for attempt in range(20):
+        for _attempt in range(20):
             response = await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": text})
             if hasattr(response, "event_id"):
                 return response.event_id
@@ -114,7 +122,7 @@ def is_redacted(source: dict) -> bool:
     return not source.get("content") and "redacted_because" in source.get("unsigned", {})
 
 
-async def eventually_redacted(member: "Member", room_id: str, event_id: str, timeout: float = 15.0) -> bool:
+async def eventually_redacted(member: Member, room_id: str, event_id: str, timeout: float = 15.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if is_redacted(await member.event(room_id, event_id)):
@@ -185,7 +193,7 @@ async def test_matrix_end_to_end(homeserver, tmp_path, monkeypatch):
         await alice.say(room, "!pp mod rules here")     # the room's creator (room version 12: not listed in power levels)
         await alice.wait_for(notice_containing(bot_id, "Rules in #walkers"))
 
-        for member, value in ((alice, 8000), (bob, 5000)):
+        for member, _value in ((alice, 8000), (bob, 5000)):
             await member.say(room, "!pp privacy set steps public")
             await member.wait_for(notice_containing(bot_id, "steps: public"))
             await member.say(room, "!pp checkin join")
@@ -300,7 +308,7 @@ async def _wait_joined(adapter, rooms, timeout=20.0):
         await asyncio.sleep(0.2)
 
 
-async def _dm_of(member: "Member", bot_id: str) -> str:
+async def _dm_of(member: Member, bot_id: str) -> str:
     """The member's direct room with the bot (created by the bot on its first private answer)."""
     room_id, _ = await member.wait_for(lambda r, e: isinstance(e, RoomMessageNotice) and e.sender == bot_id
                                        and r.startswith("!") and "Logged" in e.body)

@@ -17,9 +17,18 @@ from pathlib import Path
 import pytest
 from matplotlib.text import Text
 
-from bot.charts import _build_figure, _ChangeFormatter
-from bot.charts import (EMPTY_TEXT, PIXEL_SIZE, ChartSeries, ChartSpec, _rolling,
-                        render_png, render_png_async, to_relative)
+from bot.charts import (
+    EMPTY_TEXT,
+    PIXEL_SIZE,
+    ChartSeries,
+    ChartSpec,
+    _build_figure,
+    _ChangeFormatter,
+    _rolling,
+    render_png,
+    render_png_async,
+    to_relative,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -191,7 +200,7 @@ def test_dates_are_compact_and_do_not_overlap():
         for t in labels:
             assert re.fullmatch(r"[A-Z][a-z]{2}( \d{1,2})?( \d{4}|\n\d{4})?", t.get_text()), t.get_text()
         boxes = [t.get_window_extent() for t in labels]
-        for a, b in zip(boxes, boxes[1:]):
+        for a, b in zip(boxes, boxes[1:], strict=False):
             assert a.x1 < b.x0, (days, [t.get_text() for t in labels])
 
 
@@ -368,8 +377,8 @@ def test_render_png_async_does_not_block_the_loop():
 # -- axes that fit their numbers (issue 17) ----------------------------------------------------------
 
 from bot.charts import CardSpec, alt_text, fonts  # noqa: E402
-from bot.charts.card import build_card  # noqa: E402
 from bot.charts.axes import DurationFormatter, hours_minutes  # noqa: E402
+from bot.charts.card import build_card  # noqa: E402
 
 
 def _all_drawn_boxes(fig):

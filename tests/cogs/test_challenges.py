@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.config import ChallengeConfig, Config, PrivacyConfig
 from bot.disclosure import chart_cell
@@ -119,7 +120,7 @@ async def test_ranked_total_shows_each_member_only_as_their_level_allows(bot):
     chart = sent[-1][0].attachments[0].chart
     assert {s.label for s in chart.series} == {"pub", "tre"} and chart.relative
     cells = [chart_cell(v) for _, v in next(s for s in chart.series if s.label == "tre").points][:3]
-    assert all(low <= share <= high for (low, high), share in zip(cells, (1, 2, 3)))   # in steps, not exact
+    assert all(low <= share <= high for (low, high), share in zip(cells, (1, 2, 3), strict=False))   # in steps, not exact
     assert final.count("final results") == 1
 
 
@@ -156,7 +157,7 @@ async def test_each_kind_ranks_and_words_its_result(bot, kind, args, logs, shown
                   "pub@dm: log steps 10000 2026-11-10", "tre@dm: log steps 20000 2026-11-10")   # the week before
     await bot.run(":time 2026-11-18T20:00:00+00:00")
     for member, values in logs.items():
-        await bot.run(*[f"{member}@dm: log steps {v} {day}" for v, day in zip(values, DAYS) if v is not None])
+        await bot.run(*[f"{member}@dm: log steps {v} {day}" for v, day in zip(values, DAYS, strict=False) if v is not None])
     final = channel_text(await bot.run(":time 2026-11-23T01:00:00+00:00"))
     assert "c1 — final results" in final
     for line in shown:

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from cogs.charts import Charts
 from bot.cards import release_card
 from bot.charts import CardSpec, render_png
 from bot.commands import Invocation
 from bot.gate import PrivacyGate
 from bot.vocabulary.levels import Level
 from bot.vocabulary.reply import Destination, reply_from_json, reply_to_json, without_member
+from cogs.charts import Charts
 from tests.cogs.test_checkins import channel_lines, log_week, setup
 
 
@@ -186,8 +186,9 @@ async def test_card_command_privately_shows_one_card_image(bot):
 
 
 async def test_a_chart_of_the_last_7_days_draws_exactly_those_7_days(bot):
-    from bot.charts import _build_figure
     from matplotlib.dates import num2date
+
+    from bot.charts import _build_figure
     specs = _capture_specs(bot)
     await bot.run(":time 2026-11-20T12:00:00+00:00", "ann@dm: log steps 8000 2026-11-15", "ann@dm: log steps 9000 2026-11-19")
     await bot.run("ann@dm: chart steps 7")

@@ -11,23 +11,23 @@ day-by-day computation gives.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.app import build_app
-from bot.vocabulary.clock import FakeClock
 from bot.config import Config, PrivacyConfig
+from bot.progress import change_text, goal_percent, streak, streak_in, summed, weekly_figure
+from bot.vocabulary.clock import FakeClock
 from bot.vocabulary.levels import Level
 from bot.vocabulary.metrics import format_quantity
-from bot.progress import change_text, goal_percent, streak, streak_in, summed, weekly_figure
 from bot.vocabulary.reply import Destination
 from cogs.checkins import STREAK_LOOKBACK, Checkins
 from storage.postgres import scratch_database
 
-NOW = datetime(2026, 11, 22, 19, tzinfo=timezone.utc)   # a Sunday evening: the week is Nov 16-22
+NOW = datetime(2026, 11, 22, 19, tzinfo=UTC)   # a Sunday evening: the week is Nov 16-22
 LAST = NOW.date()
 FIRST = LAST - timedelta(days=6)
 LEVELS = [Level.PUBLIC, Level.TREND, Level.AGGREGATE, Level.PRIVATE]
@@ -56,7 +56,6 @@ async def seed(app, members: int = 14, seed: int = 19):
     days maps (member_id, metric) to {day: the value now active}."""
     s = app.services
     rng = random.Random(seed)
-    checkins = app.cog(Checkins)
     community = await s.community.community("console", "c")
     channel = (await s.community.channel(community, "walkers", "walkers")).id
     days: dict[tuple[int, str], dict[date, float]] = {}
@@ -125,8 +124,7 @@ async def test_released_post_shows_what_the_days_give(app):
     check-in did before it read sums), trend members show no raw figure, the others no line."""
     community, channel, days, away = await seed(app)
     s = app.services
-    checkins = app.cog(Checkins)
-    post, summaries = await checkins.build_checkin(community, channel, "UTC", NOW)
+    post, summaries = await app.cog(Checkins).build_checkin(community, channel, "UTC", NOW)
     delivery = await s.gate.release(post, Destination.channel(community, channel))
     lines = delivery.text.splitlines()
     by_key = {m.key: m for m in await s.catalogue.metrics(community)}

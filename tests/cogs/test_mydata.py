@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config, PrivacyConfig
-from tests.support.transcript import group_figure, within_release_bound, make_transcript
+from tests.support.transcript import group_figure, make_transcript, within_release_bound
 
 SETUP = [
     ":moderator mia",

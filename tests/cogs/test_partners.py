@@ -267,6 +267,7 @@ async def test_grant_states_in_the_repository(bot):
     the old level holds; a decline hides nothing from the inviter's own view until the lapse; a
     partner's view counts as attribution only once active."""
     from datetime import timedelta
+
     from bot.vocabulary.levels import Level
     await bot.run("alice@dm: help", "bob@dm: help")
     s = bot.app.services

@@ -92,8 +92,9 @@ import socket
 import time
 import uuid
 import zlib
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Callable, Iterator, Optional
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import yarl
 from aiohttp import WSMsgType, web
@@ -131,7 +132,7 @@ def snowflake() -> str:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def _dumps(obj: Any) -> str:
@@ -172,7 +173,7 @@ class RecordedRequest:
     def filenames(self) -> list[str]:
         return [f.filename for f in self.files]
 
-    def matches(self, method: Optional[str] = None, path: Optional[str] = None) -> bool:
+    def matches(self, method: str | None = None, path: str | None = None) -> bool:
         """``path`` is a regular expression that must match the whole path."""
         if method is not None and self.method != method.upper():
             return False
@@ -192,7 +193,7 @@ class GatewayFrame:
 
 @dataclasses.dataclass
 class _Fault:
-    method: Optional[str]
+    method: str | None
     path: str
     status: int
     body: Any
@@ -201,12 +202,12 @@ class _Fault:
 
 
 class _Connection:
-    def __init__(self, number: int, ws: web.WebSocketResponse, request: web.Request, compress: Optional[str], force_text: bool):
+    def __init__(self, number: int, ws: web.WebSocketResponse, request: web.Request, compress: str | None, force_text: bool):
         self.number = number
         self.ws = ws
         self.path = request.path
         self.transport = request.transport
-        self.session: Optional[_Session] = None
+        self.session: _Session | None = None
         self.lock = asyncio.Lock()
         self.done = asyncio.Event()
         self.server_closed = False
@@ -245,7 +246,7 @@ class _Session:
         self.identify = identify
         self.seq = 0
         self.events: list[tuple[int, str, Any]] = []
-        self.conn: Optional[_Connection] = None
+        self.conn: _Connection | None = None
         self.valid = True
 
 
@@ -254,12 +255,12 @@ class _Interaction:
     id: str
     token: str
     payload: dict[str, Any]
-    channel_id: Optional[str]
-    guild_id: Optional[str]
+    channel_id: str | None
+    guild_id: str | None
     acked: bool = False
-    response_type: Optional[int] = None
+    response_type: int | None = None
     response: Any = None
-    original_message_id: Optional[str] = None
+    original_message_id: str | None = None
     followup_ids: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -267,7 +268,7 @@ class _Interaction:
 class InjectedInteraction:
     """What ``inject_*`` returns: the INTERACTION_CREATE payload and ways to read the bot's answer."""
 
-    standin: "DiscordStandIn"
+    standin: DiscordStandIn
     payload: dict[str, Any]
 
     @property
@@ -298,11 +299,11 @@ class InjectedInteraction:
         return self.standin.interactions[self.id]
 
     @property
-    def response_type(self) -> Optional[int]:
+    def response_type(self) -> int | None:
         return self.state.response_type
 
     @property
-    def original_message(self) -> Optional[dict[str, Any]]:
+    def original_message(self) -> dict[str, Any] | None:
         mid = self.state.original_message_id
         return None if mid is None else self.standin.messages.get(mid)
 
@@ -311,7 +312,7 @@ class InjectedInteraction:
         return [self.standin.messages[m] for m in self.state.followup_ids if m in self.standin.messages]
 
 
-def _error(status: int, code: int, message: str, errors: Optional[dict[str, Any]] = None) -> tuple[int, Any]:
+def _error(status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> tuple[int, Any]:
     body: dict[str, Any] = {"message": message, "code": code}
     if errors is not None:
         body["errors"] = errors
@@ -319,7 +320,7 @@ def _error(status: int, code: int, message: str, errors: Optional[dict[str, Any]
 
 
 class _HTTPError(Exception):
-    def __init__(self, status: int, code: int, message: str, errors: Optional[dict[str, Any]] = None):
+    def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None):
         super().__init__(message)
         self.status, self.body = _error(status, code, message, errors)
 
@@ -337,7 +338,7 @@ class DiscordStandIn:
     def __init__(
         self,
         *,
-        token: Optional[str] = None,
+        token: str | None = None,
         bot_name: str = "peerpulse",
         guild_name: str = "Test Guild",
         heartbeat_interval_ms: int = 41250,
@@ -382,10 +383,10 @@ class DiscordStandIn:
         self._sessions: dict[str, _Session] = {}
         self._connections: list[_Connection] = []
         self._conn_numbers = itertools.count(1)
-        self._changed: Optional[asyncio.Condition] = None  # created lazily, in the running loop
-        self._gate: Optional[asyncio.Event] = None
-        self._runner: Optional[web.AppRunner] = None
-        self._saved: Optional[tuple[str, yarl.URL]] = None
+        self._changed: asyncio.Condition | None = None  # created lazily, in the running loop
+        self._gate: asyncio.Event | None = None
+        self._runner: web.AppRunner | None = None
+        self._saved: tuple[str, yarl.URL] | None = None
 
         self.guild_id = ""
         self.channel_id = ""
@@ -397,7 +398,7 @@ class DiscordStandIn:
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    async def start(self) -> "DiscordStandIn":
+    async def start(self) -> DiscordStandIn:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/", self._gateway_handler)
         app.router.add_get("/resume", self._gateway_handler)
@@ -428,7 +429,7 @@ class DiscordStandIn:
             self._runner = None
         self.restore_discord_py()
 
-    async def __aenter__(self) -> "DiscordStandIn":
+    async def __aenter__(self) -> DiscordStandIn:
         await self.start()
         self._point()
         return self
@@ -471,7 +472,7 @@ class DiscordStandIn:
         self._saved = None
 
     @contextlib.contextmanager
-    def point_discord_py_here(self) -> Iterator["DiscordStandIn"]:
+    def point_discord_py_here(self) -> Iterator[DiscordStandIn]:
         """Point discord.py's REST base and gateway at this stand-in; restore them on exit."""
         if not self.port:
             raise RuntimeError("start() the stand-in first")
@@ -489,7 +490,7 @@ class DiscordStandIn:
         every IDENTIFY but the first (e.g. after INVALID_SESSION), with one that does not wait."""
         if fast_reidentify:
 
-            async def _no_wait(shard_id: Optional[int], *, initial: bool = False) -> None:
+            async def _no_wait(shard_id: int | None, *, initial: bool = False) -> None:
                 return None
 
             client.before_identify_hook = _no_wait
@@ -524,7 +525,7 @@ class DiscordStandIn:
             "public_flags": 0,
         }
 
-    def add_guild(self, name: str = "Guild", *, everyone_permissions: str = DEFAULT_PERMISSIONS, owner_id: Optional[str] = None, announce: bool = False) -> str:
+    def add_guild(self, name: str = "Guild", *, everyone_permissions: str = DEFAULT_PERMISSIONS, owner_id: str | None = None, announce: bool = False) -> str:
         gid = snowflake()
         everyone = self._role_dict(gid, "@everyone", everyone_permissions, 0)
         bot_role_id = snowflake()
@@ -560,7 +561,7 @@ class DiscordStandIn:
         }
 
     @staticmethod
-    def _member_dict(user: dict[str, Any], roles: list[str], nick: Optional[str] = None) -> dict[str, Any]:
+    def _member_dict(user: dict[str, Any], roles: list[str], nick: str | None = None) -> dict[str, Any]:
         return {
             "user": user,
             "nick": nick,
@@ -581,7 +582,7 @@ class DiscordStandIn:
         roles[rid] = self._role_dict(rid, name, permissions, len(roles))
         return rid
 
-    def add_channel(self, guild_id: str, name: str, *, type: int = 0, topic: Optional[str] = None, announce: bool = False) -> str:
+    def add_channel(self, guild_id: str, name: str, *, type: int = 0, topic: str | None = None, announce: bool = False) -> str:
         cid = snowflake()
         g = self.guilds[guild_id]
         self.channels[cid] = {
@@ -606,7 +607,7 @@ class DiscordStandIn:
             self._schedule(self.dispatch("CHANNEL_CREATE", self.channels[cid]))
         return cid
 
-    def add_member(self, guild_id: str, username: str, *, roles: Optional[list[str]] = None, bot: bool = False, user_id: Optional[str] = None, nick: Optional[str] = None) -> str:
+    def add_member(self, guild_id: str, username: str, *, roles: list[str] | None = None, bot: bool = False, user_id: str | None = None, nick: str | None = None) -> str:
         uid = user_id or snowflake()
         user = self.users.get(uid) or self._user_dict(uid, username, bot=bot)
         self.users[uid] = user
@@ -641,7 +642,7 @@ class DiscordStandIn:
         """Sending to this user's DM channel answers 403 50007 Cannot send messages to this user."""
         (self.dm_blocked.add if blocked else self.dm_blocked.discard)(str(user_id))
 
-    def fail_next(self, method: Optional[str], path: str, status: int, body: Any = None, *, times: int = 1, headers: Optional[dict[str, str]] = None) -> None:
+    def fail_next(self, method: str | None, path: str, status: int, body: Any = None, *, times: int = 1, headers: dict[str, str] | None = None) -> None:
         """The next ``times`` requests matching (method, path regex) get this answer instead.
 
         For 429 a Discord-like body (retry_after 0.05 s) and the ``Via`` header discord.py needs to
@@ -705,7 +706,7 @@ class DiscordStandIn:
             "soundboard_sounds": [],
         }
 
-    def member_payload(self, guild_id: str, user_id: str, permissions: Optional[str] = None) -> dict[str, Any]:
+    def member_payload(self, guild_id: str, user_id: str, permissions: str | None = None) -> dict[str, Any]:
         """A member object; with ``permissions`` as in an interaction (resolved: an administrator gets
         every permission bit, as Discord sends it)."""
         m = dict(self.guilds[guild_id]["members"][user_id])
@@ -786,8 +787,8 @@ class DiscordStandIn:
         for s in self._sessions.values():
             s.valid = False
 
-    async def wait_for_frame(self, pred: Optional[Callable[[GatewayFrame], bool]] = None, *, op: Optional[int] = None, since: int = 0, timeout: float = 5.0) -> GatewayFrame:
-        def check() -> Optional[GatewayFrame]:
+    async def wait_for_frame(self, pred: Callable[[GatewayFrame], bool] | None = None, *, op: int | None = None, since: int = 0, timeout: float = 5.0) -> GatewayFrame:
+        def check() -> GatewayFrame | None:
             for f in self.gateway_frames[since:]:
                 if (op is None or f.op == op) and (pred is None or pred(f)):
                     return f
@@ -809,7 +810,7 @@ class DiscordStandIn:
 
     # -- interactions ----------------------------------------------------------------------------
 
-    def _find_command(self, name: str, guild_id: Optional[str], type_: int = 1) -> tuple[Optional[dict[str, Any]], Optional[str]]:
+    def _find_command(self, name: str, guild_id: str | None, type_: int = 1) -> tuple[dict[str, Any] | None, str | None]:
         if guild_id:
             for c in self.guild_commands.get(guild_id, []):
                 if c["name"] == name and c.get("type", 1) == type_:
@@ -829,7 +830,7 @@ class DiscordStandIn:
             return 10
         return 3
 
-    def _convert_options(self, values: Any, defs: list[dict[str, Any]], resolved: dict[str, Any], guild_id: Optional[str]) -> list[dict[str, Any]]:
+    def _convert_options(self, values: Any, defs: list[dict[str, Any]], resolved: dict[str, Any], guild_id: str | None) -> list[dict[str, Any]]:
         if isinstance(values, list):  # already in Discord's shape
             return values
         out = []
@@ -848,7 +849,7 @@ class DiscordStandIn:
             out.append(opt)
         return out
 
-    def _resolve(self, t: int, sid: str, resolved: dict[str, Any], guild_id: Optional[str]) -> None:
+    def _resolve(self, t: int, sid: str, resolved: dict[str, Any], guild_id: str | None) -> None:
         if sid in self.users and t in (6, 9):
             resolved.setdefault("users", {})[sid] = self.users[sid]
             if guild_id and sid in self.guilds.get(guild_id, {}).get("members", {}):
@@ -861,7 +862,7 @@ class DiscordStandIn:
         elif guild_id and t in (8, 9) and sid in self.guilds.get(guild_id, {}).get("roles", {}):
             resolved.setdefault("roles", {})[sid] = self.guilds[guild_id]["roles"][sid]
 
-    def _base_interaction(self, type_: int, *, guild_id: Optional[str], channel_id: Optional[str], user_id: Optional[str], permissions: str, locale: str, dm: bool) -> dict[str, Any]:
+    def _base_interaction(self, type_: int, *, guild_id: str | None, channel_id: str | None, user_id: str | None, permissions: str, locale: str, dm: bool) -> dict[str, Any]:
         iid = snowflake()
         token = "itok." + uuid.uuid4().hex
         if dm:
@@ -906,19 +907,19 @@ class DiscordStandIn:
         self,
         type: int = 2,
         *,
-        name: Optional[str] = None,
+        name: str | None = None,
         options: Any = None,
-        custom_id: Optional[str] = None,
+        custom_id: str | None = None,
         component_type: int = 2,
-        values: Optional[list[str]] = None,
-        message_id: Optional[str] = None,
-        fields: Optional[dict[str, str]] = None,
-        guild_id: Optional[str] = None,
-        channel_id: Optional[str] = None,
-        user_id: Optional[str] = None,
+        values: list[str] | None = None,
+        message_id: str | None = None,
+        fields: dict[str, str] | None = None,
+        guild_id: str | None = None,
+        channel_id: str | None = None,
+        user_id: str | None = None,
         permissions: str = DEFAULT_PERMISSIONS,
         command_type: int = 1,
-        target_id: Optional[str] = None,
+        target_id: str | None = None,
         locale: str = "en-US",
         dm: bool = False,
         require_connection: bool = True,
@@ -991,13 +992,13 @@ class DiscordStandIn:
     async def inject_command(self, name: str, options: Any = None, **kw: Any) -> InjectedInteraction:
         return await self.inject_interaction(2, name=name, options=options, **kw)
 
-    async def click(self, custom_id: str, message_id: str, *, component_type: int = 2, values: Optional[list[str]] = None, **kw: Any) -> InjectedInteraction:
+    async def click(self, custom_id: str, message_id: str, *, component_type: int = 2, values: list[str] | None = None, **kw: Any) -> InjectedInteraction:
         return await self.inject_interaction(3, custom_id=custom_id, message_id=message_id, component_type=component_type, values=values, **kw)
 
     async def submit_modal(self, custom_id: str, fields: dict[str, str], **kw: Any) -> InjectedInteraction:
         return await self.inject_interaction(5, custom_id=custom_id, fields=fields, **kw)
 
-    async def post_user_message(self, content: str, *, channel_id: Optional[str] = None, user_id: Optional[str] = None) -> dict[str, Any]:
+    async def post_user_message(self, content: str, *, channel_id: str | None = None, user_id: str | None = None) -> dict[str, Any]:
         """A person posts in a channel: stored and sent to the client as MESSAGE_CREATE."""
         cid = str(channel_id or self.channel_id)
         uid = str(user_id or self.user_id)
@@ -1030,16 +1031,16 @@ class DiscordStandIn:
 
     # -- waiting on requests -----------------------------------------------------------------
 
-    def find_requests(self, method: Optional[str] = None, path: Optional[str] = None, pred: Optional[Callable[[RecordedRequest], bool]] = None) -> list[RecordedRequest]:
+    def find_requests(self, method: str | None = None, path: str | None = None, pred: Callable[[RecordedRequest], bool] | None = None) -> list[RecordedRequest]:
         return [r for r in self.requests if r.matches(method, path) and (pred is None or pred(r))]
 
     async def wait_for_request(
         self,
-        pred: Optional[Callable[[RecordedRequest], bool]] = None,
+        pred: Callable[[RecordedRequest], bool] | None = None,
         timeout: float = 5.0,
         *,
-        method: Optional[str] = None,
-        path: Optional[str] = None,
+        method: str | None = None,
+        path: str | None = None,
         since: int = 0,
         nth: int = 0,
     ) -> RecordedRequest:
@@ -1047,7 +1048,7 @@ class DiscordStandIn:
 
         Requests are recorded once answered, so ``status`` and ``response`` are filled in."""
 
-        def check() -> Optional[RecordedRequest]:
+        def check() -> RecordedRequest | None:
             hits = [r for r in self.requests[since:] if r.matches(method, path) and (pred is None or pred(r))]
             return hits[nth] if len(hits) > nth else None
 
@@ -1246,7 +1247,7 @@ class DiscordStandIn:
         return web.Response(body=blob, content_type="application/octet-stream")
 
     @staticmethod
-    def _json_response(status: int, body: Any, headers: Optional[dict[str, str]] = None) -> web.Response:
+    def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
         if status == 204 or body is None:
             return web.Response(status=204 if body is None else status, headers=headers)
         # exactly "application/json": discord.py compares the content type with ==
@@ -1284,7 +1285,7 @@ class DiscordStandIn:
             query=dict(request.query),
             headers={k: request.headers[k] for k in ("Authorization", "Content-Type", "X-Audit-Log-Reason", "User-Agent") if k in request.headers},
         )
-        headers: Optional[dict[str, str]] = None
+        headers: dict[str, str] | None = None
         try:
             await self._read_body(request, rec)
             fault = self._take_fault(rec)
@@ -1307,7 +1308,7 @@ class DiscordStandIn:
         await self._notify()
         return self._json_response(status, body, headers)
 
-    def _take_fault(self, rec: RecordedRequest) -> Optional[_Fault]:
+    def _take_fault(self, rec: RecordedRequest) -> _Fault | None:
         for f in self._faults:
             if rec.matches(f.method, f.path):
                 f.times -= 1
@@ -1388,7 +1389,7 @@ class DiscordStandIn:
 
     # commands ------------------------------------------------------------------------------
 
-    def _commands(self, rec: RecordedRequest, app_id: str, guild_id: Optional[str], cmd_id: Optional[str]) -> tuple[int, Any]:
+    def _commands(self, rec: RecordedRequest, app_id: str, guild_id: str | None, cmd_id: str | None) -> tuple[int, Any]:
         if app_id != self.app_id:
             raise _HTTPError(404, 10002, "Unknown Application")
         if guild_id is not None:
@@ -1427,7 +1428,7 @@ class DiscordStandIn:
                 return 204, None
         return 405, {"message": "405: Method Not Allowed", "code": 0}
 
-    def _command_obj(self, body: dict[str, Any], guild_id: Optional[str], existing: list[dict[str, Any]]) -> dict[str, Any]:
+    def _command_obj(self, body: dict[str, Any], guild_id: str | None, existing: list[dict[str, Any]]) -> dict[str, Any]:
         t = body.get("type", 1)
         old = next((c for c in existing if c["name"] == body.get("name") and c.get("type", 1) == t), None)
         cmd = {
@@ -1599,9 +1600,9 @@ class DiscordStandIn:
         files: list[RecordedFile],
         *,
         author: dict[str, Any],
-        webhook_id: Optional[str] = None,
-        interaction: Optional[_Interaction] = None,
-        flags: Optional[int] = None,
+        webhook_id: str | None = None,
+        interaction: _Interaction | None = None,
+        flags: int | None = None,
         check: bool = True,
     ) -> dict[str, Any]:
         if check:
@@ -1692,7 +1693,7 @@ class DiscordStandIn:
         rtype = body.get("type")
         data = body.get("data") or {}
         cb: dict[str, Any] = {"id": iid, "type": it.payload["type"]}
-        resource: Optional[dict[str, Any]] = None
+        resource: dict[str, Any] | None = None
         if rtype in (4, 5):
             flags = int(data.get("flags", 0) or 0)
             if rtype == 5:
@@ -1765,7 +1766,7 @@ class DiscordStandIn:
         return 405, {"message": "405: Method Not Allowed", "code": 0}
 
 
-def embed_problem(embeds: list[dict[str, Any]]) -> Optional[str]:
+def embed_problem(embeds: list[dict[str, Any]]) -> str | None:
     """Discord's embed limits: 10 embeds a message, 256/4096/2048 characters for title, description and
     footer, 25 fields of 256/1024 (neither empty), and 6000 characters for all embeds of a message."""
     if len(embeds) > 10:

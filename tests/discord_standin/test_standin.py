@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 import pytest

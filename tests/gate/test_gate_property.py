@@ -5,23 +5,24 @@ anonymous contributors (never shown by name anywhere), within the released bound
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from bot.audience import EffectiveLevels
 from bot.catalogue import is_sensitive
-from bot.disclosure import rounding_step
-from tests.support.transcript import group_figure, within_release_bound
 from bot.charts import ChartSpec
+from bot.disclosure import rounding_step
 from bot.gate import PrivacyGate
 from bot.vocabulary.levels import Level
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Reply, Text
 from storage.community import CommunityRepository
-from storage.sqlite import SqliteDatabase
-from bot.audience import EffectiveLevels
 from storage.sharing import ALL_METRICS, ChannelRuleRepository, SharingRepository
+from storage.sqlite import SqliteDatabase
+from tests.support.transcript import group_figure, within_release_bound
 
-NOW = datetime(2026, 11, 16, 9, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 16, 9, tzinfo=UTC)
 METRICS = ["steps", "sleep", "weight", "mood"]
 levels = st.sampled_from(list(Level))
 

@@ -9,13 +9,14 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot import disclosure
 from bot.config import Config
 from bot.vocabulary.levels import Level
-from tests.support.transcript import group_figure, make_transcript
 from tests.support.inference_adversary import World, read_board, read_checkin
+from tests.support.transcript import group_figure, make_transcript
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,7 +116,7 @@ async def test_challenge_board_on_demand_shows_only_the_last_release(bot):
     await bot.run(":moderator mia", *[f"{m}@#walkers: privacy set steps aggregate" for m in ("a", "b", "c", "d")],
                   "mia@#walkers: challenge create stride steps total 1 midway today",
                   *[f"{m}@#walkers: challenge join stride" for m in "abc"],
-                  *[f"{m}@dm: log steps {v} 2026-11-16" for m, v in zip("abcd", (7000, 8000, 9000, 6000))])
+                  *[f"{m}@dm: log steps {v} 2026-11-16" for m, v in zip("abcd", (7000, 8000, 9000, 6000), strict=False)])
     before = await bot.run("zed@#walkers: challenge board stride")
     await bot.run("d@#walkers: challenge join stride")
     after = await bot.run("zed@#walkers: challenge board stride")
@@ -271,7 +272,7 @@ async def play(sc: dict) -> None:
             values: dict[tuple[str, date], float] = {}
             for w, monday in enumerate(WEEKS):
                 current["week"] = w
-                for i, m in enumerate(names):
+                for _i, m in enumerate(names):
                     if history[m][w] != history[m][w - 1] and w > 0:
                         await bot.run(f"{m}@#walkers: privacy set steps {history[m][w].word}")
                 if w == 1:

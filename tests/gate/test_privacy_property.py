@@ -10,7 +10,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.vocabulary import i18n
 from bot.vocabulary.levels import Level
@@ -108,7 +109,7 @@ async def play(steps, language: str | None = None) -> None:
                                   *[f"m{i}@dm: log steps {value_of(i, week)}" for i in range(N)])
                     await bot.run(f":time 2026-11-{16 + 7 * week - 1:02d}T20:00:00+00:00")   # past Sunday 18:00
             # At the moment of posting: nothing above the effective level.
-            for channel, mid, delivery, levels in sent:
+            for channel, _mid, delivery, levels in sent:
                 for i in range(N):
                     if levels[i] < Level.PUBLIC:
                         assert not any(s in delivery.text for s in raw_strings(i, week)), (channel, i, delivery.text)

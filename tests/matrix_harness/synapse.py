@@ -432,7 +432,7 @@ class SynapseServer:
                 out.append(f"--- {path.name} (last {len(text)} lines) ---\n" + "\n".join(text))
         return "\n".join(out)
 
-    def __enter__(self) -> "SynapseServer":
+    def __enter__(self) -> SynapseServer:
         self.start()
         return self
 

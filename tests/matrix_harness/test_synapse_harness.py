@@ -12,8 +12,9 @@ import asyncio
 import struct
 import time
 import zlib
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import pytest
 

@@ -77,7 +77,7 @@ def test_json_format_is_one_object_a_line(logged):
     setup_logging("INFO", "json", stream=logged)
     logging.getLogger("bot.scheduler").info("posted %s", "checkin")
     try:
-        1 / 0
+        1 / 0   # noqa: B018  (raises: the test needs a real traceback)
     except ZeroDivisionError:
         logging.getLogger("bot.runtime").exception("command log failed")
     lines = [json.loads(line) for line in logged.getvalue().splitlines()]
@@ -161,6 +161,7 @@ def test_stop_ends_the_process_when_one_platform_stops(tmp_path):
 
 def test_health_is_unhealthy_without_a_database_or_with_a_stale_heartbeat(tmp_path):
     import sqlite3
+
     from bot.runner import heartbeat_key
 
     (tmp_path / "config.toml").write_text(f'[storage]\npath = "{tmp_path / "bot.db"}"\n', encoding="utf-8")

@@ -153,8 +153,8 @@ async def test_operator_forget_takes_the_member_out_of_their_discord_posts(tmp_p
     from bot import operator_tools
     from bot.adapters.discord_adapter import DiscordAdapter
     from bot.app import build_app
-    from bot.vocabulary.clock import FakeClock
     from bot.config import Config, DiscordConfig, PrivacyConfig
+    from bot.vocabulary.clock import FakeClock
     from tests.discord_standin.server import DEFAULT_PERMISSIONS, DiscordStandIn
 
     standin = DiscordStandIn(guild_name="Walkers Club")

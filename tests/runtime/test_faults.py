@@ -15,11 +15,12 @@ import subprocess
 import sys
 import tempfile
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from storage.database import StorageBusy, migrations
 from storage.sqlite import SqliteDatabase
@@ -193,8 +194,8 @@ async def test_full_database_asks_to_try_again_and_stores_nothing(bot):
 
 # ---- restarts at random moments around the weekly check-in ------------------------------------
 
-SUNDAYS = [datetime(2026, 11, 22, 18, tzinfo=timezone.utc), datetime(2026, 11, 29, 18, tzinfo=timezone.utc),
-           datetime(2026, 12, 6, 18, tzinfo=timezone.utc)]
+SUNDAYS = [datetime(2026, 11, 22, 18, tzinfo=UTC), datetime(2026, 11, 29, 18, tzinfo=UTC),
+           datetime(2026, 12, 6, 18, tzinfo=UTC)]
 LABELS = ["Nov 16–Nov 22", "Nov 23–Nov 29", "Nov 30–Dec 6"]
 GRACE = timedelta(hours=12)   # config checkins.grace_hours (default)
 HOUR = 60

@@ -8,10 +8,10 @@ import json
 import re
 from pathlib import Path
 
-from cogs.charts import Charts
-from bot.adapters.discord_commands import build_payload
 from bot.adapters.base import Inbound
+from bot.adapters.discord_commands import build_payload
 from bot.logline import NOTE_MAX
+from cogs.charts import Charts
 
 
 async def test_did_you_mean_a_command(bot):

@@ -14,17 +14,18 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.adapters.base import Inbound
 from bot.app import build_app
-from bot.vocabulary.clock import FakeClock
-from bot.commands import CommandSpec, ParamType, Permission, parse_text
+from bot.commands import CommandSpec, ParamType, parse_text
 from bot.config import Config
+from bot.vocabulary.clock import FakeClock
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.metrics import BUILTIN_METRICS
-from tests.support.transcript import START, make_transcript
 from storage.community import CommunityRepository, safe_name
+from tests.support.transcript import START, make_transcript
 
 P = ParamType
 GENERIC_ERROR = "something went wrong"

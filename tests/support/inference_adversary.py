@@ -213,7 +213,7 @@ def read_board(world: World, shown: Reply, charts, first: date, last: date, leve
                     low, high = share_bounds(text)
                     t = world.total([e.member_id], first, last)
                     world.add(t, low * world.target, high * world.target if high != float("inf") else float("inf"))
-            for upper, lower in zip(entries, entries[1:]):
+            for upper, lower in zip(entries, entries[1:], strict=False):
                 above = world.total([upper.member_id], first, last)
                 below = world.total([lower.member_id], first, last, -1.0)
                 strict = not line.banded or upper.label.lower() > lower.label.lower()

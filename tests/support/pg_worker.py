@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.app import build_app  # noqa: E402
-from bot.vocabulary.clock import FakeClock  # noqa: E402
 from bot.config import CheckinConfig, Config, PrivacyConfig  # noqa: E402
+from bot.vocabulary.clock import FakeClock  # noqa: E402
 
 
 class FileTransport:

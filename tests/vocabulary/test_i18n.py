@@ -7,14 +7,15 @@ from datetime import date
 
 import pytest
 from babel.messages.catalog import Catalog
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.vocabulary import i18n
 from bot.app import COGS
 from bot.commands import Registry
+from bot.i18n_catalogue import problems, problems_in, template
+from bot.vocabulary import i18n
 from bot.vocabulary.dates import looks_like_when, parse_when
 from bot.vocabulary.errors import Ambiguous
-from bot.i18n_catalogue import problems, problems_in, template
 from bot.vocabulary.metrics import BUILTIN_METRICS, format_quantity, read_quantity, resolve_metric
 
 NBSP = "\u00a0"

@@ -67,7 +67,7 @@ class _Finder(ast.NodeVisitor):
 
     def _quiet(self, node) -> bool:
         chain = [*self.stack, node]
-        for parent, child in zip(chain, chain[1:]):
+        for parent, child in zip(chain, chain[1:], strict=False):
             if isinstance(parent, ast.Call):
                 f = parent.func
                 if isinstance(f, ast.Name) and (f.id in QUIET_CALLS or f.id in TRANSLATE):

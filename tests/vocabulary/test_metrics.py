@@ -79,7 +79,8 @@ def test_module_is_pure_standard_library():
     tree = ast.parse(Path(__file__).parents[2].joinpath("bot", "vocabulary", "metrics.py").read_text())
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    assert imported <= {"__future__", "difflib", "math", "re", "unicodedata", "dataclasses", "datetime", "typing", "bot"}
+    assert imported <= {"__future__", "collections", "difflib", "math", "re", "unicodedata", "dataclasses", "datetime", "typing",
+                        "bot"}
     assert not any(isinstance(n, ast.Name) and n.id in ("open", "print", "input") for n in ast.walk(tree))
 
 
