@@ -781,13 +781,13 @@ def resolve_metric(text: str, available: Iterable[MetricDef]) -> MetricDef:
     for m in metrics:
         if squashed and squashed in set(map(_squash, m.names())):
             return m
-    known = ", ".join(m.key for m in metrics)
+    known = ", ".join(m.term for m in metrics)   # as the member would type them (`steg` in Swedish)
     if not word:
         raise UserError(_("Which metric? Try one of: {known}.", known=known))
     owner: dict[str, str] = {}
     for m in metrics:
         for n in m.names():
-            owner.setdefault(n.lower(), m.key)
+            owner.setdefault(n.lower(), m.term)
     close = list(dict.fromkeys(owner[c] for c in difflib.get_close_matches(word, owner, n=5, cutoff=0.6)))
     if close:
         raise UserError(_("I don't know the metric {quoted}: did you mean {or_list}?", quoted=quoted(text), or_list=or_list(close[:3], quote=True)))
