@@ -20,6 +20,7 @@ from bot.vocabulary import i18n
 from bot.vocabulary.dates import WEEKDAYS
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _, num, p_
+from bot.vocabulary.metrics import MetricDef
 from bot.vocabulary.text import MARKUP, clipped, is_plain, printable, without
 
 
@@ -82,6 +83,10 @@ class Param:
     maximum: float | None = None
     suggest: Suggest | None = None        # None: the type's usual source (metrics, time zones) or nothing
     max_length: int | None = None         # the longest value accepted (Discord's option says the same)
+    # The runtime converts METRIC and CHANNEL values before the handler runs (a MetricDef, a
+    # MetricChoice where `all` is allowed, a channel id); ``raw`` keeps the words for a handler that
+    # reads them itself (`log`: metric names of several words, then the value and the day).
+    raw: bool = False
 
     @property
     def suggestions(self) -> Suggest | None:
@@ -100,6 +105,14 @@ class Param:
         shown = ("|".join(p_("choice", c) for c in self.choices) if self.type is ParamType.CHOICE and len(self.choices) <= 4
                  else self.label)
         return f"<{shown}>" if self.required else f"[{shown}]"
+
+
+@dataclass(frozen=True)
+class MetricChoice:
+    """A metric parameter that also takes `all`: every metric the community knows, or the one named."""
+
+    everything: bool
+    metrics: tuple[MetricDef, ...]
 
 
 Handler = Callable[..., Awaitable[Any]]

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from bot.adapters.base import DeliveryFailed, Inbound, Target, Transport
 from bot.cog import Cog
-from bot.commands import CommandSpec, Invocation, Registry, convert, parse_text
+from bot.commands import CommandSpec, Invocation, MetricChoice, ParamType, Registry, Suggest, convert, parse_text
 from bot.gate import Delivery
 from bot.services import Services
 from bot.vocabulary import i18n
@@ -116,7 +116,7 @@ class PeerPulse:
                                         what=_(spec.confirm)), private=True)]
             else:
                 assert spec.handler is not None  # the registry holds only specs bound to a cog's method
-                result = await spec.handler(inv, **args)
+                result = await spec.handler(inv, **await self._converted(spec, args, inv))
                 replies = _as_replies(result)
         except UserError as exc:
             replies = [Reply.text(exc.message, private=True)]
@@ -202,7 +202,25 @@ class PeerPulse:
             raise UserError(_("There is nothing waiting for your confirmation."))
         inv.confirmed = True
         assert pending.spec.handler is not None  # pending specs come from the registry: always bound
-        return await pending.spec.handler(inv, **pending.args)
+        return await pending.spec.handler(inv, **await self._converted(pending.spec, pending.args, inv))
+
+    async def _converted(self, spec: CommandSpec, args: dict[str, Any], inv: Invocation) -> dict[str, Any]:
+        """The spec's converters: a metric's name becomes its MetricDef (or a MetricChoice where `all`
+        is allowed), a channel reference the channel's id. Unknown names are a friendly UserError."""
+        out = dict(args)
+        catalogue = self.services.catalogue
+        for p in spec.params:
+            value = out.get(p.name)
+            if p.raw or not isinstance(value, str):
+                continue
+            if p.type is ParamType.METRIC and p.suggestions is Suggest.METRICS_OR_ALL:
+                metrics = await catalogue.resolve_many(inv.community_id, value)
+                out[p.name] = MetricChoice(value.strip().lower() == "all", tuple(metrics))
+            elif p.type is ParamType.METRIC:
+                out[p.name] = await catalogue.resolve(inv.community_id, value)
+            elif p.type is ParamType.CHANNEL:
+                out[p.name] = await inv.channel_from(value)
+        return out
 
     def cancel(self, member_id: int) -> bool:
         return self._pending.pop(member_id, None) is not None

@@ -111,7 +111,7 @@ class Challenges(Cog):
              Param("posts", P.CHOICE, "final (default) or midway (also a board half-way)", required=False, choices=POSTS),
              Param("start", P.CHOICE, "tomorrow (default: the next local day) or today", required=False, choices=STARTS),
              private=False, needs_channel=True, permission=CREATORS)
-    async def create(self, inv: Invocation, name: str, metric: str, kind: str, target: str | None = None,
+    async def create(self, inv: Invocation, name: str, metric: MetricDef, kind: str, target: str | None = None,
                      weeks: int | None = None, mode: str | None = None, posts: str | None = None,
                      start: str | None = None) -> Reply:
         assert inv.channel_id is not None  # needs_channel: the runtime answers a DM before this runs
@@ -119,7 +119,7 @@ class Challenges(Cog):
         if not _NAME.match(name):
             raise UserError(_("A challenge name is up to 40 letters, digits, spaces, - or _, e.g. "
                               "`stride`."))
-        m = await self.s.catalogue.resolve(inv.community_id, metric)
+        m = metric
         mode = mode or "ranked"
         target, weeks = _target_and_weeks(kind, target, weeks)
         if m.key in NO_RANKING:

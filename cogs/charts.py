@@ -17,7 +17,7 @@ from bot.vocabulary.clock import local_date
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import _
 from bot.vocabulary.levels import Level
-from bot.vocabulary.metrics import chart_unit
+from bot.vocabulary.metrics import MetricDef, chart_unit
 from bot.vocabulary.reply import CardPiece, ChartLine, ChartPiece, Destination, Fact, Line, Reply, Text
 
 WEEK_DAYS = 7
@@ -31,10 +31,10 @@ class Charts(Cog):
              Param("days", ParamType.INT, "how many days back (7–365, default 30)", required=False, minimum=7, maximum=365),
              Param("share", ParamType.CHOICE, "post it in this channel", required=False, choices=("share",)),
              slow=True)
-    async def chart(self, inv: Invocation, metric: str, days: int = 30, share: str | None = None):
+    async def chart(self, inv: Invocation, metric: MetricDef, days: int = 30, share: str | None = None):
         if not 7 <= days <= 365:
             raise UserError(_("Charts cover 7 to 365 days, e.g. `chart steps 30`."))
-        m = await self.s.catalogue.resolve(inv.community_id, metric)
+        m = metric
         member = await self.s.community.member_by_id(inv.member_id)
         assert member is not None  # the invoking member: the runtime made their row before this runs
         last = local_date(inv.now, member.timezone)

@@ -107,8 +107,8 @@ class Checkins(Cog):
              Param("metric", P.METRIC, "e.g. steps"),
              Param("value", P.TEXT, "the goal, e.g. 10000 (a day), 8h, or 70000 week for a week's total",
                    max_length=60))
-    async def goal(self, inv: Invocation, metric: str, value: str) -> Reply:
-        m = await self.s.catalogue.resolve(inv.community_id, metric)
+    async def goal(self, inv: Invocation, metric: MetricDef, value: str) -> Reply:
+        m = metric
         value, per = _goal_period(value)
         system = await self.s.units.system(inv.member_id, m.key)
         if per == "week" and summed(m):
@@ -138,9 +138,9 @@ class Checkins(Cog):
              Param("time", P.TIME, "HH:MM"),
              Param("zone", P.TIMEZONE, "Area/City, e.g. Europe/Berlin"),
              permission=Permission.MODERATOR)
-    async def schedule(self, inv: Invocation, channel: str, weekday: str, time: str, zone: str) -> Reply:
+    async def schedule(self, inv: Invocation, channel: int, weekday: str, time: str, zone: str) -> Reply:
         tz = parse_timezone(zone)
-        channel_id = await inv.channel_from(channel)
+        channel_id = channel
         await self.s.checkins.set_schedule(channel_id, weekday, time, tz, inv.now)
         await self.s.scheduler.refresh()
         channel_row = await self.s.community.channel_by_id(channel_id)

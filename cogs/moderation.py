@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.cog import Cog
-from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
+from bot.commands import Invocation, MetricChoice, Param, ParamType, Permission, Suggest, command
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _, num
 from bot.vocabulary.levels import CAP_PLAIN_WORDS, Level, cap_word, parse_cap
@@ -25,10 +25,10 @@ class Moderation(Cog):
              Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL),
              Param("cap", P.CAP, "off|aggregate|trend|public"),
              permission=MOD)
-    async def rule(self, inv: Invocation, channel: str, metric: str, cap: str) -> Reply:
+    async def rule(self, inv: Invocation, channel: int, metric: MetricChoice, cap: str) -> Reply:
         level = parse_cap(cap)
-        channel_id = await inv.channel_from(channel)
-        key = ALL_METRICS if metric.strip().lower() == "all" else (await self.s.catalogue.resolve(inv.community_id, metric)).key
+        channel_id = channel
+        key = ALL_METRICS if metric.everything else metric.metrics[0].key
         replaced: dict[str, Level] = {}
         if key == ALL_METRICS:
             replaced = await self.s.rules.set_channel_wide(channel_id, level, inv.now)   # `all` replaces the rest
@@ -53,10 +53,10 @@ class Moderation(Cog):
     @command("mod rules", "Show the sharing rules of a channel.",
              Param("channel", P.CHANNEL, "the channel (default: this one)", required=False),
              permission=MOD, lists=True)
-    async def rules(self, inv: Invocation, channel: str | None = None) -> Reply:
+    async def rules(self, inv: Invocation, channel: int | None = None) -> Reply:
         if channel is None and inv.channel_id is None:
             raise UserError(_("Name a channel, e.g. `mod rules #walkers`."))
-        channel_id = await inv.channel_from(channel) if channel else inv.channel_id
+        channel_id = channel if channel is not None else inv.channel_id
         assert channel_id is not None  # a channel was named, or this is one (checked above)
         channel_row = await self.s.community.channel_by_id(channel_id)
         assert channel_row is not None  # channel_from resolved it, or the runtime recorded this one

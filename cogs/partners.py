@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.cog import Cog, Publisher
-from bot.commands import Invocation, Param, ParamType, Suggest, command
+from bot.commands import Invocation, MetricChoice, Param, ParamType, Suggest, command
 from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
 from bot.scheduler import Schedule
 from bot.services import Services
@@ -169,11 +169,11 @@ class Partners(Cog):
              Param("member", P.MEMBER, "who, e.g. @bob"),
              Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL),
              Param("level", P.LEVEL, "trend (rough progress) or public (your numbers); private stops sharing it"))
-    async def invite(self, inv: Invocation, member: str, metric: str, level: str) -> Reply:
+    async def invite(self, inv: Invocation, member: str, metric: MetricChoice, level: str) -> Reply:
         wanted = parse_level(level)
         if wanted is Level.AGGREGATE:
             raise UserError(_(NO_AGGREGATE, trend=_(SHOWS[Level.TREND]), public=_(SHOWS[Level.PUBLIC])))
-        metrics = await self.s.catalogue.resolve_many(inv.community_id, metric)
+        metrics = metric.metrics
         keys = [m.key for m in metrics]
         by_key = {m.key: m for m in metrics}
         partner_id = await self._member(inv, member)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.cog import Cog
-from bot.commands import Invocation, Param, ParamType, Suggest, command
+from bot.commands import Invocation, MetricChoice, Param, ParamType, Suggest, command
 from bot.vocabulary.i18n import N_, _
 from bot.vocabulary.levels import PLAIN_WORDS, Level, effective_level, parse_level
 from bot.vocabulary.reply import Reply
@@ -70,10 +70,10 @@ class Privacy(Cog):
              Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL),
              Param("level", P.LEVEL, "private, aggregate (anonymous totals only), trend (relative progress), public (numbers)"),
              Param("channel", P.CHANNEL, "only in this channel", required=False))
-    async def set(self, inv: Invocation, metric: str, level: str, channel: str | None = None) -> Reply:
+    async def set(self, inv: Invocation, metric: MetricChoice, level: str, channel: int | None = None) -> Reply:
         new = parse_level(level)
-        metrics = await self.s.catalogue.resolve_many(inv.community_id, metric)
-        channel_id = await inv.channel_from(channel) if channel else None
+        metrics = metric.metrics
+        channel_id = channel
         lowered = False
         for m in metrics:
             before = await self.s.sharing.set_level(inv.member_id, m.key, new, channel_id, inv.now)

@@ -32,9 +32,9 @@ class Tracking(Cog):
 
     @command("log", "Log a number for yourself (only you see it unless you choose to share). If I ask which "
                     "you meant, type the line again with the unit or date written out.",
-             Param("metric", P.METRIC, "what you measured, e.g. steps, sleep, weight, mood"),
+             Param("metric", P.METRIC, "what you measured, e.g. steps, sleep, weight, mood", raw=True),
              Param("value", P.QUANTITY, "the number, with a unit if you like: 8000, 7h30m, 82.5kg, 181 lb"),
-             Param("when", P.WHEN, "today (default), yesterday, 3 days ago, last tuesday, 24 Nov, 2026-11-20",
+             Param("when", P.WHEN, "today (default), yesterday, 3 days ago, last tuesday, 24 Nov, 2026-11-20", raw=True,
                    required=False),
              Param("note", P.TEXT, "a private note (up to 200 characters)", required=False,
                    max_length=NOTE_MAX))
@@ -110,8 +110,8 @@ class Tracking(Cog):
 
     @command("history", "Your recent entries, a day's total per line (only you see them).",
              Param("metric", P.METRIC, "only this metric", required=False), lists=True)
-    async def history(self, inv: Invocation, metric: str | None = None) -> Reply:
-        key = (await self.s.catalogue.resolve(inv.community_id, metric)).key if metric else None
+    async def history(self, inv: Invocation, metric: MetricDef | None = None) -> Reply:
+        key = metric.key if metric else None
         entries = await self.s.entries.history(inv.member_id, key, limit=HISTORY_LIMIT)
         if not entries:
             return Reply.text(_("No entries yet. Try `log steps 8000`."), private=True)
@@ -153,8 +153,8 @@ class Tracking(Cog):
                       "the community's units.",
              Param("metric", P.METRIC, "only this metric (default: every metric)", required=False),
              Param("system", P.CHOICE, "metric or imperial", required=False, choices=UNIT_SYSTEMS))
-    async def units_(self, inv: Invocation, metric: str | None = None, system: str | None = None) -> Reply:
-        m = await self.s.catalogue.resolve(inv.community_id, metric) if metric else None
+    async def units_(self, inv: Invocation, metric: MetricDef | None = None, system: str | None = None) -> Reply:
+        m = metric
         if system is None:
             chosen = await self.s.units.systems(inv.member_id)
             own = ", ".join(f"{k} {v}" for k, v in sorted(chosen.items()) if k)

@@ -169,3 +169,12 @@ def test_permissions_are_declared_on_the_spec_not_checked_in_handlers():
         text = path.read_text(encoding="utf-8")
         assert "is_moderator" not in text.replace("is_moderator, config: is_moderator or", ""), path.name
         assert "PermissionDenied" not in text, path.name
+
+
+def test_parameters_are_converted_by_the_spec_not_in_handlers():
+    """A METRIC or CHANNEL parameter reaches its handler converted (MetricDef, MetricChoice, channel id):
+    handlers never look the words up themselves, except where the spec says `raw`."""
+    for path in sorted((ROOT / "cogs").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for lookup in ("catalogue.resolve(", "catalogue.resolve_many(", "channel_from("):
+            assert lookup not in text, f"{path.name}: {lookup}"

@@ -81,7 +81,7 @@ async def test_chart_covers_the_last_n_days_ending_today_in_the_members_zone(bot
         await bot.run(f"ann@dm: log steps 8000 {day}")
     member = await bot.app.services.community.member_by_id(1)
     inv = Invocation(1, None, member.id, member.display_name, False, bot.clock.now(), "console", False, None)
-    reply = await cog.chart(inv, "steps", days)
+    reply = await cog.chart(inv, await bot.app.services.catalogue.resolve(1, "steps"), days)
     (piece,) = reply.charts
     today = date(2026, 11, 21)
     assert piece.period == ((today - timedelta(days=days - 1)).isoformat(), today.isoformat())

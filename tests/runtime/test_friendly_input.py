@@ -106,7 +106,8 @@ async def _chart(bot, member: str, metric: str):
     inv = await bot.app._invocation(Inbound(platform="console", community_external_id="console", community_name="",
                                             channel_external_id=None, channel_name="", member_external_id=member,
                                             member_name=member, is_moderator=False, text=""))
-    return (await charts.chart(inv, metric, 30)).charts[0]
+    m = await bot.app.services.catalogue.resolve(inv.community_id, metric)   # the spec's converter, as the runtime runs it
+    return (await charts.chart(inv, m, 30)).charts[0]
 
 
 async def test_a_chart_is_in_the_members_units(bot):
