@@ -56,8 +56,9 @@ async def pg_bot(tmp_path, pg_url):
 
 @pytest.fixture
 async def bot(request, tmp_path):
-    """The console transcript on a fresh database: SQLite, or PostgreSQL under ``both_backends``."""
-    if getattr(request, "param", "sqlite") == "sqlite":
+    """The console transcript on a fresh database: SQLite, or PostgreSQL under ``both_backends``.
+    ``PEERPULSE_TEST_BACKEND=postgres`` plays every transcript on PostgreSQL (CONTRIBUTING.md)."""
+    if getattr(request, "param", os.environ.get("PEERPULSE_TEST_BACKEND", "sqlite")) == "sqlite":
         t = await make_transcript(tmp_path)
         yield t
         await t.app.stop()
