@@ -19,11 +19,10 @@ BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="po
 
 
 def pytest_generate_tests(metafunc):
-    """``@pytest.mark.both_backends`` on a test that takes ``bot``: it runs once on SQLite and once on
-    PostgreSQL (the second carries the ``postgres`` marker, so ``-m "not postgres"`` leaves it out)."""
-    if metafunc.definition.get_closest_marker("both_backends") is not None:
-        if "bot" not in metafunc.fixturenames:
-            raise pytest.UsageError(f"{metafunc.definition.nodeid}: both_backends needs the bot fixture")
+    """Every test that takes ``bot`` (a console transcript) runs once on SQLite and once on PostgreSQL,
+    so the whole suite holds on both backends; the second carries the ``postgres`` marker, so
+    ``-m "not postgres"`` leaves it out. A test about the SQLite file itself is marked ``sqlite_file``."""
+    if "bot" in metafunc.fixturenames and metafunc.definition.get_closest_marker("sqlite_file") is None:
         metafunc.parametrize("bot", BACKENDS, indirect=True)
 
 
@@ -56,9 +55,8 @@ async def pg_bot(tmp_path, pg_url):
 
 @pytest.fixture
 async def bot(request, tmp_path):
-    """The console transcript on a fresh database: SQLite, or PostgreSQL under ``both_backends``.
-    ``PEERPULSE_TEST_BACKEND=postgres`` plays every transcript on PostgreSQL (CONTRIBUTING.md)."""
-    if getattr(request, "param", os.environ.get("PEERPULSE_TEST_BACKEND", "sqlite")) == "sqlite":
+    """The console transcript on a fresh database: SQLite or PostgreSQL (see pytest_generate_tests)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
         t = await make_transcript(tmp_path)
         yield t
         await t.app.stop()

@@ -51,6 +51,7 @@ async def test_an_edit_whose_chart_changed_uploads_the_new_image(bot):
     assert images[0].split("image: ")[1].endswith("-chart.png")
 
 
+@pytest.mark.sqlite_file
 async def test_posts_recorded_before_image_hashes_are_redrawn_on_edit(bot):
     await _checkin_post(bot)
     await bot.db.execute("UPDATE posts SET content=json_remove(content, '$.images')")

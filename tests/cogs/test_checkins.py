@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
-
 from tests.support.transcript import group_figure, within_release_bound
 
 SETUP = [
@@ -37,7 +35,6 @@ def channel_lines(out: list[str], channel: str = "#walkers") -> list[str]:
     return [line for line in out if line.startswith(f"[{channel} ")]
 
 
-@pytest.mark.both_backends
 async def test_weekly_post_respects_each_level(bot):
     await setup(bot)
     await bot.run(":time 2026-11-20T12:00:00+00:00")
@@ -90,7 +87,6 @@ async def test_pause_and_leave_are_silent(bot):
     assert "from 2 people" not in text   # k=3: two contributors are not enough; nothing else is said
 
 
-@pytest.mark.both_backends
 async def test_exactly_one_post_per_week_across_restarts(bot):
     await setup(bot)
     await bot.run(":time 2026-11-20T12:00:00+00:00")

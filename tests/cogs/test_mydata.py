@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from bot.config import Config, PrivacyConfig
 from tests.support.transcript import group_figure, make_transcript, within_release_bound
 
@@ -21,7 +19,6 @@ SETUP = [
 ]
 
 
-@pytest.mark.both_backends
 async def test_shared_lists_posts_and_lowering_edits_exactly_the_affected_posts(bot):
     out = await bot.run(*SETUP)
     assert "[#walkers #1] ann: 11,111 steps this week (1/7 days)" in out
@@ -44,7 +41,6 @@ async def test_shared_lists_posts_and_lowering_edits_exactly_the_affected_posts(
     assert "No channel post" in await bot.say("ann@dm: mydata shared")
 
 
-@pytest.mark.both_backends
 async def test_export_holds_everything_and_only_for_the_member(bot):
     await bot.run(*SETUP, "ann@dm: goal steps 70000", "ann@dm: log sleep 7h yesterday note to self", "ann@dm: remind on 20:00")
     out = await bot.run("ann@#walkers: mydata export")
@@ -59,7 +55,6 @@ async def test_export_holds_everything_and_only_for_the_member(bot):
     assert "22222" not in json.dumps(data)                         # nobody else's data
 
 
-@pytest.mark.both_backends
 async def test_forget_needs_confirmation_then_leaves_nothing(bot):
     await bot.run(*SETUP, "ann@#walkers: chart steps 7 share")
     out = await bot.run("ann@dm: mydata forget")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 
 async def count_entries(bot) -> int:
     return await bot.db.fetchval("SELECT COUNT(*) FROM entries")
 
 
-@pytest.mark.both_backends
 async def test_log_is_private_and_stored(bot):
     out = await bot.run("alice@#walkers: log steps 8,000")
     assert out == ["[@alice] Logged 8,000 steps for today. (`undo` takes it back.)"]
@@ -30,7 +27,6 @@ async def test_units_are_converted(bot):
     assert [tuple(r) for r in rows] == [("2026-11-15", 7.5), ("2026-11-16", 7.5)]
 
 
-@pytest.mark.both_backends
 async def test_backdating_and_notes(bot):
     out = await bot.say("alice@dm: log steps 5000 yesterday long walk with the dog")
     assert "yesterday" in out
@@ -42,7 +38,6 @@ async def test_backdating_and_notes(bot):
     assert "long walk with the dog" in history and "2026-11-10" in history
 
 
-@pytest.mark.both_backends
 async def test_relogging_edits_and_undo_restores(bot):
     await bot.run("alice@dm: log steps 5000")
     out = await bot.say("alice@dm: log steps 7000")
@@ -55,7 +50,6 @@ async def test_relogging_edits_and_undo_restores(bot):
     assert "nothing to undo" in await bot.say("alice@dm: undo")
 
 
-@pytest.mark.both_backends
 async def test_undo_only_touches_own_entries(bot):
     await bot.run("alice@dm: log steps 5000", "bob@dm: log steps 9000")
     await bot.run("alice@dm: undo")
@@ -63,7 +57,6 @@ async def test_undo_only_touches_own_entries(bot):
     assert [r[0] for r in rows] == ["bob"]
 
 
-@pytest.mark.both_backends
 async def test_bad_input_is_answered_and_nothing_stored(bot):
     cases = {
         "alice@dm: log stepz 8000": "steps",                # unknown metric: suggests the close one
@@ -106,7 +99,6 @@ async def test_timezone_changes_the_day(bot):
     assert await bot.db.fetchval("SELECT day FROM entries") == "2026-11-17"
 
 
-@pytest.mark.both_backends
 async def test_privacy_shows_and_sets(bot):
     out = await bot.say("alice@#walkers: privacy")
     assert "steps: private" in out and "others see none" in out
@@ -133,7 +125,6 @@ async def test_moderation_requires_moderator(bot):
     assert await bot.db.fetchval("SELECT COUNT(*) FROM custom_metrics") == 0
 
 
-@pytest.mark.both_backends
 async def test_moderator_rules_and_custom_metrics(bot):
     await bot.run(":moderator mia")
     assert "off" in await bot.say("mia@#walkers: mod rule #walkers weight off")

@@ -130,6 +130,7 @@ def test_hard_kill_mid_burst_loses_no_acknowledged_value(tmp_path):
 
 # ---- a locked or full database ----------------------------------------------------------------
 
+@pytest.mark.sqlite_file
 async def test_locked_database_asks_to_try_again_and_stores_nothing(bot):
     assert "Logged" in await bot.say("alice@dm: log steps 1000 yesterday")
     # The bot waits busy_timeout (5000 ms in SqliteDatabase.open) for a lock; shorter here to keep the test fast.
@@ -159,6 +160,7 @@ async def test_locked_database_asks_to_try_again_and_stores_nothing(bot):
     assert await count_entries(bot) == before + 3
 
 
+@pytest.mark.sqlite_file
 async def test_full_database_asks_to_try_again_and_stores_nothing(bot):
     assert "Logged" in await bot.say("alice@dm: log steps 1000 2026-01-01")
     # A full disk, simulated: the bot's own connection may not grow the file past its current size.

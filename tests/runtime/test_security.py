@@ -58,7 +58,7 @@ async def member_rows(db, member_id: int) -> dict[str, list[tuple]]:
     posts that hold their data."""
     out = {"members": [tuple(r) for r in await db.fetchall("SELECT * FROM members WHERE id=?", (member_id,))]}
     for table in await db.table_names():
-        columns = [r[1] for r in await db.fetchall(f"PRAGMA table_info({table})")]
+        columns = await db.column_names(table)
         if "member_id" in columns:
             rows = await db.fetchall(f"SELECT * FROM {table} WHERE member_id=?", (member_id,))
             out[table] = sorted((tuple(r) for r in rows), key=repr)

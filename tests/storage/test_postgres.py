@@ -5,7 +5,7 @@ The server fixtures (``pg_server``, ``pg_url``, ``pg_bot``) are in tests/conftes
 tests/support/postgres.py: each test gets a throwaway database (random name) on the server
 PEERPULSE_TEST_POSTGRES (default postgresql://postgres@127.0.0.1:5432/postgres), dropped afterwards;
 without a reachable server the tests skip, and fail when CI=true (CI must test both backends). The
-console flows that must hold on both backends are marked ``both_backends`` where they are written.
+every test on the `bot` console fixture runs on both backends (tests/conftest.py).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ async def _tables_with_member_column(db) -> dict[str, str]:
     return out
 
 
+@pytest.mark.sqlite_file
 async def test_migrations_apply_once(bot):
     from storage.database import migrations
     applied = await bot.db.fetchall("SELECT number FROM schema_migrations ORDER BY number")
@@ -26,7 +27,6 @@ async def test_migrations_apply_once(bot):
     assert await bot.db.fetchval("PRAGMA foreign_keys") == 1
 
 
-@pytest.mark.both_backends
 async def test_every_member_data_repository_exports_and_deletes(bot):
     await bot.run(":moderator mia",
                   "alice@#walkers: log steps 8000 nice walk", "alice@#walkers: log sleep 7h",
