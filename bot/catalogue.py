@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import _
-from bot.vocabulary.metrics import BUILTIN_METRICS, MetricDef, resolve_metric
+from bot.vocabulary.metrics import BUILTIN_METRICS, MetricDef, means_all, resolve_metric
 from storage.custom_metrics import CustomMetricRepository
 
 _BUILTIN = {m.key: m for m in BUILTIN_METRICS}
@@ -35,7 +35,7 @@ class Catalogue:
 
     async def resolve_many(self, community_id: int, text: str) -> list[MetricDef]:
         """`all` means every metric the community knows today."""
-        if text.strip().lower() == "all":
+        if means_all(text):
             return await self.metrics(community_id)
         return [await self.resolve(community_id, text)]
 

@@ -52,7 +52,7 @@ def _data_words():
     from bot.app import COGS
     from bot.commands import _SPEC_ATTR
     from bot.vocabulary.levels import CAP_WORDS, LEVEL_WORDS
-    from bot.vocabulary.metrics import BUILTIN_METRICS
+    from bot.vocabulary.metrics import ALL_WORD, BUILTIN_METRICS
     from bot.vocabulary.reply import POST_KINDS
     for cls in COGS:
         where = (inspect.getsourcefile(cls) or "").replace(str(ROOT) + "/", "")
@@ -72,6 +72,7 @@ def _data_words():
         yield "metric aliases", m.name, "bot/metrics.py"
     for word in (*LEVEL_WORDS, *CAP_WORDS):
         yield "level", word, "bot/levels.py"
+    yield "choice", ALL_WORD, "bot/vocabulary/metrics.py"
     for kind in POST_KINDS:
         yield "post kind", kind, "bot/reply.py"
 

@@ -31,6 +31,7 @@ from bot.vocabulary.clock import FakeClock
 from bot.vocabulary.errors import PermissionDenied, UserError
 from bot.vocabulary.i18n import _
 from bot.vocabulary.levels import Level
+from bot.vocabulary.metrics import means_all
 from bot.vocabulary.reply import Destination, Reply, without_member
 from storage.community import safe_name
 
@@ -215,7 +216,7 @@ class PeerPulse:
                 continue
             if p.type is ParamType.METRIC and p.suggestions is Suggest.METRICS_OR_ALL:
                 metrics = await catalogue.resolve_many(inv.community_id, value)
-                out[p.name] = MetricChoice(value.strip().lower() == "all", tuple(metrics))
+                out[p.name] = MetricChoice(means_all(value), tuple(metrics))
             elif p.type is ParamType.METRIC:
                 out[p.name] = await catalogue.resolve(inv.community_id, value)
             elif p.type is ParamType.CHANNEL:
@@ -229,7 +230,8 @@ class PeerPulse:
     async def publish(self, reply: Reply, destination: Destination, transport: Transport | None = None,
                       tell_on_failure: int | None = None, target: Target | None = None,
                       failures: list[str] | None = None, locale: str | None = None) -> Delivery | None:
-        """Gate a reply for one destination, send it, and record channel posts in the ledger. A post
+        """Gate a reply for one destination, send it, and record channel posts (and private posts that
+        show someone else's data, ``kept_private``) in the ledger. A post
         the platform refused is reported to ``tell_on_failure`` once and its reason added to ``failures``.
         ``locale`` is the language the reply was written in (None: the destination's, see :meth:`locale_for`)."""
         s = self.services

@@ -29,37 +29,35 @@ class LanguageRepository:
 
     async def set_member(self, member_id: int, language: str | None, now: datetime) -> None:
         """None clears the choice (the member then reads the community's language)."""
-        self._members.pop(member_id, None)
         async with self.db.transaction():
             await self.db.execute("DELETE FROM member_language WHERE member_id=?", (member_id,))
             if language:
                 await self.db.execute("INSERT INTO member_language(member_id, language, updated_at) VALUES (?,?,?)",
                                       (member_id, language, utc_iso(now)))
+        self._members.pop(member_id, None)   # after the commit: a read meanwhile can't keep the old choice
 
     async def set_community(self, community_id: int, language: str | None, now: datetime) -> None:
-        self._communities.pop(community_id, None)
         async with self.db.transaction():
             await self.db.execute("DELETE FROM community_language WHERE community_id=?", (community_id,))
             if language:
                 await self.db.execute("INSERT INTO community_language(community_id, language, updated_at) VALUES (?,?,?)",
                                       (community_id, language, utc_iso(now)))
+        self._communities.pop(community_id, None)
 
     async def member_choice(self, member_id: int) -> str | None:
-        cached = self._members.get(member_id)
-        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-            return cached[1]
-        row = await self.db.fetchone("SELECT language FROM member_language WHERE member_id=?", (member_id,))
-        choice = i18n.normalize(row[0]) if row else None
-        self._members[member_id] = (time.monotonic(), choice)
-        return choice
+        return await self._choice(self._members, member_id, "SELECT language FROM member_language WHERE member_id=?")
 
     async def community_choice(self, community_id: int) -> str | None:
-        cached = self._communities.get(community_id)
+        return await self._choice(self._communities, community_id,
+                                  "SELECT language FROM community_language WHERE community_id=?")
+
+    async def _choice(self, cache: dict[int, tuple[float, str | None]], key: int, sql: str) -> str | None:
+        cached = cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
-        row = await self.db.fetchone("SELECT language FROM community_language WHERE community_id=?", (community_id,))
+        row = await self.db.fetchone(sql, (key,))
         choice = i18n.normalize(row[0]) if row else None
-        self._communities[community_id] = (time.monotonic(), choice)
+        cache[key] = (time.monotonic(), choice)
         return choice
 
     async def for_community(self, community_id: int) -> str:
@@ -77,5 +75,6 @@ class LanguageRepository:
             "SELECT language, updated_at FROM member_language WHERE member_id=?", (member_id,))]
 
     async def delete_member(self, member_id: int) -> int:
+        removed = await self.db.execute_rowcount("DELETE FROM member_language WHERE member_id=?", (member_id,))
         self._members.pop(member_id, None)
-        return await self.db.execute_rowcount("DELETE FROM member_language WHERE member_id=?", (member_id,))
+        return removed

@@ -766,6 +766,15 @@ def _squash(text: str) -> str:
     return re.sub(r"[\s_-]+", "", text.lower())
 
 
+ALL_WORD = "all"   # a metric parameter that allows it: every metric the community knows
+
+
+def means_all(text: str) -> bool:
+    """`all`, in any language the bot speaks (`alla`)."""
+    word = " ".join(str(text).split()).lower()
+    return word == ALL_WORD or any(i18n.word("choice", ALL_WORD, lang).lower() == word for lang in i18n.available()[1:])
+
+
 def resolve_metric(text: str, available: Iterable[MetricDef]) -> MetricDef:
     """The metric a member named, by key, name or alias (case-insensitive): exact first, then ignoring
     spaces, - and _. Unknown -> UserError suggesting close names, or listing the known keys."""

@@ -168,3 +168,12 @@ async def test_accountability_partners_in_swedish_each_reading_their_own_languag
     assert "Sammanfattningar kommer en gång i veckan (söndagar kl. 18:00 UTC)." in listing
     ended = private(await bot.run("alva@dm: partner avsluta @eric"), "alva")
     assert "Du och eric är inte längre partner" in ended and "2 sammanfattningar som redan skickats" in ended   # at accepting, and Sunday
+
+
+async def test_alla_means_every_metric_wherever_all_does(bot):
+    """`alla` is `all` in Swedish: for privacy, channel rules and partner invites (it was read as a metric name)."""
+    await bot.run("anna@#promenad: språk sv", ":moderator mia", "bob@#promenad: log steps 1")
+    assert "alla dina mått: trend" in await bot.say("anna@#promenad: integritet ändra alla trend")
+    assert "every metric — aggregate" in await bot.say("mia@#promenad: mod regel #promenad alla anonym")
+    invite = await bot.say("anna@dm: partner bjud @bob alla trend")
+    assert "steg, sömn" in invite and "känner inte till" not in invite
