@@ -31,6 +31,10 @@ charset suffix, which is what ``aiohttp.web.json_response`` would send):
   Permissions (``forbid_channel``), 403 50007 for DMs to a user who blocks them (``block_dms``),
   10008 Unknown Message, 10062 Unknown Interaction, 10015 Unknown Webhook, 401 for a wrong token,
   and one-shot injected faults (``fail_next``, e.g. a 429 with ``retry_after``).
+* Discord's rate limits when asked (``DiscordStandIn(rate_limits=RateLimits())``, see ``ratelimits.py``):
+  the global 50 requests a second per token, per-route buckets with the ``X-RateLimit-*`` headers,
+  message creation 5 per 5 s per channel, and 429s shaped like Discord's; refused requests are also
+  kept in ``rate_limited``.
 * Every request is recorded (``RecordedRequest``: method, path below ``/api/v10``, query, JSON body or
   ``payload_json``, uploaded files with their bytes, response status and body);
   ``wait_for_request(pred, timeout)`` waits for one.
@@ -99,6 +103,8 @@ from typing import Any
 import yarl
 from aiohttp import WSMsgType, web
 
+from .ratelimits import RateLimits
+
 try:  # optional: only used if discord.py asks for zstd-stream
     import zstandard as _zstd  # type: ignore
 except ImportError:  # pragma: no cover - depends on the environment
@@ -164,6 +170,8 @@ class RecordedRequest:
     status: int = 0
     response: Any = None
     index: int = -1
+    response_headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    at: float = 0.0  # time.monotonic() when the stand-in received it
 
     @property
     def payload(self) -> Any:
@@ -345,8 +353,11 @@ class DiscordStandIn:
         compression: str = "auto",
         echo_message_events: bool = False,
         default_guild: bool = True,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.token = token  # None: accept any token
+        self.rate_limits = rate_limits  # None: no rate limits (see ratelimits.py)
+        self.rate_limited: list[RecordedRequest] = []  # every request answered 429 by the rate limits
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.compression = compression
         self.echo_message_events = echo_message_events
@@ -1284,15 +1295,23 @@ class DiscordStandIn:
             path=path,
             query=dict(request.query),
             headers={k: request.headers[k] for k in ("Authorization", "Content-Type", "X-Audit-Log-Reason", "User-Agent") if k in request.headers},
+            at=time.monotonic(),
         )
         headers: dict[str, str] | None = None
         try:
             await self._read_body(request, rec)
             fault = self._take_fault(rec)
+            verdict = None if fault is not None or self.rate_limits is None else self.rate_limits.check(
+                rec.method, rec.path, rec.headers.get("Authorization", ""))
             if fault is not None:
                 status, body, headers = fault.status, fault.body, fault.headers
+            elif verdict is not None and verdict.status == 429:
+                status, body, headers = 429, verdict.body, verdict.headers
+                self.rate_limited.append(rec)
             else:
                 status, body = await self._route(rec)
+                if verdict is not None:
+                    headers = verdict.headers
         except _HTTPError as exc:
             status, body = exc.status, exc.body
         except Exception as exc:  # a bug in the stand-in: answer like Discord would, keep the trace
@@ -1301,6 +1320,7 @@ class DiscordStandIn:
             traceback.print_exc()
             status, body = 500, {"message": f"stand-in error: {exc!r}", "code": 0}
         rec.status, rec.response = status, body
+        rec.response_headers = dict(headers or {})
         rec.index = len(self.requests)
         self.requests.append(rec)
         if status == 404 and isinstance(body, dict) and body.get("code") == 0:

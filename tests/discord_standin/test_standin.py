@@ -11,10 +11,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
 
+from .ratelimits import RateLimits
 from .server import ADMIN, EPHEMERAL, LOADING, DiscordStandIn
 
 pytestmark = pytest.mark.discord
@@ -449,3 +451,82 @@ def test_the_stand_in_refuses_embeds_and_commands_discord_refuses() -> None:
     assert command_problems({**good, "options": [{**good["options"][1], "min_value": "7"}]})      # a string bound
     assert command_problems({**good, "options": [{"type": 3, "name": "w", "description": "d", "min_value": 1}]})
     assert command_problems({**good, "options": good["options"][::-1]})                            # required after optional
+
+
+# -- rate limits (RateLimits) ----------------------------------------------------------------------
+
+
+def _creates(s: DiscordStandIn, channel_id: str) -> list:
+    return s.find_requests("POST", rf"/channels/{channel_id}/messages")
+
+
+def test_rate_limited_stand_in_refuses_a_client_that_ignores_the_headers() -> None:
+    async def main() -> None:
+        async with DiscordStandIn(rate_limits=RateLimits(global_limit=8, global_per=30.0)) as s:
+            auth = {"Authorization": f"Bot {TOKEN}"}
+            async with aiohttp.ClientSession() as http:
+                statuses, answers = [], []
+                for i in range(7):   # one channel: message creation is 5 per 5 s
+                    async with http.post(f"{s.api_base}/channels/{s.channel_id}/messages", json={"content": f"m{i}"},
+                                         headers=auth) as r:
+                        statuses.append(r.status)
+                        answers.append((dict(r.headers), await r.json()))
+                assert statuses == [200] * 5 + [429] * 2
+                ok_headers = [h for h, _b in answers[:5]]
+                assert [h["X-RateLimit-Remaining"] for h in ok_headers] == ["4", "3", "2", "1", "0"]
+                assert {h["X-RateLimit-Limit"] for h in ok_headers} == {"5"}
+                assert len({h["X-RateLimit-Bucket"] for h in ok_headers}) == 1
+                assert all(0 < float(h["X-RateLimit-Reset-After"]) <= 5 for h in ok_headers)
+                headers, body = answers[5]
+                assert body["global"] is False and body["message"] and 0 < body["retry_after"] <= 5.0
+                assert isinstance(body["retry_after"], float)
+                assert headers["X-RateLimit-Scope"] == "user" and "X-RateLimit-Global" not in headers
+                assert int(headers["Retry-After"]) >= 1
+                assert len(s.channel_messages[s.channel_id]) == 5   # refused requests post nothing
+
+                # the global limit: 8 in the window for this token (5 spent above), then 429 global
+                statuses, answers = [], []
+                for _ in range(5):
+                    async with http.get(f"{s.api_base}/channels/{s.channel_id}", headers=auth) as r:
+                        statuses.append(r.status)
+                        answers.append((dict(r.headers), await r.json()))
+                assert statuses == [200] * 3 + [429] * 2
+                headers, body = answers[3]
+                assert body["global"] is True and body["retry_after"] > 0
+                assert headers["X-RateLimit-Global"] == "true" and headers["X-RateLimit-Scope"] == "global"
+                # interaction callbacks and webhooks are not bound by the global limit
+                async with http.post(f"{s.api_base}/webhooks/{s.app_id}/nope", json={"content": "x"}) as r:
+                    assert r.status != 429
+            assert len(s.rate_limited) == 4
+
+    asyncio.run(main())
+
+
+def test_discord_py_paces_itself_to_the_per_channel_buckets() -> None:
+    async def scenario(s: DiscordStandIn, bot: Bot) -> None:
+        channel = bot.client.get_partial_messageable(int(s.channel_id))
+        await asyncio.gather(*(channel.send(f"n{i}") for i in range(12)))
+        creates = _creates(s, s.channel_id)
+        assert [r.status for r in creates] == [200] * 12     # throttled by the headers, never refused
+        assert sorted(s.messages[m]["content"] for m in s.channel_messages[s.channel_id]) == sorted(f"n{i}" for i in range(12))
+        remaining = [r.response_headers["X-RateLimit-Remaining"] for r in creates]
+        assert remaining.count("0") == 2 and remaining.count("4") == 3   # windows of 5, 5 and 2
+        assert s.rate_limited == []
+
+    run(scenario, rate_limits=RateLimits(message_per=0.3))
+
+
+def test_discord_py_does_not_pace_the_global_limit_but_retries_after_a_global_429() -> None:
+    async def scenario(s: DiscordStandIn, bot: Bot) -> None:
+        ids = [s.add_channel(s.guild_id, f"c{i}") for i in range(12)]
+        await asyncio.sleep(0.35)   # a fresh global window
+        await asyncio.gather(*(bot.client.get_partial_messageable(int(c)).send(f"to {c}") for c in ids))
+        for c in ids:   # every message exactly once, though some were refused and sent again
+            assert [s.messages[m]["content"] for m in s.channel_messages[c]] == [f"to {c}"]
+        refused = s.rate_limited
+        assert refused and all(r.response["global"] and r.response_headers["X-RateLimit-Global"] == "true" for r in refused)
+        # each refused request was sent again later and then accepted
+        for r in refused:
+            assert any(o.path == r.path and o.status == 200 and o.index > r.index for o in s.requests)
+
+    run(scenario, rate_limits=RateLimits(global_limit=5, global_per=0.3))
