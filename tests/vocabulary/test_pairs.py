@@ -80,3 +80,15 @@ def test_a_shown_pair_reads_back(systolic, diastolic):
 def test_format_pair_refuses_what_is_not_a_pair():
     assert format_pair(BP, (128.0,)) == "?"
     assert format_pair(BP, (128.0, float("nan"))) == "?"
+
+
+def test_a_pair_is_withheld_when_either_part_would_be():
+    from bot.disclosure import Parameters, withheld_reason, withheld_reason_parts
+    params = Parameters()
+    even = [120.0, 125.0, 130.0, 128.0]
+    dominated = [80.0, 1.0, 1.0, 1.0]        # one contributor's part is almost the whole total
+    assert withheld_reason(4, even, params) is None and withheld_reason(4, dominated, params) == "dominated"
+    assert withheld_reason_parts(4, [even, even], params) is None
+    assert withheld_reason_parts(4, [even, dominated], params) == "dominated"
+    assert withheld_reason_parts(4, [dominated, even], params) == "dominated"
+    assert withheld_reason_parts(2, [even, even], params) == "fewer than k"
