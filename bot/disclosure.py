@@ -79,6 +79,19 @@ def withheld_reason(anonymous: int, hidden: Sequence[float], params: Parameters)
     return None
 
 
+def withheld_reason_parts(anonymous: int, hidden_by_part: Sequence[Sequence[float]], params: Parameters) -> str | None:
+    """:func:`withheld_reason` for a figure over a paired metric (blood pressure): the same
+    contributors, each part judged on its own values, and the figure withheld as a whole when any
+    part is (a pair is never released with one part alone)."""
+    if not hidden_by_part:
+        return withheld_reason(anonymous, (), params)
+    for hidden in hidden_by_part:
+        reason = withheld_reason(anonymous, hidden, params)
+        if reason is not None:
+            return reason
+    return None
+
+
 def rounding_step(metric: str, statistic: str, value: float) -> float:
     step = ROUNDING.get((metric, statistic))
     if step is not None:

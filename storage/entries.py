@@ -20,6 +20,7 @@ class Entry:
     value: float
     note: str | None
     replaces: int | None
+    log_group: int | None = None   # rows written by one log (a pair's parts) share it: undone together
 
 
 @dataclass(frozen=True)
@@ -84,24 +85,67 @@ class EntryRepository:
         new_id, replaced, previous = await self.db.write(SetWrite(LOG_MANY, row, row[:3], write))
         return LogResult(Entry(new_id, member_id, metric, day, value, note, replaced), previous)
 
+    async def log_together(self, member_id: int, values: list[tuple[str, float]], day: date, note: str | None,
+                           now: datetime) -> list[LogResult]:
+        """Store several values as ONE log (a paired metric's parts under their series keys, e.g.
+        ``bp.systolic`` and ``bp.diastolic``, and a pulse named with them): each replaces that day's
+        value of its own series, and all share ``log_group`` (the first row's id), so `undo` takes back
+        exactly this log, every row of it. The note goes with each row (an export shows it with each part)."""
+        if not values or len({k for k, _v in values}) != len(values):
+            raise ValueError("one value per series key")
+        results: list[LogResult] = []
+        async with self.db.transaction():
+            group: int | None = None
+            for key, value in values:
+                old = await self.db.fetchone(
+                    "SELECT id, value FROM entries WHERE member_id=? AND metric=? AND day=? AND active=1",
+                    (member_id, key, day.isoformat()))
+                if old is not None:
+                    await self.db.execute("UPDATE entries SET active=0 WHERE id=?", (old[0],))
+                new_id = await self.db.insert(
+                    "INSERT INTO entries(member_id, metric, day, value, note, logged_at, replaces, log_group) "
+                    "VALUES (?,?,?,?,?,?,?,?) RETURNING id",
+                    (member_id, key, day.isoformat(), float(value), note, utc_iso(now), old[0] if old else None, group))
+                if group is None:
+                    group = new_id
+                    await self.db.execute("UPDATE entries SET log_group=? WHERE id=?", (group, new_id))
+                results.append(LogResult(Entry(new_id, member_id, key, day, float(value), note,
+                                               old[0] if old else None, group), old[1] if old else None))
+        return results
+
     async def latest(self, member_id: int, metric: str, since: date) -> float | None:
         """The member's most recent value of a metric on or after ``since`` (to spot a unit mix-up).
         Read before most logs: many members' at once are one statement on PostgreSQL (:data:`LATEST`)."""
         return await self.db.read(LATEST, (member_id, metric, since.isoformat()))
 
     async def undo_last(self, member_id: int) -> tuple[Entry, float | None] | None:
-        """Remove the member's newest active log; bring back the value it replaced. Returns (removed, restored)."""
+        """Remove the member's newest active log; bring back the value it replaced. Returns (removed,
+        restored) of its newest row; a log of several rows (:meth:`log_together`) goes as a whole."""
+        undone = await self.undo_last_log(member_id)
+        return undone[-1] if undone else None
+
+    async def undo_last_log(self, member_id: int) -> list[tuple[Entry, float | None]]:
+        """Remove every active row of the member's newest log (one row, or all rows of its
+        ``log_group``) and bring back what each replaced: [(removed, restored)] in the order logged."""
+        out: list[tuple[Entry, float | None]] = []
         async with self.db.transaction():
             row = await self.db.fetchone(
                 "SELECT * FROM entries WHERE member_id=? AND active=1 ORDER BY id DESC LIMIT 1", (member_id,))
             if row is None:
-                return None
-            await self.db.execute("DELETE FROM entries WHERE id=?", (row["id"],))
-            restored = None
-            if row["replaces"] is not None:
-                await self.db.execute("UPDATE entries SET active=1 WHERE id=?", (row["replaces"],))
-                restored = await self.db.fetchval("SELECT value FROM entries WHERE id=?", (row["replaces"],))
-        return _entry(row), restored
+                return out
+            rows = [row]
+            if row["log_group"] is not None:
+                rows = await self.db.fetchall(
+                    "SELECT * FROM entries WHERE member_id=? AND active=1 AND log_group=? ORDER BY id",
+                    (member_id, row["log_group"]))
+            for r in rows:
+                await self.db.execute("DELETE FROM entries WHERE id=?", (r["id"],))
+                restored = None
+                if r["replaces"] is not None:
+                    await self.db.execute("UPDATE entries SET active=1 WHERE id=?", (r["replaces"],))
+                    restored = await self.db.fetchval("SELECT value FROM entries WHERE id=?", (r["replaces"],))
+                out.append((_entry(r), restored))
+        return out
 
     async def history(self, member_id: int, metric: str | None, limit: int = 14) -> list[Entry]:
         if metric:
@@ -199,7 +243,8 @@ class EntryRepository:
 
     async def export_member(self, member_id: int) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(
-            "SELECT id, metric, day, value, note, logged_at, replaces, active FROM entries WHERE member_id=? ORDER BY id", (member_id,))
+            "SELECT id, metric, day, value, note, logged_at, replaces, active, log_group FROM entries WHERE member_id=? "
+            "ORDER BY id", (member_id,))
         return [dict(r) for r in rows]
 
     async def delete_member(self, member_id: int) -> int:
@@ -332,4 +377,5 @@ def _day_bit(days: list[str]) -> tuple[str, list[str]]:
 
 
 def _entry(row) -> Entry:
-    return Entry(row["id"], row["member_id"], row["metric"], date.fromisoformat(row["day"]), row["value"], row["note"], row["replaces"])
+    return Entry(row["id"], row["member_id"], row["metric"], date.fromisoformat(row["day"]), row["value"], row["note"], row["replaces"],
+                 row["log_group"])

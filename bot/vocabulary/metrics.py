@@ -36,6 +36,17 @@ _RESERVED = {"all"}     # `privacy set all ...` must keep meaning every metric
 
 
 @dataclass(frozen=True)
+class MetricPart:
+    """One named part of a paired metric (blood pressure's systolic and diastolic): its own range in
+    the metric's unit. Each part is kept as its own series, keyed ``<metric>.<part>`` (:func:`series_key`)."""
+
+    key: str
+    name: str
+    minimum: float
+    maximum: float
+
+
+@dataclass(frozen=True)
 class MetricDef:
     """One loggable metric; ``minimum``/``maximum`` are inclusive and in the canonical ``unit``."""
 
@@ -51,6 +62,15 @@ class MetricDef:
     higher_is_better: bool | None = None
     adds: bool = False     # a second log the same day adds to it (water, exercise) instead of replacing it
     alternatives: tuple[tuple[str, float], ...] = ()   # a custom metric's other units: (unit, factor into `unit`)
+    parts: tuple[MetricPart, ...] = ()   # a paired metric's parts, first the one that is never below the next
+
+    @property
+    def paired(self) -> bool:
+        return bool(self.parts)
+
+    def series_keys(self) -> tuple[str, ...]:
+        """The keys its values are stored under: its own key, or one per part (``bp.systolic``, ``bp.diastolic``)."""
+        return tuple(series_key(self, p) for p in self.parts) if self.parts else (self.key,)
 
     @property
     def label(self) -> str:
@@ -801,3 +821,99 @@ def resolve_metric(text: str, available: Iterable[MetricDef]) -> MetricDef:
     if close:
         raise UserError(_("I don't know the metric {quoted}: did you mean {or_list}?", quoted=quoted(text), or_list=or_list(close[:3], quote=True)))
     raise UserError(_("I don't know the metric {quoted}: try one of {known}.", quoted=quoted(text), known=known))
+
+
+
+# ---- paired metrics (blood pressure) ---------------------------------------------------------
+
+def series_key(metric: MetricDef, part: MetricPart) -> str:
+    """The key one part's values are stored under: ``bp.systolic``."""
+    return f"{metric.key}.{part.key}"
+
+
+def split_series_key(key: str) -> tuple[str, str | None]:
+    """``bp.systolic`` -> (``bp``, ``systolic``); ``steps`` -> (``steps``, None). Metric keys hold no dot."""
+    metric, dot, part = key.partition(".")
+    return (metric, part) if dot else (key, None)
+
+
+@dataclass(frozen=True)
+class PairReading:
+    """A paired value as read: one number per part, in the parts' order, and a pulse only when the
+    member named it (``128/82 pulse 64``), for `rhr`."""
+
+    values: tuple[float, ...]
+    pulse: float | None = None
+
+
+_OVER = r"(?:/|over|över)"
+_WHOLE = r"\d{1,3}"
+_PAIR = re.compile(rf"({_WHOLE}) ?{_OVER} ?({_WHOLE})(?: ?mm ?hg)?")
+_PULSE = re.compile(rf"(?:pulse|puls|hr) ?:? ?({_WHOLE})(?: ?bpm)?|({_WHOLE}) ?bpm")
+PULSE_RANGE = (25, 250)   # bpm, as `rhr`
+
+
+def parse_pair(metric: MetricDef, text: str) -> PairReading:
+    """``128/82``, ``128 / 82``, ``128 over 82``, ``128 över 82``, optionally ``mmHg`` and a named pulse
+    (``pulse 64``, ``puls 64``, ``64 bpm``). Never read as a date or a fraction: anything else, a part
+    outside its range, or a first part below the second is one friendly :class:`UserError` naming what
+    would be accepted, and nothing is stored. A bare third number is asked about, not guessed."""
+    if not metric.parts or len(metric.parts) != 2:
+        raise ValueError("parse_pair reads metrics of two parts")
+    first, second = metric.parts
+    example = _pair_example(metric)
+    accepted = _("{name} is two whole numbers, {first} then {second}, like `{example}` or `{example2}`",
+                 name=cap(metric.label), first=_(first.name), second=_(second.name),
+                 example=example, example2=example.replace("/", " over "))
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_INPUT:
+        raise Unreadable(accepted + ".")
+    cleaned = " ".join(text.lower().split())
+    m = _PAIR.match(cleaned)
+    if m is None:
+        raise Unreadable(_("I couldn't read {quoted} as {name}: {accepted}.", quoted=quoted(text),
+                           name=metric.label, accepted=accepted))
+    rest = cleaned[m.end():].strip()
+    pulse = None
+    if rest:
+        pm = _PULSE.fullmatch(rest)
+        if pm is None:
+            if re.fullmatch(_WHOLE, rest):
+                raise Ambiguous(_("Is {echo} your pulse? Write `{example} pulse {echo}` to log it as your resting "
+                                  "heart rate too, or leave it out.", echo=echo(rest), example=m.group(0)),
+                                (f"{m.group(0)} pulse {rest}", m.group(0)))
+            raise Unreadable(_("I couldn't read {quoted} as {name}: {accepted}.", quoted=quoted(text),
+                               name=metric.label, accepted=accepted))
+        pulse = float(pm.group(1) or pm.group(2))
+        if not PULSE_RANGE[0] <= pulse <= PULSE_RANGE[1]:
+            raise UserError(_("A pulse must be between {low} and {high} bpm.", low=PULSE_RANGE[0], high=PULSE_RANGE[1]))
+    values = (float(m.group(1)), float(m.group(2)))
+    for part, value in zip(metric.parts, values, strict=True):
+        if not part.minimum <= value <= part.maximum:
+            raise UserError(_("{accepted}; {part} between {low} and {high}.", accepted=accepted,
+                              part=_(part.name), low=_decimal(part.minimum, 0),
+                              high=_decimal(part.maximum, 0)))
+    if values[0] < values[1]:
+        raise UserError(_("{accepted}: the {first} comes first and is never below the {second} (did you mean "
+                          "`{a}/{b}`?).", accepted=accepted, first=_(first.name),
+                          second=_(second.name), a=_decimal(values[1], 0), b=_decimal(values[0], 0)))
+    return PairReading(values, pulse)
+
+
+def format_pair(metric: MetricDef, values: Iterable[float]) -> str:
+    """``128/82 mmHg``: the parts in order, whole numbers, the unit once; reads back through :func:`parse_pair`."""
+    numbers = [v for v in values]
+    if len(numbers) != len(metric.parts) or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in numbers):
+        return "?"
+    return "/".join(_decimal(v, 0) for v in numbers) + f" {metric.unit}"
+
+
+def _pair_example(metric: MetricDef) -> str:
+    return "128/82" if metric.key == "bp" else "/".join(_decimal((p.minimum + p.maximum) / 2, 0) for p in metric.parts)
+
+
+#: Blood pressure as a paired metric. Not yet in BUILTIN_METRICS: storage, the log command and the
+#: gate's per-part rendering are still to come (issue 26), and a metric that can be named must work everywhere.
+BLOOD_PRESSURE = MetricDef(
+    "bp", N_("blood pressure"), "mmHg", 40, 260, ("blodtryck", "blood pressure", "bloodpressure"), sensitive=True,
+    help=N_("blood pressure, systolic/diastolic in mmHg"),
+    parts=(MetricPart("systolic", N_("systolic"), 60, 260), MetricPart("diastolic", N_("diastolic"), 30, 160)))
