@@ -17,10 +17,11 @@ from cogs.mydata import MyData
 from cogs.partners import Partners
 from cogs.privacy import Privacy
 from cogs.reminders import Reminders
+from cogs.sharing import Sharing
 from cogs.tracking import Tracking
 from storage.connect import open_database
 
-COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, Challenges, Partners, MyData,
+COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, Challenges, Partners, MyData, Sharing,
                          Language, About)
 
 

@@ -1,0 +1,134 @@
+"""`share`: a member's own words, posted by the bot in this channel, with beneath them what their
+settings allow for the metrics they name there (`trend`: banded change and streak; `public`: numbers).
+
+Grammar: ``share steps sleep: my own words``. Everything before the first colon must be metric names
+(and optionally the word ``chart``); everything after it is the member's text and is never read as a
+metric, so "walked a lot, steps feel good" discloses nothing the member did not name before the colon.
+
+A share is refused whole (nothing posted) when any named metric may not be shown attributed here
+(private, aggregate, or the channel's rule is `off`/`aggregate`): a post that silently drops a metric
+the member meant to show says something other than they wrote. The post needs its data
+(``requires_data``): when the member narrows every named metric below `trend`, leaves or forgets,
+the take-back removes the whole post, the member's words included.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot.cog import Cog
+from bot.commands import Invocation, Param, ParamType, command
+from bot.progress import change_text, days_back, streak_of, summed, weekly_figure
+from bot.vocabulary import i18n
+from bot.vocabulary import text as texts
+from bot.vocabulary.clock import local_date
+from bot.vocabulary.errors import UserError
+from bot.vocabulary.i18n import N_, _
+from bot.vocabulary.levels import Level
+from bot.vocabulary.metrics import MetricDef, format_quantity
+from bot.vocabulary.reply import Destination, Fact, Line, Relative, Reply, Text
+
+SHARE_MAX = 300          # characters of the member's own words
+SHARE_METRICS = 4        # at most this many metrics in one share
+STREAK_LOOKBACK = 100
+
+VALUE_SUMMED = N_("{value} this week")
+VALUE_AVERAGE = N_("{value} average this week")
+STREAK = N_("{days}-day streak")
+
+
+def clean_words(raw: str) -> str:
+    """The member's words, safe to post: printable, no mentions or markup, within the length limit."""
+    cleaned = " ".join(texts.without(texts.printable(raw), texts.MARKUP).split())
+    return cleaned
+
+
+def split_share(raw: str) -> tuple[list[str], str]:
+    """``"steps sleep: words"`` -> (["steps", "sleep"], "words"). No colon: no metric names at all."""
+    head, sep, words = raw.partition(":")
+    if not sep:
+        return [], raw
+    return head.split(), words
+
+
+class Sharing(Cog):
+    @command("share", "Post your own words in this channel with, beneath them, what your settings allow "
+             "for the metrics you name: `share steps sleep: what I want to say`.",
+             Param("text", ParamType.TEXT, "metrics, a colon, then your words, e.g. steps: a good week",
+                   max_length=SHARE_MAX + 120))
+    async def share(self, inv: Invocation, text: str):
+        if inv.channel_id is None:
+            raise UserError(_("Use `share` in the channel you want to post in, e.g. `share steps: a good week`."))
+        names, words = split_share(text)
+        if not names:
+            raise UserError(_("Name the metrics before a colon, then your words: `share steps: a good week`. "
+                              "Nothing was posted."))
+        if len(names) > SHARE_METRICS:
+            raise UserError(_("Name at most {n} metrics in one share. Nothing was posted.", n=SHARE_METRICS))
+        words = clean_words(words)
+        if not words:
+            raise UserError(_("Write your words after the colon: `share steps: a good week`. Nothing was posted."))
+        if len(words) > SHARE_MAX:
+            raise UserError(_("Your words are longer than {n} characters; shorten them. Nothing was posted.",
+                              n=SHARE_MAX))
+        metrics: list[MetricDef] = []
+        for name in names:
+            m = await self.s.catalogue.resolve(inv.community_id, name)   # a clear UserError for an unknown name
+            if m not in metrics:
+                metrics.append(m)
+        dest = Destination.channel(inv.community_id, inv.channel_id)
+        levels = await self.s.levels.effective_levels(dest, {(inv.member_id, m.key) for m in metrics})
+        refused = [m for m in metrics if levels[(inv.member_id, m.key)] < Level.TREND]
+        if refused:
+            keys = ", ".join(m.term for m in refused)
+            return Reply.text(_("I didn't post it: {keys} may not be shown here (your setting is `private` or "
+                                "`aggregate`, or this channel's rule is stricter). A share is posted whole or "
+                                "not at all. `privacy set {key} trend` would share your progress without "
+                                "numbers.", keys=keys, key=refused[0].term), private=True)
+        member = await self.s.community.member_by_id(inv.member_id)
+        assert member is not None  # the invoking member: the runtime made their row before this runs
+        last = local_date(inv.now, member.timezone)
+        first = last - timedelta(days=6)
+        series = await self.s.entries.series_for_members([inv.member_id], [m.key for m in metrics],
+                                                         first - timedelta(days=STREAK_LOOKBACK), last)
+        back = days_back(last, STREAK_LOOKBACK)
+        facts: list[Line] = []
+        with i18n.using(inv.channel_locale):
+            for m in metrics:
+                points = [(d.isoformat(), v) for d, v in series.get((inv.member_id, m.key), [])]
+                fact = _fact(inv.member_id, m, points, first.isoformat(), back)
+                if fact is not None:
+                    facts.append(Line((fact,)))
+            if not facts:
+                return Reply.text(_("Nothing logged for {keys} in the last 7 days, so there is nothing to "
+                                    "share beneath your words yet. Nothing was posted.",
+                                    keys=", ".join(m.term for m in metrics)), private=True)
+            head = Line((Text(_("{display_name} shares:", display_name=member.display_name)),))
+            body = Line((Text(words),))
+        post = Reply(lines=(head, body, *facts), private=False, kind="share", requires_data=True)
+        return [post, Reply.text(_("Posted your words here with {keys} as your settings for this channel allow. "
+                                   "Tightening your settings or `mydata forget` takes it back, words included.",
+                                   keys=", ".join(m.term for m in metrics)), private=True)]
+
+
+def _fact(member_id: int, metric: MetricDef, points: list[tuple[str, float]], first: str,
+          back: list[str]) -> Fact | None:
+    """This week's figure for `public`; banded change against last week and the streak for `trend`."""
+    this = [v for d, v in points if d >= first]
+    if not this:
+        return None
+    prev_first = (date.fromisoformat(first) - timedelta(days=7)).isoformat()
+    prev = [v for d, v in points if prev_first <= d < first]
+    figure, before = weekly_figure(metric, this), weekly_figure(metric, prev)
+    assert figure is not None
+    run = streak_of(points, back)
+    streak = _(STREAK, days=run) if run >= 2 else None
+    value = _(VALUE_SUMMED if summed(metric) else VALUE_AVERAGE, value=format_quantity(metric, figure))
+    change = change_text(before, figure)
+    public = f"{metric.term}: " + ", ".join(w for w in (value, change, streak) if w)
+    relative = [Relative("change", "vs last week", before, figure)]   # i18n: the gate translates it
+    if streak:
+        relative.append(Relative("count", streak))
+    if change is None and streak is None:
+        relative.append(Relative("count", _("logged this week")))
+    return Fact.of(member_id, metric.key, public=public, relative=tuple(relative), prefix=f"{metric.term}: ")

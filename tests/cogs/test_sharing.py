@@ -1,0 +1,77 @@
+"""`share`: a member's own words with what their settings allow, refused whole, taken back with the data."""
+
+from __future__ import annotations
+
+from tests.cogs.test_checkins import channel_lines
+
+
+async def _logged(bot, member="ann", level="public"):
+    await bot.run(":time 2026-11-20T12:00:00+00:00")
+    await bot.run(f"{member}@#walkers: privacy set steps {level}")
+    for day, v in (("2026-11-11", 6000), ("2026-11-12", 6000), ("2026-11-18", 9100), ("2026-11-19", 9100),
+                   ("2026-11-20", 9100)):
+        await bot.run(f"{member}@dm: log steps {v} {day}")
+
+
+async def test_share_at_public_shows_the_words_and_the_numbers(bot):
+    await _logged(bot)
+    out = await bot.run("ann@#walkers: share steps: walked a lot, feels good")
+    text = "\n".join(channel_lines(out))
+    assert "walked a lot, feels good" in text and "ann shares" in text
+    assert "27,300" in text and "3-day streak" in text
+    assert any(line.startswith("[@ann]") and "Posted" in line for line in out)
+
+
+async def test_share_at_trend_shows_bands_and_no_number(bot):
+    await _logged(bot, level="trend")
+    out = await bot.run("ann@#walkers: share steps: walked a lot")
+    text = "\n".join(channel_lines(out))
+    assert "walked a lot" in text and "3-day streak" in text
+    assert "27,300" not in text and "9,100" not in text and "12,000" not in text
+    assert "↑" in text and "%" in text
+
+
+async def test_private_or_aggregate_or_channel_off_refuses_whole(bot):
+    for level in ("private", "aggregate"):
+        await _logged(bot, member=f"m{level}", level=level)
+        out = await bot.run(f"m{level}@#walkers: share steps: walked a lot")
+        assert not channel_lines(out)
+        assert any(line.startswith(f"[@m{level}]") and "didn't post" in line for line in out)
+    await _logged(bot, member="pub")
+    await bot.run(":moderator mia", "mia@#walkers: mod rule #walkers sleep off")
+    await bot.run("pub@#walkers: privacy set sleep public", "pub@dm: log sleep 7h")
+    out = await bot.run("pub@#walkers: share steps sleep: both")   # one refused metric: nothing posted
+    assert not channel_lines(out) and any("didn't post" in line and "sleep" in line for line in out)
+
+
+async def test_words_after_the_colon_are_never_read_as_metrics(bot):
+    await _logged(bot)
+    await bot.run("ann@#walkers: privacy set weight public", "ann@dm: log weight 83.4kg")
+    out = await bot.run("ann@#walkers: share steps: my weight and sleep feel fine")
+    text = "\n".join(channel_lines(out))
+    assert "my weight and sleep feel fine" in text and "83" not in text
+    out = await bot.run("ann@#walkers: share walked a lot, steps feel good")   # no colon: no metric, no post
+    assert not channel_lines(out)
+
+
+async def test_words_are_cleaned_of_mentions_and_markup(bot):
+    await _logged(bot)
+    out = await bot.run("ann@#walkers: share steps: hi @everyone <@123> **bold** `code`")
+    text = "\n".join(channel_lines(out))
+    assert "hi" in text
+    for bad in ("@everyone", "<@123>", "**", "`"):
+        assert bad not in text
+    out = await bot.run("ann@#walkers: share steps: " + "x" * 400)
+    assert not channel_lines(out)
+
+
+async def test_narrowing_takes_back_and_forget_removes_the_words(bot):
+    await _logged(bot)
+    await bot.run("ann@#walkers: share steps: my own words here")
+    out = await bot.run("ann@#walkers: privacy set steps trend")
+    edited = "\n".join(line for line in out if line.startswith("[#walkers"))
+    assert "27,300" not in edited and "my own words here" in edited   # shrinks to trend
+    shared = "\n".join(await bot.run("ann@dm: mydata shared"))
+    assert "#walkers" in shared
+    out = await bot.run("ann@#walkers: privacy set steps private")
+    assert any(line.startswith("[#walkers") and "deleted" in line for line in out), out
