@@ -25,7 +25,7 @@ from bot.vocabulary.clock import local_date
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _
 from bot.vocabulary.levels import Level
-from bot.vocabulary.metrics import MetricDef, format_quantity
+from bot.vocabulary.metrics import MetricDef, format_quantity, resolve_metric
 from bot.vocabulary.reply import Destination, Fact, Line, Relative, Reply, Text
 
 SHARE_MAX = 300          # characters of the member's own words
@@ -71,9 +71,10 @@ class Sharing(Cog):
         if len(words) > SHARE_MAX:
             raise UserError(_("Your words are longer than {n} characters; shorten them. Nothing was posted.",
                               n=SHARE_MAX))
+        known = await self.s.catalogue.metrics(inv.community_id)
         metrics: list[MetricDef] = []
         for name in names:
-            m = await self.s.catalogue.resolve(inv.community_id, name)   # a clear UserError for an unknown name
+            m = resolve_metric(name, known)   # a clear UserError for an unknown name
             if m not in metrics:
                 metrics.append(m)
         dest = Destination.channel(inv.community_id, inv.channel_id)
