@@ -151,9 +151,21 @@ class DiscordConfig:
     gateway_url: str | None = key(None, str, "a self-hosted or test stand-in for Discord's gateway", _url("ws", "wss"))
     shard_count: int | None = key(None, int, "shards across all processes (needs PostgreSQL)", _between(1, 10_000))
     shard_ids: tuple[int, ...] | None = key(None, (tuple, int), "the shards this process runs", _snowflakes)
+    global_rate: int = key(50, int, "requests a second Discord allows the bot token (50 unless Discord raised it)",
+                           _between(1, 10_000))
+    token_processes: int | None = key(None, int, "processes sharing the token, each pacing to global_rate / this "
+                                      "(default: shard_count / len(shard_ids))", _between(1, 1000))
 
     def token(self) -> str:
         return _secret(self.token_env)
+
+    def processes(self) -> int:
+        """How many processes share the token's global rate limit."""
+        if self.token_processes:
+            return self.token_processes
+        if self.shard_count and self.shard_ids:
+            return -(-self.shard_count // len(self.shard_ids))
+        return 1
 
 
 @dataclass(frozen=True)

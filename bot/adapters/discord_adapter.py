@@ -24,6 +24,7 @@ from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
 from bot.adapters.discord_commands import build_payload, commands_differ, parse_interaction
 from bot.adapters.discord_components import PAGE, ButtonRef, Prompts, buttons, encode, offered
 from bot.adapters.discord_layout import EMBED_KINDS, MessagePlan, alt_text, pages, plan, text_chunks
+from bot.adapters.discord_pacing import Pacer
 from bot.command_refs import SLASH, render_refs
 from bot.commands import CommandSpec
 from bot.config import DiscordConfig
@@ -132,7 +133,7 @@ class _InteractionReplies:
 class DiscordAdapter:
     platform = PLATFORM
 
-    def __init__(self, app, config: DiscordConfig, *, guild_ready_timeout: float = 2.0):
+    def __init__(self, app, config: DiscordConfig, *, guild_ready_timeout: float = 2.0, pacer: Pacer | None = None):
         self.app = app
         self.config = config
         self.prompts = Prompts(self, PlatformState(app.services.db))
@@ -143,8 +144,11 @@ class DiscordAdapter:
         # The bot never joins voice: don't let discord.py warn at every start that voice is unsupported.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
+        # Every REST request is paced to the global limit (this process's share of it) and to the
+        # per-channel message creation limit, so Discord has nothing to refuse (bot.adapters.discord_pacing).
+        self.pacer = pacer or Pacer(config.global_rate, config.processes())
         options: dict[str, Any] = {"intents": discord.Intents.default(), "allowed_mentions": NO_MENTIONS,
-                                   "guild_ready_timeout": guild_ready_timeout}
+                                   "guild_ready_timeout": guild_ready_timeout, "http_trace": self.pacer.trace_config()}
         if config.shard_count:
             options["shard_count"] = config.shard_count
             if config.shard_ids:
