@@ -38,9 +38,9 @@ STREAK = N_("{days}-day streak")
 
 
 def clean_words(raw: str) -> str:
-    """The member's words, safe to post: printable, no mentions or markup, within the length limit."""
-    cleaned = " ".join(texts.without(texts.printable(raw), texts.MARKUP).split())
-    return cleaned
+    """The member's words, safe to post (:func:`bot.vocabulary.text.own_words`): one line, no mentions,
+    markup, masked links or headings. The length limit is checked on what is left."""
+    return texts.own_words(raw)
 
 
 def split_share(raw: str) -> tuple[list[str], str]:
@@ -55,7 +55,7 @@ class Sharing(Cog):
     @command("share", "Post your own words in this channel with, beneath them, what your settings allow "
              "for the metrics you name: `share steps sleep: what I want to say`.",
              Param("text", ParamType.TEXT, "metrics, a colon, then your words, e.g. steps: a good week",
-                   max_length=SHARE_MAX + 120))
+                   max_length=SHARE_MAX + 120), own_words=True)
     async def share(self, inv: Invocation, text: str):
         if inv.channel_id is None:
             raise UserError(_("Use `share` in the channel you want to post in, e.g. `share steps: a good week`."))
