@@ -133,6 +133,9 @@ class CommandSpec:
     slow: bool = False                    # adapters defer/acknowledge first
     lists: bool = False                   # answers with a list that may run long; re-running it changes nothing
     button: str | None = None             # answers a prompt: platforms with buttons show this button instead
+    # Carries the member's own words that the bot posts for them (`share`): where a typed command stays
+    # readable in a room (Matrix), it is removed once read, so taking the post back removes the words.
+    own_words: bool = False
     handler: Handler | None = None
 
     @property
@@ -154,12 +157,12 @@ _SPEC_ATTR = "__peerpulse_command__"
 
 def command(name: str, help: str, *params: Param, permission: Permission = Permission.MEMBER,
             private: bool = True, needs_channel: bool = False, confirm: str | None = None,
-            slow: bool = False, lists: bool = False, button: str | None = None):
+            slow: bool = False, lists: bool = False, button: str | None = None, own_words: bool = False):
     """Mark a cog method as a command. ``name`` may have several words (``"privacy set"``)."""
 
     def mark(fn):
         setattr(fn, _SPEC_ATTR, CommandSpec(tuple(name.split()), help, tuple(params), permission, private,
-                                            needs_channel, confirm, slow, lists, button))
+                                            needs_channel, confirm, slow, lists, button, own_words))
         return fn
 
     return mark

@@ -1,9 +1,17 @@
 """`share`: a member's own words, posted by the bot in this channel, with beneath them what their
 settings allow for the metrics they name there (`trend`: banded change and streak; `public`: numbers).
 
-Grammar: ``share steps sleep: my own words``. Everything before the first colon must be metric names
-(and optionally the word ``chart``); everything after it is the member's text and is never read as a
-metric, so "walked a lot, steps feel good" discloses nothing the member did not name before the colon.
+Grammar: ``share steps sleep: my own words``. Everything before the first colon must be metric names;
+everything after it is the member's text and is never read as a metric, so "walked a lot, steps feel
+good" discloses nothing the member did not name before the colon.
+
+The words are cleaned (:func:`bot.vocabulary.text.own_words`: one line, no mentions, markup, masked
+links or headings); on Matrix the typed command is redacted from the room once read (the spec's
+``own_words``), so a take-back removes the words from the room entirely.
+
+Where: the channel the command is typed in, only. A ``#channel`` parameter would make the bot post a
+member's words in a channel the member may not be able to post in themselves (an announcements
+channel), and no platform-neutral check of the member's own permission there exists; so there is none.
 
 A share is refused whole (nothing posted) when any named metric may not be shown attributed here
 (private, aggregate, or the channel's rule is `off`/`aggregate`): a post that silently drops a metric
@@ -38,9 +46,9 @@ STREAK = N_("{days}-day streak")
 
 
 def clean_words(raw: str) -> str:
-    """The member's words, safe to post: printable, no mentions or markup, within the length limit."""
-    cleaned = " ".join(texts.without(texts.printable(raw), texts.MARKUP).split())
-    return cleaned
+    """The member's words, safe to post (:func:`bot.vocabulary.text.own_words`): one line, no mentions,
+    markup, masked links or headings. The length limit is checked on what is left."""
+    return texts.own_words(raw)
 
 
 def split_share(raw: str) -> tuple[list[str], str]:
@@ -55,7 +63,7 @@ class Sharing(Cog):
     @command("share", "Post your own words in this channel with, beneath them, what your settings allow "
              "for the metrics you name: `share steps sleep: what I want to say`.",
              Param("text", ParamType.TEXT, "metrics, a colon, then your words, e.g. steps: a good week",
-                   max_length=SHARE_MAX + 120))
+                   max_length=SHARE_MAX + 120), own_words=True)
     async def share(self, inv: Invocation, text: str):
         if inv.channel_id is None:
             raise UserError(_("Use `share` in the channel you want to post in, e.g. `share steps: a good week`."))

@@ -260,6 +260,8 @@ class MatrixAdapter:
         try:
             if channel_id is not None and _carries_value(self.app.registry, text):
                 await self._take_value_out_of_room(room_id, event, community, channel_name)
+            elif channel_id is not None and _carries_own_words(self.app.registry, text):
+                await self._take_words_out_of_room(room_id, event, community, channel_name)
             inbound = Inbound(platform=PLATFORM, community_external_id=community, community_name="",
                               channel_external_id=channel_id, channel_name=channel_name,
                               member_external_id=event.sender,
@@ -283,6 +285,22 @@ class MatrixAdapter:
         """DESIGN 2.2: a member's value typed in a room is redacted, and the member told privately."""
         with i18n.using(await self._community_language(community)):
             await self._redact_and_tell(room_id, event, community, room_name)
+
+    async def _take_words_out_of_room(self, room_id: str, event, community: str, room_name: str) -> None:
+        """A member's own words for a post (`share`), typed in a room: the bot's post carries them, so
+        the typed command is redacted (a take-back then removes the words from the room entirely).
+        The member is told only when it can't be removed."""
+        refused = await self.sender.redact(room_id, event.event_id, _("peerpulse: a member's words, "
+                                                                      "posted by the bot"))
+        if refused is None:
+            return
+        with i18n.using(await self._community_language(community)):
+            room = self.client.rooms.get(room_id)
+            needed = room.power_levels.defaults.redact if room else 50
+            await self._tell(event.sender, community, _(
+                "I couldn't remove your command from {room_name} (redacting needs power level {needed} there), so "
+                "your words stay in it even when my post is taken back. You can delete it yourself.",
+                room_name=room_name, needed=needed))
 
     async def _redact_and_tell(self, room_id: str, event, community: str, room_name: str) -> None:
         refused = await self.sender.redact(room_id, event.event_id, _("peerpulse: a member's "
@@ -487,6 +505,12 @@ def _carries_value(registry, text: str) -> bool:
         return False
     places = [i for i, p in enumerate(spec.params) if p.type is ParamType.QUANTITY]
     return bool(places) and len(words) > used + places[0]
+
+
+def _carries_own_words(registry, text: str) -> bool:
+    """A command whose words the bot posts for the member (`share`)."""
+    spec, _used = registry.match([t for t, _ in tokenize(text)])
+    return spec is not None and spec.own_words
 
 
 def _cause(exc: BaseException, secret: str) -> str:

@@ -32,6 +32,11 @@ class RoomSender:
         self.max_backoff = max_backoff
 
     async def send(self, room_id: str, content: dict[str, Any]) -> str:
+        # Intentional mentions (Matrix 1.7): with an empty `m.mentions` the homeserver no longer pings
+        # anyone whose display name or user name appears in the body, nor the room for "@room". The bot
+        # never means to ping: posts name members (check-ins, a chart's alt text) and carry members' own
+        # words (`share`). Notices are also not notified by default push rules; images are.
+        content = {**content, "m.mentions": {}}
         for attempt in range(SEND_ATTEMPTS):
             try:
                 response = await self.client.room_send(room_id, "m.room.message", content,

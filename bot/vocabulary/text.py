@@ -8,6 +8,7 @@ notes and free text keep every printable character (:func:`printable`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from bot.vocabulary.i18n import _
@@ -17,6 +18,8 @@ ECHO = 20               # at most this much of the member's text goes back into 
 MARKUP = frozenset("`@<>*_~|\\")           # formats or mentions in Discord and Matrix markdown
 NAME_UNSAFE = MARKUP | frozenset("[]#")     # names shown in posts: also link text and channel references
 ECHO_UNSAFE = NAME_UNSAFE | frozenset("():")   # quoting a member back: also link targets and emoji codes
+WORDS_UNSAFE = MARKUP | frozenset("[]")       # a member's own words in a post: also masked links [text](url)
+_LINE_START = re.compile(r"^(?:-?#+|\s)+")  # Discord headings (# big, -# small) where a line starts
 
 
 def printable(text: str) -> str:
@@ -41,6 +44,13 @@ def clipped(text: str, limit: int) -> str:
 def name(text: str, limit: int) -> str:
     """A name for posts: no mentions, markup, links or control characters; at most ``limit`` long."""
     return without(text, NAME_UNSAFE).strip()[:limit]
+
+
+def own_words(text: str) -> str:
+    """A member's own words for a post (`share`): one line of printable text with no mentions, markup,
+    masked links or heading marks, so the bot's post can never ping, format or disguise anything."""
+    one_line = " ".join(without(" ".join(str(text).split()), WORDS_UNSAFE).split())   # line breaks become spaces
+    return _LINE_START.sub("", one_line).strip()
 
 
 def echo(text: str) -> str:

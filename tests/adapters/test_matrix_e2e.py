@@ -1,6 +1,7 @@
 """The Matrix adapter end to end against a real Synapse on 127.0.0.1, with matrix-nio clients
 playing the members: invite, log, privacy, a check-in over a forced clock, a shared chart, edits and
-redactions of earlier posts, private replies in a direct room, and Synapse restarted mid-run."""
+redactions of earlier posts, private replies in a direct room, Synapse restarted mid-run, and `share`
+in a room (the typed command redacted, nobody pinged)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 from nio import (
     AsyncClient,
@@ -721,3 +723,50 @@ async def test_partner_summary_in_a_direct_room_is_redacted_when_the_partnership
         await _stop_bot(*bot)
         await alice.client.close()
         await bob.client.close()
+
+
+async def _notified(hs, member: Member) -> list[dict]:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{hs.url}/_matrix/client/v3/notifications",
+                            headers={"Authorization": f"Bearer {member.client.access_token}"}) as response:
+            assert response.status == 200, await response.text()
+            return (await response.json())["notifications"]
+
+
+async def test_share_in_a_room_posts_the_words_redacts_the_command_and_pings_nobody(homeserver, tmp_path, monkeypatch):
+    hs = homeserver
+    bot_id, _token, _env, matrix = _bot_config(hs, "pp-share", monkeypatch, encryption=False)
+    clock = FakeClock(datetime.fromisoformat("2026-11-20T12:00:00+00:00"))
+    config = Config(privacy=PrivacyConfig(min_group_size=3), matrix=matrix, chart_processes=0)
+    app, adapter, stop, task = await _start_bot(config, clock, str(tmp_path / "bot.db"))
+    alice, bob = Member(hs, "share-alice"), Member(hs, "share-bob")
+    try:
+        created = await alice.client.room_create(name="walkers", preset=RoomPreset.public_chat,
+                                                 invite=[bot_id, bob.user_id],
+                                                 power_level_override={"users": {bot_id: 50}})
+        room = created.room_id
+        await bob.sync()
+        await _wait_joined(adapter, [room])
+        await asyncio.sleep(0.5)
+        await alice.say(room, "!pp privacy set steps public")
+        await alice.wait_for(notice_containing(bot_id, "steps: public"))
+        await alice.say(room, "!pp log steps 9100")
+        await alice.wait_for(notice_containing(bot_id, "Logged 9,100 steps"))
+
+        typed = await alice.say(room, "!pp share steps: thanks share-bob for the walk @room")
+        _r, post = await bob.wait_for(notice_containing(bot_id, "thanks share-bob for the walk room", room))
+        assert "9,100" in post.body and "@" not in post.body.split("\n", 1)[1]
+        assert post.source["content"].get("m.mentions") == {}
+        assert await eventually_redacted(alice, room, typed), "the typed share leaves the room"
+        assert not any(n["event"]["event_id"] == post.event_id for n in await _notified(hs, bob))
+
+        # Narrowed to private: the bot's post goes, so the words are nowhere in the room any more.
+        await alice.say(room, "!pp privacy set steps private")
+        await alice.wait_for(notice_containing(bot_id, "steps: private"))
+        assert await eventually_redacted(bob, room, post.event_id)
+        texts = [getattr(e, "body", "") for e in await bob.history(room)]
+        assert not any("for the walk" in t for t in texts)
+    finally:
+        await _stop_bot(app, adapter, stop, task)
+        for m in (alice, bob):
+            await m.client.close()

@@ -75,3 +75,83 @@ async def test_narrowing_takes_back_and_forget_removes_the_words(bot):
     assert "#walkers" in shared
     out = await bot.run("ann@#walkers: privacy set steps private")
     assert any(line.startswith("[#walkers") and "deleted" in line for line in out), out
+
+
+# ---- attacks and edges ------------------------------------------------------------------------
+
+async def test_words_cannot_ping_link_or_format_on_any_platform(bot):
+    await _logged(bot)
+    attacks = ["@everyone hi", "@here hi", "<@123> hi", "<@&456> hi", "<#789> hi", "@room hi",
+               '<a href="https://matrix.to/#/@bob:example.org">bob</a> hi', "[free money](https://evil.example) hi",
+               "# HUGE hi", "-# tiny hi", "> quoted hi", "||spoiler|| hi", "~~gone~~ __under__ hi",
+               "line\u202eevil hi", "zero\u200bwidth hi", "back\\slash hi"]
+    for words in attacks:
+        out = await bot.run(f"ann@#walkers: share steps: {words}")
+        text = "\n".join(channel_lines(out))
+        assert "hi" in text, (words, out)
+        body = next(line for line in channel_lines(out) if line.endswith(" hi"))
+        said = body.split("] ", 1)[1]
+        for bad in ("@", "<", ">", "[", "]", "*", "_", "~", "|", "`", "\\", "\u202e", "\u200b"):
+            assert bad not in said, (words, said)
+        assert not said.startswith(("#", "-#")), said
+
+def test_the_words_are_one_line_so_a_newline_cannot_start_a_heading_or_a_fake_fact():
+    from cogs.sharing import clean_words
+    assert clean_words("fine\n# steps: 99,999 this week\r\n-# x") == "fine # steps: 99,999 this week -# x"
+    assert "\n" not in clean_words("a\u2028b\u2029c\x85d")
+    assert clean_words("  # ## -# ") == ""
+
+
+async def test_a_share_in_a_direct_message_posts_nothing(bot):
+    await _logged(bot)
+    out = await bot.run("ann@dm: share steps: hello")
+    assert out and all(line.startswith("[@ann]") for line in out)
+    assert "channel" in "\n".join(out)
+
+
+async def test_a_member_who_never_logged_is_told_privately(bot):
+    await bot.run("new@#walkers: privacy set steps public")
+    out = await bot.run("new@#walkers: share steps: my first day")
+    assert not channel_lines(out)
+    assert any(line.startswith("[@new]") and "Nothing logged" in line for line in out)
+    out = await bot.run("never@#walkers: share steps: my first day")   # never set anything: private
+    assert not channel_lines(out) and any("didn't post" in line for line in out)
+
+
+async def test_an_unknown_metric_before_the_colon_is_refused_without_echoing_markup(bot):
+    await _logged(bot)
+    out = await bot.run("ann@#walkers: share @everyone: hi")
+    assert not channel_lines(out)
+    assert "@everyone" not in "\n".join(out)
+    out = await bot.run("ann@#walkers: share steps weight sleep mood rhr: too many")
+    assert not channel_lines(out) and any("at most" in line for line in out)
+
+
+async def test_a_channel_rule_aggregate_refuses_and_a_narrowed_rule_takes_back(bot):
+    await _logged(bot)
+    await bot.run(":moderator mia")
+    out = await bot.run("ann@#walkers: share steps: before the rule")
+    assert channel_lines(out)
+    out = await bot.run("mia@#walkers: mod rule #walkers steps aggregate")   # narrowing takes the post back
+    assert any(line.startswith("[#walkers") and "deleted" in line for line in out), out
+    out = await bot.run("ann@#walkers: share steps: after the rule")
+    assert not channel_lines(out) and any("didn't post" in line for line in out)
+
+
+async def test_forget_deletes_the_post_and_the_words_leave_the_ledger(bot):
+    await _logged(bot)
+    await bot.run("ann@#walkers: share steps: words only ann may keep")
+    shared = "\n".join(await bot.run("ann@dm: mydata shared"))
+    assert "#walkers" in shared and "share" in shared
+    out = await bot.run("ann@dm: mydata forget", "ann@dm: confirm")
+    assert any(line.startswith("[#walkers") and "deleted" in line for line in out), out
+    rows = await bot.db.fetchall("SELECT content FROM posts")
+    assert rows and not any("words only ann may keep" in r[0] for r in rows)
+    assert not any("ann shares" in r[0] for r in rows)
+
+
+async def test_a_share_in_swedish_is_cleaned_the_same(bot):
+    await _logged(bot)
+    out = await bot.run("ann@#walkers: dela steg: @everyone hej")
+    text = "\n".join(channel_lines(out))
+    assert "hej" in text and "@everyone" not in text
