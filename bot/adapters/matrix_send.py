@@ -8,6 +8,7 @@ import html
 import io
 import logging
 import struct
+import uuid
 import zipfile
 from typing import Any
 from urllib.parse import quote
@@ -37,16 +38,20 @@ class RoomSender:
         # never means to ping: posts name members (check-ins, a chart's alt text) and carry members' own
         # words (`share`). Notices are also not notified by default push rules; images are.
         content = {**content, "m.mentions": {}}
+        # One transaction id for every attempt: the homeserver treats a repeated (access token, txn id) as
+        # the same event, so a retry after a lost answer (the message was stored, the reply never came)
+        # or after a 429 can never post the message twice (Client-Server API, "Transaction identifiers").
+        tx_id = uuid.uuid4().hex
         for attempt in range(SEND_ATTEMPTS):
             try:
-                response = await self.client.room_send(room_id, "m.room.message", content,
+                response = await self.client.room_send(room_id, "m.room.message", content, tx_id=tx_id,
                                                        ignore_unverified_devices=True)
             except Exception as exc:   # connection refused while the homeserver restarts
                 log.warning("Matrix send failed (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(min(2 ** attempt, self.max_backoff))
                 continue
             if isinstance(response, RoomSendError):
-                if response.status_code == "M_LIMIT_EXCEEDED":
+                if response.status_code == "M_LIMIT_EXCEEDED":   # rate-limited: wait as told, then resend
                     await asyncio.sleep((response.retry_after_ms or 1000) / 1000)
                     continue
                 if response.status_code == "M_FORBIDDEN":

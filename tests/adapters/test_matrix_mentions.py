@@ -13,7 +13,7 @@ class _Client:
     def __init__(self):
         self.sent: list[dict] = []
 
-    async def room_send(self, room_id, event_type, content, ignore_unverified_devices=False):
+    async def room_send(self, room_id, event_type, content, tx_id=None, ignore_unverified_devices=False):
         self.sent.append(content)
         return SimpleNamespace(event_id=f"$e{len(self.sent)}")
 
