@@ -5,9 +5,12 @@ Every test runs on SQLite and PostgreSQL (the ``bot`` fixture)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # Monday 2026-11-16 09:00 UTC (tests/support/transcript.START).
 
@@ -140,3 +143,114 @@ async def test_all_leaves_a_pair_out_where_a_command_cannot_take_it(bot):
     assert "distance" in out and "bp" not in out
     assert "all your metrics" in await bot.say("alice@dm: privacy set all trend")
     assert "bp: trend" in await bot.say("alice@dm: privacy")
+
+
+# ---- check-ins ---------------------------------------------------------------------------------
+
+CHECKIN = [
+    ":moderator mia",
+    "mia@#walkers: mod schedule #walkers sunday 18:00 UTC",
+    *[f"{m}@#walkers: checkin join" for m in ("ann", "bob")],
+    ":time 2026-11-20T12:00:00+00:00",
+    # last week: ann 130/90 and 132/92; this week 128/80, 126/79, 128/78 (systolic -3%, diastolic -13%)
+    "ann@dm: log bp 130/90 2026-11-10", "ann@dm: log bp 132/92 2026-11-12",
+    "ann@dm: log bp 128/80 2026-11-17", "ann@dm: log bp 126/79 2026-11-18", "ann@dm: log bp 128/78 2026-11-19",
+    "bob@dm: log bp 141/95 2026-11-18", "bob@dm: log bp 139/93 2026-11-19",
+]
+ANN_VALUES = ("130", "90", "132", "92", "128", "80", "126", "79", "78", "127", "131", "91")
+
+
+def channel(out: list[str]) -> list[str]:
+    return [line for line in out if line.startswith("[#walkers")]
+
+
+async def test_checkin_at_trend_speaks_of_each_part_in_bands_and_shows_no_value(bot):
+    await bot.run("ann@#walkers: privacy set bp public", "bob@#walkers: privacy set bp trend", *CHECKIN)
+    out = await bot.run(":time 2026-11-22T19:00:00+00:00")
+    post = channel(out)
+    # ann chose public, but blood pressure is capped at trend in every channel by default
+    assert "[#walkers #1] ann: blood pressure systolic about the same, diastolic ↓ 10–20% vs last week, 3/7 days" in post
+    assert "[#walkers #1] bob: blood pressure 2/7 days" in post          # no earlier week: no change to speak of
+    text = "\n".join(post)
+    for value in (*ANN_VALUES, "141", "95", "139", "93", "140", "94"):
+        assert value not in text
+    assert "mmHg" not in text and "Together" not in text                # no group figure over a pair
+    # each member's own summary holds their numbers, privately
+    assert "[@ann] blood pressure: 127/79 mmHg average (systolic ↓3%, diastolic ↓13% vs last week, 3/7 days)" in out
+
+
+async def test_checkin_at_public_shows_the_numbers_and_lowering_takes_them_back(bot):
+    await bot.run(*CHECKIN, "ann@#walkers: privacy set bp public", "mia@#walkers: mod rule #walkers bp public")
+    out = await bot.run(":time 2026-11-22T19:00:00+00:00")
+    assert ("[#walkers #1] ann: blood pressure 127/79 mmHg average (systolic ↓3%, diastolic ↓13% vs last week, "
+            "3/7 days)") in out
+    assert not any("bob" in line for line in channel(out))             # bob keeps bp private
+    shared = await bot.say("ann@dm: mydata shared")
+    assert "bp at public" in shared
+    out = await bot.run("ann@dm: privacy set bp trend")
+    edited = [line for line in out if line.startswith("[#walkers #1 edited]")]
+    assert edited[1:] == ["[#walkers #1 edited] ann: blood pressure systolic about the same, diastolic ↓ 10–20% vs last "
+                      "week, 3/7 days"]
+    out = await bot.run("ann@dm: privacy set bp aggregate")
+    assert "[#walkers #1 deleted]" in out
+    contents = " ".join(r[0] for r in await bot.db.fetchall("SELECT content FROM posts"))
+    assert "127/79" not in contents and "mmHg" not in contents
+
+
+async def test_a_pair_at_aggregate_shows_nothing_however_many_share_it(bot):
+    """No group figure over a pair (PRIVACY.md): at `aggregate` a member's blood pressure appears nowhere, so
+    no part can be worked out from a released figure and the other part."""
+    members = ("ann", "bob", "cat", "dov", "eve")
+    await bot.run(":moderator mia", "mia@#walkers: mod schedule #walkers sunday 18:00 UTC",
+                  "mia@#walkers: mod rule #walkers bp public",
+                  *[f"{m}@#walkers: privacy set bp aggregate" for m in members],
+                  *[f"{m}@#walkers: checkin join" for m in members], ":time 2026-11-20T12:00:00+00:00",
+                  *[f"{m}@dm: log bp {120 + i}/{80 + i} 2026-11-18" for i, m in enumerate(members)],
+                  "ann@dm: log steps 8000 2026-11-18", "ann@#walkers: privacy set steps trend")
+    out = await bot.run(":time 2026-11-22T19:00:00+00:00")
+    text = "\n".join(channel(out))
+    assert "blood pressure" not in text and "mmHg" not in text
+    assert not any(str(120 + i) in text or str(80 + i) in text for i in range(5))
+    ledger = await bot.db.fetchall("SELECT metric FROM post_disclosures")
+    assert all(r[0] != "bp" for r in ledger)
+
+
+async def test_checkin_in_swedish_names_the_parts(bot):
+    await bot.run(*CHECKIN, "mia@#walkers: mod language sv", "ann@#walkers: privacy set bp trend")
+    out = await bot.run(":time 2026-11-22T19:00:00+00:00")
+    assert ("[#walkers #1] ann: blodtryck systoliskt ungefär som förut, diastoliskt ↓ 10–20 % jämfört med förra "
+            "veckan, 3/7 dagar") in out
+
+
+_BAND = r"(?:about the same|[↑↓] (?:[0-4]0–[1-5]0%|more than 50%))"
+_TREND_LINE = re.compile(rf"blood pressure (?:(?:systolic {_BAND}, diastolic {_BAND}|systolic {_BAND}|diastolic {_BAND}) "
+                         rf"vs last week, )?[1-7]/7 days(?:, (?:[3-9]|1\d|2[0-8])\+?-day streak)?")
+readings = st.tuples(st.integers(60, 260), st.integers(30, 160)).filter(lambda p: p[0] >= p[1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=st.lists(readings, max_size=7), week=st.lists(readings, min_size=1, max_size=7),
+       streak=st.integers(0, 28))
+def test_no_trend_line_of_a_pair_holds_a_value(before, week, streak):
+    """Whatever the readings, the trend line of a pair is bands, days logged and a streak (facts about
+    logging), and what the ledger keeps of it holds no raw input."""
+    from bot.gate import _fact_variant
+    from bot.vocabulary.levels import Level
+    from bot.vocabulary.metrics import BLOOD_PRESSURE
+    from cogs.checkins import _pair_fact
+    from storage.entries import CheckinFigures
+
+    days = [f"2026-11-{16 + i:02d}" for i in range(len(week))]
+    mask = (1 << max(streak, len(week))) - 1
+    figures = {}
+    for part in (0, 1):
+        points = [(d, float(r[part])) for d, r in zip(days, week, strict=True)]
+        prev = [float(r[part]) for r in before]
+        figures[(1, BLOOD_PRESSURE.series_keys()[part])] = CheckinFigures(
+            points, mask, sum(prev) if prev else None, len(prev), None, 0)
+    made = _pair_fact(1, BLOOD_PRESSURE, figures, "{days_logged}/7 days", "{run}{plus}-day streak", " average")
+    assert made is not None
+    level, text, released = _fact_variant(made[0], Level.TREND)
+    assert level is Level.TREND and _TREND_LINE.fullmatch(text), text
+    assert released.relative == () and [lv for lv, _t in released.variants] == [int(Level.TREND)]
+    assert "mmHg" not in text
