@@ -307,8 +307,9 @@ def _pair_fact(member_id: int, metric: MetricDef, figures: dict[tuple[int, str],
     """A paired metric's line: ``blood pressure 128/82 mmHg average (systolic ↓3%, diastolic the same vs
     last week, 3/7 days)`` at `public`; at `trend` the gate writes each part's change in bands, with the
     days logged and the streak (facts about logging). None when a part has nothing this week."""
-    parts = [figures.get((member_id, k)) for k in metric.series_keys()]
-    if any(f is None for f in parts):
+    found = [figures.get((member_id, k)) for k in metric.series_keys()]
+    parts = [f for f in found if f is not None]
+    if len(parts) != len(found):
         return None
     this = tuple(fmean(v for _day, v in f.week) for f in parts)
     before = [f.prev_sum / f.prev_days if f.prev_days else None for f in parts]
