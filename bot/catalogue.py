@@ -5,15 +5,21 @@ from __future__ import annotations
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import _
 from bot.vocabulary.metrics import BUILTIN_METRICS, MetricDef, means_all, resolve_metric
+from bot.vocabulary.text import and_list, cap
 from storage.custom_metrics import CustomMetricRepository
 
 _BUILTIN = {m.key: m for m in BUILTIN_METRICS}
 
 
 def is_sensitive(metric_key: str) -> bool:
-    """Built-in sensitive metrics (weight, mood, heart rate) start capped at `trend` everywhere."""
+    """Built-in sensitive metrics (weight, mood, heart rate, blood pressure) start capped at `trend` everywhere."""
     builtin = _BUILTIN.get(metric_key)
     return bool(builtin and builtin.sensitive)
+
+
+def sensitive_names() -> str:
+    """ "Resting heart rate, weight, mood and blood pressure": the built-in sensitive metrics, in the current language."""
+    return cap(and_list(m.label for m in BUILTIN_METRICS if m.sensitive))
 
 
 class Catalogue:

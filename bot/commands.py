@@ -20,7 +20,7 @@ from bot.vocabulary import i18n
 from bot.vocabulary.dates import WEEKDAYS
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _, num, p_
-from bot.vocabulary.metrics import MetricDef
+from bot.vocabulary.metrics import MetricDef, pair_examples, part_label
 from bot.vocabulary.text import MARKUP, clipped, is_plain, printable, without
 
 
@@ -87,6 +87,9 @@ class Param:
     # MetricChoice where `all` is allowed, a channel id); ``raw`` keeps the words for a handler that
     # reads them itself (`log`: metric names of several words, then the value and the day).
     raw: bool = False
+    # A METRIC parameter takes a paired metric (blood pressure) only where its command handles the
+    # parts (``pairs=True``); elsewhere the runtime refuses it in one line, and `all` leaves it out.
+    pairs: bool = False
 
     @property
     def suggestions(self) -> Suggest | None:
@@ -105,6 +108,17 @@ class Param:
         shown = ("|".join(p_("choice", c) for c in self.choices) if self.type is ParamType.CHOICE and len(self.choices) <= 4
                  else self.label)
         return f"<{shown}>" if self.required else f"[{shown}]"
+
+
+def refuse_pair(command: str, metric: MetricDef) -> None:
+    """The one-line refusal of a paired metric (blood pressure) by a command that reads one number per
+    metric (a chart, a goal, a challenge): it says what does work with it, and nothing is stored."""
+    if not metric.paired:
+        return
+    raise UserError(_("`{command}` doesn't work with {name}, which is two numbers ({parts}): `log {key} {example}` "
+                      "and `history {key}` do. Nothing was changed.", command=command, name=metric.label,
+                      parts="/".join(part_label(p) for p in metric.parts), key=metric.term,
+                      example=pair_examples(metric)[0]))
 
 
 @dataclass(frozen=True)

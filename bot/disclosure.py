@@ -152,6 +152,31 @@ def change_band(before: float | None, after: float | None, against: str) -> str 
     return _("{arrow} {low}–{high}% vs {period}", arrow=arrow, low=low, high=low + CHANGE_BAND, period=period)
 
 
+def part_change_band(part: str, before: float | None, after: float | None) -> str | None:
+    """One part of a pair against its own earlier figure, in the same bands as :func:`change_band`,
+    with no period: ``systolic about the same``, ``diastolic ↓ 10–20%``. ``part`` is the part's name
+    (a msgid, translated here in the destination's language)."""
+    if before is None or after is None or before <= 0:
+        return None
+    name = _(part)
+    pct = 100.0 * (after - before) / before
+    if abs(pct) < CHANGE_SAME:
+        return _("{part} about the same", part=name)
+    arrow = "↑" if pct > 0 else "↓"
+    size = abs(pct)
+    if size >= CHANGE_TOP:
+        return _("{part} {arrow} more than {top}%", part=name, arrow=arrow, top=CHANGE_TOP)
+    low = int(size // CHANGE_BAND) * CHANGE_BAND
+    return _("{part} {arrow} {low}–{high}%", part=name, arrow=arrow, low=low, high=low + CHANGE_BAND)
+
+
+def parts_change_band(parts: Iterable[tuple[str, float | None, float | None]], against: str = PERIOD_WORDS[0]) -> str | None:
+    """A pair's change, each part in bands, the period said once: ``systolic about the same, diastolic
+    ↓ 10–20% vs last week``; None when no part has an earlier figure."""
+    words = [w for w in (part_change_band(p, a, b) for p, a, b in parts) if w]
+    return _("{parts} vs {period}", parts=", ".join(words), period=_(against)) if words else None
+
+
 def goal_band(percent: float | None, of: str = "goal") -> str | None:
     """A share of a goal or target in broad bands; below half says nothing (no pressure)."""
     if percent is None:

@@ -365,8 +365,19 @@ def _fact_variant(fact: Fact, allowed: Level) -> tuple[Level, str, Fact] | None:
 
 
 def _relative_text(prefix: str, facts: Iterable[Relative]) -> str:
-    words = [w for w in (_relative_words(r) for r in facts) if w]
-    return (prefix + ", ".join(words)).strip()
+    words: list[str | None] = []
+    parts: list[Relative] = []   # a pair's parts in a row: banded each, the period said once
+    for r in facts:
+        if r.kind == "part":
+            parts.append(r)
+            continue
+        if parts:
+            words.append(disclosure.parts_change_band((p.label, p.a, p.b) for p in parts))
+            parts = []
+        words.append(_relative_words(r))
+    if parts:
+        words.append(disclosure.parts_change_band((p.label, p.a, p.b) for p in parts))
+    return (prefix + ", ".join(w for w in words if w)).strip()
 
 
 def _relative_words(r: Relative) -> str | None:

@@ -18,12 +18,24 @@ from bot.commands import too_long
 from bot.vocabulary.dates import close_date_word, parse_when, when_words_start
 from bot.vocabulary.errors import Ambiguous, Unreadable, UserError
 from bot.vocabulary.i18n import _
-from bot.vocabulary.metrics import MetricDef, Quantity, any_unit_word, examples, measured_in_units, read_quantity, unit_words
+from bot.vocabulary.metrics import (
+    MetricDef,
+    PairReading,
+    Quantity,
+    any_unit_word,
+    examples,
+    measured_in_units,
+    pair_examples,
+    parse_pair,
+    read_quantity,
+    unit_words,
+)
 from bot.vocabulary.text import echo, printable
 
 NOTE_MAX = 200          # characters; the same limit on every platform (Discord's option reads it)
 NOTE_PREFIX = "note:"   # forces what follows to be the note, whatever it starts with
 _MAX_VALUE_WORDS = 6    # `12 st 3 lb`, `7 hours 30 minutes`
+_MAX_PAIR_WORDS = 8     # `128 over 82 mm hg pulse: 64 bpm`
 
 
 @dataclass(frozen=True)
@@ -165,3 +177,84 @@ def _examples(metric: MetricDef) -> str:
 
 def _example(metric: MetricDef) -> str:
     return examples(metric)[0]
+
+
+# ---- a paired metric's line (blood pressure) -------------------------------------------------
+
+@dataclass(frozen=True)
+class PairLine:
+    """A paired metric's log line: the pair (and a pulse named with it), then the day, then the note."""
+
+    reading: PairReading
+    value_text: str
+    day: date
+    day_text: str | None
+    note: str | None
+
+
+def read_pair_line(metric: MetricDef, text: str, today: date) -> PairLine:
+    """`128/82 yesterday after the walk`, `128 over 82 pulse 64`: the longest run of words that reads as
+    the pair, then a day, then the note. A pair never reads as a date or a fraction (:func:`parse_pair`);
+    a bare third number is asked about, unless it starts the day (`128/82 2 days ago`)."""
+    forced_note = None
+    lowered = text.lower()
+    if NOTE_PREFIX in lowered:
+        at = lowered.index(NOTE_PREFIX)
+        text, forced_note = text[:at], text[at + len(NOTE_PREFIX):].strip() or None
+    words = text.split()
+    try:
+        n, reading = _pair_value(metric, words)
+        value_text = " ".join(words[:n])
+        rest = words[n:]
+        day_words = when_words_start(rest)
+        day_text = " ".join(rest[:day_words]) if day_words else None
+        try:
+            day = parse_when(day_text, today) if day_text else today
+        except Ambiguous as exc:
+            raise Ambiguous(exc.message, tuple(" ".join([value_text, c, *rest[day_words:]]) for c in exc.choices)) from None
+    except Ambiguous as exc:   # the lines offered keep the member's `note:` too
+        kept = f" {NOTE_PREFIX} {forced_note}" if forced_note else ""
+        raise Ambiguous(exc.message, tuple(c + kept for c in exc.choices)) from None
+    note_words = rest[day_words:]
+    if note_words:
+        _check_pair_note_start(metric, note_words, day_text)
+    note = " ".join(note_words) or None
+    if forced_note is not None:
+        note = f"{note} {forced_note}" if note else forced_note
+    if note is not None:
+        note = printable(note)
+        if len(note) > NOTE_MAX:
+            raise too_long("note", NOTE_MAX, len(note))
+    return PairLine(reading, value_text, day, day_text, note)
+
+
+def _pair_value(metric: MetricDef, words: list[str]) -> tuple[int, PairReading]:
+    for n in range(min(_MAX_PAIR_WORDS, len(words)), 0, -1):
+        try:
+            return n, parse_pair(metric, " ".join(words[:n]))
+        except Unreadable:
+            continue
+        except Ambiguous as exc:
+            if when_words_start(words[n - 1:]):   # `128/82 2 days ago`: the number starts the day
+                continue
+            raise Ambiguous(exc.message, tuple(" ".join([c, *words[n:]]) for c in exc.choices)) from None
+    parse_pair(metric, words[0] if words else "")   # raises the friendly refusal for the first word
+    raise AssertionError("unreachable: a pair that reads alone was read above")
+
+
+def _check_pair_note_start(metric: MetricDef, words: list[str], day_text: str | None) -> None:
+    """A note that starts like a number or a second day was most likely meant as part of the reading."""
+    first = words[0].lower().strip(",;")
+    keep = _(" To keep it as the note, write `{note_prefix}` before it. Nothing was stored.", note_prefix=NOTE_PREFIX)
+    n = when_words_start(words)
+    if n:
+        said = _("the day is already `{day_text}`", day_text=day_text) if day_text else _("it is not a day I can log")
+        raise UserError(_("`{echo}` reads as a day, but {said}.{keep}", echo=echo(' '.join(words[:n])), said=said, keep=keep))
+    if re.match(r"[+-]?\d", first) or first in ("/", "over", "över", "mmhg", "mm", "pulse", "puls", "bpm"):
+        shown = ", ".join(f"`{e}`" for e in pair_examples(metric))
+        raise UserError(_("`{echo}` after the value: write the whole value in one piece, like "
+                          "{examples}, and a day like `2 days ago` or `24 Nov`.{keep}", echo=echo(words[0]),
+                          examples=shown, keep=keep))
+    close = close_date_word(first)
+    if close:
+        raise UserError(_("Did you mean `{close}` instead of `{echo}`?{keep}", close=close, echo=echo(words[0]), keep=keep))

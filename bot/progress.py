@@ -6,15 +6,16 @@ without the raw values (a streak or "+12% vs last week" instead of a weight).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from statistics import fmean
 
 from bot.vocabulary.i18n import _
-from bot.vocabulary.metrics import MetricDef
+from bot.vocabulary.metrics import MetricDef, part_label
+from bot.vocabulary.reply import Relative
 
 _TOTALLED = {"steps", "exercise", "water"}
-_NO_GOAL_PERCENT = {"weight", "rhr"}   # "% of goal" misleads for body measures
+_NO_GOAL_PERCENT = {"weight", "rhr", "bp"}   # "% of goal" misleads for body measures
 
 
 def summed(metric: MetricDef) -> bool:
@@ -36,6 +37,24 @@ def change_text(before: float | None, after: float | None) -> str | None:
     if pct == 0:
         return _("same as last week")
     return _("{value}{abs}% vs last week", value='↑' if pct > 0 else '↓', abs=abs(pct))
+
+
+def pair_change_text(metric: MetricDef, before: Sequence[float | None], after: Sequence[float]) -> str | None:
+    """A pair's exact change per part, for `public` and its owner: ``systolic ↓3%, diastolic the same vs
+    last week``; None when no part has an earlier week."""
+    words = []
+    for part, b, a in zip(metric.parts, before, after, strict=True):
+        if b is None or b <= 0:
+            continue
+        pct = round(100.0 * (a - b) / b)
+        words.append(_("{part} the same", part=part_label(part)) if pct == 0
+                     else f"{part_label(part)} {'↑' if pct > 0 else '↓'}{abs(pct)}%")
+    return _("{parts} vs last week", parts=", ".join(words)) if words else None
+
+
+def pair_relatives(metric: MetricDef, before: Sequence[float | None], after: Sequence[float]) -> tuple[Relative, ...]:
+    """The trend inputs of a pair: one ``part`` relative each, which the gate writes in bands."""
+    return tuple(Relative("part", part.name, b, a) for part, b, a in zip(metric.parts, before, after, strict=True))
 
 
 def goal_percent(metric: MetricDef, figure: float | None, goal: float | None) -> int | None:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from bot.adapters.base import DeliveryFailed, Inbound, Target, Transport
 from bot.cog import Cog
-from bot.commands import CommandSpec, Invocation, MetricChoice, ParamType, Registry, Suggest, convert, parse_text
+from bot.commands import CommandSpec, Invocation, MetricChoice, ParamType, Registry, Suggest, convert, parse_text, refuse_pair
 from bot.gate import Delivery
 from bot.services import Services
 from bot.vocabulary import i18n
@@ -216,9 +216,16 @@ class PeerPulse:
                 continue
             if p.type is ParamType.METRIC and p.suggestions is Suggest.METRICS_OR_ALL:
                 metrics = await catalogue.resolve_many(inv.community_id, value)
-                out[p.name] = MetricChoice(means_all(value), tuple(metrics))
+                everything = means_all(value)
+                if not p.pairs:
+                    if not everything:
+                        refuse_pair(spec.name, metrics[0])
+                    metrics = [m for m in metrics if not m.paired]
+                out[p.name] = MetricChoice(everything, tuple(metrics))
             elif p.type is ParamType.METRIC:
-                out[p.name] = await catalogue.resolve(inv.community_id, value)
+                out[p.name] = metric = await catalogue.resolve(inv.community_id, value)
+                if not p.pairs:
+                    refuse_pair(spec.name, metric)
             elif p.type is ParamType.CHANNEL:
                 out[p.name] = await inv.channel_from(value)
         return out

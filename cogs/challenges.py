@@ -19,6 +19,7 @@ from typing import Literal
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.catalogue import sensitive_names
 from bot.cog import Cog, Publisher
 from bot.commands import Invocation, Param, ParamType, Permission, Suggest, command
 from bot.scheduler import Schedule
@@ -127,8 +128,8 @@ class Challenges(Cog):
                               "steps, exercise or sleep.", name=m.label))
         if kind == "days" and m.sensitive:
             raise UserError(_("A `days` challenge counts days at a bar, which would tell others "
-                              "about your {name} on each day; for weight, mood and heart rate try "
-                              "`streak` (days logged in a row).", name=m.label))
+                              "about your {name} on each day; for {names} try `streak` (days logged in a row).",
+                              name=m.label, names=sensitive_names().lower()))
         if mode == "group" and kind != "total":
             raise UserError(_("A group challenge adds everyone's numbers toward one shared target, "
                               "so its kind is `total`."))

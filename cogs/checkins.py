@@ -18,14 +18,14 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.cog import Cog
 from bot.collector import collector_paused
 from bot.commands import Invocation, Param, ParamType, Permission, command
-from bot.progress import change_text, goal_percent, streak_in, summed, weekly_figure
+from bot.progress import change_text, goal_percent, pair_change_text, pair_relatives, streak_in, summed, weekly_figure
 from bot.scheduler import Schedule
 from bot.vocabulary import i18n
 from bot.vocabulary.clock import local_date, parse_timezone, zone
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _, n_, p_
 from bot.vocabulary.levels import Level
-from bot.vocabulary.metrics import MetricDef, format_quantity, parse_quantity
+from bot.vocabulary.metrics import MetricDef, format_pair, format_quantity, parse_quantity
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 
 log = logging.getLogger(__name__)
@@ -205,7 +205,8 @@ class Checkins(Cog):
         week = Week(local_date(period, tz) - timedelta(days=6), local_date(period, tz))
         metrics = await self.s.catalogue.metrics(community_id)
         by_key = {m.key: m for m in metrics}
-        figures = await self.s.entries.checkin_week(channel_id, period, list(by_key), week.last, STREAK_LOOKBACK)
+        keys = [k for m in metrics for k in m.series_keys()]   # a pair's parts are series of their own
+        figures = await self.s.entries.checkin_week(channel_id, period, keys, week.last, STREAK_LOOKBACK)
         goals = await self.s.goals.for_checkin(channel_id)
         names = await self.s.community.names_in_checkin(channel_id)
         channel = await self.s.community.channel_by_id(channel_id)
@@ -230,6 +231,13 @@ class Checkins(Cog):
             name = names.get(member_id, _("member"))
             facts, private_lines = [], []
             for key, metric in by_key.items():
+                if metric.paired:
+                    pair = _pair_fact(member_id, metric, figures, days_text, streak_text, average)
+                    if pair is not None:
+                        facts.append(pair[0])
+                        if with_summaries:
+                            private_lines.append(pair[1])
+                    continue   # no group figure over a pair, nor a chart line (PRIVACY.md)
                 f = figures.get((member_id, key))
                 if f is None:   # nothing logged this week
                     continue
@@ -292,6 +300,31 @@ class Checkins(Cog):
             return None, summaries
         return Reply(tuple(lines), charts, private=False, kind="checkin", subject=f"checkin:{channel_id}:{period_text}",
                      requires_data=True, max_charts=MAX_CHARTS), summaries
+
+
+def _pair_fact(member_id: int, metric: MetricDef, figures: dict[tuple[int, str], Any], days_text: str,
+               streak_text: str, average: str) -> tuple[Fact, str] | None:
+    """A paired metric's line: ``blood pressure 128/82 mmHg average (systolic ↓3%, diastolic the same vs
+    last week, 3/7 days)`` at `public`; at `trend` the gate writes each part's change in bands, with the
+    days logged and the streak (facts about logging). None when a part has nothing this week."""
+    found = [figures.get((member_id, k)) for k in metric.series_keys()]
+    parts = [f for f in found if f is not None]
+    if len(parts) != len(found):
+        return None
+    this = tuple(fmean(v for _day, v in f.week) for f in parts)
+    before = [f.prev_sum / f.prev_days if f.prev_days else None for f in parts]
+    logged = days_text.format(days_logged=len(parts[0].week))
+    run = streak_in(parts[0].logged, STREAK_LOOKBACK)
+    streak = streak_text.format(run=run, plus='+' if run >= STREAK_LOOKBACK else '') if run >= 3 else None
+    exact_text = ", ".join(r for r in (pair_change_text(metric, before, this), logged, streak) if r)
+    relative = [*pair_relatives(metric, before, this), Relative("count", logged)]
+    if streak:
+        relative.append(Relative("count", streak))
+    raw = format_pair(metric, this) + average
+    label = metric.label
+    return (Fact.of(member_id, metric.key, public=f"{label} {raw} ({exact_text})", relative=tuple(relative),
+                    prefix=f"{label} "),
+            f"{label}: {raw} ({exact_text})")
 
 
 _PERIOD_WORDS = {  # i18n: input words (English and Swedish, for everyone)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.catalogue import sensitive_names
 from bot.cog import Cog
 from bot.commands import Invocation, MetricChoice, Param, ParamType, Permission, Suggest, command
 from bot.vocabulary.errors import UserError
@@ -22,7 +23,7 @@ class Moderation(Cog):
 
     @command("mod rule", "Set the most a channel may show of a metric (it can only narrow what members allow).",
              Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),
-             Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL),
+             Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL, pairs=True),
              Param("cap", P.CAP, "off|aggregate|trend|public"),
              permission=MOD)
     async def rule(self, inv: Invocation, channel: int, metric: MetricChoice, cap: str) -> Reply:
@@ -46,8 +47,8 @@ class Moderation(Cog):
         if edited or deleted:
             lines.append(changed_posts(edited, deleted, where=_(" there"), removed_because=_("to match the new rule")))
         if key == ALL_METRICS and level > Level.TREND:
-            lines.append(_("Weight, mood and heart rate stay at trend there unless you name them "
-                           "in their own rule."))
+            lines.append(_("{names} stay at trend there unless you name them in their own rule.",
+                           names=sensitive_names()))
         return Reply.text(*lines, private=True)
 
     @command("mod rules", "Show the sharing rules of a channel.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.catalogue import sensitive_names
 from bot.cog import Cog
 from bot.commands import Invocation, MetricChoice, Param, ParamType, Suggest, command
 from bot.vocabulary.i18n import N_, _
@@ -67,7 +68,7 @@ class Privacy(Cog):
         return Reply.text(*lines, private=True)
 
     @command("privacy set", "Choose who may see a metric: everywhere, or in one channel.",
-             Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL),
+             Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL, pairs=True),
              Param("level", P.LEVEL, "private, aggregate (anonymous totals only), trend (relative progress), public (numbers)"),
              Param("channel", P.CHANNEL, "only in this channel", required=False))
     async def set(self, inv: Invocation, metric: MetricChoice, level: str, channel: int | None = None) -> Reply:
@@ -86,8 +87,8 @@ class Privacy(Cog):
         names = _("all your metrics") if len(metrics) > 1 else metrics[0].term
         lines = [f"{names}{where}: {new.label} — {self._plain(new)}."]
         if new >= Level.TREND and any(m.sensitive for m in metrics):
-            lines.append(_("Weight, mood and heart rate show at most trends in a channel unless "
-                           "its moderators allow more."))
+            lines.append(_("{names} show at most trends in a channel unless its moderators allow more.",
+                           names=sensitive_names()))
         if new > Level.PRIVATE:
             lines.append(_("This doesn't post anything by itself: you appear in check-ins and "
                            "challenges only after joining them."))

@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.cog import Cog
-from bot.commands import Invocation, Param, ParamType, command
+from bot.commands import Invocation, Param, ParamType, command, refuse_pair
 from bot.progress import change_text, days_back, streak_of, summed, weekly_figure
 from bot.vocabulary import i18n
 from bot.vocabulary import text as texts
@@ -83,6 +83,7 @@ class Sharing(Cog):
         metrics: list[MetricDef] = []
         for name in names:
             m = resolve_metric(name, known)   # a clear UserError for an unknown name
+            refuse_pair("share", m)
             if m not in metrics:
                 metrics.append(m)
         dest = Destination.channel(inv.community_id, inv.channel_id)

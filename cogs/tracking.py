@@ -6,14 +6,26 @@ from datetime import date, timedelta
 
 from bot.cog import Cog
 from bot.commands import Invocation, Param, ParamType, command
-from bot.logline import NOTE_MAX, NOTE_PREFIX, LogLine, read_log_line
+from bot.logline import NOTE_MAX, NOTE_PREFIX, LogLine, read_log_line, read_pair_line
 from bot.vocabulary import i18n
 from bot.vocabulary.clock import local_date, parse_timezone
 from bot.vocabulary.errors import Ambiguous, UserError
 from bot.vocabulary.i18n import N_, _, n_
-from bot.vocabulary.metrics import UNIT_SYSTEMS, MetricDef, bare_unit, format_quantity, other_readings, resolve_metric
+from bot.vocabulary.metrics import (
+    UNIT_SYSTEMS,
+    MetricDef,
+    bare_unit,
+    format_pair,
+    format_quantity,
+    other_readings,
+    pair_examples,
+    part_label,
+    resolve_metric,
+    split_series_key,
+)
 from bot.vocabulary.reply import Reply
 from bot.vocabulary.text import either
+from storage.entries import Entry
 
 P = ParamType
 HISTORY_LIMIT = 60     # entries in one `history` answer (Discord pages through them)
@@ -45,6 +57,8 @@ class Tracking(Cog):
         tz = await self._timezone(inv)
         today = local_date(inv.now, tz)
         rest = " ".join(x for x in (value, when, note) if x)
+        if m.paired:
+            return await self._log_pair(inv, m, rest, today, known)
         try:
             line = read_log_line(m, rest, today, system, tuple(known))
             await self._ask_if_unlike(inv, m, line, system, today)
@@ -66,6 +80,45 @@ class Tracking(Cog):
         if line.note:
             text += _(" Note: “{note}”.", note=line.note)
         return Reply.text(text + _(" (`undo` takes it back.)"), private=True)
+
+    async def _log_pair(self, inv: Invocation, m: MetricDef, rest: str, today: date, known: list[MetricDef]) -> Reply:
+        """`log bp 128/82 yesterday after the walk`: both parts as one log (each its own series, undone
+        together), and a pulse named with them (`pulse 64`) into `rhr` in the same log."""
+        try:
+            line = read_pair_line(m, rest, today)
+        except Ambiguous as exc:
+            options = either(_("`log {key} {c}`", key=m.term, c=c) for c in exc.choices)
+            raise UserError(f"{exc.message} {_(ASK_TAIL)}: {options}.") from None
+        values = list(zip(m.series_keys(), line.reading.values, strict=True))
+        rhr = next((k for k in known if k.key == PULSE_METRIC and not k.custom), None)
+        if line.reading.pulse is not None:
+            if rhr is None:
+                raise UserError(_("A pulse goes into resting heart rate, which this community's metrics don't have: "
+                                  "log {name} without it. Nothing was stored.", name=m.label))
+            values.append((rhr.key, line.reading.pulse))
+        results = await self.s.entries.log_together(inv.member_id, values, line.day, line.note, inv.now)
+        parts, pulse = results[:len(m.parts)], results[len(m.parts):]
+        on = _day_words(line.day, today)
+        shown = format_pair(m, line.reading.values)
+        before = [r.previous for r in parts]
+        if all(b is not None for b in before):
+            text = _("Updated {name} for {on}: {before} → {after} (the new reading replaces that day's).",
+                     name=m.label, on=on, before=format_pair(m, [b for b in before if b is not None]), after=shown)
+        else:
+            text = _("Logged {name} {pair} for {on}.", name=m.label, pair=shown, on=on)
+        if pulse and rhr is not None:
+            p = pulse[0]
+            if p.previous is not None:
+                text += _(" Your {name} that day: {before} → {after}.", name=rhr.label,
+                          before=format_quantity(rhr, p.previous), after=format_quantity(rhr, p.entry.value))
+            else:
+                text += _(" Your pulse went into {name}: {amount}.", name=rhr.label,
+                          amount=format_quantity(rhr, p.entry.value))
+        text += _day_aside(line.day, today)
+        if line.note:
+            text += _(" Note: “{note}”.", note=line.note)
+        undo = _(" (`undo` takes it back, pulse included.)") if pulse else _(" (`undo` takes it back.)")
+        return Reply.text(text + undo, private=True)
 
     async def _ask_if_unlike(self, inv: Invocation, m: MetricDef, line: LogLine, system, today: date) -> None:
         """`log weight 181` right after `82 kg`: a bare number far from the member's recent entries that
@@ -92,35 +145,62 @@ class Tracking(Cog):
 
     @command("undo", "Take back your most recent log (exactly that log: an added amount, or a replaced value).")
     async def undo(self, inv: Invocation) -> Reply:
-        undone = await self.s.entries.undo_last(inv.member_id)
-        if undone is None:
+        undone = await self.s.entries.undo_last_log(inv.member_id)
+        if not undone:
             return Reply.text(_("There is nothing to undo."), private=True)
-        entry, restored = undone
-        m = await self.s.catalogue.get(inv.community_id, entry.metric)
+        # One log may be several rows: a pair's parts (and a pulse given with them) go back together.
+        groups: dict[str, list[tuple[Entry, float | None]]] = {}
+        for entry, restored in undone:
+            groups.setdefault(split_series_key(entry.metric)[0], []).append((entry, restored))
+        texts = []
+        for key, rows in groups.items():
+            m = await self.s.catalogue.get(inv.community_id, key)
+            if m is not None and m.paired:
+                texts.append(_undone_pair(m, rows))
+            else:
+                for entry, restored in rows:
+                    texts.append(await self._undone_one(inv, m, entry, restored))
+        return Reply.text(" ".join(texts), private=True)
+
+    async def _undone_one(self, inv: Invocation, m: MetricDef | None, entry: Entry, restored: float | None) -> str:
         system = await self.s.units.system(inv.member_id, entry.metric)
         name = m.label if m else entry.metric
         fmt = (lambda v: format_quantity(m, v, system)) if m else (lambda v: f"{v:g}")
         if m is not None and m.adds and restored is not None:
-            text = _("Took back {fmt} of {name} for {isoformat}: back to {fmt2}.", fmt=fmt(entry.value - restored), name=name, isoformat=entry.day.isoformat(), fmt2=fmt(restored))
-        else:
-            text = _("Removed {fmt} of {name} for {isoformat}.", fmt=fmt(entry.value), name=name, isoformat=entry.day.isoformat())
-            if restored is not None:
-                text += _(" Back to {fmt}.", fmt=fmt(restored))
-        return Reply.text(text, private=True)
+            return _("Took back {fmt} of {name} for {isoformat}: back to {fmt2}.", fmt=fmt(entry.value - restored), name=name, isoformat=entry.day.isoformat(), fmt2=fmt(restored))
+        text = _("Removed {fmt} of {name} for {isoformat}.", fmt=fmt(entry.value), name=name, isoformat=entry.day.isoformat())
+        if restored is not None:
+            text += _(" Back to {fmt}.", fmt=fmt(restored))
+        return text
 
     @command("history", "Your recent entries, a day's total per line (only you see them).",
-             Param("metric", P.METRIC, "only this metric", required=False), lists=True)
+             Param("metric", P.METRIC, "only this metric", required=False, pairs=True), lists=True)
     async def history(self, inv: Invocation, metric: MetricDef | None = None) -> Reply:
-        key = metric.key if metric else None
-        entries = await self.s.entries.history(inv.member_id, key, limit=HISTORY_LIMIT)
+        rows = 2 * HISTORY_LIMIT + 1     # a pair is two rows: enough for HISTORY_LIMIT lines
+        if metric is not None and metric.paired:
+            entries = [e for k in metric.series_keys() for e in await self.s.entries.history(inv.member_id, k, limit=rows)]
+            entries.sort(key=lambda e: e.day, reverse=True)
+        else:
+            entries = await self.s.entries.history(inv.member_id, metric.key if metric else None, limit=rows)
         if not entries:
+            if metric is not None and metric.paired:
+                return Reply.text(_("No entries yet. Try `log {key} {example}`.", key=metric.term,
+                                    example=pair_examples(metric)[0]), private=True)
             return Reply.text(_("No entries yet. Try `log steps 8000`."), private=True)
         metrics = {m.key: m for m in await self.s.catalogue.metrics(inv.community_id)}
         chosen = await self.s.units.systems(inv.member_id)
+        groups = _history_groups(entries, metrics)
+        if len(entries) >= rows:
+            groups = groups[:-1]          # the oldest may have lost a part to the limit
         lines = [_("Your recent entries:")]
-        for e in entries:
-            m = metrics.get(e.metric)
-            shown = format_quantity(m, e.value, chosen.get(e.metric, chosen.get(""))) if m else f"{e.value:g}"
+        for key, group in groups[:HISTORY_LIMIT]:
+            m = metrics.get(key)
+            e = group[0]
+            if m is not None and m.paired:
+                by_part = {split_series_key(x.metric)[1]: x.value for x in group}
+                shown = format_pair(m, [by_part.get(p.key, float("nan")) for p in m.parts])
+            else:
+                shown = format_quantity(m, e.value, chosen.get(e.metric, chosen.get(""))) if m else f"{e.value:g}"
             note = f" — {e.note}" if e.note else ""
             lines.append(f"{e.day.isoformat()}  {m.label if m else e.metric}: {shown}{note}")
         return Reply.text(*lines, private=True)
@@ -130,6 +210,13 @@ class Tracking(Cog):
         lines = [_("You can log:")]
         for m in await self.s.catalogue.metrics(inv.community_id):
             extra = _(" (sensitive: channels show at most trends unless a moderator allows more)") if m.sensitive else ""
+            if m.paired:
+                ranges = ", ".join(f"{part_label(p)} {p.minimum:.0f}–{p.maximum:.0f}" for p in m.parts) + f" {m.unit}"
+                words = m.local_aliases()
+                aliases = _(" [also: {join}]", join=", ".join(words)) if words else ""
+                lines.append(f"{m.term}: {m.about}; {ranges}"
+                             f"{_('; a second log the same day replaces the first')}{aliases}{extra}")
+                continue
             custom = _(" (custom)") if m.custom else ""
             adds = _("; logs the same day add up") if m.adds else _("; a second log the same day replaces the first")
             words = m.local_aliases()
@@ -184,6 +271,40 @@ def _metric_of_several_words(metric: str, value: str, when, note, known: list[Me
         if len(words) > k and name in names:
             return names[name], words[k], None, " ".join(words[k + 1:]) or None
     return resolve_metric(metric, known), value, when, note
+
+
+PULSE_METRIC = "rhr"   # where a pulse typed with a reading goes (`log bp 128/82 pulse 64`)
+
+
+def _undone_pair(m: MetricDef, rows: list[tuple[Entry, float | None]]) -> str:
+    """`undo` of a pair's log: both parts named as the pair, and what they replaced, if anything."""
+    by_part = {split_series_key(e.metric)[1]: (e, r) for e, r in rows}
+    removed = format_pair(m, [by_part[p.key][0].value if p.key in by_part else float("nan") for p in m.parts])
+    day = rows[0][0].day.isoformat()
+    text = _("Removed {name} {pair} for {isoformat}.", name=m.label, pair=removed, isoformat=day)
+    restored = [by_part[p.key][1] if p.key in by_part else None for p in m.parts]
+    if all(r is not None for r in restored):
+        text += _(" Back to {fmt}.", fmt=format_pair(m, [r for r in restored if r is not None]))
+    return text
+
+
+def _history_groups(entries: list[Entry], metrics: dict[str, MetricDef]) -> list[tuple[str, list[Entry]]]:
+    """History rows as lines: a pair's parts of one day make one line (keyed by the metric's key)."""
+    out: list[tuple[str, list[Entry]]] = []
+    where: dict[tuple[str, date], int] = {}
+    for e in entries:
+        key, part = split_series_key(e.metric)
+        m = metrics.get(key)
+        if part is not None and m is not None and m.paired:
+            at = where.get((key, e.day))
+            if at is not None:
+                out[at][1].append(e)
+                continue
+            where[(key, e.day)] = len(out)
+            out.append((key, [e]))
+        else:
+            out.append((e.metric, [e]))
+    return out
 
 
 def _day_words(day: date, today: date) -> str:

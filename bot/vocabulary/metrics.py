@@ -89,7 +89,8 @@ class MetricDef:
         if self.custom or not self.help:
             return self.help
         what = _(_BUILTIN_WHAT.get(self.key, ""))
-        return f"{what}: {or_list(_typed_examples(_READINGS[self.key].examples))}" if what else self.help
+        typed = pair_examples(self) if self.parts else _typed_examples(_READINGS[self.key].examples)
+        return f"{what}: {or_list(typed)}" if what else self.help
 
     def local_aliases(self) -> tuple[str, ...]:
         """The other words for it to show a member: the current language's first (its key and English
@@ -345,6 +346,15 @@ def _builtin(key: str, name: str, unit: str, low: float, high: float, what: str,
     return MetricDef(key, name, unit, low, high, aliases, sensitive, False, help_, better, adds)
 
 
+#: Blood pressure, the first paired metric (issue 26): two parts, each stored as its own series
+#: (``bp.systolic``, ``bp.diastolic``); its sharing levels, channel rules and ledger entries stay on ``bp``.
+BLOOD_PRESSURE = MetricDef(
+    "bp", N_("blood pressure"), "mmHg", 40, 260, ("blodtryck", "blood pressure", "bloodpressure"), sensitive=True,
+    help=N_("blood pressure, systolic/diastolic in mmHg"),
+    parts=(MetricPart("systolic", N_("systolic"), 60, 260), MetricPart("diastolic", N_("diastolic"), 30, 160)))
+_BUILTIN_WHAT["bp"] = BLOOD_PRESSURE.help
+
+
 BUILTIN_METRICS: tuple[MetricDef, ...] = (
     _builtin("steps", "steps", "steps", 0, 200_000, N_("steps walked"), ("step", "walk", "walking"), better=True),
     _builtin("sleep", "sleep", "h", 0, 24, N_("hours slept"), ("slept", "sleeping")),
@@ -357,6 +367,7 @@ BUILTIN_METRICS: tuple[MetricDef, ...] = (
     _builtin("water", "water", "L", 0, 20, N_("water drunk"), ("drink", "hydration"), better=True, adds=True),
     _builtin("distance", "distance", "km", 0, 500, N_("distance walked, run or cycled"), ("dist", "run", "ride", "km"),
              better=True, adds=True),
+    BLOOD_PRESSURE,
 )
 
 
@@ -572,8 +583,16 @@ UNIT_SYSTEMS = ("metric", "imperial")
 
 
 def _reading(metric: MetricDef) -> _Reading:
+    if metric.parts:
+        return _part_reading(metric)
     builtin = None if metric.custom else _READINGS.get(metric.key)
     return builtin or _custom_reading(metric)
+
+
+def _part_reading(metric: MetricDef) -> _Reading:
+    """How ONE part's value of a paired metric is shown (``128 mmHg``), for lists, charts and hints. A
+    paired metric's values are read only as a whole, by :func:`parse_pair`: :func:`read_quantity` refuses."""
+    return _Reading({"": 1}, lambda v: f"{_decimal(v, 0)} {metric.unit}", pair_examples(metric), whole=True, mixups=())
 
 
 def _typed_examples(typed: tuple[str, ...]) -> tuple[str, ...]:
@@ -611,6 +630,8 @@ _THOUSANDS_COMMA = re.compile(r"[+]?[1-9]\d{0,2}(?:,\d{3})+")   # 8,000 where a 
 def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Quantity:
     """Like :func:`parse_quantity`, and says which unit was typed ("" for a bare number, which means the
     member's own unit). A whole-number metric typed as ``8.000`` raises :class:`Ambiguous`."""
+    if metric.parts:   # one number can't be a pair (`goal bp 130` is refused, never stored as one part)
+        raise Unreadable(_pair_accepted(metric) + ".")
     reading = _reading(metric)
     what, examples = metric.label, _typed_examples(reading.examples)
     cleaned = _tidy(text, what, examples)
@@ -861,10 +882,7 @@ def parse_pair(metric: MetricDef, text: str) -> PairReading:
     if not metric.parts or len(metric.parts) != 2:
         raise ValueError("parse_pair reads metrics of two parts")
     first, second = metric.parts
-    example = _pair_example(metric)
-    accepted = _("{name} is two whole numbers, {first} then {second}, like `{example}` or `{example2}`",
-                 name=cap(metric.label), first=_(first.name), second=_(second.name),
-                 example=example, example2=example.replace("/", " over "))
+    accepted = _pair_accepted(metric)
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_INPUT:
         raise Unreadable(accepted + ".")
     cleaned = " ".join(text.lower().split())
@@ -907,13 +925,24 @@ def format_pair(metric: MetricDef, values: Iterable[float]) -> str:
     return "/".join(_decimal(v, 0) for v in numbers) + f" {metric.unit}"
 
 
+def _pair_accepted(metric: MetricDef) -> str:
+    """What a paired metric takes, in one phrase (no full stop): every refusal of a pair says it."""
+    first, second = metric.parts[:2]
+    example, example2 = pair_examples(metric)
+    return _("{name} is two whole numbers, {first} then {second}, like `{example}` or `{example2}`",
+             name=cap(metric.label), first=_(first.name), second=_(second.name), example=example, example2=example2)
+
+
+def pair_examples(metric: MetricDef) -> tuple[str, str]:
+    """How a pair is typed: ``128/82`` and ``128 over 82``."""
+    example = _pair_example(metric)
+    return example, example.replace("/", " over ")   # i18n: typed words (`över` reads too)
+
+
+def part_label(part: MetricPart) -> str:
+    """A part's name in the current language (`systolic` / `systoliskt`)."""
+    return _(part.name)
+
+
 def _pair_example(metric: MetricDef) -> str:
     return "128/82" if metric.key == "bp" else "/".join(_decimal((p.minimum + p.maximum) / 2, 0) for p in metric.parts)
-
-
-#: Blood pressure as a paired metric. Not yet in BUILTIN_METRICS: storage, the log command and the
-#: gate's per-part rendering are still to come (issue 26), and a metric that can be named must work everywhere.
-BLOOD_PRESSURE = MetricDef(
-    "bp", N_("blood pressure"), "mmHg", 40, 260, ("blodtryck", "blood pressure", "bloodpressure"), sensitive=True,
-    help=N_("blood pressure, systolic/diastolic in mmHg"),
-    parts=(MetricPart("systolic", N_("systolic"), 60, 260), MetricPart("diastolic", N_("diastolic"), 30, 160)))

@@ -35,10 +35,12 @@ class Relative:
 
     * ``change``: ``a`` the earlier figure, ``b`` the new one, ``label`` e.g. "vs last week";
     * ``share``: ``a`` a percentage of a goal or target, ``label`` "goal" or "target";
-    * ``count``: ``label`` a fact about logging, not values ("5/7 days", "4-day streak"): shown as is.
+    * ``count``: ``label`` a fact about logging, not values ("5/7 days", "4-day streak"): shown as is;
+    * ``part``: one part of a paired metric against last week, ``label`` the part's name ("systolic"),
+      ``a`` and ``b`` as for ``change``; consecutive parts read as one phrase (the period said once).
     """
 
-    kind: Literal["change", "share", "count"]
+    kind: Literal["change", "share", "count", "part"]
     label: str
     a: float | None = None
     b: float | None = None

@@ -69,6 +69,12 @@ def or_list(items: Iterable[str], quote: bool = False) -> str:
     return items[0] if len(items) == 1 else _("{items} or {last}", items=", ".join(items[:-1]), last=items[-1])
 
 
+def and_list(items: Iterable[str]) -> str:
+    """ "a, b and c" in the current language."""
+    items = list(items)
+    return items[0] if len(items) == 1 else _("{items} and {last}", items=", ".join(items[:-1]), last=items[-1])
+
+
 def either(items: Iterable[str]) -> str:
     """ "a or b or c": alternatives to type, in the current language."""
     return _(" or ").join(items)

@@ -64,7 +64,24 @@ def test_the_metric_knows_its_parts_and_their_series():
     assert split_series_key("bp.systolic") == ("bp", "systolic")
     assert split_series_key("steps") == ("steps", None)
     assert BP.sensitive
-    assert all(not m.paired and m.series_keys() == (m.key,) for m in BUILTIN_METRICS)
+    assert all(m.series_keys() == (m.key,) for m in BUILTIN_METRICS if not m.paired)
+    assert BP in BUILTIN_METRICS
+
+
+@pytest.mark.parametrize("text", ["128", "130 mmHg", "128/82"])
+def test_one_number_is_never_read_as_a_pair(text):
+    """Commands that read one value (a goal, a target) refuse a pair's metric with what it takes."""
+    from bot.vocabulary.metrics import read_quantity
+    with pytest.raises(UserError) as exc:
+        read_quantity(BP, text)
+    assert "two whole numbers" in exc.value.message and "`128/82`" in exc.value.message
+
+
+def test_the_help_shows_how_a_pair_is_typed():
+    from bot.vocabulary.metrics import examples
+    assert BP.about == "blood pressure, systolic/diastolic in mmHg: 128/82 or 128 over 82"
+    for typed in examples(BP):
+        assert parse_pair(BP, typed).values == (128.0, 82.0)
 
 
 @given(st.integers(60, 260), st.integers(30, 160))
