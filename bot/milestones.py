@@ -56,7 +56,7 @@ class Milestone:
     since: date     # streak: the run's first day (what tells one run from the next); else the day
 
     @property
-    def key(self) -> str:
+    def slug(self) -> str:
         """What makes it the same milestone again (stored unique per member and metric)."""
         if self.kind == "streak":
             return f"streak{int(self.value)}:{self.since.isoformat()}"

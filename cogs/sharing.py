@@ -35,6 +35,7 @@ from bot.vocabulary.i18n import N_, _
 from bot.vocabulary.levels import Level
 from bot.vocabulary.metrics import MetricDef, format_quantity, resolve_metric
 from bot.vocabulary.reply import Destination, Fact, Line, Relative, Reply, Text
+from cogs.milestones import Milestones, is_milestone_word
 
 SHARE_MAX = 300          # characters of the member's own words
 SHARE_METRICS = 4        # at most this many metrics in one share
@@ -65,6 +66,11 @@ class Sharing(Cog):
              Param("text", ParamType.TEXT, "metrics, a colon, then your words, e.g. steps: a good week",
                    max_length=SHARE_MAX + 120), own_words=True)
     async def share(self, inv: Invocation, text: str):
+        answer_word, *rest = text.split() or [""]
+        if ":" not in text and is_milestone_word(answer_word):
+            # The answer to a milestone offer (cogs/milestones.py): it may come from anywhere (a button
+            # press arrives as a direct message); the offer knows its channel.
+            return await next(c for c in self.app.cogs if isinstance(c, Milestones)).answer(inv, rest)
         if inv.channel_id is None:
             raise UserError(_("Use `share` in the channel you want to post in, e.g. `share steps: a good week`."))
         names, words = split_share(text)

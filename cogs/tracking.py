@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 
 from bot.cog import Cog
@@ -15,6 +16,7 @@ from bot.vocabulary.metrics import UNIT_SYSTEMS, MetricDef, bare_unit, format_qu
 from bot.vocabulary.reply import Reply
 from bot.vocabulary.text import either
 
+logger = logging.getLogger(__name__)
 P = ParamType
 HISTORY_LIMIT = 60     # entries in one `history` answer (Discord pages through them)
 RECENT_DAYS = 60          # a bare number far from the member's entries of this many days is asked about
@@ -38,7 +40,8 @@ class Tracking(Cog):
                    required=False),
              Param("note", P.TEXT, "a private note (up to 200 characters)", required=False,
                    max_length=NOTE_MAX))
-    async def log(self, inv: Invocation, metric: str, value: str, when: str | None = None, note: str | None = None) -> Reply:
+    async def log(self, inv: Invocation, metric: str, value: str, when: str | None = None,
+                  note: str | None = None) -> list[Reply]:
         known = await self.s.catalogue.metrics(inv.community_id)
         m, value, when, note = _metric_of_several_words(metric, value, when, note, known)
         system = await self.s.units.system(inv.member_id, m.key)
@@ -65,7 +68,20 @@ class Tracking(Cog):
         text += _day_aside(line.day, today)
         if line.note:
             text += _(" Note: “{note}”.", note=line.note)
-        return Reply.text(text + _(" (`undo` takes it back.)"), private=True)
+        answer = Reply.text(text + _(" (`undo` takes it back.)"), private=True)
+        return [answer, *await self._after_log(inv, m, result.entry, result.previous is None)]
+
+    async def _after_log(self, inv: Invocation, m: MetricDef, entry, new_day: bool) -> list[Reply]:
+        """What other features add to a stored log (a milestone found). The value is committed
+        already: whatever goes wrong here is logged (the feature's name, never a value) and the log
+        stands as answered."""
+        extra: list[Reply] = []
+        for cog in self.app.cogs:
+            try:
+                extra.extend(await cog.after_log(inv, m, entry, new_day))
+            except Exception:
+                logger.exception("after-log step of %s failed; the log itself is stored", type(cog).__name__)
+        return extra
 
     async def _ask_if_unlike(self, inv: Invocation, m: MetricDef, line: LogLine, system, today: date) -> None:
         """`log weight 181` right after `82 kg`: a bare number far from the member's recent entries that
@@ -106,6 +122,11 @@ class Tracking(Cog):
             text = _("Removed {fmt} of {name} for {isoformat}.", fmt=fmt(entry.value), name=name, isoformat=entry.day.isoformat())
             if restored is not None:
                 text += _(" Back to {fmt}.", fmt=fmt(restored))
+        for cog in self.app.cogs:
+            try:
+                text += "".join(f" {sentence}" for sentence in await cog.after_undo(inv, [entry]))
+            except Exception:
+                logger.exception("after-undo step of %s failed; the undo itself is done", type(cog).__name__)
         return Reply.text(text, private=True)
 
     @command("history", "Your recent entries, a day's total per line (only you see them).",

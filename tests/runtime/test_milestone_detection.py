@@ -76,7 +76,7 @@ def test_streaks_of_7_30_100_fire_once_when_reached():
     # a later run of 7 is a new milestone (another key)
     later = days_of([7] * 7 + [None] + [7] * 7)
     earlier = detect(M["sleep"], D - timedelta(days=8), days_of([7] * 7, D - timedelta(days=8)))
-    assert detect(M["sleep"], D, later)[0].key != earlier[0].key
+    assert detect(M["sleep"], D, later)[0].slug != earlier[0].slug
 
 
 def test_a_goal_met_for_a_week():
