@@ -84,9 +84,13 @@ class _InteractionReplies:
             if await self._send_pages(text):
                 return None
         chunks = text_chunks(text)
+        # Buttons a private answer offers (a milestone's Share it / No, thanks) go on its last message;
+        # each carries the command it runs and what it acts on (bot.adapters.discord_components).
+        view = (offered(delivery.shown.buttons, self.interaction.user.id, target.community_external_id)
+                if delivery.shown.buttons and target.community_external_id else None)
         for i, chunk in enumerate(chunks):
-            files = _files(delivery.attachments) if i == len(chunks) - 1 else []
-            await self._respond(chunk, files=files)
+            last = i == len(chunks) - 1
+            await self._respond(chunk, files=_files(delivery.attachments) if last else [], view=view if last else None)
         self.answered = True
         return None
 
