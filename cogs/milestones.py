@@ -29,7 +29,7 @@ from bot.vocabulary.levels import Level
 from bot.vocabulary.metrics import MetricDef, format_quantity
 from bot.vocabulary.reply import Button, Destination, Fact, Line, Reply
 from storage.entries import Entry
-from storage.milestones import DECLINED, SHARED, Found, StoredMilestone
+from storage.milestones import DECLINED, OPEN, SHARED, Found, StoredMilestone
 
 P = ParamType
 OFFER_WINDOW = timedelta(days=1)
@@ -48,10 +48,11 @@ BEST_OWN = N_("a new personal best in {metric}: {value}")
 GOAL_OWN = N_("your {metric} goal met for a week ({value})")
 
 
-def _answer_words(lang: str) -> tuple[str, str]:
-    """The words of an answer in one language: `milestone` and `no` (`milstolpe`, `nej`)."""
+def _answer_words(lang: str) -> tuple[str, str, str]:
+    """The words of an answer in one language: `milestone`, `yes` and `no` (`milstolpe`, `ja`, `nej`)."""
     with i18n.using(lang):
-        return p_("answer word", "milestone").lower(), p_("answer word", "no").lower()
+        return (p_("answer word", "milestone").lower(), p_("answer word", "yes").lower(),
+                p_("answer word", "no").lower())
 
 
 def is_milestone_word(word: str) -> bool:
@@ -59,8 +60,15 @@ def is_milestone_word(word: str) -> bool:
     return word.lower() in {_answer_words(lang)[0] for lang in i18n.available()}
 
 
-def _is_no(word: str) -> bool:
-    return word.lower() in {_answer_words(lang)[1] for lang in i18n.available()}
+def _answer_word(word: str) -> str | None:
+    """"yes" or "no" for an answer word in any language, else None."""
+    for lang in i18n.available():
+        _milestone, yes, no = _answer_words(lang)
+        if word.lower() == yes:
+            return "yes"
+        if word.lower() == no:
+            return "no"
+    return None
 
 
 class Milestones(Cog):
@@ -122,10 +130,10 @@ class Milestones(Cog):
         today = local_date(inv.now, member.timezone if member else "UTC")
         if entry.day not in (today, today - timedelta(days=1)):
             return []   # a back-filled day is not a moment to celebrate
-        replaced: list[StoredMilestone] = []
+        replaced: list[str] = []
         if not metric.adds and entry.replaces is not None:
             # The day's value was replaced (a typo corrected): a best the old value made no longer holds.
-            replaced = [m for m in await repo.withdraw_for_entries(inv.member_id, [entry.replaces]) if m.kind == "best"]
+            replaced = await self._withdraw(inv, [entry.replaces], ("best",))
         days = dict(await self.s.entries.series(inv.member_id, entry.metric, HISTORY_START, max(today, entry.day)))
         goal = await self._goal(inv.member_id, metric.key)
         found = detect(metric, entry.day, days, goal, new_day=new_day,
@@ -134,7 +142,7 @@ class Milestones(Cog):
                                    entry.id, inv.channel_id, inv.now, inv.now + OFFER_WINDOW)
         out = []
         if replaced:
-            out.append(Reply.text(_("The personal-best offer for the value you replaced is withdrawn."), private=True))
+            out.append(Reply.text(*replaced, private=True))
         if stored:
             out.append(await self._offer(inv, metric, stored))
         return out
@@ -179,11 +187,25 @@ class Milestones(Cog):
         return levels[(member_id, metric)]
 
     async def after_undo(self, inv: Invocation, entries: list[Entry]) -> list[str]:
-        withdrawn = await self.s.milestones.withdraw_for_entries(inv.member_id, [e.id for e in entries])
-        if not withdrawn:
-            return []
-        return [n_("The milestone offer that log made is withdrawn.", "The {n} milestone offers that log made are withdrawn.",
-                   len(withdrawn))]
+        return await self._withdraw(inv, [e.id for e in entries])
+
+    async def _withdraw(self, inv: Invocation, entry_ids: list[int],
+                        kinds: tuple[str, ...] = ("best", "streak", "goal")) -> list[str]:
+        """Milestones those logs made no longer hold: an open offer is withdrawn, a shared one's post
+        taken back (the member is taken out of it: it is deleted when nothing else is left)."""
+        gone = await self.s.milestones.withdraw_for_entries(inv.member_id, entry_ids, kinds)
+        said = []
+        offers = [m for m in gone if m.status == OPEN]
+        if offers:
+            said.append(n_("The milestone offer that log made is withdrawn.",
+                           "The {n} milestone offers that log made are withdrawn.", len(offers)))
+        posts = {m.post_id for m in gone if m.status == SHARED and m.post_id is not None}
+        if posts:
+            edited, deleted = await self.app.take_back(inv.member_id, remove=True, kind="milestone", post_ids=posts)
+            if edited or deleted:
+                said.append(n_("The milestone you shared from it is taken back.",
+                               "The {n} milestones you shared from it are taken back.", edited + deleted))
+        return said
 
     # -- the answer: `share milestone [ids] [no]` ------------------------------------------------
     async def answer(self, inv: Invocation, words: list[str]) -> list[Reply]:
@@ -191,8 +213,8 @@ class Milestones(Cog):
         for w in words:
             if w.isdigit() and len(w) <= 12:
                 ids.append(int(w))
-            elif _is_no(w):
-                decline = True
+            elif _answer_word(w) is not None:
+                decline = decline or _answer_word(w) == "no"
             else:
                 raise UserError(_("Answer a milestone offer with `share milestone` or `share milestone no`."))
         repo = self.s.milestones
@@ -233,7 +255,8 @@ class Milestones(Cog):
                 told.append(_("I couldn't post in #{channel}; nothing was posted and the offer stays open.",
                               channel=channel.name))
                 continue
-            await repo.set_status(inv.member_id, [m.id for m in allowed], SHARED)
+            posted = [p.id for p in await self.s.posts.live_posts_with(inv.member_id, channel_id) if p.kind == "milestone"]
+            await repo.set_status(inv.member_id, [m.id for m in allowed], SHARED, max(posted) if posted else None)
             told.append(n_("Shared your milestone in #{channel}. Tightening your settings or `mydata forget` takes it "
                            "back.", "Shared your {n} milestones in #{channel}. Tightening your settings or "
                            "`mydata forget` takes them back.", len(allowed), channel=channel.name))

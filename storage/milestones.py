@@ -1,8 +1,8 @@
 """Milestones: who opted in for which metric, what was found, and the private offer to share it.
 
 An offer is ``open`` until the member answers it (``shared`` or ``declined``) or a day passes
-(``lapsed``, set when it is next looked at). `undo` of the log that made one deletes it while it is
-unanswered (what it celebrated is gone); `milestones off` deletes the open ones it covers.
+(``lapsed``, set when it is next looked at). `undo` of the log that made one deletes it (what it
+celebrated is gone; a shared one's post is taken back); `milestones off` deletes the open ones it covers.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class StoredMilestone:
     channel_id: int | None
     status: str
     expires_at: datetime
+    post_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,24 +130,26 @@ class MilestoneRepository:
             (member_id, *ids))
         return [_stored(r) for r in rows]
 
-    async def set_status(self, member_id: int, ids: Sequence[int], status: str) -> None:
+    async def set_status(self, member_id: int, ids: Sequence[int], status: str, post_id: int | None = None) -> None:
         if ids:
             await self.db.execute(
-                f"UPDATE milestones SET status=? WHERE member_id=? AND id IN ({','.join('?' * len(ids))})",
-                (status, member_id, *ids))
+                f"UPDATE milestones SET status=?, post_id=? WHERE member_id=? AND id IN ({','.join('?' * len(ids))})",
+                (status, post_id, member_id, *ids))
 
-    async def withdraw_for_entries(self, member_id: int, entry_ids: Sequence[int]) -> list[StoredMilestone]:
-        """`undo`: the unanswered (or declined) milestones those logs made are deleted; returns the open ones."""
-        if not entry_ids:
+    async def withdraw_for_entries(self, member_id: int, entry_ids: Sequence[int],
+                                   kinds: Sequence[str] = ("best", "streak", "goal")) -> list[StoredMilestone]:
+        """What those logs made no longer holds (`undo`, a replaced value): those milestones are deleted,
+        whatever their answer; returns them (an open one's offer is withdrawn, a shared one's post
+        taken back by the caller)."""
+        if not entry_ids or not kinds:
             return []
-        marks = ",".join("?" * len(entry_ids))
+        where = (f"member_id=? AND entry_id IN ({','.join('?' * len(entry_ids))}) "
+                 f"AND kind IN ({','.join('?' * len(kinds))})")
+        params = (member_id, *entry_ids, *kinds)
         async with self.db.transaction():
-            rows = await self.db.fetchall(
-                f"SELECT * FROM milestones WHERE member_id=? AND entry_id IN ({marks}) AND status<>?",
-                (member_id, *entry_ids, SHARED))
-            await self.db.execute(f"DELETE FROM milestones WHERE member_id=? AND entry_id IN ({marks}) AND status<>?",
-                                  (member_id, *entry_ids, SHARED))
-        return [m for m in map(_stored, rows) if m.status == OPEN]
+            rows = await self.db.fetchall(f"SELECT * FROM milestones WHERE {where}", params)
+            await self.db.execute(f"DELETE FROM milestones WHERE {where}", params)
+        return [_stored(r) for r in rows]
 
     async def withdraw_open(self, member_id: int, metric: str = EVERY_METRIC) -> int:
         """`milestones off`: the open offers it covers are deleted (the member is asked nothing more)."""
@@ -186,4 +189,4 @@ class MilestoneRepository:
 def _stored(row) -> StoredMilestone:
     return StoredMilestone(row["id"], row["member_id"], row["metric"], row["kind"], date.fromisoformat(row["day"]),
                            row["value"], row["entry_id"], row["channel_id"], row["status"],
-                           datetime.fromisoformat(row["expires_at"]))
+                           datetime.fromisoformat(row["expires_at"]), row["post_id"])

@@ -18,6 +18,7 @@ CREATE TABLE milestones (
     entry_id BIGINT,
     channel_id BIGINT REFERENCES channels(id) ON DELETE SET NULL,
     status TEXT NOT NULL,
+    post_id BIGINT REFERENCES posts(id) ON DELETE SET NULL,
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
     UNIQUE (member_id, metric, slug)

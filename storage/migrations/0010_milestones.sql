@@ -22,6 +22,7 @@ CREATE TABLE milestones (
     entry_id INTEGER,
     channel_id INTEGER REFERENCES channels(id) ON DELETE SET NULL,   -- where it was logged: where it may be posted
     status TEXT NOT NULL,            -- open | shared | declined | lapsed
+    post_id INTEGER REFERENCES posts(id) ON DELETE SET NULL,   -- shared: its post (an undone log takes it back)
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
     UNIQUE (member_id, metric, slug)

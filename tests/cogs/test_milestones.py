@@ -221,3 +221,15 @@ async def test_the_answer_in_swedish(bot, words):
     assert "dela milstolpe" in private(out)
     out = await bot.run(f"ann@#walkers: {words}")
     assert "personal best" in "\n".join(channel_lines(out))   # the channel reads English
+
+
+async def test_undo_of_a_shared_milestones_log_takes_its_post_back(bot):
+    await history(bot)
+    await bot.run("ann@dm: milestones on")
+    await bot.run("ann@#walkers: log steps 90000")         # a typo, shared before it was seen
+    out = await bot.run("ann@#walkers: share milestone yes")
+    assert "90,000" in "\n".join(channel_lines(out))
+    out = await bot.run("ann@#walkers: undo")
+    assert any(line.startswith("[#walkers") and "deleted" in line for line in out), out
+    assert "taken back" in private(out)
+    assert "walkers" not in "\n".join(await bot.run("ann@dm: mydata shared"))
