@@ -159,6 +159,12 @@ class MilestoneRepository:
         return await self.db.execute_rowcount("DELETE FROM milestones WHERE member_id=? AND metric=? AND status=?",
                                               (member_id, metric, OPEN))
 
+    async def delete_before(self, community_id: int, day: date) -> int:
+        """Retention: milestones about days older than ``day`` go with the entries they were about."""
+        return await self.db.execute_rowcount(
+            "DELETE FROM milestones WHERE day < ? AND member_id IN (SELECT id FROM members WHERE community_id=?)",
+            (day.isoformat(), community_id))
+
     # -- the member-data contract --------------------------------------------------------------
     async def export_member(self, member_id: int) -> list[dict[str, Any]]:
         settings = await self.db.fetchall(

@@ -233,3 +233,19 @@ async def test_undo_of_a_shared_milestones_log_takes_its_post_back(bot):
     assert any(line.startswith("[#walkers") and "deleted" in line for line in out), out
     assert "taken back" in private(out)
     assert "walkers" not in "\n".join(await bot.run("ann@dm: mydata shared"))
+
+
+async def test_retention_takes_milestones_with_the_entries_they_were_about(tmp_path):
+    from bot.config import Config, PrivacyConfig
+    from tests.support.transcript import make_transcript
+    bot = await make_transcript(tmp_path, Config(privacy=PrivacyConfig(min_group_size=3, retention_days=30)))
+    try:
+        await bot.run("ann@dm: milestones on", ":time 2026-11-16T09:00:00+00:00")
+        for d in range(9, 16):
+            await bot.run(f"ann@dm: log sleep 7h 2026-11-{d:02d}")
+        await bot.run("ann@dm: log sleep 7h")   # a 7-day streak, told (a direct message)
+        assert await bot.db.fetchval("SELECT COUNT(*) FROM milestones") >= 1
+        await bot.run(":time 2026-12-20T04:00:00+00:00")
+        assert await bot.db.fetchval("SELECT COUNT(*) FROM milestones") == 0
+    finally:
+        await bot.app.stop()
