@@ -590,3 +590,19 @@ async def test_a_milestone_declined_by_its_button_posts_nothing(community):
     await click.wait_response()
     assert "Declined" in (await click.wait_followup()).json["content"]
     assert channel_posts(standin, c.walkers) == []
+
+
+async def test_share_posts_the_words_without_pings_or_link_previews_and_is_taken_back(community):
+    c, standin = community, community.standin
+    await c.answer(await c.run("privacy", {"set": {"metric": "steps", "level": "public"}}))
+    await c.answer(await c.run("log", {"metric": "steps", "value": "9100"}))
+    inj = await c.run("share", {"text": "steps: hi @everyone <@&1> [free](https://evil.example) https://example.org/x.png"})
+    assert "Posted your words here" in await c.answer(inj)
+    request = await standin.wait_for_request(method="POST", path=rf"/channels/{c.walkers}/messages")
+    assert request.json["allowed_mentions"] == {"parse": []} and request.json.get("flags", 0) & 4   # no link previews
+    (post,) = channel_posts(standin, c.walkers)
+    body = post["content"]
+    assert "alice shares" in body and "9,100" in body and "https://example.org/x.png" in body
+    assert "@" not in body and "<" not in body and "[" not in body
+    await c.answer(await c.run("privacy", {"set": {"metric": "steps", "level": "private"}}))
+    assert channel_posts(standin, c.walkers) == []
