@@ -12,6 +12,7 @@ from cogs.charts import Charts
 from cogs.checkins import Checkins
 from cogs.core import Core
 from cogs.language import Language
+from cogs.milestones import Milestones
 from cogs.moderation import Moderation
 from cogs.mydata import MyData
 from cogs.partners import Partners
@@ -22,7 +23,7 @@ from cogs.tracking import Tracking
 from storage.connect import open_database
 
 COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, Challenges, Partners, MyData, Sharing,
-                         Language, About)
+                         Milestones, Language, About)
 
 
 async def build_app(config: Config, clock: Clock | None = None, database: str | None = None) -> PeerPulse:

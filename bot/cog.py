@@ -5,7 +5,8 @@ and a :class:`Publisher` (the runtime's outbound side: publish through the gate,
 It declares commands with :func:`bot.commands.command`, and overrides the hooks it needs:
 :meth:`Cog.member_data` (every repository holding member data, so export and forget reach it: this is
 part of the contract, not an afterthought), :meth:`Cog.sharing_lines` and :meth:`Cog.before_forget` (what
-it shares outside channel posts, for `mydata shared` and `mydata forget`), :meth:`Cog.schedules`,
+it shares outside channel posts, for `mydata shared` and `mydata forget`), :meth:`Cog.after_log` and
+:meth:`Cog.after_undo` (what follows a stored or undone log: milestones), :meth:`Cog.schedules`,
 :meth:`Cog.start` and :meth:`Cog.stop`.
 """
 
@@ -22,7 +23,9 @@ if TYPE_CHECKING:   # typing only: the runtime imports this module
     from bot.gate import Delivery
     from bot.scheduler import Schedule
     from bot.services import Services
+    from bot.vocabulary.metrics import MetricDef
     from storage.contract import MemberData
+    from storage.entries import Entry
 
 
 class Publisher(Protocol):
@@ -38,7 +41,8 @@ class Publisher(Protocol):
         ...
 
     async def take_back(self, member_id: int, channel_id: int | None = None, remove: bool = False,
-                        kind: str | None = None, viewer_id: int | None = None) -> tuple[int, int]: ...
+                        kind: str | None = None, viewer_id: int | None = None,
+                        post_ids: set[int] | None = None) -> tuple[int, int]: ...
 
     async def take_back_channel(self, channel_id: int) -> tuple[int, int]: ...
 
@@ -73,6 +77,16 @@ class Cog:
     async def sharing_lines(self, member_id: int, now: datetime) -> list[str]:
         """What this feature shares of the member beyond channel posts, and with whom, in plain lines
         (`mydata shared` shows every cog's)."""
+        return []
+
+    async def after_log(self, inv: Invocation, metric: MetricDef, entry: Entry, new_day: bool) -> list[Reply]:
+        """A value was stored (``entry``: the day's value now; ``new_day``: the day had none before).
+        Returns private replies for the member (a milestone). Called after the log is committed; an
+        error here is logged and never fails the log."""
+        return []
+
+    async def after_undo(self, inv: Invocation, entries: list[Entry]) -> list[str]:
+        """`undo` removed these rows: withdraw what they started. Returns sentences for the answer."""
         return []
 
     async def before_forget(self, member_id: int) -> tuple[int, int]:

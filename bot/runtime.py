@@ -323,13 +323,15 @@ class PeerPulse:
 
     # -- taking back ---------------------------------------------------------------------------
     async def take_back(self, member_id: int, channel_id: int | None = None, remove: bool = False,
-                        kind: str | None = None, viewer_id: int | None = None) -> tuple[int, int]:
+                        kind: str | None = None, viewer_id: int | None = None,
+                        post_ids: set[int] | None = None) -> tuple[int, int]:
         """Re-render every live post holding the member's data with today's settings (never more than
         the post showed), then edit it in place or delete it when nothing is left. ``remove`` takes the
         member out entirely (left a check-in or challenge, forgot their data); ``viewer_id`` limits it
-        to the private posts sent to one member (a partnership changed). Returns (edited, deleted)."""
+        to the private posts sent to one member (a partnership changed); ``post_ids`` to those posts
+        (an undone log's shared milestone). Returns (edited, deleted)."""
         posts = [p for p in await self.services.posts.live_posts_with(member_id, channel_id, viewer_id)
-                 if kind is None or p.kind == kind]
+                 if (kind is None or p.kind == kind) and (post_ids is None or p.id in post_ids)]
         return await self._rerender(posts, member_id if remove else None)
 
     async def take_back_channel(self, channel_id: int) -> tuple[int, int]:

@@ -23,6 +23,7 @@ from storage.custom_metrics import CustomMetricRepository
 from storage.database import Database
 from storage.entries import EntryRepository
 from storage.languages import LanguageRepository
+from storage.milestones import MilestoneRepository
 from storage.partners import PartnerRepository
 from storage.platform_state import PlatformState
 from storage.posts import PostLedger
@@ -58,6 +59,7 @@ class Services:
     units: UnitPreferenceRepository
     partners: PartnerRepository
     languages: LanguageRepository        # who reads which language
+    milestones: MilestoneRepository      # who wants milestones for what, and the offers to share them
     member_data: list[MemberData] = field(default_factory=list)
 
     @classmethod
@@ -76,7 +78,7 @@ class Services:
         services = cls(config, db, clock, community, entries, sharing, rules, custom, posts, Catalogue(custom), gate,
                        Scheduler(db, clock), levels, renderer, PlatformState(db), CheckinRepository(db),
                        GoalRepository(db), ReminderRepository(db), ChallengeRepository(db), UnitPreferenceRepository(db),
-                       partners, languages)
+                       partners, languages, MilestoneRepository(db))
         # The profile goes last in the list: deleting it cascades whatever another repository missed.
         services.member_data = [entries, sharing, posts]
         return services

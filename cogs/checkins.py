@@ -18,6 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.cog import Cog
 from bot.collector import collector_paused
 from bot.commands import Invocation, Param, ParamType, Permission, command
+from bot.milestones import goal_direction, progress_direction
 from bot.progress import change_text, goal_percent, pair_change_text, pair_relatives, streak_in, summed, weekly_figure
 from bot.scheduler import Schedule
 from bot.vocabulary import i18n
@@ -118,7 +119,9 @@ class Checkins(Cog):
         if amount <= 0:
             raise UserError(_("A goal must be more than zero."))
         weekly = amount * 7 if per == "day" and summed(m) else amount
-        await self.s.goals.set(inv.member_id, m.key, weekly, inv.now, goal_value=amount, goal_period=per)
+        direction = await self._goal_direction(inv, m, amount, per)
+        await self.s.goals.set(inv.member_id, m.key, weekly, inv.now, goal_value=amount, goal_period=per,
+                               direction=direction)
         shown = format_quantity(m, amount, system)
         if per == "day" and summed(m):
             kind = _("a day; {format_quantity} a week in check-ins", format_quantity=format_quantity(m, weekly, system))
@@ -130,7 +133,18 @@ class Checkins(Cog):
                  else _("`goal {key} {value}`", key=m.term, value=value))
         return Reply.text(_("Your {name} goal: {shown} {kind}. Only you see it; where you share "
                             'trends, posts say at most roughly how close you are ("over half of '
-                            'goal"). (For a {value} goal instead: {other}.)', name=m.label, shown=shown, kind=kind, value=_('weekly') if per == 'day' else _('daily'), other=other), private=True)
+                            'goal"). (For a {value} goal instead: {other}.)', name=m.label, shown=shown, kind=kind, value=_('weekly') if per == 'day' else _('daily'), other=other)
+                          + _direction_note(m, direction), private=True)
+
+    async def _goal_direction(self, inv: Invocation, m: MetricDef, amount: float, per: str) -> str | None:
+        """What the goal says progress is, for milestones: the metric's own direction, else which side
+        of the member's latest value (of the last 60 days) the goal is on."""
+        member = await self.s.community.member_by_id(inv.member_id)
+        today = local_date(inv.now, member.timezone if member else "UTC")
+        latest = await self.s.entries.latest(inv.member_id, m.key, today - timedelta(days=60))
+        if latest is not None and per == "week" and summed(m):
+            latest *= 7   # a week's total goal against a week of days like the last one
+        return goal_direction(m, amount, latest)
 
     @command("mod schedule", "Set when this channel's weekly check-in is posted.",
              Param("channel", P.CHANNEL, "the channel, e.g. #walkers"),
@@ -332,6 +346,20 @@ _PERIOD_WORDS = {  # i18n: input words (English and Swedish, for everyone)
     "weekly": "week", "a week": "week", "per week": "week", "/week": "week", "a night": "day",
     "dag": "day", "om dagen": "day", "per dygn": "day", "vecka": "week", "i veckan": "week", "per vecka": "week",
     "om veckan": "week", "/vecka": "week", "/dag": "day"}
+
+
+def _direction_note(m: MetricDef, direction: str | None) -> str:
+    """For a metric whose direction is the member's choice, what milestones take as progress."""
+    if progress_direction(m, None) is not None:
+        return ""
+    if direction == "down":
+        return _(" Milestones (if you turn them on) count a lower {name} as progress, as your goal is below your "
+                 "latest.", name=m.label)
+    if direction == "up":
+        return _(" Milestones (if you turn them on) count a higher {name} as progress, as your goal is above your "
+                 "latest.", name=m.label)
+    return _(" Milestones celebrate no new high or low in {name} until a goal says which way is progress: log a "
+             "value, then set the goal again.", name=m.label)
 
 
 def _goal_period(text: str) -> tuple[str, str]:

@@ -104,7 +104,11 @@ class MyData(Cog):
     async def apply_retention(self, now: datetime) -> int:
         cutoff = (now - timedelta(days=self.s.config.privacy.retention_days)).date()
         communities = await self.s.community.community_ids()
-        return sum([await self.s.entries.delete_before(c, cutoff) for c in communities])
+        removed = 0
+        for c in communities:
+            removed += await self.s.entries.delete_before(c, cutoff)
+            await self.s.milestones.delete_before(c, cutoff)   # what they were about goes with them
+        return removed
 
 
 def _csv(rows: list[dict]) -> bytes:

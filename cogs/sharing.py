@@ -1,8 +1,8 @@
 """`share`: a member's own words, posted by the bot in this channel, with beneath them what their
 settings allow for the metrics they name there (`trend`: banded change and streak; `public`: numbers).
 
-Grammar: ``share steps sleep: my own words``. Everything before the first colon must be metric names;
-everything after it is the member's text and is never read as a metric, so "walked a lot, steps feel
+Grammar: ``share steps sleep: my own words``. Everything before the first colon must be metric names
+(and, for a chart of each beneath the words, the word ``chart``); everything after it is the member's text and is never read as a metric, so "walked a lot, steps feel
 good" discloses nothing the member did not name before the colon.
 
 The words are cleaned (:func:`bot.vocabulary.text.own_words`: one line, no mentions, markup, masked
@@ -23,6 +23,7 @@ the take-back removes the whole post, the member's words included.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from statistics import fmean
 
 from bot.cog import Cog
 from bot.commands import Invocation, Param, ParamType, command, refuse_pair
@@ -33,11 +34,13 @@ from bot.vocabulary.clock import local_date
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _
 from bot.vocabulary.levels import Level
-from bot.vocabulary.metrics import MetricDef, format_quantity, resolve_metric
-from bot.vocabulary.reply import Destination, Fact, Line, Relative, Reply, Text
+from bot.vocabulary.metrics import MetricDef, chart_unit, format_quantity, resolve_metric
+from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, Line, Relative, Reply, Text
+from cogs.milestones import Milestones, is_milestone_word
 
 SHARE_MAX = 300          # characters of the member's own words
 SHARE_METRICS = 4        # at most this many metrics in one share
+CHART_DAYS = 30          # `share steps chart: ...`: a chart of the last 30 days beneath the words
 STREAK_LOOKBACK = 100
 
 VALUE_SUMMED = N_("{value} this week")
@@ -61,13 +64,20 @@ def split_share(raw: str) -> tuple[list[str], str]:
 
 class Sharing(Cog):
     @command("share", "Post your own words in this channel with, beneath them, what your settings allow "
-             "for the metrics you name: `share steps sleep: what I want to say`.",
+             "for the metrics you name: `share steps sleep: what I want to say` (`share steps chart: ...` adds a chart).",
              Param("text", ParamType.TEXT, "metrics, a colon, then your words, e.g. steps: a good week",
                    max_length=SHARE_MAX + 120), own_words=True)
     async def share(self, inv: Invocation, text: str):
+        answer_word, *rest = text.split() or [""]
+        if ":" not in text and is_milestone_word(answer_word):
+            # The answer to a milestone offer (cogs/milestones.py): it may come from anywhere (a button
+            # press arrives as a direct message); the offer knows its channel.
+            return await next(c for c in self.app.cogs if isinstance(c, Milestones)).answer(inv, rest)
         if inv.channel_id is None:
             raise UserError(_("Use `share` in the channel you want to post in, e.g. `share steps: a good week`."))
         names, words = split_share(text)
+        chart = any(_is_chart_word(n) for n in names)
+        names = [n for n in names if not _is_chart_word(n)]
         if not names:
             raise UserError(_("Name the metrics before a colon, then your words: `share steps: a good week`. "
                               "Nothing was posted."))
@@ -100,7 +110,7 @@ class Sharing(Cog):
         last = local_date(inv.now, member.timezone)
         first = last - timedelta(days=6)
         series = await self.s.entries.series_for_members([inv.member_id], [m.key for m in metrics],
-                                                         first - timedelta(days=STREAK_LOOKBACK), last)
+                                                         last - timedelta(days=max(STREAK_LOOKBACK + 6, CHART_DAYS)), last)
         back = days_back(last, STREAK_LOOKBACK)
         facts: list[Line] = []
         with i18n.using(inv.channel_locale):
@@ -115,10 +125,36 @@ class Sharing(Cog):
                                     keys=", ".join(m.term for m in metrics)), private=True)
             head = Line((Text(_("{display_name} shares:", display_name=member.display_name)),))
             body = Line((Text(words),))
-        post = Reply(lines=(head, body, *facts), private=False, kind="share", requires_data=True)
+            charts = _charts(member.id, member.display_name, member.timezone, metrics, series, last) if chart else ()
+        post = Reply(lines=(head, body, *facts), charts=charts, private=False, kind="share", requires_data=True)
         return [post, Reply.text(_("Posted your words here with {keys} as your settings for this channel allow. "
                                    "Tightening your settings or `mydata forget` takes it back, words included.",
                                    keys=", ".join(m.term for m in metrics)), private=True)]
+
+
+def _is_chart_word(word: str) -> bool:
+    """`chart` before the colon (or the command's word in any language the bot speaks: `diagram`)."""
+    return word.lower() in {i18n.word("command", "chart", lang).lower() for lang in i18n.available()}
+
+
+def _charts(member_id: int, name: str, timezone: str, metrics: list[MetricDef],
+            series: dict[tuple[int, str], list[tuple[date, float]]], last: date) -> tuple[ChartPiece, ...]:
+    """One chart per named metric over the last :data:`CHART_DAYS` days, in the community's units; the
+    gate draws it raw at `public` and relative to the member's own usual at `trend` (with alt text)."""
+    first = last - timedelta(days=CHART_DAYS - 1)
+    out = []
+    for m in metrics:
+        points = [(d, v) for d, v in series.get((member_id, m.key), []) if d >= first]
+        if not points:
+            continue
+        label, own = chart_unit(m, None)
+        values = [own(v) for _d, v in points]
+        earlier = values[:-7] if len(values) > 7 else values
+        title = _("{metric} — last {days} days", metric=m.label.capitalize(), days=CHART_DAYS)
+        out.append(ChartPiece(m.key, title, label, timezone,
+                              (ChartLine(member_id, name, tuple((d.isoformat(), own(v)) for d, v in points), fmean(earlier)),),
+                              period=(first.isoformat(), last.isoformat())))
+    return tuple(out)
 
 
 def _fact(member_id: int, metric: MetricDef, points: list[tuple[str, float]], first: str,

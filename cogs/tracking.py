@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 
 from bot.cog import Cog
@@ -27,6 +28,7 @@ from bot.vocabulary.reply import Reply
 from bot.vocabulary.text import either
 from storage.entries import Entry
 
+logger = logging.getLogger(__name__)
 P = ParamType
 HISTORY_LIMIT = 60     # entries in one `history` answer (Discord pages through them)
 RECENT_DAYS = 60          # a bare number far from the member's entries of this many days is asked about
@@ -50,7 +52,8 @@ class Tracking(Cog):
                    required=False),
              Param("note", P.TEXT, "a private note (up to 200 characters)", required=False,
                    max_length=NOTE_MAX))
-    async def log(self, inv: Invocation, metric: str, value: str, when: str | None = None, note: str | None = None) -> Reply:
+    async def log(self, inv: Invocation, metric: str, value: str, when: str | None = None,
+                  note: str | None = None) -> list[Reply]:
         known = await self.s.catalogue.metrics(inv.community_id)
         m, value, when, note = _metric_of_several_words(metric, value, when, note, known)
         system = await self.s.units.system(inv.member_id, m.key)
@@ -58,7 +61,7 @@ class Tracking(Cog):
         today = local_date(inv.now, tz)
         rest = " ".join(x for x in (value, when, note) if x)
         if m.paired:
-            return await self._log_pair(inv, m, rest, today, known)
+            return [await self._log_pair(inv, m, rest, today, known)]   # no milestones for a pair (no one direction)
         try:
             line = read_log_line(m, rest, today, system, tuple(known))
             await self._ask_if_unlike(inv, m, line, system, today)
@@ -79,7 +82,20 @@ class Tracking(Cog):
         text += _day_aside(line.day, today)
         if line.note:
             text += _(" Note: “{note}”.", note=line.note)
-        return Reply.text(text + _(" (`undo` takes it back.)"), private=True)
+        answer = Reply.text(text + _(" (`undo` takes it back.)"), private=True)
+        return [answer, *await self._after_log(inv, m, result.entry, result.previous is None)]
+
+    async def _after_log(self, inv: Invocation, m: MetricDef, entry, new_day: bool) -> list[Reply]:
+        """What other features add to a stored log (a milestone found). The value is committed
+        already: whatever goes wrong here is logged (the feature's name, never a value) and the log
+        stands as answered."""
+        extra: list[Reply] = []
+        for cog in self.app.cogs:
+            try:
+                extra.extend(await cog.after_log(inv, m, entry, new_day))
+            except Exception:
+                logger.exception("after-log step of %s failed; the log itself is stored", type(cog).__name__)
+        return extra
 
     async def _log_pair(self, inv: Invocation, m: MetricDef, rest: str, today: date, known: list[MetricDef]) -> Reply:
         """`log bp 128/82 yesterday after the walk`: both parts as one log (each its own series, undone
@@ -160,6 +176,11 @@ class Tracking(Cog):
             else:
                 for entry, restored in rows:
                     texts.append(await self._undone_one(inv, m, entry, restored))
+        for cog in self.app.cogs:   # what other features take back with it (a milestone offer it made)
+            try:
+                texts.extend(await cog.after_undo(inv, [entry for entry, _restored in undone]))
+            except Exception:
+                logger.exception("after-undo step of %s failed; the undo itself is done", type(cog).__name__)
         return Reply.text(" ".join(texts), private=True)
 
     async def _undone_one(self, inv: Invocation, m: MetricDef | None, entry: Entry, restored: float | None) -> str:

@@ -84,14 +84,24 @@ class GoalRepository:
         self.db = db
 
     async def set(self, member_id: int, metric: str, weekly_value: float, now: datetime,
-                  goal_value: float | None = None, goal_period: str = "week") -> None:
+                  goal_value: float | None = None, goal_period: str = "week", direction: str | None = None) -> None:
         """``goal_value`` per ``goal_period`` ('day' or 'week') is what the member set; ``weekly_value``
-        is its weekly equivalent (a day's goal x 7 for summed metrics, the same for averaged ones)."""
+        is its weekly equivalent (a day's goal x 7 for summed metrics, the same for averaged ones).
+        ``direction`` ('up', 'down' or None) is what the goal says progress is (milestones read it)."""
         await self.db.execute(
-            "INSERT INTO goals(member_id, metric, weekly_value, updated_at, goal_value, goal_period) VALUES (?,?,?,?,?,?) "
+            "INSERT INTO goals(member_id, metric, weekly_value, updated_at, goal_value, goal_period, direction) "
+            "VALUES (?,?,?,?,?,?,?) "
             "ON CONFLICT(member_id, metric) DO UPDATE SET weekly_value=excluded.weekly_value, updated_at=excluded.updated_at, "
-            "goal_value=excluded.goal_value, goal_period=excluded.goal_period",
-            (member_id, metric, weekly_value, utc_iso(now), weekly_value if goal_value is None else goal_value, goal_period))
+            "goal_value=excluded.goal_value, goal_period=excluded.goal_period, direction=excluded.direction",
+            (member_id, metric, weekly_value, utc_iso(now), weekly_value if goal_value is None else goal_value, goal_period,
+             direction))
+
+    async def get(self, member_id: int, metric: str) -> dict[str, Any] | None:
+        """One goal as set: goal_value, goal_period, weekly_value, direction."""
+        row = await self.db.fetchone(
+            "SELECT goal_value, goal_period, weekly_value, direction FROM goals WHERE member_id=? AND metric=?",
+            (member_id, metric))
+        return None if row is None else dict(row)
 
     async def for_members(self, member_ids: list[int]) -> dict[tuple[int, str], float]:
         out = {}
@@ -109,7 +119,7 @@ class GoalRepository:
         return {(r[0], r[1]): r[2] for r in rows}
 
     async def export_member(self, member_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.db.fetchall("SELECT metric, goal_value, goal_period, weekly_value, updated_at FROM goals WHERE member_id=?", (member_id,))]
+        return [dict(r) for r in await self.db.fetchall("SELECT metric, goal_value, goal_period, weekly_value, direction, updated_at FROM goals WHERE member_id=?", (member_id,))]
 
     async def delete_member(self, member_id: int) -> int:
         return await self.db.execute_rowcount("DELETE FROM goals WHERE member_id=?", (member_id,))

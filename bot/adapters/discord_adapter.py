@@ -41,6 +41,15 @@ PLATFORM = "discord"
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
+#: Posts that carry a member's own words (`share`): a link in them is not previewed, so the bot's post
+#: never unfurls a picture or page a member linked (the link itself stays, as words).
+OWN_WORDS_KINDS = frozenset({"share"})
+
+
+def _quiet_links(delivery: Delivery) -> bool:
+    return delivery.kind in OWN_WORDS_KINDS
+
+
 def _files(attachments: tuple[Attachment, ...]) -> list[discord.File]:
     return [discord.File(io.BytesIO(a.data), filename=a.filename, description=alt_text(a)) for a in attachments]
 
@@ -85,9 +94,13 @@ class _InteractionReplies:
             if await self._send_pages(text):
                 return None
         chunks = text_chunks(text)
+        # Buttons a private answer offers (a milestone's Share it / No, thanks) go on its last message;
+        # each carries the command it runs and what it acts on (bot.adapters.discord_components).
+        view = (offered(delivery.shown.buttons, self.interaction.user.id, target.community_external_id)
+                if delivery.shown.buttons and target.community_external_id else None)
         for i, chunk in enumerate(chunks):
-            files = _files(delivery.attachments) if i == len(chunks) - 1 else []
-            await self._respond(chunk, files=files)
+            last = i == len(chunks) - 1
+            await self._respond(chunk, files=_files(delivery.attachments) if last else [], view=view if last else None)
         self.answered = True
         return None
 
@@ -357,7 +370,7 @@ class DiscordAdapter:
                 last_view = view if view is not None and i == len(plans) - 1 else MISSING
                 sent.append(await channel.send(message.content or None, embeds=_embeds(message) or MISSING,
                                                files=_files(message.attachments) or MISSING, allowed_mentions=NO_MENTIONS,
-                                               view=last_view))
+                                               view=last_view, suppress_embeds=_quiet_links(delivery)))
         except (discord.Forbidden, discord.NotFound) as exc:
             for posted in sent:
                 try:
@@ -395,7 +408,8 @@ class DiscordAdapter:
                         continue   # removed by someone else: nothing of it is shown any more
                 else:
                     sent = await channel.send(message.content or None, embeds=_embeds(message) or MISSING,
-                                              files=_files(message.attachments) or MISSING, allowed_mentions=NO_MENTIONS)
+                                              files=_files(message.attachments) or MISSING, allowed_mentions=NO_MENTIONS,
+                                              suppress_embeds=_quiet_links(delivery))
                     kept.append(str(sent.id))
             for surplus in old[len(plans):]:
                 await self._delete_one(channel, surplus)

@@ -77,7 +77,7 @@ class Fact:
 
 Statistic = Literal["total", "average", "count"]
 #: What a post is (``Reply.kind``), as `mydata shared` names it (translated with context "post kind").
-POST_KINDS = ("reply", "checkin", "challenge", "chart", "card", "share")
+POST_KINDS = ("reply", "checkin", "challenge", "chart", "card", "share", "milestone")
 
 
 @dataclass(frozen=True)

@@ -537,3 +537,72 @@ async def test_partner_invite_accept_button_summary_dm_and_take_back(community):
     await c.answer(await c.run("partner", {"end": {"member": c.alice}}, c.bob))
     assert summary["id"] not in standin.messages
     assert await c.app.services.db.fetchval("SELECT deleted FROM posts WHERE kind='partner'") == 1
+
+
+async def test_a_milestone_is_offered_with_buttons_and_shared_only_by_its_press(community):
+    c, standin = community, community.standin
+    for name, options in (("milestones", {"switch": "on", "metric": "steps"}),
+                          ("privacy", {"set": {"metric": "steps", "level": "trend"}})):
+        await c.answer(await c.run(name, options))
+    for day in range(6, 14):
+        await c.answer(await c.run("log", {"metric": "steps", "value": "6000", "when": f"2026-11-{day:02d}"}))
+    inj = await c.run("log", {"metric": "steps", "value": "12000"})
+    assert "Logged 12,000 steps" in await c.answer(inj)
+    offer = await inj.wait_followup()
+    assert offer.json["flags"] & EPHEMERAL and "a new personal best in steps: 12,000 steps" in offer.json["content"]
+    share, decline = button_ids(offer.json)
+    assert share.startswith("pp1:do:") and "share" in share and "no" in decline.rsplit(":", 1)[1]
+    assert channel_posts(standin, c.walkers) == []          # nothing is posted without the yes
+    # someone else's press does nothing
+    other = await standin.click(share, inj.state.followup_ids[0], user_id=c.bob, channel_id=c.walkers)
+    assert "someone else" in (await other.wait_response()).json["data"]["content"]
+    assert channel_posts(standin, c.walkers) == []
+    # alice presses Share it: the buttons are disabled and the milestone is posted where she logged, no number
+    click = await standin.click(share, inj.state.followup_ids[0], user_id=c.alice, channel_id=c.walkers)
+    pressed = await click.wait_response()
+    assert pressed.json["type"] == 7 and all_disabled(pressed.json["data"])
+    assert "Shared your milestone in #walkers" in (await click.wait_followup()).json["content"]
+    (post,) = channel_posts(standin, c.walkers)
+    assert "alice reached a milestone: a new personal best in steps" in post["content"]
+    assert "12,000" not in post["content"]
+    assert await c.app.services.db.fetchval("SELECT platform_message_id FROM posts WHERE kind='milestone'") == post["id"]
+    # pressed again (a client that still shows it): answered, nothing more posted
+    again = await standin.click(share, inj.state.followup_ids[0], user_id=c.alice, channel_id=c.walkers)
+    await again.wait_response()
+    assert "already shared" in (await again.wait_followup()).json["content"]
+    assert len(channel_posts(standin, c.walkers)) == 1
+    # the member narrows to private: the post is deleted on Discord
+    await c.answer(await c.run("privacy", {"set": {"metric": "steps", "level": "private"}}))
+    assert channel_posts(standin, c.walkers) == []
+
+
+async def test_a_milestone_declined_by_its_button_posts_nothing(community):
+    c, standin = community, community.standin
+    await c.answer(await c.run("milestones", {"switch": "on"}))
+    await c.answer(await c.run("privacy", {"set": {"metric": "steps", "level": "public"}}))
+    for day in range(6, 14):
+        await c.answer(await c.run("log", {"metric": "steps", "value": "6000", "when": f"2026-11-{day:02d}"}))
+    inj = await c.run("log", {"metric": "steps", "value": "12000"})
+    await c.answer(inj)
+    offer = await inj.wait_followup()
+    _share, decline = button_ids(offer.json)
+    click = await standin.click(decline, inj.state.followup_ids[0], user_id=c.alice, channel_id=c.walkers)
+    await click.wait_response()
+    assert "Declined" in (await click.wait_followup()).json["content"]
+    assert channel_posts(standin, c.walkers) == []
+
+
+async def test_share_posts_the_words_without_pings_or_link_previews_and_is_taken_back(community):
+    c, standin = community, community.standin
+    await c.answer(await c.run("privacy", {"set": {"metric": "steps", "level": "public"}}))
+    await c.answer(await c.run("log", {"metric": "steps", "value": "9100"}))
+    inj = await c.run("share", {"text": "steps: hi @everyone <@&1> [free](https://evil.example) https://example.org/x.png"})
+    assert "Posted your words here" in await c.answer(inj)
+    request = await standin.wait_for_request(method="POST", path=rf"/channels/{c.walkers}/messages")
+    assert request.json["allowed_mentions"] == {"parse": []} and request.json.get("flags", 0) & 4   # no link previews
+    (post,) = channel_posts(standin, c.walkers)
+    body = post["content"]
+    assert "alice shares" in body and "9,100" in body and "https://example.org/x.png" in body
+    assert "@" not in body and "<" not in body and "[" not in body
+    await c.answer(await c.run("privacy", {"set": {"metric": "steps", "level": "private"}}))
+    assert channel_posts(standin, c.walkers) == []

@@ -770,3 +770,37 @@ async def test_share_in_a_room_posts_the_words_redacts_the_command_and_pings_nob
         await _stop_bot(app, adapter, stop, task)
         for m in (alice, bob):
             await m.client.close()
+
+
+async def test_a_milestone_offer_in_the_direct_room_and_the_typed_yes_posts_it_in_the_room(homeserver, tmp_path, monkeypatch):
+    hs = homeserver
+    bot_id, _token, _env, matrix = _bot_config(hs, "pp-milestone", monkeypatch, encryption=False)
+    clock = FakeClock(datetime.fromisoformat("2026-11-20T12:00:00+00:00"))
+    config = Config(privacy=PrivacyConfig(min_group_size=3), matrix=matrix, chart_processes=0)
+    app, adapter, stop, task = await _start_bot(config, clock, str(tmp_path / "bot.db"))
+    alice, bob = Member(hs, "ms-alice"), Member(hs, "ms-bob")
+    try:
+        created = await alice.client.room_create(name="walkers", preset=RoomPreset.public_chat,
+                                                 invite=[bot_id, bob.user_id], power_level_override={"users": {bot_id: 50}})
+        room = created.room_id
+        await bob.sync()
+        await _wait_joined(adapter, [room])
+        await asyncio.sleep(0.5)
+        await alice.say(room, "!pp milestones on")
+        dm, _e = await alice.wait_for(notice_containing(bot_id, "Milestones are on"))
+        await alice.say(dm, "privacy set steps trend #walkers")
+        await alice.wait_for(notice_containing(bot_id, "steps", dm))
+        for day in range(12, 20):
+            await alice.say(dm, f"log steps 6000 2026-11-{day}")
+        await alice.wait_for(notice_containing(bot_id, "6,000 steps for yesterday", dm))
+        await alice.say(room, "!pp log steps 12000")
+        _r, offer = await alice.wait_for(notice_containing(bot_id, "Share it in #walkers", dm))
+        assert "!pp share milestone" in offer.body and "12,000" in offer.body
+        assert not any("reached a milestone" in getattr(e, "body", "") for e in await bob.history(room))
+        await alice.say(dm, "share milestone")
+        _r, post = await bob.wait_for(notice_containing(bot_id, "reached a milestone", room))
+        assert "a new personal best in steps" in post.body and "12,000" not in post.body
+    finally:
+        await _stop_bot(app, adapter, stop, task)
+        for m in (alice, bob):
+            await m.client.close()

@@ -155,3 +155,33 @@ async def test_a_share_in_swedish_is_cleaned_the_same(bot):
     out = await bot.run("ann@#walkers: dela steg: @everyone hej")
     text = "\n".join(channel_lines(out))
     assert "hej" in text and "@everyone" not in text
+
+
+async def test_share_with_a_chart_draws_it_as_the_level_allows_with_alt_text(bot):
+    await _logged(bot, level="trend")
+    sent = []
+    original = bot.console.send
+
+    async def send(target, delivery):
+        if target.kind == "channel":
+            sent.append(delivery)
+        return await original(target, delivery)
+
+    bot.console.send = send
+    out = await bot.run("ann@#walkers: share steps chart: my month")
+    assert any("image:" in line for line in channel_lines(out))
+    (delivery,) = sent
+    (chart,) = delivery.attachments
+    assert chart.chart.relative and "9100" not in repr(chart.chart.series) and chart.alt_text
+    out = await bot.run("ann@#walkers: privacy set steps private")   # the chart goes with the post
+    assert any(line.startswith("[#walkers") and "deleted" in line for line in out)
+    await bot.run("ann@#walkers: privacy set steps public")
+    out = await bot.run("ann@#walkers: dela steg diagram: min månad")   # the Swedish word for chart
+    assert any("image:" in line for line in channel_lines(out))
+    assert not sent[-1].attachments[0].chart.relative
+
+
+async def test_chart_alone_names_no_metric(bot):
+    await _logged(bot)
+    out = await bot.run("ann@#walkers: share chart: words")
+    assert not channel_lines(out) and any("Name the metrics" in line for line in out)

@@ -31,13 +31,15 @@ async def test_every_member_data_repository_exports_and_deletes(bot):
     await bot.run(":moderator mia",
                   "alice@#walkers: log steps 8000 nice walk", "alice@#walkers: log sleep 7h",
                   "alice@#walkers: privacy set steps public", "alice@dm: privacy set sleep trend #walkers",
-                  "bob@#walkers: log steps 5000", "alice@dm: timezone Europe/Berlin")
+                  "bob@#walkers: log steps 5000", "alice@dm: timezone Europe/Berlin", "alice@dm: milestones on",
+                  *(f"alice@dm: log water 2L 2026-11-{d}" for d in range(10, 16)), "alice@#walkers: log water 2L")
     s = bot.app.services
     alice = await s.community.member(1, "alice", "alice", bot.clock.now())
     repos = s.all_member_data()
     assert all(isinstance(r, MemberData) for r in repos)
     exported = {r.export_name: await r.export_member(alice.id) for r in repos}
-    assert len(exported["entries"]) == 2 and exported["profile"][0]["timezone"] == "Europe/Berlin"
+    assert len(exported["entries"]) == 9 and exported["profile"][0]["timezone"] == "Europe/Berlin"
+    assert [r["record"] for r in exported["milestones"]] == ["setting", "milestone"]   # a 7-day streak of water
     assert len(exported["sharing"]) == 2
     for repo in repos:
         await repo.delete_member(alice.id)
