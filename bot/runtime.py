@@ -18,13 +18,14 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.adapters.base import DeliveryFailed, Inbound, Target, Transport
 from bot.cog import Cog
 from bot.commands import CommandSpec, Invocation, MetricChoice, ParamType, Registry, Suggest, convert, parse_text, refuse_pair
 from bot.gate import Delivery
+from bot.scheduler import Run, current_run
 from bot.services import Services
 from bot.vocabulary import i18n
 from bot.vocabulary.clock import FakeClock
@@ -34,6 +35,7 @@ from bot.vocabulary.levels import Level
 from bot.vocabulary.metrics import means_all
 from bot.vocabulary.reply import Destination, Reply, without_member
 from storage.community import safe_name
+from storage.run_sends import SENDING, PendingPost, RunSend
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class PeerPulse:
                 services.add_member_data(repo)
             services.scheduler.add_provider(cog.schedules)
         self.transports: dict[str, Transport] = {}
+        services.scheduler.settle = self.settle_run
         self._pending: dict[int, _Pending] = {}
 
     def cog(self, cls: type[C]) -> C:
@@ -240,8 +243,18 @@ class PeerPulse:
         """Gate a reply for one destination, send it, and record channel posts (and private posts that
         show someone else's data, ``kept_private``) in the ledger. A post
         the platform refused is reported to ``tell_on_failure`` once and its reason added to ``failures``.
-        ``locale`` is the language the reply was written in (None: the destination's, see :meth:`locale_for`)."""
+        ``locale`` is the language the reply was written in (None: the destination's, see :meth:`locale_for`).
+
+        Inside a scheduled run (bot.scheduler.current_run) each send is recorded before the platform is
+        asked, and a retaken run sends nothing twice: what was sent is skipped, what was on its way
+        when the process died is looked for on the platform (:meth:`_reconcile`)."""
         s = self.services
+        run = current_run.get()
+        send_key = run.next_send(_destination_key(destination)) if run is not None else ""
+        if run is not None:
+            prior = await s.sends.get(run.job, run.period, send_key)
+            if prior is not None and (prior.state != SENDING or await self._reconcile(prior, destination)):
+                return None   # this run sent it (or the platform refused it) before the process died
         locale = locale or await self.locale_for(destination)
         delivery = await s.gate.release(reply, destination, locale=locale)
         if delivery.is_empty:
@@ -249,13 +262,26 @@ class PeerPulse:
         target = target or await self.target(destination)
         if target is None:
             return None
-        transport = transport or self.transports.get(await self._platform(destination.community_id) or "")
+        transport = transport or self._transport(await self._platform(destination.community_id))
         if transport is None:
             log.warning("no transport for community %s", destination.community_id)
             return None
+        ledgered = not destination.is_private or delivery.kept_private
+        disclosures = [(d.member_id, d.metric, d.level) for d in delivery.disclosures]
+        send = None
+        if run is not None:
+            # The ledger knows of the post before the channel shows it (its ids come after the send).
+            fingerprint = getattr(transport, "fingerprint", None)
+            pending = (PendingPost(destination.channel_id, delivery.shown, s.clock.now(), tuple(image_hashes(delivery)),
+                                   destination.viewer_id if destination.is_private else None) if ledgered else None)
+            send = await s.sends.begin(run.job, run.period, send_key, fingerprint(target, delivery) if fingerprint else "",
+                                       disclosures, _wall(), pending,
+                                       member_id=destination.viewer_id if destination.is_private else None)
         try:
             message_id = await transport.send(target, delivery)
         except DeliveryFailed as exc:
+            if send is not None:
+                await s.sends.refused(send)
             log.warning("could not post to %s %s: %s", target.kind, target.external_id, exc.reason)
             if failures is not None:
                 failures.append(exc.reason)
@@ -266,18 +292,59 @@ class PeerPulse:
                                         channel=target.name, reason=exc.told()), private=True)
                     await self.publish(note, own, transport)
             return None
-        if message_id is not None and (not destination.is_private or delivery.kept_private):
+        if message_id is not None and ledgered:
             if destination.is_private:
                 log.info("sent %s privately to member %s", reply.kind, destination.viewer_id)
             else:
                 log.info("posted %s in channel %s", reply.kind, destination.channel_id)   # one line per channel post
+        if send is not None:
+            await s.sends.sent(send, message_id if ledgered else None)
+        elif message_id is not None and ledgered:
             # The ledger keeps the released form: what the post showed, never the values behind it. A
             # private message showing someone else's data (a partner's summary) is a post like any other.
-            await s.posts.record(destination.channel_id, message_id, delivery.shown,
-                                 [(d.member_id, d.metric, d.level) for d in delivery.disclosures], s.clock.now(),
+            await s.posts.record(destination.channel_id, message_id, delivery.shown, disclosures, s.clock.now(),
                                  images=image_hashes(delivery),
                                  viewer_id=destination.viewer_id if destination.is_private else None)
         return delivery
+
+    async def _reconcile(self, send: RunSend, destination: Destination) -> bool:
+        """A send whose process died while the platform was asked: True when the platform has it (the
+        ledger then gets its ids, and the post is brought in line with today's settings, which may have
+        narrowed since); False when it has no trace of it (it is forgotten, to be sent afresh)."""
+        s = self.services
+        target = await self.target(destination)
+        transport = self._transport(await self._platform(destination.community_id))
+        finder = getattr(transport, "find_sent", None)
+        handle = None
+        if target is not None and finder is not None and send.fingerprint:
+            try:
+                handle = await finder(target, send.fingerprint, send.started_at)
+            except DeliveryFailed as exc:
+                log.warning("could not look for %s on the platform: %s", send.destination, exc.reason)
+        if handle is None:
+            log.warning("%s of %s %s: no trace on the platform%s", send.destination, send.job, send.period,
+                        "" if finder is not None else " (it can't be searched); sending it again")
+            await s.sends.abandon(send)
+            return False
+        log.warning("%s of %s %s reached the platform before the process died: not sent again",
+                    send.destination, send.job, send.period)
+        await s.sends.sent(send, handle)
+        if send.post_id is not None:
+            post = await s.posts.get(send.post_id)
+            if post is not None:
+                await self._rerender([post], None, as_sent={post.id: send.disclosures})
+        return True
+
+    async def settle_run(self, run: Run) -> None:
+        """A run a dead process left past its grace window is not run again, but what it had on its
+        way is settled: found on the platform (and recorded), or forgotten (bot.scheduler)."""
+        for send in await self.services.sends.in_flight(run.job, run.period):
+            destination = _destination_of_key(send.destination)
+            if destination is not None:
+                await self._reconcile(send, destination)
+
+    def _transport(self, platform: str | None) -> Transport | None:
+        return self.transports.get(platform or "")
 
     async def locale_for(self, destination: Destination) -> str:
         """The language a destination reads: a channel its community's, a member their own (bot.vocabulary.i18n).
@@ -290,7 +357,7 @@ class PeerPulse:
     async def message_link(self, channel_id: int, message_id: str) -> str:
         """How a member finds a post again: the platform's link where it has one, else its number."""
         channel = await self.services.community.channel_by_id(channel_id)
-        transport = self.transports.get(await self._platform(channel.community_id) or "") if channel else None
+        transport = self._transport(await self._platform(channel.community_id)) if channel else None
         linker = getattr(transport, "message_link", None)
         return linker(channel.external_id, message_id) if linker and channel else _("message {id}", id=message_id)
 
@@ -338,14 +405,19 @@ class PeerPulse:
         """After a moderator narrows a channel rule, its earlier posts are brought in line with it."""
         return await self._rerender(await self.services.posts.live_posts_in(channel_id), None)
 
-    async def _rerender(self, posts, removed_member: int | None) -> tuple[int, int]:
+    async def _rerender(self, posts, removed_member: int | None,
+                        as_sent: dict[int, tuple[tuple[int, str, Level], ...]] | None = None) -> tuple[int, int]:
+        """``as_sent``: what a post really showed when the ledger row may say less (a post found on the
+        platform after a crash, recorded before a member narrowed or forgot)."""
         s = self.services
         edited = deleted = 0
         for post in posts:
             destination = await self._post_destination(post)
             if destination is None:
                 continue
-            ceiling = await self._ceiling(post.id)
+            shown = as_sent.get(post.id) if as_sent else None
+            ceiling = ({(m, metric): lv for m, metric, lv in shown} if shown is not None
+                       else await self._ceiling(post.id))
             source = post.reply
             if removed_member is not None:
                 source = without_member(post.reply, removed_member)
@@ -355,7 +427,7 @@ class PeerPulse:
             # A post keeps the language it was written in (its released form records it; one written
             # before languages existed is English): its words stay as they were, only what shows shrinks.
             new = await s.gate.release(source, destination, ceiling, render=False, locale=i18n.SOURCE)
-            old = {(d[0], d[1]): d[2] for d in await self._disclosures(post.id)}
+            old = {(d[0], d[1]): d[2] for d in (shown if shown is not None else await self._disclosures(post.id))}
             now = {(d.member_id, d.metric): d.level for d in new.disclosures}
             if now == old:
                 continue
@@ -406,6 +478,30 @@ class PeerPulse:
 
     async def _ceiling(self, post_id: int) -> dict[tuple[int, str], Level]:
         return {(m, metric): lv for m, metric, lv in await self._disclosures(post_id)}
+
+
+def _destination_key(destination: Destination) -> str:
+    """Where a send goes, as the run's send ledger names it (read back by :func:`_destination_of_key`)."""
+    if destination.is_private:
+        return f"member:{destination.community_id}:{destination.viewer_id}:{destination.channel_id or '-'}"
+    return f"channel:{destination.community_id}:{destination.channel_id}"
+
+
+def _destination_of_key(key: str) -> Destination | None:
+    parts = key.split("#", 1)[0].split(":")
+    try:
+        if parts[0] == "channel" and len(parts) == 3:
+            return Destination.channel(int(parts[1]), int(parts[2]))
+        if parts[0] == "member" and len(parts) == 4:
+            return Destination.private_to(int(parts[1]), int(parts[2]), None if parts[3] == "-" else int(parts[3]))
+    except ValueError:
+        pass
+    return None
+
+
+def _wall() -> datetime:
+    """Real time: when the platform was asked, as the platform's own clock sees it (for the search)."""
+    return datetime.now(UTC)
 
 
 def image_hashes(delivery: Delivery) -> list[str]:

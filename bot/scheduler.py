@@ -14,15 +14,22 @@ each clock move on a fake clock), while the period is still within its grace win
 measured in real time (``claimed_at`` is the wall clock), not on the schedule's clock: it asks whether
 the claiming process is still alive, and processes with fake clocks (tests, the console) disagree
 about the schedule's time but not about that.
+
+A retaken run runs again from the start, but it must not send again what the dead process sent: while
+a run runs, :data:`current_run` names it, and the runtime records each send in the run's send ledger
+(storage.run_sends) *before* asking the platform. The retaken run skips what was sent and looks on the
+platform for what was on its way when the process died (bot.runtime). A stale claim found past its
+grace window is not run again; what it had on its way is settled the same way (:attr:`Scheduler.settle`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -50,6 +57,25 @@ class Schedule:
 Provider = Callable[[], Awaitable[list[Schedule]]]
 
 
+@dataclass
+class Run:
+    """The scheduled run in progress (one job, one period), as the runtime sees it while it sends."""
+
+    job: str
+    period: datetime
+    _sends: dict[str, int] = field(default_factory=dict)
+
+    def next_send(self, destination: str) -> str:
+        """The key of the next send to ``destination`` in this run: the same on a retaken run, which
+        sends in the same order (``channel:12#0``, ``channel:12#1``...)."""
+        n = self._sends.get(destination, 0)
+        self._sends[destination] = n + 1
+        return f"{destination}#{n}"
+
+
+current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("peerpulse_run", default=None)
+
+
 class Scheduler:
     def __init__(self, db: Database, clock: Clock, lease: timedelta = LEASE):
         self.runs = JobRunRepository(db)
@@ -61,6 +87,9 @@ class Scheduler:
         self._live_triggers: dict[str, str] = {}
         self._running: set[tuple[str, str]] = set()   # (job, period) this process is running now
         self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        # Set by the runtime: settles what a run left by a dead process had on its way, when it is too
+        # late to run it again (bot.runtime.PeerPulse.settle_run).
+        self.settle: Callable[[Run], Awaitable[None]] | None = None
 
     def add_provider(self, provider: Provider) -> None:
         self._providers.append(provider)
@@ -180,16 +209,33 @@ class Scheduler:
         for job, period in rows:
             s = self._schedules.get(job)
             when = datetime.fromisoformat(period)
-            if s is None or (job, period) in self._running or when <= now - s.grace:
+            if s is None or (job, period) in self._running:
+                continue
+            if when <= now - s.grace:
+                await self._abandon(s, when)
                 continue
             log.warning("retaking %s for %s: its claim went stale", job, period)
             ran += await self.run_period(s, when)
         return ran
 
+    async def _abandon(self, s: Schedule, period: datetime) -> None:
+        """A stale claim past its grace window: too late to run; settle what it was sending."""
+        if not await self._claim(s.key, period):
+            return
+        log.warning("not retaking %s for %s: past the grace window", s.key, utc_iso(period))
+        try:
+            if self.settle is not None:
+                await self.settle(Run(s.key, period))
+        except Exception:
+            log.exception("settling %s failed", s.key)
+            return
+        await self.runs.mark_abandoned(s.key, period)
+
     async def run_period(self, s: Schedule, period: datetime) -> bool:
         if (s.key, utc_iso(period)) in self._running or not await self._claim(s.key, period):
             return False
         self._running.add((s.key, utc_iso(period)))
+        token = current_run.set(Run(s.key, period))
         try:
             await s.run(period)
         except Exception:
@@ -197,6 +243,7 @@ class Scheduler:
             await self.runs.release(s.key, period, self._owner)
             return False
         finally:
+            current_run.reset(token)
             self._running.discard((s.key, utc_iso(period)))
         await self.runs.mark_done(s.key, period)
         return True

@@ -28,6 +28,7 @@ from storage.partners import PartnerRepository
 from storage.platform_state import PlatformState
 from storage.posts import PostLedger
 from storage.preferences import UnitPreferenceRepository
+from storage.run_sends import RunSendRepository
 from storage.sharing import ChannelRuleRepository, SharingRepository
 
 GATE_SECRET_KEY = "gate.secret"
@@ -60,6 +61,7 @@ class Services:
     partners: PartnerRepository
     languages: LanguageRepository        # who reads which language
     milestones: MilestoneRepository      # who wants milestones for what, and the offers to share them
+    sends: RunSendRepository             # what a scheduled run has sent (so a retaken run sends nothing twice)
     member_data: list[MemberData] = field(default_factory=list)
 
     @classmethod
@@ -78,9 +80,9 @@ class Services:
         services = cls(config, db, clock, community, entries, sharing, rules, custom, posts, Catalogue(custom), gate,
                        Scheduler(db, clock), levels, renderer, PlatformState(db), CheckinRepository(db),
                        GoalRepository(db), ReminderRepository(db), ChallengeRepository(db), UnitPreferenceRepository(db),
-                       partners, languages, MilestoneRepository(db))
+                       partners, languages, MilestoneRepository(db), RunSendRepository(db, posts))
         # The profile goes last in the list: deleting it cascades whatever another repository missed.
-        services.member_data = [entries, sharing, posts]
+        services.member_data = [entries, sharing, posts, services.sends]
         return services
 
     def add_member_data(self, repo: MemberData) -> None:

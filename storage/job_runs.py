@@ -1,5 +1,5 @@
 """The run ledger: one row per (scheduled job, period), so a period runs once across restarts and
-processes. Each method is a single statement, atomic on its own on SQLite and PostgreSQL alike."""
+processes. Each method is a single statement (or one transaction), atomic on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -42,7 +42,17 @@ class JobRunRepository:
         await self.db.execute("DELETE FROM job_runs WHERE job=? AND period=? AND owner=?", (job, utc_iso(period), owner))
 
     async def mark_done(self, job: str, period: datetime) -> None:
-        await self.db.execute("UPDATE job_runs SET status='done' WHERE job=? AND period=?", (job, utc_iso(period)))
+        """The run finished: what it sent needs no record any more (storage.run_sends)."""
+        async with self.db.transaction():
+            await self.db.execute("UPDATE job_runs SET status='done' WHERE job=? AND period=?", (job, utc_iso(period)))
+            await self.db.execute("DELETE FROM run_sends WHERE job=? AND period=?", (job, utc_iso(period)))
+
+    async def mark_abandoned(self, job: str, period: datetime) -> None:
+        """A run left by a dead process past its grace window: not run again (it is too late), and
+        what it had on its way was settled (bot.runtime)."""
+        async with self.db.transaction():
+            await self.db.execute("UPDATE job_runs SET status='skipped' WHERE job=? AND period=?", (job, utc_iso(period)))
+            await self.db.execute("DELETE FROM run_sends WHERE job=? AND period=?", (job, utc_iso(period)))
 
     async def is_claimed(self, job: str, period: datetime) -> bool:
         return await self.db.fetchval("SELECT 1 FROM job_runs WHERE job=? AND period=?", (job, utc_iso(period))) is not None

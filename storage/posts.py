@@ -42,6 +42,11 @@ class Post:
         return split_message_ids(self.platform_message_id)
 
 
+PENDING = ""   # platform_message_id of a post written to the ledger before it is sent (storage.run_sends)
+# A pending post is not taken back by itself: its messages are unknown until the run that sends it
+# finds them (bot.runtime reconciles it, and then brings it in line with today's settings).
+_LIVE = "deleted=0 AND platform_message_id <> ''"
+
 _DISCLOSE = ("INSERT INTO post_disclosures(post_id, member_id, metric, level) VALUES (?,?,?,?) "
              "ON CONFLICT (post_id, member_id, metric) DO UPDATE SET level=excluded.level")
 
@@ -79,6 +84,14 @@ class PostLedger:
                 _DISCLOSE,
                 [(post_id, m, metric, int(level)) for m, metric, level in disclosures])
 
+    async def set_handle(self, post_id: int, platform_message_id: str) -> None:
+        """A pending post was sent (or found on the platform): its messages' ids."""
+        await self.db.execute("UPDATE posts SET platform_message_id=? WHERE id=?", (platform_message_id, post_id))
+
+    async def forget_pending(self, post_id: int) -> None:
+        """A pending post that never reached the platform: nothing was shown, so no row stays."""
+        await self.db.execute("DELETE FROM posts WHERE id=? AND platform_message_id=''", (post_id,))
+
     async def mark_deleted(self, post_id: int) -> None:
         async with self.db.transaction():
             await self.db.execute("UPDATE posts SET deleted=1, content='{\"lines\": [], \"charts\": []}' WHERE id=?", (post_id,))
@@ -88,7 +101,7 @@ class PostLedger:
                               viewer_id: int | None = None) -> list[Post]:
         """Live posts holding the member's data: all, those in one channel, or those sent privately to one viewer."""
         sql = ("SELECT DISTINCT p.* FROM posts p JOIN post_disclosures d ON d.post_id=p.id "
-               "WHERE d.member_id=? AND p.deleted=0")
+               "WHERE d.member_id=? AND p.deleted=0 AND p.platform_message_id <> ''")
         params: list[Any] = [member_id]
         if channel_id is not None:
             sql += " AND p.channel_id=?"
@@ -99,13 +112,17 @@ class PostLedger:
         rows = await self.db.fetchall(sql + " ORDER BY p.id", params)
         return [_post(r) for r in rows]
 
+    async def get(self, post_id: int) -> Post | None:
+        row = await self.db.fetchone("SELECT * FROM posts WHERE id=?", (post_id,))
+        return _post(row) if row is not None else None
+
     async def live_posts_in(self, channel_id: int) -> list[Post]:
-        rows = await self.db.fetchall("SELECT * FROM posts WHERE channel_id=? AND deleted=0 ORDER BY id", (channel_id,))
+        rows = await self.db.fetchall(f"SELECT * FROM posts WHERE channel_id=? AND {_LIVE} ORDER BY id", (channel_id,))
         return [_post(r) for r in rows]
 
     async def live_posts_to(self, viewer_id: int) -> list[Post]:
         """Live private posts sent to one member (what a partner received)."""
-        rows = await self.db.fetchall("SELECT * FROM posts WHERE viewer_id=? AND deleted=0 ORDER BY id", (viewer_id,))
+        rows = await self.db.fetchall(f"SELECT * FROM posts WHERE viewer_id=? AND {_LIVE} ORDER BY id", (viewer_id,))
         return [_post(r) for r in rows]
 
     async def shared_by(self, member_id: int) -> list[dict[str, Any]]:
@@ -123,7 +140,7 @@ class PostLedger:
         """The newest live private post sent to one member whose subject starts with ``subject_prefix``
         (e.g. one partner's summaries, whatever their week), in its released form (as it shows now)."""
         rows = await self.db.fetchall(
-            "SELECT * FROM posts WHERE viewer_id=? AND deleted=0 AND content LIKE ? ORDER BY id DESC",
+            f"SELECT * FROM posts WHERE viewer_id=? AND {_LIVE} AND content LIKE ? ORDER BY id DESC",
             (viewer_id, f'%"subject": {json.dumps(subject_prefix)[:-1]}%'))
         for row in rows:
             post = _post(row)
@@ -134,7 +151,7 @@ class PostLedger:
     async def last_release(self, channel_id: int, subject: str) -> Reply | None:
         """The newest live post about ``subject`` in a channel, in its released form (as it shows now)."""
         rows = await self.db.fetchall(
-            "SELECT * FROM posts WHERE channel_id=? AND deleted=0 AND content LIKE ? ORDER BY id DESC",
+            f"SELECT * FROM posts WHERE channel_id=? AND {_LIVE} AND content LIKE ? ORDER BY id DESC",
             (channel_id, f'%"subject": {json.dumps(subject)}%'))
         for row in rows:
             post = _post(row)

@@ -11,9 +11,11 @@ Mentions are disabled for everything the bot sends.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import logging
 import re
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 import discord
@@ -39,6 +41,10 @@ from storage.platform_state import PlatformState
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
 NO_MENTIONS = discord.AllowedMentions.none()
+# Looking for a post a crashed process may have sent (find_sent): from this long before it was asked
+# (the platform's clock may differ from ours), through at most this many messages of the channel.
+FIND_SLACK = timedelta(seconds=60)
+FIND_LIMIT = 500
 
 
 #: Posts that carry a member's own words (`share`): a link in them is not previewed, so the bot's post
@@ -56,6 +62,17 @@ def _files(attachments: tuple[Attachment, ...]) -> list[discord.File]:
 
 def _embeds(message: MessagePlan) -> list[discord.Embed]:
     return [discord.Embed.from_dict(e) for e in message.embeds]
+
+
+def _words_hash(content: str, embeds: list[dict[str, Any]]) -> str:
+    """What identifies one message the bot sent: a hash of its words (content and every embed's text,
+    not its images, whose URLs Discord rewrites). It holds no data, only a digest."""
+    parts = [content.strip()]
+    for e in embeds:
+        parts += [str(e.get("title") or "").strip(), str(e.get("description") or "").strip(),
+                  str((e.get("footer") or {}).get("text") or "").strip(), str((e.get("author") or {}).get("name") or "").strip()]
+        parts += [f"{f.get('name', '')}\x1f{f.get('value', '')}".strip() for f in e.get("fields") or []]
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:24]
 
 
 @runtime_checkable
@@ -170,12 +187,20 @@ class DiscordAdapter:
         else:
             self.client = discord.Client(**options)
         self.synced = asyncio.Event()
+        self._started = False
         self.client.event(self.on_ready)
         self.client.event(self.on_interaction)
         app.attach(self)
 
     async def start(self, token: str) -> None:
+        self._started = True
         await self.client.start(token)
+
+    async def _connected(self) -> None:
+        """Output waits until the client is logged in and ready: at start, the scheduler's catch-up
+        (a check-in retaken after a crash) runs while the client is still logging in."""
+        if self._started and not self.synced.is_set():
+            await self.synced.wait()
 
     async def close(self) -> None:
         await self.client.close()
@@ -359,6 +384,7 @@ class DiscordAdapter:
         message is refused, the ones already posted are deleted again: a post is all or nothing, so
         nothing the ledger does not know about stays in the channel."""
         require_delivery(delivery)
+        await self._connected()
         channel = await self._channel(target)
         sent: list[discord.Message] = []
         plans = self._plan(target, delivery)
@@ -389,6 +415,7 @@ class DiscordAdapter:
         deleted, and one that is already gone is skipped. Returns the post's new handle. With
         ``keep_images`` the attachments are left out of the edit, so Discord keeps what it shows."""
         require_delivery(delivery)
+        await self._connected()
         channel = await self._channel(target)
         if not isinstance(channel, _HoldsMessages):
             raise DeliveryFailed(N_("I can't edit messages there"))
@@ -419,7 +446,40 @@ class DiscordAdapter:
             raise DeliveryFailed(N_("the messages are gone"))
         return join_message_ids(kept)
 
+    def fingerprint(self, target: Target, delivery: Delivery) -> str:
+        """How :meth:`find_sent` recognises this delivery's messages later: one hash per message, in order."""
+        return ",".join(_words_hash(m.content, m.embeds) for m in self._plan(target, delivery))
+
+    async def find_sent(self, target: Target, fingerprint: str, since: datetime) -> str | None:
+        """The handle of a post a crashed process sent (asked for at ``since``), read back from the
+        channel's history: the bot's own messages (not interaction answers) whose words match, in order.
+        A post found only in part is deleted (a post is all or nothing) and None returned, as when there
+        is no trace of it; then it is sent afresh. The messages' nonce can't serve: Discord keeps it only
+        for a few minutes, and never returns it when messages are read."""
+        await self._connected()
+        channel = await self._channel(target)
+        wanted = fingerprint.split(",")
+        me = self.client.user.id if self.client.user else self.client.application_id
+        after = discord.Object(id=discord.utils.time_snowflake(since - FIND_SLACK))
+        found: list[discord.Message] = []
+        try:
+            async for m in channel.history(limit=FIND_LIMIT, after=after, oldest_first=True):
+                if m.author.id != me or m.webhook_id is not None or m.interaction_metadata is not None:
+                    continue
+                embeds: list[dict[str, Any]] = [dict(e.to_dict()) for e in m.embeds]
+                if _words_hash(m.content, embeds) == wanted[len(found)]:
+                    found.append(m)
+                    if len(found) == len(wanted):
+                        return join_message_ids(str(f.id) for f in found)
+        except discord.HTTPException as exc:
+            log.warning("could not read the channel's history to look for a post (%s)", exc.status)
+            return None
+        for part in found:
+            await self._delete_one(channel, str(part.id))
+        return None
+
     async def delete(self, target: Target, message_id: str) -> None:
+        await self._connected()
         channel = await self._channel(target)
         refused = 0
         for one in split_message_ids(message_id):

@@ -383,6 +383,9 @@ class DiscordStandIn:
 
         self.requests: list[RecordedRequest] = []
         self.unhandled: list[RecordedRequest] = []
+        # Called with each message the bot creates in a channel, once it is stored and before Discord
+        # answers: a test can kill the bot right there (the message is posted, the bot never hears so).
+        self.on_message_created: Callable[[dict[str, Any]], None] | None = None
         self.gateway_frames: list[GatewayFrame] = []
         self.identify_count = 0
         self.resume_count = 0
@@ -1495,14 +1498,23 @@ class DiscordStandIn:
                 return 200, ch
         elif rest == "/messages":
             if m == "GET":
-                limit = int(rec.query.get("limit", 50))
-                ids = self.channel_messages.get(cid, [])
-                return 200, [self.messages[i] for i in reversed(ids) if i in self.messages][:limit]
+                # As Discord: newest first; `after` gives the `limit` oldest messages after it, `before`
+                # the newest ones before it (ids are snowflakes, ordered by time).
+                limit = max(1, min(100, int(rec.query.get("limit", 50))))
+                ids = [i for i in self.channel_messages.get(cid, []) if i in self.messages]
+                if rec.query.get("after"):
+                    newer = [i for i in ids if int(i) > int(rec.query["after"])][:limit]
+                    return 200, [self.messages[i] for i in reversed(newer)]
+                if rec.query.get("before"):
+                    ids = [i for i in ids if int(i) < int(rec.query["before"])]
+                return 200, [self.messages[i] for i in reversed(ids)][:limit]
             if m == "POST":
                 if ch["type"] == 1 and ch["recipients"][0]["id"] in self.dm_blocked:
                     raise _HTTPError(403, 50007, "Cannot send messages to this user")
                 msg = self._make_message(cid, rec.json or {}, rec.files, author=self.bot_user)
                 self._store_message(msg, listed=True)
+                if self.on_message_created is not None:
+                    self.on_message_created(msg)
                 await self._echo("MESSAGE_CREATE", msg)
                 return 200, msg
         elif rest == "/typing":
