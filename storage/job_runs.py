@@ -3,10 +3,18 @@ processes. Each method is a single statement (or one transaction), atomic on SQL
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.vocabulary.clock import utc_iso
 from storage.database import Database
+
+
+def lease_iso(when: datetime) -> str:
+    """A claim's wall-clock time, to the microsecond: whole seconds (utc_iso) would keep a claim
+    fresh for up to a second past its lease. Strings of this one format compare as the times they
+    are, and a row written in whole seconds by an older version sorts before every fraction of its
+    second, so it stays comparable."""
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class JobRunRepository:
@@ -17,7 +25,7 @@ class JobRunRepository:
         """Insert the claim row; the primary key (job, period) lets exactly one insert win."""
         return await self.db.execute_rowcount(
             "INSERT INTO job_runs(job, period, status, claimed_at, owner) VALUES (?,?,'running',?,?) "
-            "ON CONFLICT (job, period) DO NOTHING", (job, utc_iso(period), utc_iso(now), owner)) > 0
+            "ON CONFLICT (job, period) DO NOTHING", (job, utc_iso(period), lease_iso(now), owner)) > 0
 
     async def retake_stale(self, job: str, period: datetime, owner: str, now: datetime, stale_before: datetime) -> bool:
         """Take over a `running` claim older than the lease. The condition is re-checked on the row
@@ -25,16 +33,16 @@ class JobRunRepository:
         ISO strings in UTC (utc_iso) compare as the times they are."""
         return await self.db.execute_rowcount(
             "UPDATE job_runs SET claimed_at=?, owner=? WHERE job=? AND period=? AND status='running' AND claimed_at < ?",
-            (utc_iso(now), owner, job, utc_iso(period), utc_iso(stale_before))) > 0
+            (lease_iso(now), owner, job, utc_iso(period), lease_iso(stale_before))) > 0
 
     async def record_skipped(self, job: str, period: datetime, owner: str, now: datetime) -> None:
         await self.db.execute(
             "INSERT INTO job_runs(job, period, status, claimed_at, owner) VALUES (?,?,'skipped',?,?) "
-            "ON CONFLICT (job, period) DO NOTHING", (job, utc_iso(period), utc_iso(now), owner))
+            "ON CONFLICT (job, period) DO NOTHING", (job, utc_iso(period), lease_iso(now), owner))
 
     async def stale_claims(self, stale_before: datetime) -> list[tuple[str, str]]:
         rows = await self.db.fetchall("SELECT job, period FROM job_runs WHERE status='running' AND claimed_at < ?",
-                                      (utc_iso(stale_before),))
+                                      (lease_iso(stale_before),))
         return [(r[0], r[1]) for r in rows]
 
     async def release(self, job: str, period: datetime, owner: str) -> None:

@@ -283,6 +283,36 @@ async def test_a_stale_claim_is_retaken_by_exactly_one_process(backend, tmp_path
                 await db.close()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def test_a_claim_goes_stale_the_moment_its_lease_ends_not_at_the_next_whole_second(backend, tmp_path, request):
+    """Claims are compared to the microsecond: a claim made at .1 s with a 0.5 s lease is stale at .7 s
+    of the same second (whole seconds kept it fresh until the next one, and a retake missed it)."""
+    from contextlib import nullcontext
+    from datetime import timedelta
+
+    from storage.job_runs import JobRunRepository
+    database = (scratch_database(request.getfixturevalue("pg_server"), "peerpulse_test") if backend == "postgresql"
+                else nullcontext(str(tmp_path / "lease.db")))
+    async with database as target:
+        db = await (PgDatabase.open(target) if backend == "postgresql" else SqliteDatabase.open(target))
+        try:
+            runs, period = JobRunRepository(db), datetime(2026, 11, 22, 18, tzinfo=UTC)
+            claimed = datetime(2026, 12, 7, 2, 0, 5, 100_000, tzinfo=UTC)
+            assert await runs.claim_new("checkin:1", period, "a", claimed)
+            lease = timedelta(seconds=0.5)
+            soon = claimed + timedelta(seconds=0.4)                                         # within its lease
+            assert await runs.stale_claims(soon - lease) == []
+            late = claimed + lease + timedelta(seconds=0.1)                                 # still second :05
+            assert await runs.stale_claims(late - lease) == [("checkin:1", "2026-11-22T18:00:00+00:00")]
+            assert await runs.retake_stale("checkin:1", period, "b", late, late - lease)
+            # A row an older version wrote in whole seconds still compares as the time it is.
+            await db.execute("UPDATE job_runs SET claimed_at=?", ("2026-12-07T02:00:05+00:00",))
+            assert await runs.stale_claims(datetime(2026, 12, 7, 2, 0, 4, 900_000, tzinfo=UTC)) == []
+            assert len(await runs.stale_claims(datetime(2026, 12, 7, 2, 0, 5, 1, tzinfo=UTC))) == 1
+        finally:
+            await db.close()
+
+
 # -- copy-db --------------------------------------------------------------------------------------
 def _sqlite_rows(path: str) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(path)
