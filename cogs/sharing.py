@@ -26,15 +26,15 @@ from datetime import date, timedelta
 from statistics import fmean
 
 from bot.cog import Cog
-from bot.commands import Invocation, Param, ParamType, command, refuse_pair
-from bot.progress import change_text, days_back, streak_of, summed, weekly_figure
+from bot.commands import Invocation, Param, ParamType, command
+from bot.progress import change_text, days_back, pair_change_text, pair_relatives, streak_of, summed, weekly_figure
 from bot.vocabulary import i18n
 from bot.vocabulary import text as texts
 from bot.vocabulary.clock import local_date
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _
 from bot.vocabulary.levels import Level
-from bot.vocabulary.metrics import MetricDef, chart_unit, format_quantity, resolve_metric
+from bot.vocabulary.metrics import MetricDef, chart_unit, format_pair, format_quantity, resolve_metric
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, Line, Relative, Reply, Text
 from cogs.milestones import Milestones, is_milestone_word
 
@@ -93,7 +93,6 @@ class Sharing(Cog):
         metrics: list[MetricDef] = []
         for name in names:
             m = resolve_metric(name, known)   # a clear UserError for an unknown name
-            refuse_pair("share", m)
             if m not in metrics:
                 metrics.append(m)
         dest = Destination.channel(inv.community_id, inv.channel_id)
@@ -109,14 +108,18 @@ class Sharing(Cog):
         assert member is not None  # the invoking member: the runtime made their row before this runs
         last = local_date(inv.now, member.timezone)
         first = last - timedelta(days=6)
-        series = await self.s.entries.series_for_members([inv.member_id], [m.key for m in metrics],
+        series = await self.s.entries.series_for_members([inv.member_id], [k for m in metrics for k in m.series_keys()],
                                                          last - timedelta(days=max(STREAK_LOOKBACK + 6, CHART_DAYS)), last)
         back = days_back(last, STREAK_LOOKBACK)
         facts: list[Line] = []
         with i18n.using(inv.channel_locale):
             for m in metrics:
-                points = [(d.isoformat(), v) for d, v in series.get((inv.member_id, m.key), [])]
-                fact = _fact(inv.member_id, m, points, first.isoformat(), back)
+                if m.paired:
+                    parts = [[(d.isoformat(), v) for d, v in series.get((inv.member_id, k), [])] for k in m.series_keys()]
+                    fact = _pair_fact(inv.member_id, m, parts, first.isoformat(), back)
+                else:
+                    points = [(d.isoformat(), v) for d, v in series.get((inv.member_id, m.key), [])]
+                    fact = _fact(inv.member_id, m, points, first.isoformat(), back)
                 if fact is not None:
                     facts.append(Line((fact,)))
             if not facts:
@@ -155,6 +158,32 @@ def _charts(member_id: int, name: str, timezone: str, metrics: list[MetricDef],
                               (ChartLine(member_id, name, tuple((d.isoformat(), own(v)) for d, v in points), fmean(earlier)),),
                               period=(first.isoformat(), last.isoformat())))
     return tuple(out)
+
+
+def _pair_fact(member_id: int, metric: MetricDef, parts: list[list[tuple[str, float]]], first: str,
+               back: list[str]) -> Fact | None:
+    """A pair (blood pressure) as the check-in writes it: this week's average of each part and the
+    exact change for `public`; for `trend` each part's change, which the gate writes in bands, and the
+    streak. Only days holding every part count (a pair is logged whole), so no part stands alone."""
+    days = set.intersection(*({d for d, _v in points} for points in parts))
+    this_days = sorted(d for d in days if d >= first)
+    if not this_days:
+        return None
+    prev_first = (date.fromisoformat(first) - timedelta(days=7)).isoformat()
+    by_part = [dict(points) for points in parts]
+    this = tuple(fmean(p[d] for d in this_days) for p in by_part)
+    prev_days = [d for d in days if prev_first <= d < first]
+    before = [fmean(p[d] for d in prev_days) if prev_days else None for p in by_part]
+    run = streak_of([(d, 0.0) for d in sorted(days)], back)
+    streak = _(STREAK, days=run) if run >= 2 else None
+    value = _(VALUE_AVERAGE, value=format_pair(metric, this))
+    public = f"{metric.term}: " + ", ".join(w for w in (value, pair_change_text(metric, before, this), streak) if w)
+    relative = list(pair_relatives(metric, before, this))
+    if streak:
+        relative.append(Relative("count", streak))
+    if all(b is None for b in before) and streak is None:
+        relative.append(Relative("count", _("logged this week")))
+    return Fact.of(member_id, metric.key, public=public, relative=tuple(relative), prefix=f"{metric.term}: ")
 
 
 def _fact(member_id: int, metric: MetricDef, points: list[tuple[str, float]], first: str,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.cogs.test_checkins import channel_lines
 
 
@@ -185,3 +187,36 @@ async def test_chart_alone_names_no_metric(bot):
     await _logged(bot)
     out = await bot.run("ann@#walkers: share chart: words")
     assert not channel_lines(out) and any("Name the metrics" in line for line in out)
+
+
+async def _blood_pressure(bot, level: str):
+    await bot.run(":time 2026-11-20T12:00:00+00:00")
+    await bot.run(":moderator mia")
+    await bot.run("mia@#walkers: mod rule #walkers bp public")
+    await bot.run(f"ann@#walkers: privacy set bp {level}")
+    for day, pair in (("2026-11-13", "128/82"), ("2026-11-19", "131/80"), ("2026-11-20", "135/85")):
+        await bot.run(f"ann@dm: log bp {pair} {day}")
+
+
+async def test_a_pair_at_public_shows_both_parts_and_at_trend_only_bands(bot):
+    await _blood_pressure(bot, "public")
+    text = "\n".join(channel_lines(await bot.run("ann@#walkers: share bp: the nurse was happy")))
+    assert "133/82 mmHg average this week" in text and "systolic ↑4%" in text and "2-day streak" in text
+    out = await bot.run("ann@#walkers: privacy set bp trend")
+    edited = "\n".join(line for line in out if line.startswith("[#walkers"))
+    assert "edited" in edited and "systolic about the same" in edited and "diastolic about the same" in edited
+    assert re.findall(r"\d+", re.sub(r"\[#walkers #\d+ edited\]|\d+-day streak", "", edited)) == []   # no number
+    assert "133" not in edited and "82" not in edited and "↑4%" not in edited
+    out = await bot.run("ann@#walkers: privacy set bp aggregate")   # below trend: the post goes, words and all
+    assert any(line.startswith("[#walkers") and "deleted" in line for line in out)
+
+
+async def test_a_pair_under_the_default_cap_is_shared_at_trend_and_private_refused(bot):
+    await bot.run(":time 2026-11-20T12:00:00+00:00")
+    await bot.run("ann@#walkers: privacy set bp public")   # the channel keeps its sensitive cap: trend
+    await bot.run("ann@dm: log bp 128/82")
+    text = "\n".join(channel_lines(await bot.run("ann@#walkers: share bp: checked today")))
+    assert "checked today" in text and "128" not in text and "82" not in text
+    await bot.run("bo@dm: log bp 120/80")
+    out = await bot.run("bo@#walkers: share bp: mine")
+    assert not channel_lines(out) and any("I didn't post it" in line for line in out)
