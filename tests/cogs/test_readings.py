@@ -102,7 +102,7 @@ async def test_export_holds_both_parts(bot):
     assert "bp.systolic" in csv and "bp.diastolic" in csv
 
 
-@pytest.mark.parametrize("line", ["chart bp", "chart bp 14 share", "goal bp 130/85", "units bp imperial",
+@pytest.mark.parametrize("line", ["goal bp 130/85", "units bp imperial",
                                   "challenge create squeeze bp total 1000", "partner invite @bob bp trend",
                                   "share bp: a good week"])
 async def test_commands_that_read_one_number_refuse_a_pair_in_one_line(bot, line):
@@ -254,3 +254,109 @@ def test_no_trend_line_of_a_pair_holds_a_value(before, week, streak):
     assert level is Level.TREND and _TREND_LINE.fullmatch(text), text
     assert released.relative == () and [lv for lv, _t in released.variants] == [int(Level.TREND)]
     assert "mmHg" not in text
+
+
+# ---- charts and cards ------------------------------------------------------------------------
+
+BP_WEEKS = [f"ann@dm: log bp {s}/{d} 2026-11-{day:02d}" for day, s, d in
+            [(6, 134, 88), (8, 131, 86), (10, 133, 87), (12, 130, 85), (14, 128, 84), (15, 127, 83), (16, 124, 80)]]
+BP_VALUES = {str(v) for line in BP_WEEKS for v in line.split()[3].split("/")}
+
+
+def _specs(bot):
+    from tests.cogs.test_chart_posts import _capture_specs
+    return _capture_specs(bot)
+
+
+def _numbers_on(fig) -> list[str]:
+    """Every number drawn on a figure outside its title, day ticks and footer."""
+    from tests.charts.test_charts import _drawn_texts, _tick_texts, _title_of
+    ax = fig.axes[0]
+    skip = {_title_of(fig), ax.get_xlabel(), *_tick_texts(ax.xaxis)}
+    return [n for t in _drawn_texts(fig) if t.get_text() not in skip
+            for n in re.findall(r"[+-]?\d[\d,.]*%?", t.get_text())]
+
+
+async def test_a_private_chart_of_a_pair_draws_both_parts_labelled_in_one_chart(bot):
+    from bot.charts import _build_figure, alt_text
+    specs = _specs(bot)
+    await bot.run(*BP_WEEKS)
+    out = await bot.run("ann@dm: chart bp 14")
+    assert out[0] == "[@ann] Your blood pressure, last 14 days (only you see this):" and "image:" in out[1]
+    (spec,) = specs
+    assert not spec.relative and spec.unit == "mmHg" and spec.goal is None
+    assert [s.label for s in spec.series] == ["systolic", "diastolic"]
+    assert [v for _d, v in spec.series[0].points] == [134, 131, 133, 130, 128, 127, 124]
+    assert [v for _d, v in spec.series[1].points] == [88, 86, 87, 85, 84, 83, 80]
+    texts = [t.get_text() for t in _build_figure(spec).findobj(lambda a: hasattr(a, "get_text"))]
+    assert "systolic" in texts and "diastolic" in texts              # the legend names both parts
+    alt = alt_text(spec)
+    assert "systolic: 7 days logged, from 124 mmHg to 134 mmHg" in alt and "diastolic: 7 days logged" in alt
+
+
+async def test_a_shared_chart_of_a_pair_at_trend_shows_no_number(bot):
+    """Blood pressure is capped at trend: shared, each part is relative to its own usual, nothing raw drawn."""
+    from bot.charts import _build_figure, alt_text
+    specs = _specs(bot)
+    await bot.run(*BP_WEEKS, "ann@#walkers: privacy set bp public")
+    out = await bot.run("ann@#walkers: chart bp 14 share")
+    post = channel(out)
+    assert post[0] == "[#walkers #1] ann's blood pressure, last 14 days (relative to their own usual)"
+    (spec,) = specs
+    assert spec.relative and spec.unit == "%" and [s.label for s in spec.series] == ["systolic", "diastolic"]
+    assert spec.title == "Blood pressure — last 14 days (relative to own usual)"
+    # each part against its own usual (here the mean of its own 14 days), in the trend grid's steps
+    from bot.disclosure import relative_steps
+    for series, part in zip(spec.series, (0, 1), strict=True):
+        raw = [(f"2026-11-{day:02d}", float(line.split()[3].split("/")[part]))
+               for line, day in zip(BP_WEEKS, (6, 8, 10, 12, 14, 15, 16), strict=True)]
+        assert series.points == relative_steps(raw, sum(v for _d, v in raw) / len(raw))
+    fig = _build_figure(spec)
+    numbers = _numbers_on(fig)
+    assert numbers and all(n.endswith("%") for n in numbers), numbers
+    drawn = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+    assert "mmHg" not in drawn and "systolic" in drawn and "diastolic" in drawn
+    alt = alt_text(spec)
+    assert "systolic:" in alt and "diastolic:" in alt and "mmHg" not in alt
+    assert not BP_VALUES & set(re.findall(r"\d+", alt.split(spec.timezone + ".", 1)[1]))
+    assert not any(v in " ".join(post) for v in BP_VALUES)
+
+
+async def test_a_pair_chart_is_shared_with_numbers_only_where_the_channel_allows_public(bot):
+    specs = _specs(bot)
+    await bot.run(":moderator mia", *BP_WEEKS, "ann@#walkers: privacy set bp public",
+                  "mia@#walkers: mod rule #walkers bp public")
+    await bot.run("ann@#walkers: chart bp 14 share")
+    (spec,) = specs
+    assert not spec.relative and [s.label for s in spec.series] == ["systolic", "diastolic"]
+    assert spec.series[0].points[-1] == ("2026-11-16", 124.0) and spec.series[1].points[-1] == ("2026-11-16", 80.0)
+    specs.clear()
+    out = await bot.run("ann@#walkers: privacy set bp aggregate")
+    assert any("deleted]" in line for line in out)                    # the chart is taken back
+
+
+@pytest.mark.parametrize("cap", ["trend", "public"])
+async def test_a_card_with_blood_pressure_at_trend_and_at_public(bot, cap):
+    from bot.charts import CardSpec, alt_text
+    from bot.charts.card import build_card
+    specs = _specs(bot)
+    await bot.run(":moderator mia", *BP_WEEKS, "ann@dm: log steps 8000", "ann@#walkers: privacy set bp public",
+                  "ann@#walkers: privacy set steps public", f"mia@#walkers: mod rule #walkers bp {cap}")
+    out = await bot.run("ann@#walkers: card share")
+    assert "[#walkers #1] ann's week: Steps, Blood pressure" in out
+    (card,) = [s for s in specs if isinstance(s, CardSpec)]
+    bp = next(p for p in card.panels if p.title.startswith("Blood pressure"))
+    assert [s.label for s in bp.series] == ["systolic", "diastolic"]
+    texts = [t.get_text() for t in build_card(card).findobj(lambda a: hasattr(a, "get_text"))]
+    alt = alt_text(card)
+    if cap == "trend":
+        assert bp.relative and bp.title == "Blood pressure (relative to own usual)"
+        summary = next(t for t in texts if t.startswith("systolic "))
+        assert summary == "systolic about · diastolic about own usual"   # 2 earlier days: the week is its own usual
+        panel_text = [t for t in texts if "mmHg" in t or any(v in t for v in BP_VALUES)]
+        assert panel_text == [], panel_text
+        assert "mmHg" not in alt and "systolic" in alt
+    else:
+        assert not bp.relative
+        assert "systolic avg 128 · diastolic avg 83.8 mmHg" in texts       # Nov 10-16: 133 ... 124 / 87 ... 80
+        assert "Blood pressure: systolic avg 128 · diastolic avg 83.8 mmHg, 5 of 7 days logged." in alt
