@@ -146,7 +146,7 @@ def _require_ascii(text: str, what: str, examples: tuple[str, ...]) -> None:
 # (with an optional decimal point or comma), a plain number with a decimal point or comma, or ".5".
 _NUM = (r"[+-]?(?:[1-9]\d{0,2}(?:(?:,\d{3})+(?!\d)(?:\.\d+)?|(?: \d{3})+(?!\d)(?:[.,]\d+)?)"
         r"|\d+(?:[.,]\d+)?|[.,]\d+)")
-_UNIT_WORD = r"(?:/ ?\d+|[a-z][a-z.]*(?: [a-z][a-z.]*)?)"
+_UNIT_WORD = r"(?:/ ?\d+|[a-z]+ ?/ ?[a-z]+|[a-z][a-z.]*(?: [a-z][a-z.]*)?)"
 _TERM = re.compile(rf"( ?)({_NUM}) ?({_UNIT_WORD})?")
 _CLOCK = re.compile(r"(\d{1,3}):([0-5]\d)")
 
@@ -192,9 +192,15 @@ _SPELLINGS: dict[str, str] = {
     **_spellings("km", "kms", "kilometre", "kilometres", "kilometer", "kilometers"),
     **_spellings("mi", "mile", "miles"),
     **_spellings("metre", "metres", "meter", "meters"),
+    **_spellings("mmol/L", "mmol", "mmoll"),
+    **_spellings("mg/dL", "mgdl", "mg"),
+    **_spellings("cm", "cms", "centimetre", "centimetres", "centimeter", "centimeters"),
+    **_spellings("in", "inch", "inches", "tum"),
 }
+del _SPELLINGS["in"]      # "log steps 8000 in the park": only waist reads `in` as inches (_WAIST_WORDS)
 # Words a distance metric reads differently: there, `m` is metres, not minutes.
 _DISTANCE_WORDS = {"m": "metre", "k": "km"}
+_WAIST_WORDS = {"in": "in"}
 
 LB = 0.45359237          # kg, exact by definition
 STONE = 14 * LB
@@ -203,6 +209,11 @@ CUP = 0.25               # L, a "metric cup": people who say cups mean a glass, 
 US_GALLON = 3.785411784  # L
 US_PINT = 0.473176473    # L
 MILE = 1.609344          # km, exact by definition
+INCH = 2.54              # cm, exact by definition
+# mg/dL per mmol/L depends on the substance (its molar mass / 10): the one place these factors live, for
+# the built-in lab metrics and for a moderator's metric whose name says the substance (mg_per_mmol).
+GLUCOSE_MG_PER_MMOL = 18.016        # glucose, 180.16 g/mol
+CHOLESTEROL_MG_PER_MMOL = 38.67     # cholesterol (total, LDL, HDL), 386.7 g/mol
 
 
 def _terms(text: str, words: dict[str, str] | None = None) -> list[tuple[float, str, str]]:
@@ -333,6 +344,17 @@ _READINGS: dict[str, _Reading] = {
     "distance": _Reading({"": 1, "km": 1, "mi": MILE, "metre": 0.001}, lambda v: f"{_shown(v, 2)} km",
                          ("5 km", "3.1 mi", "800 m"), words=_DISTANCE_WORDS,
                          imperial=("mi", lambda v: f"{_shown(v / MILE, 2)} mi"), mixups=("mi", "km")),
+    # Lab values are kept in mmol/L (as Swedish labs report them); a member who chose imperial (US) units
+    # reads and types mg/dL, converted with the substance's own factor.
+    "glucose": _Reading({"": 1, "mmol/L": 1, "mg/dL": 1 / GLUCOSE_MG_PER_MMOL}, lambda v: f"{_shown(v, 2)} mmol/L",
+                        ("5.5", "5.5 mmol/L", "99 mg/dL"), also=("mg/dL", 1 / GLUCOSE_MG_PER_MMOL),
+                        imperial=("mg/dL", lambda v: f"{_shown(v * GLUCOSE_MG_PER_MMOL, 0)} mg/dL")),
+    "cholesterol": _Reading({"": 1, "mmol/L": 1, "mg/dL": 1 / CHOLESTEROL_MG_PER_MMOL},
+                            lambda v: f"{_shown(v, 2)} mmol/L", ("5.2", "5.2 mmol/L", "201 mg/dL"),
+                            also=("mg/dL", 1 / CHOLESTEROL_MG_PER_MMOL),
+                            imperial=("mg/dL", lambda v: f"{_shown(v * CHOLESTEROL_MG_PER_MMOL, 0)} mg/dL")),
+    "waist": _Reading({"": 1, "cm": 1, "in": INCH}, lambda v: f"{_shown(v, 1)} cm", ("88", "88 cm", "34.5 in"),
+                      words=_WAIST_WORDS, also=("in", INCH), imperial=("in", lambda v: f"{_shown(v / INCH, 1)} in")),
 }
 
 
@@ -368,6 +390,13 @@ BUILTIN_METRICS: tuple[MetricDef, ...] = (
     _builtin("distance", "distance", "km", 0, 500, N_("distance walked, run or cycled"), ("dist", "run", "ride", "km"),
              better=True, adds=True),
     BLOOD_PRESSURE,
+    # Ranges whose bounds read back in both units at the shown precision (a meter's 0.6-33.3 mmol/L is 11-600 mg/dL).
+    _builtin("glucose", N_("glucose"), "mmol/L", 0.6, 33.3, N_("blood glucose in mmol/L or mg/dL"),
+             ("blood glucose", "blood sugar", "bloodsugar"), sensitive=True),
+    _builtin("cholesterol", N_("cholesterol"), "mmol/L", 1, 20, N_("total cholesterol in mmol/L or mg/dL"),
+             ("total cholesterol", "chol"), sensitive=True),
+    _builtin("waist", N_("waist"), "cm", 50, 250, N_("waist circumference in cm or inches"),
+             ("waist circumference", "waistline"), sensitive=True),
 )
 
 
@@ -398,8 +427,8 @@ def _counted(unit: str, number: str) -> str:
 
 # Families of units a moderator's metric may be typed in, whatever unit it is kept in. Each unit:
 # spellings (lowercase, no spaces, dots or degree signs), factor and offset into the family's base.
-# mg/dL <-> mmol/L depends on the substance: the factor here is glucose's (molar mass 180.16 g/mol).
-GLUCOSE_MG_PER_MMOL = 18.016
+# mg/dL <-> mmol/L depends on the substance: the factor here is glucose's; custom_units puts in the
+# factor of the substance a metric's name says (mg_per_mmol).
 _FAMILIES: tuple[dict[str, tuple[tuple[str, ...], float, float]], ...] = (  # i18n: unit words, typed
     {"°C": (("c", "degc", "celsius", "degreesc"), 1, 0),
      "°F": (("f", "degf", "fahrenheit", "degreesf"), 5 / 9, -32 * 5 / 9)},
@@ -435,7 +464,12 @@ def custom_units(metric: MetricDef) -> dict[str, tuple[float, float]]:
     """Unit symbol -> (factor, offset) into a moderator's metric's own unit; its own unit first."""
     family = _family(metric.unit)
     given = {u: (f, 0.0) for u, f in metric.alternatives}
-    if family is None or (_family_symbol(family, metric.unit) in ("mg/dL", "mmol/L") and not _glucose(metric)):
+    if family is not None and _family_symbol(family, metric.unit) in ("mg/dL", "mmol/L"):
+        per = mg_per_mmol(metric.key)
+        if per is None:      # another substance: no factor to guess (the moderator may give one)
+            return {metric.unit: (1.0, 0.0), **given}
+        family = {sym: (words, per if sym == "mmol/L" else factor, offset) for sym, (words, factor, offset) in family.items()}
+    if family is None:
         return {metric.unit: (1.0, 0.0), **given}
     own = _family_symbol(family, metric.unit)
     _x, base_factor, base_offset = family[own]
@@ -446,8 +480,16 @@ def custom_units(metric: MetricDef) -> dict[str, tuple[float, float]]:
     return {**out, **given}      # a factor the moderator gave wins (another substance's mmol/L)
 
 
-def _glucose(metric: MetricDef) -> bool:
-    return any(w in metric.key for w in ("glucose", "sugar", "bg", "bloodsugar"))
+# Words in a metric's name that say its substance, with that substance's mg/dL per mmol/L.
+_SUBSTANCES = ((("glucose", "glukos", "sugar", "socker", "bg"), GLUCOSE_MG_PER_MMOL),  # i18n: name words
+               (("cholesterol", "kolesterol", "ldl", "hdl"), CHOLESTEROL_MG_PER_MMOL))
+
+
+def mg_per_mmol(key: str) -> float | None:
+    """mg/dL per mmol/L of the substance a metric's key names (`glucose`, `fasting-bg`: 18.016;
+    `cholesterol`, `ldl`: 38.67), or None when it names none: the built-in lab metrics and moderators'
+    metrics convert with the same factors."""
+    return next((per for words, per in _SUBSTANCES if any(w in key.lower() for w in words)), None)
 
 
 def _custom_reading(metric: MetricDef) -> _Reading:
@@ -657,7 +699,7 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
     # that is the bound, shown rounded, not a value outside the range.
     value = _snap(quantity.value, metric.minimum, metric.maximum, 2.5e-4 if converted else 1e-9)
     if value < metric.minimum or value > metric.maximum:
-        raise UserError(_out_of_range(metric, reading, cleaned.lower(), value))
+        raise UserError(_out_of_range(metric, reading, cleaned.lower(), value, bare))
     if reading.whole:
         number = cleaned.split(" ")[0].rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/")
         if _THOUSANDS_DOT.fullmatch(number):
@@ -720,7 +762,7 @@ def _snap(value: float, low: float, high: float, tolerance: float = 1e-9) -> flo
 _SMALL_WORDS = {"min": (N_("minutes"), "m"), "lb": (N_("pounds"), "lb")}
 
 
-def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float) -> str:
+def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float, bare: str = "") -> str:
     low, high = reading.show(metric.minimum), reading.show(metric.maximum)
     line = _("{cap} must be between {low} and {high}", cap=cap(metric.label), low=low, high=high)
     if reading.also:
@@ -733,15 +775,16 @@ def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float)
             words, suffix = _SMALL_WORDS[reading.pair[1]]
             return _("{line}: for {words}, write `{echo}{suffix}`.", line=line, words=_(words), echo=echo(text), suffix=suffix)
     if re.fullmatch(_NUM, text):
-        # "250" as water is 250 L; 250 ml fits. Name the first unit in which the number fits.
+        # "250" as water is 250 L; 250 ml fits. Name the first unit in which the number fits (for a
+        # member whose bare number is mg/dL, `6.2 mmol/L`).
         number = _number(text)
         for unit in reading.units:
-            if unit and reading.units[unit] != 1 and metric.minimum <= reading.convert(number, unit) <= metric.maximum:
+            if unit and unit != bare and (bare or reading.units[unit] != 1) and metric.minimum <= reading.convert(number, unit) <= metric.maximum:
                 return _("{line}: for {unit}, write `{typed} {unit}`.", line=line, unit=_UNIT_LABELS.get(unit, unit), typed=echo(text))
     return line + "."
 
 
-_UNIT_LABELS = {"floz": "fl oz", "metre": "m", "gal": "gallons", "pint": "pints"}  # i18n: unit words, typed back
+_UNIT_LABELS = {"floz": "fl oz", "metre": "m", "gal": "gallons", "pint": "pints", "in": "inches"}  # i18n: unit words, typed back
 
 
 def format_quantity(metric: MetricDef, value: float, system: str | None = None) -> str:
