@@ -235,6 +235,7 @@ class Checkins(Cog):
         first, last = week.first.isoformat(), week.last.isoformat()   # days stay ISO strings: no date per point
         adds_up = {key: summed(metric) for key, metric in by_key.items()}
         groups: dict[str, list[tuple[int, float]]] = {}
+        pair_groups: dict[str, list[tuple[int, tuple[float, ...]]]] = {}   # a pair's week per part
         member_lines: list[Line] = []
         summaries: list[tuple[int, Reply]] = []
         chart_inputs: dict[str, list[tuple[Any, ...]]] = {}   # turned into chart lines only for the charts drawn
@@ -249,9 +250,10 @@ class Checkins(Cog):
                     pair = _pair_fact(member_id, metric, figures, days_text, streak_text, average)
                     if pair is not None:
                         facts.append(pair[0])
+                        pair_groups.setdefault(key, []).append((member_id, pair[2]))   # both parts, or none
                         if with_summaries:
                             private_lines.append(pair[1])
-                    continue   # no group figure over a pair, nor a chart line (PRIVACY.md)
+                    continue   # no chart line in a check-in (a pair's chart is the member's own `chart bp`)
                 f = figures.get((member_id, key))
                 if f is None:   # nothing logged this week
                     continue
@@ -298,6 +300,14 @@ class Checkins(Cog):
                                           metric=by_key[key].label, unit=_group_unit(by_key[key])),
                                         _value_spec(by_key[key]), period_text)
                             for key, contribs in groups.items())
+        # A pair's figure, part by part ("blood pressure about 128/82 mmHg average"): the gate judges each
+        # part and releases both or neither (PRIVACY.md).
+        group_parts += tuple(GroupFigure(key, "average", tuple((m, 0.0) for m, _v in contribs),
+                                         _("{metric} about {{value}} {unit} from {{count}} people",
+                                           metric=by_key[key].label, unit=_group_unit(by_key[key])),
+                                         ",.0f", period_text, parts=tuple(p.key for p in by_key[key].parts),
+                                         part_values=tuple(v for _m, v in contribs))
+                             for key, contribs in pair_groups.items())
         lines = [header]
         if group_parts:
             lines.append(Line(group_parts, label=_("Together: ")))
@@ -317,10 +327,11 @@ class Checkins(Cog):
 
 
 def _pair_fact(member_id: int, metric: MetricDef, figures: dict[tuple[int, str], Any], days_text: str,
-               streak_text: str, average: str) -> tuple[Fact, str] | None:
+               streak_text: str, average: str) -> tuple[Fact, str, tuple[float, ...]] | None:
     """A paired metric's line: ``blood pressure 128/82 mmHg average (systolic ↓3%, diastolic the same vs
     last week, 3/7 days)`` at `public`; at `trend` the gate writes each part's change in bands, with the
-    days logged and the streak (facts about logging). None when a part has nothing this week."""
+    days logged and the streak (facts about logging), and the week's mean per part (for the group figure).
+    None when a part has nothing this week."""
     found = [figures.get((member_id, k)) for k in metric.series_keys()]
     parts = [f for f in found if f is not None]
     if len(parts) != len(found):
@@ -338,7 +349,7 @@ def _pair_fact(member_id: int, metric: MetricDef, figures: dict[tuple[int, str],
     label = metric.label
     return (Fact.of(member_id, metric.key, public=f"{label} {raw} ({exact_text})", relative=tuple(relative),
                     prefix=f"{label} "),
-            f"{label}: {raw} ({exact_text})")
+            f"{label}: {raw} ({exact_text})", this)
 
 
 _PERIOD_WORDS = {  # i18n: input words (English and Swedish, for everyone)
@@ -387,7 +398,7 @@ def _group_unit(metric: MetricDef) -> str:
 
 
 def _value_spec(metric: MetricDef) -> str:
-    return ",.0f" if metric.key in ("steps",) or metric.unit in ("min", "bpm") else ",.1f"
+    return ",.0f" if metric.key in ("steps",) or metric.unit in ("min", "bpm", "cm", "mmHg") else ",.1f"
 
 
 def every(weekday: str) -> str:

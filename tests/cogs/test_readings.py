@@ -122,7 +122,7 @@ async def test_lists_name_blood_pressure_sensibly(bot):
     assert "(sensitive" in listed.split("bp: ")[1]
     assert "bp: private" in await bot.say("ann@dm: privacy")
     out = await bot.say("ann@dm: privacy set bp public")
-    assert "bp: public" in out and "blood pressure show at most trends" in out
+    assert "bp: public" in out and "blood pressure, glucose, cholesterol and waist show at most trends" in out
     await bot.run(":moderator mia")
     assert "bp: trend (default)" in await bot.say("mia@#walkers: mod rules")
     assert "#walkers: bp — " in await bot.say("mia@dm: mod rule #walkers bp public")
@@ -197,22 +197,25 @@ async def test_checkin_at_public_shows_the_numbers_and_lowering_takes_them_back(
     assert "127/79" not in contents and "mmHg" not in contents
 
 
-async def test_a_pair_at_aggregate_shows_nothing_however_many_share_it(bot):
-    """No group figure over a pair (PRIVACY.md): at `aggregate` a member's blood pressure appears nowhere, so
-    no part can be worked out from a released figure and the other part."""
+async def test_a_pair_at_aggregate_is_one_group_figure_of_both_parts(bot):
+    """Five members share blood pressure at `aggregate`: one figure holds both parts ("about S/D mmHg
+    average from 5 people"), each part within its disclosure bound; no member's value appears."""
+    from tests.support.transcript import within_release_bound
     members = ("ann", "bob", "cat", "dov", "eve")
     await bot.run(":moderator mia", "mia@#walkers: mod schedule #walkers sunday 18:00 UTC",
-                  "mia@#walkers: mod rule #walkers bp public",
                   *[f"{m}@#walkers: privacy set bp aggregate" for m in members],
                   *[f"{m}@#walkers: checkin join" for m in members], ":time 2026-11-20T12:00:00+00:00",
-                  *[f"{m}@dm: log bp {120 + i}/{80 + i} 2026-11-18" for i, m in enumerate(members)],
-                  "ann@dm: log steps 8000 2026-11-18", "ann@#walkers: privacy set steps trend")
+                  *[f"{m}@dm: log bp {121 + 3 * i}/{79 + 2 * i} 2026-11-18" for i, m in enumerate(members)])
     out = await bot.run(":time 2026-11-22T19:00:00+00:00")
     text = "\n".join(channel(out))
-    assert "blood pressure" not in text and "mmHg" not in text
-    assert not any(str(120 + i) in text or str(80 + i) in text for i in range(5))
-    ledger = await bot.db.fetchall("SELECT metric FROM post_disclosures")
-    assert all(r[0] != "bp" for r in ledger)
+    m = re.search(r"Together: blood pressure about (\d+)/(\d+) mmHg average from 5 people", text)
+    assert m, text
+    systolic, diastolic = [121 + 3 * i for i in range(5)], [79 + 2 * i for i in range(5)]
+    for shown, part in ((m.group(1), systolic), (m.group(2), diastolic)):   # an average: each moved by p/2 % / 5
+        assert within_release_bound(float(shown), sum(part) / 5, [v / 5 for v in part], 1.0)
+    assert not any(f"{a}/{b}" in text for a, b in zip(systolic, diastolic, strict=True))
+    ledger = {r[0] for r in await bot.db.fetchall("SELECT metric FROM post_disclosures")}
+    assert ledger == {"bp"}
 
 
 async def test_checkin_in_swedish_names_the_parts(bot):
