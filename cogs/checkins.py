@@ -26,7 +26,7 @@ from bot.vocabulary.clock import local_date, parse_timezone, zone
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _, n_, p_
 from bot.vocabulary.levels import Level
-from bot.vocabulary.metrics import MetricDef, format_pair, format_quantity, parse_quantity
+from bot.vocabulary.metrics import MetricDef, format_pair, format_quantity, pair_examples, parse_pair, parse_quantity
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 
 log = logging.getLogger(__name__)
@@ -105,11 +105,13 @@ class Checkins(Cog):
                             "early.", isoformat=until.date().isoformat()), private=True)
 
     @command("goal", "Set a private goal for a metric, per day (or per week); others see at most about how close you are, if you share trends.",
-             Param("metric", P.METRIC, "e.g. steps"),
+             Param("metric", P.METRIC, "e.g. steps", pairs=True),
              Param("value", P.TEXT, "the goal, e.g. 10000 (a day), 8h, or 70000 week for a week's total",
                    max_length=60))
     async def goal(self, inv: Invocation, metric: MetricDef, value: str) -> Reply:
         m = metric
+        if m.paired:
+            return await self._pair_goal(inv, m, value)
         value, per = _goal_period(value)
         system = await self.s.units.system(inv.member_id, m.key)
         if per == "week" and summed(m):
@@ -135,6 +137,24 @@ class Checkins(Cog):
                             'trends, posts say at most roughly how close you are ("over half of '
                             'goal"). (For a {value} goal instead: {other}.)', name=m.label, shown=shown, kind=kind, value=_('weekly') if per == 'day' else _('daily'), other=other)
                           + _direction_note(m, direction), private=True)
+
+    async def _pair_goal(self, inv: Invocation, m: MetricDef, value: str) -> Reply:
+        """`goal bp 130/85`: one goal per part (kept under each part's series key), read like a reading. A
+        pair's goal is never a share in posts; only the member's own replies compare a reading with it."""
+        typed, _per = _goal_period(value)
+        reading = parse_pair(m, typed)
+        if reading.pulse is not None:
+            raise UserError(_("A {name} goal is its two parts only, like `goal {key} {example}`. Nothing was changed.",
+                              name=m.label, key=m.term, example=pair_examples(m)[0]))
+        member = await self.s.community.member_by_id(inv.member_id)
+        today = local_date(inv.now, member.timezone if member else "UTC")
+        for key, amount in zip(m.series_keys(), reading.values, strict=True):
+            latest = await self.s.entries.latest(inv.member_id, key, today - timedelta(days=60))
+            await self.s.goals.set(inv.member_id, key, amount, inv.now, goal_value=amount, goal_period="day",
+                                   direction=goal_direction(m, amount, latest))
+        return Reply.text(_("Your {name} goal: {pair}, each part on its own. Only you see it: when you log, "
+                            "I tell you privately where each part is against it; posts never mention it.",
+                            name=m.label, pair=format_pair(m, reading.values)), private=True)
 
     async def _goal_direction(self, inv: Invocation, m: MetricDef, amount: float, per: str) -> str | None:
         """What the goal says progress is, for milestones: the metric's own direction, else which side

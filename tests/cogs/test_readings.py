@@ -102,8 +102,7 @@ async def test_export_holds_both_parts(bot):
     assert "bp.systolic" in csv and "bp.diastolic" in csv
 
 
-@pytest.mark.parametrize("line", ["goal bp 130/85", "units bp imperial",
-                                  "challenge create squeeze bp total 1000", "partner invite @bob bp trend",
+@pytest.mark.parametrize("line", ["units bp imperial", "challenge create squeeze bp total 1000",
                                   "share bp: a good week"])
 async def test_commands_that_read_one_number_refuse_a_pair_in_one_line(bot, line):
     await bot.run(":moderator ann", "bob@dm: help", "ann@dm: log bp 128/82", "ann@dm: privacy set bp public")
@@ -137,12 +136,61 @@ async def test_sensitive_by_default_capped_at_trend_in_every_channel(bot):
     assert "bp: trend (this channel allows at most trend)" in await bot.say("ann@#walkers: privacy")
 
 
-async def test_all_leaves_a_pair_out_where_a_command_cannot_take_it(bot):
+async def test_all_takes_the_pair_in_where_a_command_can_take_it(bot):
     await bot.run("bob@dm: help")
     out = await bot.say("alice@dm: partner invite @bob all trend")
-    assert "distance" in out and "bp" not in out
+    assert "distance" in out and "bp" in out
     assert "all your metrics" in await bot.say("alice@dm: privacy set all trend")
     assert "bp: trend" in await bot.say("alice@dm: privacy")
+
+
+# ---- goals and partners ------------------------------------------------------------------------
+
+async def test_a_goal_per_part_is_private_and_each_reading_is_told_against_it(bot):
+    out = await bot.say("ann@dm: goal bp 130/85")
+    assert "Your blood pressure goal: 130/85 mmHg, each part on its own. Only you see it" in out
+    rows = await bot.db.fetchall("SELECT metric, goal_value FROM goals ORDER BY metric")
+    assert [(r[0], float(r[1])) for r in rows] == [("bp.diastolic", 85.0), ("bp.systolic", 130.0)]
+    out = await bot.say("ann@dm: log bp 128/88")
+    assert "Against your goal of 130/85 mmHg: systolic 2 under your goal, diastolic 3 over your goal." in out
+    assert "systolic at your goal, diastolic at your goal" in await bot.say("ann@dm: log bp 130/85")
+    assert "Against your goal" not in await bot.say("bob@dm: log bp 128/88")        # bob has none
+    for typed, said in (("130", "two whole numbers"), ("85/130", "never below"), ("130/85 pulse 60", "two parts only"),
+                        ("30/20", "systolic between 60 and 260")):
+        refused = await bot.say(f"ann@dm: goal bp {typed}")
+        assert refused.startswith("[@ann]") and said in refused, refused
+    assert [float(r[0]) for r in await bot.db.fetchall("SELECT goal_value FROM goals ORDER BY metric")] == [85.0, 130.0]
+    out = await bot.run("ann@dm: mydata export")
+    data = json.loads(next(Path(line.split("file: ")[1]) for line in out if line.endswith(".json")).read_text())
+    assert {g["metric"]: g["goal_value"] for g in data["goals"]} == {"bp.systolic": 130, "bp.diastolic": 85}
+
+
+async def test_a_goal_on_a_pair_is_never_in_a_post(bot):
+    await bot.run("ann@#walkers: privacy set bp public", "ann@dm: goal bp 120/80", *CHECKIN,
+                  "mia@#walkers: mod rule #walkers bp public")
+    post = channel(await bot.run(":time 2026-11-22T19:00:00+00:00"))
+    text = "\n".join(post)
+    assert "ann: blood pressure 127/79 mmHg average" in text and "goal" not in text and "120/80" not in text
+
+
+PARTNERED = ["bob@dm: help", "ann@dm: partner invite @bob bp {level}", "bob@dm: partner accept",
+             ":time 2026-11-20T12:00:00+00:00", "ann@dm: log bp 130/90 2026-11-10", "ann@dm: log bp 132/92 2026-11-12",
+             "ann@dm: log bp 128/80 2026-11-17", "ann@dm: log bp 126/79 2026-11-18", "ann@dm: log bp 128/78 2026-11-19"]
+
+
+@pytest.mark.parametrize("level", ["trend", "public"])
+async def test_a_partner_summary_speaks_of_each_part(bot, level):
+    await bot.run(*[line.format(level=level) for line in PARTNERED])
+    out = await bot.run(":time 2026-11-22T19:00:00+00:00")
+    summary = "\n".join(line for line in out if line.startswith("[@bob #"))
+    assert "ann's week (Nov 16–Nov 22), as they share it with you:" in summary
+    if level == "trend":
+        assert "bp: systolic about the same, diastolic ↓ 10–20% vs last week" in summary
+        assert not any(v in summary for v in ANN_VALUES) and "mmHg" not in summary
+    else:
+        assert "bp: 127/79 mmHg average (systolic ↓3%, diastolic ↓13% vs last week)" in summary
+    out = await bot.run("ann@dm: partner invite @bob bp private")
+    assert any(line.startswith("[@bob #") and "deleted" in line for line in out)
 
 
 # ---- check-ins ---------------------------------------------------------------------------------
@@ -213,7 +261,9 @@ async def test_a_pair_at_aggregate_is_one_group_figure_of_both_parts(bot):
     systolic, diastolic = [121 + 3 * i for i in range(5)], [79 + 2 * i for i in range(5)]
     for shown, part in ((m.group(1), systolic), (m.group(2), diastolic)):   # an average: each moved by p/2 % / 5
         assert within_release_bound(float(shown), sum(part) / 5, [v / 5 for v in part], 1.0)
-    assert not any(f"{a}/{b}" in text for a, b in zip(systolic, diastolic, strict=True))
+    # the one line holding blood pressure is the figure: at aggregate nobody is named with it
+    assert [line for line in channel(out) if "blood pressure" in line or "mmHg" in line] == [
+        f"[#walkers #1] Together: blood pressure about {m.group(1)}/{m.group(2)} mmHg average from 5 people"]
     ledger = {r[0] for r in await bot.db.fetchall("SELECT metric FROM post_disclosures")}
     assert ledger == {"bp"}
 
