@@ -62,7 +62,8 @@ class MetricDef:
     higher_is_better: bool | None = None
     adds: bool = False     # a second log the same day adds to it (water, exercise) instead of replacing it
     alternatives: tuple[tuple[str, float], ...] = ()   # a custom metric's other units: (unit, factor into `unit`)
-    parts: tuple[MetricPart, ...] = ()   # a paired metric's parts, first the one that is never below the next
+    parts: tuple[MetricPart, ...] = ()   # a paired metric's parts, in the order they are typed
+    ordered: bool = True    # a pair's first part is never below the next (blood pressure); a moderator's may not be
 
     @property
     def paired(self) -> bool:
@@ -586,8 +587,41 @@ def format_alternatives(alternatives: tuple[tuple[str, float], ...]) -> str:
     return " ".join(f"{u}={_decimal(f, 9).replace(',', '')}" for u, f in alternatives)
 
 
+MAX_PART_NAME = 16
+_PARTS_WORD = re.compile(r"(?:^|\s)parts=(\S*)", re.I)
+
+
+def split_parts(text: str | None) -> tuple[str | None, str | None]:
+    """`mmol/L=18.016` stays other units; `parts=left/right` (or `parts=upper>lower`) is the form of a
+    paired metric: (the other units, the parts as written)."""
+    if not text:
+        return text, None
+    m = _PARTS_WORD.search(text)
+    if m is None:
+        return text, None
+    rest = (text[:m.start()] + " " + text[m.end():]).strip()
+    return rest or None, m.group(1)
+
+
+def parse_parts(text: str, minimum: float, maximum: float) -> tuple[tuple[MetricPart, ...], bool]:
+    """`left/right` -> two parts in either order; `upper>lower` -> two parts, the first never below the
+    second (checked on every reading). Each part takes the metric's range. Anything else: a UserError."""
+    ordered = ">" in text
+    names = [n.strip().lower() for n in re.split(r"[>/,]", text)]
+    if (len(names) != 2 or len(set(names)) != 2 or text.count(">") > 1
+            or not all(re.fullmatch(rf"[^\W\d_][\w-]{{0,{MAX_PART_NAME - 1}}}", n) for n in names)):
+        raise UserError(_("A paired metric has two parts, each a short word: `parts=left/right`, or "
+                          "`parts=upper>lower` when the first is never below the second."))
+    return tuple(MetricPart(n, n, minimum, maximum) for n in names), ordered
+
+
+def format_parts(metric: MetricDef) -> str:
+    """How the parts are stored and shown to moderators: ``left/right`` or ``upper>lower``."""
+    return (">" if metric.ordered else "/").join(p.key for p in metric.parts)
+
+
 def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: bool = False,
-                  alternatives: str | None = None) -> MetricDef:
+                  alternatives: str | None = None, parts: str | None = None) -> MetricDef:
     """A moderator's metric (``mod metric add meditation min 0 240``), validated so that it can be
     typed, shown in chat without side effects, and stored safely. Also rebuilds stored rows
     (``stored``: a row from before a built-in of the same name was added is kept, not refused).
@@ -613,6 +647,13 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: 
                           "1,000,000,000, e.g. 0 240."))
     if low >= high:
         raise UserError(_("The smallest value must be below the largest, e.g. `0 240`."))
+    if parts:
+        if others:
+            raise UserError(_("A paired metric is typed in its own unit only: give `parts=...` without other units."))
+        pair, ordered = parse_parts(parts, low + 0.0, high + 0.0)
+        metric = MetricDef(key, key, unit, low + 0.0, high + 0.0, custom=True, parts=pair, ordered=ordered)
+        return dataclasses.replace(metric, help=f"{'/'.join(p.key for p in pair)} in {unit}: "
+                                                f"{or_list(pair_examples(metric))}")
     metric = MetricDef(key, key, unit, low + 0.0, high + 0.0, custom=True, alternatives=others)
     also = sorted(set(custom_units(metric)) - {unit})
     typed = _(" (or {join})", join=', '.join(also)) if also else ""
@@ -913,6 +954,7 @@ class PairReading:
 _OVER = r"(?:/|over|över)"
 _WHOLE = r"\d{1,3}"
 _PAIR = re.compile(rf"({_WHOLE}) ?{_OVER} ?({_WHOLE})(?: ?mm ?hg)?")
+_DECIMAL = r"\d{1,9}(?:[.,]\d{1,6})?"      # a moderator's pair: plain numbers, a decimal point or comma
 _PULSE = re.compile(rf"(?:pulse|puls|hr) ?:? ?({_WHOLE})(?: ?bpm)?|({_WHOLE}) ?bpm")
 PULSE_RANGE = (25, 250)   # bpm, as `rhr`
 
@@ -929,12 +971,20 @@ def parse_pair(metric: MetricDef, text: str) -> PairReading:
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_INPUT:
         raise Unreadable(accepted + ".")
     cleaned = " ".join(text.lower().split())
-    m = _PAIR.match(cleaned)
+    builtin = not metric.custom
+    if builtin:
+        m = _PAIR.match(cleaned)
+    else:   # its own unit may follow (`42/40 kg`)
+        unit = re.escape(metric.unit.lower())
+        m = re.compile(rf"({_DECIMAL}) ?{_OVER} ?({_DECIMAL})(?: ?{unit})?").match(cleaned)
     if m is None:
         raise Unreadable(_("I couldn't read {quoted} as {name}: {accepted}.", quoted=quoted(text),
                            name=metric.label, accepted=accepted))
     rest = cleaned[m.end():].strip()
     pulse = None
+    if rest and not builtin:   # only blood pressure takes a pulse with it
+        raise Unreadable(_("I couldn't read {quoted} as {name}: {accepted}.", quoted=quoted(text),
+                           name=metric.label, accepted=accepted))
     if rest:
         pm = _PULSE.fullmatch(rest)
         if pm is None:
@@ -947,16 +997,17 @@ def parse_pair(metric: MetricDef, text: str) -> PairReading:
         pulse = float(pm.group(1) or pm.group(2))
         if not PULSE_RANGE[0] <= pulse <= PULSE_RANGE[1]:
             raise UserError(_("A pulse must be between {low} and {high} bpm.", low=PULSE_RANGE[0], high=PULSE_RANGE[1]))
-    values = (float(m.group(1)), float(m.group(2)))
+    values = (_number(m.group(1)), _number(m.group(2))) if not builtin else (float(m.group(1)), float(m.group(2)))
+    places = 0 if builtin else 2
     for part, value in zip(metric.parts, values, strict=True):
         if not part.minimum <= value <= part.maximum:
             raise UserError(_("{accepted}; {part} between {low} and {high}.", accepted=accepted,
-                              part=_(part.name), low=_decimal(part.minimum, 0),
-                              high=_decimal(part.maximum, 0)))
-    if values[0] < values[1]:
+                              part=part_label(part), low=_decimal(part.minimum, places),
+                              high=_decimal(part.maximum, places)))
+    if metric.ordered and values[0] < values[1]:
         raise UserError(_("{accepted}: the {first} comes first and is never below the {second} (did you mean "
-                          "`{a}/{b}`?).", accepted=accepted, first=_(first.name),
-                          second=_(second.name), a=_decimal(values[1], 0), b=_decimal(values[0], 0)))
+                          "`{a}/{b}`?).", accepted=accepted, first=part_label(first),
+                          second=part_label(second), a=_decimal(values[1], places), b=_decimal(values[0], places)))
     return PairReading(values, pulse)
 
 
@@ -965,13 +1016,17 @@ def format_pair(metric: MetricDef, values: Iterable[float]) -> str:
     numbers = [v for v in values]
     if len(numbers) != len(metric.parts) or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in numbers):
         return "?"
-    return "/".join(_decimal(v, 0) for v in numbers) + f" {metric.unit}"
+    places = 2 if metric.custom else 0
+    return "/".join(i18n.marks(_decimal(v, places)) if metric.custom else _decimal(v, 0) for v in numbers) + f" {metric.unit}"
 
 
 def _pair_accepted(metric: MetricDef) -> str:
     """What a paired metric takes, in one phrase (no full stop): every refusal of a pair says it."""
     first, second = metric.parts[:2]
     example, example2 = pair_examples(metric)
+    if metric.custom:
+        return _("{name} is two numbers, {first} then {second}, like `{example}` or `{example2}`",
+                 name=cap(metric.label), first=first.name, second=second.name, example=example, example2=example2)
     return _("{name} is two whole numbers, {first} then {second}, like `{example}` or `{example2}`",
              name=cap(metric.label), first=_(first.name), second=_(second.name), example=example, example2=example2)
 
@@ -983,9 +1038,17 @@ def pair_examples(metric: MetricDef) -> tuple[str, str]:
 
 
 def part_label(part: MetricPart) -> str:
-    """A part's name in the current language (`systolic` / `systoliskt`)."""
-    return _(part.name)
+    """A part's name in the current language (`systolic` / `systoliskt`); a moderator's part keeps its name."""
+    return _(part.name) if part.name in _BUILTIN_PART_NAMES else part.name
 
 
 def _pair_example(metric: MetricDef) -> str:
-    return "128/82" if metric.key == "bp" else "/".join(_decimal((p.minimum + p.maximum) / 2, 0) for p in metric.parts)
+    if metric.key == "bp" and not metric.custom:
+        return "128/82"
+    middle = [(p.minimum + p.maximum) / 2 for p in metric.parts]
+    if metric.ordered:   # an example that keeps the order: the first a little above the second
+        middle = [middle[0] + (metric.maximum - metric.minimum) / 10, middle[1]]
+    return "/".join(_decimal(v, 0 if abs(v) >= 10 else 1).replace(",", "") for v in middle)
+
+
+_BUILTIN_PART_NAMES = {p.name for p in BLOOD_PRESSURE.parts}

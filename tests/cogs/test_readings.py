@@ -413,3 +413,58 @@ async def test_a_card_with_blood_pressure_at_trend_and_at_public(bot, cap):
         assert not bp.relative
         assert "systolic avg 128 · diastolic avg 83.8 mmHg" in texts       # Nov 10-16: 133 ... 124 / 87 ... 80
         assert "Blood pressure: systolic avg 128 · diastolic avg 83.8 mmHg, 5 of 7 days logged." in alt
+
+
+# ---- a moderator's paired metric ---------------------------------------------------------------
+
+GRIP = [":moderator mia", "mia@dm: mod metric add grip kg 0 100 parts=left/right"]
+
+
+async def test_a_moderator_adds_a_paired_metric_and_members_log_it_like_blood_pressure(bot):
+    added = (await bot.run(*GRIP))[-1]
+    assert "Members can now `log grip 50/50`: two numbers, left then right, each 0–100 kg." in added
+    assert "Logged grip 42/40.5 kg for yesterday." in await bot.say("ann@dm: log grip 42/40.5 kg yesterday after gym")
+    assert "Logged grip 38/41 kg" in await bot.say("ann@dm: log grip 38 over 41")      # either part may be higher
+    assert await _active(bot) == [("grip.left", "2026-11-15", 42.0, "after gym"), ("grip.right", "2026-11-15", 40.5, "after gym"),
+                                  ("grip.left", "2026-11-16", 38.0, None), ("grip.right", "2026-11-16", 41.0, None)]
+    assert await bot.run("ann@dm: history grip") == [
+        "[@ann] Your recent entries:", "[@ann] 2026-11-16  grip: 38/41 kg", "[@ann] 2026-11-15  grip: 42/40.5 kg — after gym"]
+    for typed, said in (("42", "two numbers, left then right"), ("420/4", "left between 0 and 100"),
+                        ("42/40 pulse 60", "write the whole value in one piece")):
+        assert said in await bot.say(f"ann@dm: log grip {typed}")
+    assert "Removed grip 38/41 kg" in await bot.say("ann@dm: undo")
+    assert [k for k, *_rest in await _active(bot)] == ["grip.left", "grip.right"]
+    # the parts are kept with the metric: after a restart it is still a pair
+    await bot.restart()
+    assert "grip: left/right in kg" in "\n".join(await bot.run("ann@dm: metrics"))
+    out = await bot.run("ann@dm: mydata export")
+    data = json.loads(next(Path(line.split("file: ")[1]) for line in out if line.endswith(".json")).read_text())
+    assert {e["metric"] for e in data["entries"] if e["active"]} == {"grip.left", "grip.right"}
+
+
+async def test_an_ordered_pair_keeps_its_order_and_the_form_is_checked(bot):
+    await bot.run(":moderator mia")
+    assert "(am is never below pm)" in await bot.say("mia@dm: mod metric add flow L/min 50 900 parts=am>pm")
+    assert "did you mean `450/400`?" in await bot.say("ann@dm: log flow 400/450")
+    assert "Logged flow 450/400 L/min" in await bot.say("ann@dm: log flow 450/400")
+    for form, said in (("parts=a/b/c", "two parts, each a short word"), ("parts=a/a", "two parts"),
+                       ("parts=left/right mmol/L=18", "its own unit only")):
+        assert said in await bot.say(f"mia@dm: mod metric add odd kg 0 10 {form}")
+    assert "odd" not in "\n".join(await bot.run("ann@dm: metrics"))
+    assert "two numbers, vänster then höger" in await bot.say("mia@dm: mod metric add hand kg 0 100 parts=vänster/höger")
+
+
+async def test_a_moderators_pair_at_trend_in_a_checkin_and_a_chart(bot):
+    from bot.charts import _build_figure
+    specs = _specs(bot)
+    await bot.run(*GRIP, "mia@#walkers: mod schedule #walkers sunday 18:00 UTC", "ann@#walkers: privacy set grip trend",
+                  "ann@#walkers: checkin join", ":time 2026-11-20T12:00:00+00:00",
+                  "ann@dm: log grip 40/40 2026-11-10", "ann@dm: log grip 40/40 2026-11-12",
+                  "ann@dm: log grip 41/46 2026-11-17", "ann@dm: log grip 40/47 2026-11-19")
+    out = await bot.run(":time 2026-11-22T19:00:00+00:00")
+    assert "[#walkers #1] ann: grip left about the same, right ↑ 10–20% vs last week, 2/7 days" in out
+    await bot.run("ann@#walkers: chart grip 14 share")
+    (spec,) = [s for s in specs if getattr(s, "series", None) and s.title.startswith("Grip")]
+    assert spec.relative and [s.label for s in spec.series] == ["left", "right"]
+    assert all(t.get_text().endswith("%") or not re.search(r"\d", t.get_text())
+               for t in _build_figure(spec).axes[0].get_yticklabels() if t.get_text())
