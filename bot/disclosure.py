@@ -44,6 +44,8 @@ ROUNDING: dict[tuple[str, str], float] = {
     ("exercise", "total"): 10, ("exercise", "average"): 1,
     ("water", "total"): 0.5, ("water", "average"): 0.1,
     ("weight", "average"): 0.5, ("rhr", "average"): 1.0, ("mood", "average"): 0.1,
+    ("glucose", "average"): 0.1, ("cholesterol", "average"): 0.1, ("waist", "average"): 1.0,
+    ("bp.systolic", "average"): 1.0, ("bp.diastolic", "average"): 1.0,   # a pair: each part its own step
 }
 
 

@@ -246,6 +246,8 @@ class PrivacyGate:
             if all(level_of(m, fig.metric) >= Level.AGGREGATE for m, _ in fig.contributions):
                 return fig
             return None
+        if fig.parts:
+            return self._pair_figure(fig, level_of, attributed)
         kept, anonymous, hidden = [], 0, []
         for m, v in fig.contributions:
             here = level_of(m, fig.metric)
@@ -268,6 +270,36 @@ class PrivacyGate:
                                               self._secret, self.params)
         text = fig.template.format(value=i18n.num(value, fig.value_spec), count=i18n.count(len(values)))
         return dataclasses.replace(fig, contributions=tuple((m, 0.0) for m in ids), frozen=text)
+
+    def _pair_figure(self, fig: GroupFigure, level_of: LevelOf, attributed: dict[tuple[int, str], Level]
+                     ) -> GroupFigure | None:
+        """A group figure over a paired metric, part by part: the same contributors in every part (a
+        member's level is the pair's), each part judged on its own values (k, the p% rule) and perturbed
+        with offsets keyed by the part, so a reader who knows one part (its figure, or a contributor's
+        value of it) learns nothing of the other's offsets; released whole, or not at all."""
+        if len(fig.part_values) != len(fig.contributions) or any(len(v) != len(fig.parts) for v in fig.part_values):
+            log.error("gate refused a pair figure whose values do not match its parts")
+            return None
+        kept, anonymous = [], 0
+        for (m, _v), values in zip(fig.contributions, fig.part_values, strict=True):
+            here = level_of(m, fig.metric)
+            if here < Level.AGGREGATE:
+                continue
+            shown = max(here if here >= Level.TREND else Level.PRIVATE, attributed.get((m, fig.metric), Level.PRIVATE))
+            kept.append((m, values, shown < Level.PUBLIC))
+            if shown < Level.TREND:
+                anonymous += 1
+        hidden_by_part = [[values[i] for _m, values, hidden in kept if hidden] for i in range(len(fig.parts))]
+        if not kept or disclosure.withheld_reason_parts(anonymous, hidden_by_part, self.params) is not None:
+            return None
+        figures = [disclosure.released_value(f"{fig.metric}.{part}", fig.statistic, fig.period or fig.template,
+                                             [(m, values[i], hidden) for m, values, hidden in kept],
+                                             self._secret, self.params)
+                   for i, part in enumerate(fig.parts)]
+        value = "/".join(i18n.num(v, fig.value_spec) for v in figures)
+        text = fig.template.format(value=value, count=i18n.count(len(kept)))
+        return dataclasses.replace(fig, contributions=tuple((m, 0.0) for m in sorted(m for m, _, _ in kept)),
+                                   part_values=(), frozen=text)
 
     def _board(self, board: Board, level_of: LevelOf, out: _Output) -> None:
         """Places among the entries this audience may see, and only them (a private participant takes

@@ -15,7 +15,7 @@ from bot.vocabulary.metrics import MetricDef, part_label
 from bot.vocabulary.reply import Relative
 
 _TOTALLED = {"steps", "exercise", "water"}
-_NO_GOAL_PERCENT = {"weight", "rhr", "bp"}   # "% of goal" misleads for body measures
+_NO_GOAL_PERCENT = {"weight", "rhr", "bp", "glucose", "cholesterol", "waist"}   # "% of goal" misleads for body measures
 
 
 def summed(metric: MetricDef) -> bool:

@@ -17,7 +17,7 @@ from bot.vocabulary.clock import local_date
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import _
 from bot.vocabulary.levels import Level
-from bot.vocabulary.metrics import MetricDef, chart_unit
+from bot.vocabulary.metrics import MetricDef, chart_unit, part_label
 from bot.vocabulary.reply import CardPiece, ChartLine, ChartPiece, Destination, Fact, Line, Reply, Text
 
 WEEK_DAYS = 7
@@ -27,7 +27,7 @@ USUAL_MIN_DAYS = 3
 
 class Charts(Cog):
     @command("chart", "A chart of one metric: private to you, or `share` it in this channel (as your settings allow).",
-             Param("metric", ParamType.METRIC, "e.g. steps"),
+             Param("metric", ParamType.METRIC, "e.g. steps", pairs=True),
              Param("days", ParamType.INT, "how many days back (7–365, default 30)", required=False, minimum=7, maximum=365),
              Param("share", ParamType.CHOICE, "post it in this channel", required=False, choices=("share",)),
              slow=True)
@@ -38,23 +38,26 @@ class Charts(Cog):
         member = await self.s.community.member_by_id(inv.member_id)
         assert member is not None  # the invoking member: the runtime made their row before this runs
         last = local_date(inv.now, member.timezone)
-        points = await self.s.entries.series(inv.member_id, m.key, last - timedelta(days=days - 1), last)
-        if not points:
+        first = last - timedelta(days=days - 1)
+        # A pair is one line per part (systolic, diastolic), each relative to its own usual at trend.
+        series = [await self.s.entries.series(inv.member_id, key, first, last) for key in m.series_keys()]
+        if not series[0]:
             return Reply.text(_("No {name} entries in the last {days} days yet.", name=m.label, days=days), private=True)
         goal = (await self.s.goals.for_members([inv.member_id])).get((inv.member_id, m.key))
         daily_goal = (goal / 7 if summed(m) else goal) if goal else None
         # A private chart is in the member's own units; a shared one in the community's (metric).
         system = await self.s.units.system(inv.member_id, m.key) if share is None else None
         label, own = chart_unit(m, system)
-        values = [own(v) for _, v in points]
-        earlier = values[:-7] if len(values) > 7 else values
-        line = ChartLine(inv.member_id, member.display_name if share else "you",
-                         tuple((d.isoformat(), own(v)) for d, v in points), fmean(earlier),
-                         own(daily_goal) if daily_goal else None)
-        first = last - timedelta(days=days - 1)
         with i18n.using(inv.channel_locale if share else inv.locale):   # a shared chart speaks the channel's language
             title = _("{metric} — last {days} days", metric=m.label.capitalize(), days=days)
-        piece = ChartPiece(m.key, title, label, member.timezone, (line,), period=(first.isoformat(), last.isoformat()))
+            names = [part_label(p) for p in m.parts] or [member.display_name if share else "you"]
+        lines = []
+        for name, points in zip(names, series, strict=True):
+            values = [own(v) for _, v in points]
+            earlier = values[:-7] if len(values) > 7 else values
+            lines.append(ChartLine(inv.member_id, name, tuple((d.isoformat(), own(v)) for d, v in points),
+                                   fmean(earlier), own(daily_goal) if daily_goal and not m.paired else None))
+        piece = ChartPiece(m.key, title, label, member.timezone, tuple(lines), period=(first.isoformat(), last.isoformat()))
         if share is None:
             return Reply(lines=(Line((Text(_("Your {name}, last {days} days (only you see this):", name=m.label, days=days)),)),),
                          charts=(piece,), private=True, kind="chart")
@@ -89,26 +92,31 @@ class Charts(Cog):
         last = local_date(inv.now, member.timezone)
         first = last - timedelta(days=WEEK_DAYS - 1)
         metrics = await self.s.catalogue.metrics(inv.community_id)
-        keys = [m.key for m in metrics]
+        keys = [k for m in metrics for k in m.series_keys()]
         recent = await self.s.entries.series_for_members([inv.member_id], keys, first - timedelta(days=USUAL_DAYS), last)
         goals = await self.s.goals.for_members([inv.member_id])
         label = member.display_name if share else "you"
         panels = []
         for m in metrics:
-            points = recent.get((inv.member_id, m.key), [])
-            week = [(d, v) for d, v in points if d >= first]
-            if not week:
-                continue
-            before = [v for d, v in points if d < first]
-            # as in check-ins: with too little history the week itself is the baseline
-            usual = fmean(before) if len(before) >= USUAL_MIN_DAYS else fmean(v for _, v in week)
-            goal = goals.get((inv.member_id, m.key))
-            daily_goal = (goal / 7 if summed(m) else goal) if goal else None
-            line = ChartLine(inv.member_id, label, tuple((d.isoformat(), v) for d, v in week), usual, daily_goal)
             with i18n.using(inv.channel_locale if share else inv.locale):
                 name = m.label.capitalize()
-            panels.append(ChartPiece(m.key, name, m.unit, member.timezone, (line,),
-                                     period=(first.isoformat(), last.isoformat())))
+                labels = [part_label(p) for p in m.parts] or [label]
+            lines = []
+            for line_label, key in zip(labels, m.series_keys(), strict=True):
+                points = recent.get((inv.member_id, key), [])
+                week = [(d, v) for d, v in points if d >= first]
+                if not week:
+                    continue
+                before = [v for d, v in points if d < first]
+                # as in check-ins: with too little history the week itself is the baseline
+                usual = fmean(before) if len(before) >= USUAL_MIN_DAYS else fmean(v for _, v in week)
+                goal = None if m.paired else goals.get((inv.member_id, m.key))
+                daily_goal = (goal / 7 if summed(m) else goal) if goal else None
+                lines.append(ChartLine(inv.member_id, line_label, tuple((d.isoformat(), v) for d, v in week), usual,
+                                       daily_goal))
+            if lines:   # a pair's panel holds one line per part
+                panels.append(ChartPiece(m.key, name, m.unit, member.timezone, tuple(lines),
+                                         period=(first.isoformat(), last.isoformat())))
         if not panels:
             return Reply.text(_("Nothing logged in the last 7 days yet: `log steps 8000` starts "
                                 "your week."), private=True)

@@ -26,7 +26,7 @@ from bot.vocabulary.clock import local_date, parse_timezone, zone
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _, n_, p_
 from bot.vocabulary.levels import Level
-from bot.vocabulary.metrics import MetricDef, format_pair, format_quantity, parse_quantity
+from bot.vocabulary.metrics import MetricDef, format_pair, format_quantity, pair_examples, parse_pair, parse_quantity
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, GroupFigure, Line, Relative, Reply, Text
 
 log = logging.getLogger(__name__)
@@ -105,11 +105,13 @@ class Checkins(Cog):
                             "early.", isoformat=until.date().isoformat()), private=True)
 
     @command("goal", "Set a private goal for a metric, per day (or per week); others see at most about how close you are, if you share trends.",
-             Param("metric", P.METRIC, "e.g. steps"),
+             Param("metric", P.METRIC, "e.g. steps", pairs=True),
              Param("value", P.TEXT, "the goal, e.g. 10000 (a day), 8h, or 70000 week for a week's total",
                    max_length=60))
     async def goal(self, inv: Invocation, metric: MetricDef, value: str) -> Reply:
         m = metric
+        if m.paired:
+            return await self._pair_goal(inv, m, value)
         value, per = _goal_period(value)
         system = await self.s.units.system(inv.member_id, m.key)
         if per == "week" and summed(m):
@@ -135,6 +137,24 @@ class Checkins(Cog):
                             'trends, posts say at most roughly how close you are ("over half of '
                             'goal"). (For a {value} goal instead: {other}.)', name=m.label, shown=shown, kind=kind, value=_('weekly') if per == 'day' else _('daily'), other=other)
                           + _direction_note(m, direction), private=True)
+
+    async def _pair_goal(self, inv: Invocation, m: MetricDef, value: str) -> Reply:
+        """`goal bp 130/85`: one goal per part (kept under each part's series key), read like a reading. A
+        pair's goal is never a share in posts; only the member's own replies compare a reading with it."""
+        typed, _per = _goal_period(value)
+        reading = parse_pair(m, typed)
+        if reading.pulse is not None:
+            raise UserError(_("A {name} goal is its two parts only, like `goal {key} {example}`. Nothing was changed.",
+                              name=m.label, key=m.term, example=pair_examples(m)[0]))
+        member = await self.s.community.member_by_id(inv.member_id)
+        today = local_date(inv.now, member.timezone if member else "UTC")
+        for key, amount in zip(m.series_keys(), reading.values, strict=True):
+            latest = await self.s.entries.latest(inv.member_id, key, today - timedelta(days=60))
+            await self.s.goals.set(inv.member_id, key, amount, inv.now, goal_value=amount, goal_period="day",
+                                   direction=goal_direction(m, amount, latest))
+        return Reply.text(_("Your {name} goal: {pair}, each part on its own. Only you see it: when you log, "
+                            "I tell you privately where each part is against it; posts never mention it.",
+                            name=m.label, pair=format_pair(m, reading.values)), private=True)
 
     async def _goal_direction(self, inv: Invocation, m: MetricDef, amount: float, per: str) -> str | None:
         """What the goal says progress is, for milestones: the metric's own direction, else which side
@@ -235,6 +255,7 @@ class Checkins(Cog):
         first, last = week.first.isoformat(), week.last.isoformat()   # days stay ISO strings: no date per point
         adds_up = {key: summed(metric) for key, metric in by_key.items()}
         groups: dict[str, list[tuple[int, float]]] = {}
+        pair_groups: dict[str, list[tuple[int, tuple[float, ...]]]] = {}   # a pair's week per part
         member_lines: list[Line] = []
         summaries: list[tuple[int, Reply]] = []
         chart_inputs: dict[str, list[tuple[Any, ...]]] = {}   # turned into chart lines only for the charts drawn
@@ -249,9 +270,10 @@ class Checkins(Cog):
                     pair = _pair_fact(member_id, metric, figures, days_text, streak_text, average)
                     if pair is not None:
                         facts.append(pair[0])
+                        pair_groups.setdefault(key, []).append((member_id, pair[2]))   # both parts, or none
                         if with_summaries:
                             private_lines.append(pair[1])
-                    continue   # no group figure over a pair, nor a chart line (PRIVACY.md)
+                    continue   # no chart line in a check-in (a pair's chart is the member's own `chart bp`)
                 f = figures.get((member_id, key))
                 if f is None:   # nothing logged this week
                     continue
@@ -298,6 +320,14 @@ class Checkins(Cog):
                                           metric=by_key[key].label, unit=_group_unit(by_key[key])),
                                         _value_spec(by_key[key]), period_text)
                             for key, contribs in groups.items())
+        # A pair's figure, part by part ("blood pressure about 128/82 mmHg average"): the gate judges each
+        # part and releases both or neither (PRIVACY.md).
+        group_parts += tuple(GroupFigure(key, "average", tuple((m, 0.0) for m, _v in contribs),
+                                         _("{metric} about {{value}} {unit} from {{count}} people",
+                                           metric=by_key[key].label, unit=_group_unit(by_key[key])),
+                                         ",.0f", period_text, parts=tuple(p.key for p in by_key[key].parts),
+                                         part_values=tuple(v for _m, v in contribs))
+                             for key, contribs in pair_groups.items())
         lines = [header]
         if group_parts:
             lines.append(Line(group_parts, label=_("Together: ")))
@@ -317,10 +347,11 @@ class Checkins(Cog):
 
 
 def _pair_fact(member_id: int, metric: MetricDef, figures: dict[tuple[int, str], Any], days_text: str,
-               streak_text: str, average: str) -> tuple[Fact, str] | None:
+               streak_text: str, average: str) -> tuple[Fact, str, tuple[float, ...]] | None:
     """A paired metric's line: ``blood pressure 128/82 mmHg average (systolic ↓3%, diastolic the same vs
     last week, 3/7 days)`` at `public`; at `trend` the gate writes each part's change in bands, with the
-    days logged and the streak (facts about logging). None when a part has nothing this week."""
+    days logged and the streak (facts about logging), and the week's mean per part (for the group figure).
+    None when a part has nothing this week."""
     found = [figures.get((member_id, k)) for k in metric.series_keys()]
     parts = [f for f in found if f is not None]
     if len(parts) != len(found):
@@ -338,7 +369,7 @@ def _pair_fact(member_id: int, metric: MetricDef, figures: dict[tuple[int, str],
     label = metric.label
     return (Fact.of(member_id, metric.key, public=f"{label} {raw} ({exact_text})", relative=tuple(relative),
                     prefix=f"{label} "),
-            f"{label}: {raw} ({exact_text})")
+            f"{label}: {raw} ({exact_text})", this)
 
 
 _PERIOD_WORDS = {  # i18n: input words (English and Swedish, for everyone)
@@ -387,7 +418,7 @@ def _group_unit(metric: MetricDef) -> str:
 
 
 def _value_spec(metric: MetricDef) -> str:
-    return ",.0f" if metric.key in ("steps",) or metric.unit in ("min", "bpm") else ",.1f"
+    return ",.0f" if metric.key in ("steps",) or metric.unit in ("min", "bpm", "cm", "mmHg") else ",.1f"
 
 
 def every(weekday: str) -> str:

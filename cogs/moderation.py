@@ -8,7 +8,7 @@ from bot.commands import Invocation, MetricChoice, Param, ParamType, Permission,
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _, num
 from bot.vocabulary.levels import CAP_PLAIN_WORDS, Level, cap_word, parse_cap
-from bot.vocabulary.metrics import custom_metric, custom_units
+from bot.vocabulary.metrics import custom_metric, custom_units, pair_examples, split_parts
 from bot.vocabulary.reply import Reply
 from bot.vocabulary.words import changed_posts
 from storage.sharing import ALL_METRICS
@@ -76,7 +76,9 @@ class Moderation(Cog):
              Param("min", P.NUMBER, "the smallest accepted value"),
              Param("max", P.NUMBER, "the largest accepted value"),
              Param("also", P.TEXT, "other units members may type, with how many of your unit each is, "
-                                   "e.g. mmol/L=18.016 or chapters=20", required=False, max_length=100),
+                                   "e.g. mmol/L=18.016 or chapters=20; or, for a metric of two numbers, its "
+                                   "parts: parts=left/right (parts=upper>lower: the first is never below the "
+                                   "second)", required=False, max_length=100),
              permission=MOD)
     async def metric_add(self, inv: Invocation, name: str, unit: str, min: str, max: str, also: str | None = None) -> Reply:
         try:
@@ -84,9 +86,18 @@ class Moderation(Cog):
         except ValueError:
             raise UserError(_("`min` and `max` must be numbers, e.g. `mod metric add meditation "
                               "min 0 240`.")) from None
-        metric = custom_metric(name, unit, low, high, alternatives=also)
+        others, parts = split_parts(also)
+        metric = custom_metric(name, unit, low, high, alternatives=others, parts=parts)
         await self.s.catalogue.add_custom(inv.community_id, metric, inv.now)
-        others = sorted(set(custom_units(metric)) - {metric.unit})
-        typed = _("; they may also type {join}", join=', '.join(others)) if others else ""
+        if metric.paired:
+            first, second = (p.key for p in metric.parts)
+            order = _(" ({first} is never below {second})", first=first, second=second) if metric.ordered else ""
+            return Reply.text(_("Members can now `log {key} {example}`: two numbers, {first} then {second}{order}, "
+                                "each {low}–{high} {unit}. It is private for everyone until each member chooses "
+                                "otherwise.", key=metric.key, example=pair_examples(metric)[0], first=first,
+                                second=second, order=order, low=num(low, 'g'), high=num(high, 'g'), unit=metric.unit),
+                              private=True)
+        more = sorted(set(custom_units(metric)) - {metric.unit})
+        typed = _("; they may also type {join}", join=', '.join(more)) if more else ""
         return Reply.text(_("Members can now `log {key} <value>` ({unit}, {low}–{high}{typed}). It "
                             "is private for everyone until each member chooses otherwise.", key=metric.key, unit=metric.unit, low=num(low, 'g'), high=num(high, 'g'), typed=typed), private=True)

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from statistics import fmean
 
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.cog import Cog, Publisher
 from bot.commands import Invocation, MetricChoice, Param, ParamType, Suggest, command
-from bot.progress import change_text, days_back, goal_percent, streak_of, summed, weekly_figure
+from bot.progress import change_text, days_back, goal_percent, pair_change_text, pair_relatives, streak_of, summed, weekly_figure
 from bot.scheduler import Schedule
 from bot.services import Services
 from bot.vocabulary import i18n
@@ -28,7 +29,7 @@ from bot.vocabulary.clock import local_date, zone
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _, n_, p_
 from bot.vocabulary.levels import Level, parse_level
-from bot.vocabulary.metrics import MetricDef, format_quantity
+from bot.vocabulary.metrics import MetricDef, format_pair, format_quantity
 from bot.vocabulary.reply import Button, Destination, Fact, Line, Relative, Reply, Text
 from cogs.checkins import STREAK_LOOKBACK, Week, every
 from storage.community import safe_name
@@ -167,7 +168,7 @@ class Partners(Cog):
     # -- commands ------------------------------------------------------------------------------
     @command("partner invite", "Offer to share a metric (or all) with one member, privately: they see it once they accept.",
              Param("member", P.MEMBER, "who, e.g. @bob"),
-             Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL),
+             Param("metric", P.METRIC, "a metric, or `all`", suggest=Suggest.METRICS_OR_ALL, pairs=True),
              Param("level", P.LEVEL, "trend (rough progress) or public (your numbers); private stops sharing it"))
     async def invite(self, inv: Invocation, member: str, metric: MetricChoice, level: str) -> Reply:
         wanted = parse_level(level)
@@ -511,12 +512,19 @@ class Partners(Cog):
         keys = [g.metric for g in grants if g.metric in by_key]
         last = local_date(period, owner.timezone)
         week = Week(last - timedelta(days=6), last)
-        series = await self.s.entries.series_for_members([owner_id], keys, week.first - timedelta(days=STREAK_LOOKBACK), last)
+        series = await self.s.entries.series_for_members([owner_id], [k for key in keys for k in by_key[key].series_keys()],
+                                                         week.first - timedelta(days=STREAK_LOOKBACK), last)
         goals = await self.s.goals.for_members([owner_id])
         back = days_back(last, STREAK_LOOKBACK)
         lines = [Line((Text(_(SUMMARY_HEADER, owner=owner.display_name, week=week.label())),))]
         for key in keys:
             metric = by_key[key]
+            if metric.paired:
+                parts = [[(d.isoformat(), v) for d, v in series.get((owner_id, k), [])] for k in metric.series_keys()]
+                fact = _pair_weekly_fact(owner_id, metric, parts, week, back)
+                if fact is not None:
+                    lines.append(Line((fact,)))
+                continue
             points = [(d.isoformat(), v) for d, v in series.get((owner_id, key), [])]
             fact = _weekly_fact(owner_id, metric, points, week, goals.get((owner_id, key)), back)
             if fact is not None:
@@ -555,6 +563,33 @@ def _weekly_fact(owner_id: int, metric: MetricDef, points: list[tuple[str, float
     if pct is not None:
         relative.append(Relative("share", "goal", float(pct)))
     if change is None and streak is None and pct is None:
+        relative.append(Relative("count", _(LOGGED)))
+    return Fact.of(owner_id, metric.key, public=public, relative=tuple(relative), prefix=f"{metric.term}: ")
+
+
+def _pair_weekly_fact(owner_id: int, metric: MetricDef, parts: list[list[tuple[str, float]]], week: Week,
+                      back: list[str]) -> Fact | None:
+    """A pair's week for a partner: ``bp: 127/79 mmHg average (systolic ↓3%, diastolic ↓13% vs last week)``
+    at `public`; at `trend` each part's change in bands. Never a goal (a pair's goal is the member's own)."""
+    first = week.first.isoformat()
+    prev_first = (week.first - timedelta(days=7)).isoformat()
+    this = [[v for d, v in points if d >= first] for points in parts]
+    if not all(this):
+        return None
+    prev = [[v for d, v in points if prev_first <= d < first] for points in parts]
+    figure = tuple(fmean(values) for values in this)
+    before = [fmean(values) if values else None for values in prev]
+    change = pair_change_text(metric, before, figure)
+    run = streak_of(parts[0], back)
+    streak = (_(STREAK_LONG if run >= STREAK_LOOKBACK else STREAK, days=run)) if run >= 3 else None
+    exact = [w for w in (change, streak) if w]
+    value = _(VALUE_AVERAGE, value=format_pair(metric, figure))
+    public = (_(SUMMARY_LINE_PUBLIC, metric=metric.term, value=value, facts=", ".join(exact)) if exact
+              else _(SUMMARY_LINE_PUBLIC_BARE, metric=metric.term, value=value))
+    relative = list(pair_relatives(metric, before, figure))
+    if streak:
+        relative.append(Relative("count", streak))
+    if change is None and streak is None:
         relative.append(Relative("count", _(LOGGED)))
     return Fact.of(owner_id, metric.key, public=public, relative=tuple(relative), prefix=f"{metric.term}: ")
 

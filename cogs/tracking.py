@@ -97,6 +97,24 @@ class Tracking(Cog):
                 logger.exception("after-log step of %s failed; the log itself is stored", type(cog).__name__)
         return extra
 
+    async def _against_pair_goal(self, member_id: int, m: MetricDef, values: tuple[float, ...]) -> str:
+        """Where each part of a reading sits against the goal the member set themselves (`goal bp 130/85`),
+        in numbers only, for their own reply: never a label, never in a post."""
+        goals = await self.s.goals.for_members([member_id])
+        wanted = [goals.get((member_id, key)) for key in m.series_keys()]
+        if any(g is None for g in wanted):
+            return ""
+        words = []
+        for part, value, goal in zip(m.parts, values, wanted, strict=True):
+            assert goal is not None
+            gap = round(value - goal)
+            name = part_label(part)
+            words.append(_("{part} at your goal", part=name) if gap == 0 else
+                         _("{part} {gap} over your goal", part=name, gap=gap) if gap > 0 else
+                         _("{part} {gap} under your goal", part=name, gap=-gap))
+        return _(" Against your goal of {pair}: {parts}.", pair=format_pair(m, [g for g in wanted if g is not None]),
+                 parts=", ".join(words))
+
     async def _log_pair(self, inv: Invocation, m: MetricDef, rest: str, today: date, known: list[MetricDef]) -> Reply:
         """`log bp 128/82 yesterday after the walk`: both parts as one log (each its own series, undone
         together), and a pulse named with them (`pulse 64`) into `rhr` in the same log."""
@@ -130,6 +148,7 @@ class Tracking(Cog):
             else:
                 text += _(" Your pulse went into {name}: {amount}.", name=rhr.label,
                           amount=format_quantity(rhr, p.entry.value))
+        text += await self._against_pair_goal(inv.member_id, m, line.reading.values)
         text += _day_aside(line.day, today)
         if line.note:
             text += _(" Note: “{note}”.", note=line.note)

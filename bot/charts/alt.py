@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from bot.charts import axes as ax_
-from bot.charts.card import days_logged, panel_summary
+from bot.charts.card import days_logged, panel_summary, part_values
 from bot.charts.spec import CardSpec, ChartSpec, clean_points, period_days, within
 from bot.vocabulary.i18n import _, n_, num
 
@@ -81,6 +81,7 @@ def _card_alt(card: CardSpec) -> str:
         return head + _(" Nothing logged this week yet.")
     lines = []
     for panel in card.panels:
-        values = [v for _, v in within(clean_points(panel.series[0].points if panel.series else ()), (first, last))]
-        lines.append(_("{title}: {panel_summary}, {days_logged} logged.", title=panel.title, panel_summary=panel_summary(panel, values), days_logged=days_logged(values, n_days)))
+        parts = part_values(panel, first, last)
+        values = parts[0][1] if parts else []
+        lines.append(_("{title}: {panel_summary}, {days_logged} logged.", title=panel.title, panel_summary=panel_summary(panel, values, parts), days_logged=days_logged(values, n_days)))
     return " ".join([head, *lines])

@@ -15,11 +15,11 @@ from datetime import timedelta
 from matplotlib.figure import Figure
 
 from bot.charts import axes as ax_
-from bot.charts.chart import DPI, EDGE_PX, GRID, INK, MUTED, PALETTE, REFERENCE, _style_axes, line_labels, new_figure
+from bot.charts.chart import DPI, EDGE_PX, GRID, INK, MARKERS, MUTED, PALETTE, REFERENCE, _style_axes, line_labels, new_figure
 from bot.charts.fonts import drawable
 from bot.charts.layout import props
-from bot.charts.spec import CardSpec, ChartSpec, clean_points, period_days, within
-from bot.vocabulary.i18n import N_, _, weekday_abbr
+from bot.charts.spec import CardSpec, ChartSeries, ChartSpec, clean_points, period_days, within
+from bot.vocabulary.i18n import N_, _, p_, weekday_abbr
 
 CARD_WIDTH_PX = 896
 PANEL_HEIGHT_PX = 168
@@ -44,21 +44,48 @@ def relative_word(points: list[float]) -> str:
     return _("about own usual")
 
 
-def panel_summary(panel: ChartSpec, values: list[float]) -> str:
+def relative_short(points: list[float]) -> str:
+    """:func:`relative_word` without "own usual", for a pair's panel that says it once."""
+    mean = sum(points) / len(points)
+    if mean >= 100 + NEAR_USUAL:
+        return p_("vs own usual", "above")
+    if mean <= 100 - NEAR_USUAL:
+        return p_("vs own usual", "below")
+    return p_("vs own usual", "about")
+
+
+def panel_summary(panel: ChartSpec, values: list[float], parts: list[tuple[str, list[float]]] | None = None) -> str:
     """The panel's line under its name, at the panel's level: values for raw panels, words for
-    relative ones."""
+    relative ones. A pair's panel (``parts``: each part's label and values) speaks of each part:
+    "systolic avg 128 · diastolic avg 82 mmHg" or "systolic about own usual · diastolic below own usual"."""
+    if parts and len(parts) > 1:
+        shown = [(label, vals) for label, vals in parts if vals]
+        if not shown:
+            return _("nothing logged")
+        if panel.relative:
+            words = " · ".join(f"{label} {relative_short(vals)}" for label, vals in shown)
+            return _("{parts} own usual", parts=words)
+        once = panel.unit[:1].isalpha() and panel.unit not in ax_.DURATION_UNITS
+        show = lambda v: ax_.format_value(v, "" if once else panel.unit)   # noqa: E731
+        words = " · ".join(f"{label} avg {show(sum(vals) / len(vals))}" for label, vals in shown)
+        return words + (f" {panel.unit}" if once else "")
     if not values:
         return _("nothing logged")
     if panel.relative:
         return relative_word(values)
     once = panel.unit[:1].isalpha() and panel.unit not in ax_.DURATION_UNITS     # "steps", "kg": said once
     show = lambda v: ax_.format_value(v, "" if once else panel.unit)   # noqa: E731
-    parts = [f"avg {show(sum(values) / len(values))}"]
+    parts_ = [f"avg {show(sum(values) / len(values))}"]
     if panel.usual is not None:
-        parts.append(f"usual {show(panel.usual)}")
+        parts_.append(f"usual {show(panel.usual)}")
     if panel.goal is not None:
-        parts.append(f"goal {show(panel.goal)}")
-    return " · ".join(parts) + (f" {panel.unit}" if once else "")
+        parts_.append(f"goal {show(panel.goal)}")
+    return " · ".join(parts_) + (f" {panel.unit}" if once else "")
+
+
+def part_values(panel: ChartSpec, first, last) -> list[tuple[str, list[float]]]:
+    """Each series' label and its values within the card's week (a pair's panel has one per part)."""
+    return [(s.label, [v for _, v in within(clean_points(s.points), (first, last))]) for s in panel.series]
 
 
 def days_logged(values: list[float], days_in_period: int, short: bool = False) -> str:
@@ -92,19 +119,26 @@ def build_card(card: CardSpec) -> Figure:
 
 
 def _panel(fig, m, panel: ChartSpec, days, box, colour, size) -> None:
-    """One metric in ``box`` = (left, top, width, height) in pixels from the top-left corner."""
+    """One metric in ``box`` = (left, top, width, height) in pixels from the top-left corner. A pair's
+    panel (several series) draws one labelled line per part."""
     width_px, height_px = size
     left, top, width, height = box
-    points = within(clean_points(panel.series[0].points if panel.series else ()), (days[0], days[-1]))
-    by_day = {d: v for d, v in points}
+    series = panel.series or (ChartSeries("", ()),)
+    by_days = [{d: v for d, v in within(clean_points(s.points), (days[0], days[-1]))} for s in series]
+    by_day = by_days[0]
     values = [by_day[d] for d in days if d in by_day]
+    every_value = [b[d] for b in by_days for d in days if d in b]
     head_prop, note_prop, tick_prop = props(PANEL_PT, bold=True), props(NOTE_PT), props(TICK_PT)
     logged = days_logged(values, len(days), short=True)
-    heading = m.wrap(drawable(panel.title, bold=True), head_prop, width, max_lines=1)
+    # a pair's parts are named in a legend on the heading's line, right-aligned (never over the data)
+    legend_px = (sum(m.width(drawable(s.label), tick_prop) + m.px(TICK_PT * 2.8) for s in series) + m.px(4)
+                 if len(series) > 1 else 0)
+    heading = m.wrap(drawable(panel.title, bold=True), head_prop, width - legend_px, max_lines=1)
     fig.text(left / width_px, 1 - top / height_px, heading, ha="left", va="top", color=INK,
              fontproperties=head_prop, parse_math=False)
     second_line = 1 - (top + m.height("X", head_prop) + 2) / height_px
-    summary = m.wrap(panel_summary(panel, values), note_prop, width - m.width(logged, note_prop) - 12, max_lines=1)
+    parts = [(s.label, [b[d] for d in days if d in b]) for s, b in zip(series, by_days, strict=True)]
+    summary = m.wrap(panel_summary(panel, values, parts), note_prop, width - m.width(logged, note_prop) - 12, max_lines=1)
     fig.text(left / width_px, second_line, summary, ha="left", va="top", color=MUTED, fontproperties=note_prop,
              parse_math=False)
     fig.text((left + width) / width_px, second_line, logged, ha="right", va="top", color=MUTED,
@@ -112,7 +146,7 @@ def _panel(fig, m, panel: ChartSpec, days, box, colour, size) -> None:
 
     goal = panel.goal if panel.goal is not None and math.isfinite(panel.goal) else None
     usual = 100.0 if panel.relative else panel.usual
-    y_lo, y_hi = ax_.y_range(values or [usual or 0.0], panel.relative,
+    y_lo, y_hi = ax_.y_range(every_value or [usual or 0.0], panel.relative,
                              [v for v in (goal, usual) if v is not None] + ([] if panel.relative else [0.0]))
     locator, formatter = ax_.y_locator(panel.unit, panel.relative, y_lo, y_hi, nbins=3), ax_.y_formatter(panel.unit, panel.relative)
     ticks = ax_.tick_labels(locator, formatter, y_lo, y_hi)
@@ -127,7 +161,17 @@ def _panel(fig, m, panel: ChartSpec, days, box, colour, size) -> None:
     ax.grid(False, axis="x")
     ax.tick_params(labelsize=TICK_PT)
     xs = [i for i, d in enumerate(days) if d in by_day]
-    if panel.relative:
+    if len(series) > 1:
+        for j, (s, b) in enumerate(zip(series, by_days, strict=True)):
+            own = [i for i, d in enumerate(days) if d in b]
+            ax.plot(own, [b[days[i]] for i in own], color=PALETTE[j % len(PALETTE)], linewidth=2.2,
+                    marker=MARKERS[j % len(MARKERS)], markersize=5, zorder=3, label=drawable(s.label))
+        legend = fig.legend(*ax.get_legend_handles_labels(), loc="upper right", prop=props(TICK_PT), frameon=False,
+                            ncols=len(series), handlelength=1.6, borderaxespad=0, borderpad=0, columnspacing=1.0,
+                            bbox_to_anchor=((left + width) / width_px, 1 - (top - 2) / height_px))
+        for text in legend.get_texts():
+            text.set_parse_math(False)
+    elif panel.relative:
         ax.bar(xs, [by_day[days[i]] - 100.0 for i in xs], bottom=100.0, width=0.62, color=colour, zorder=3)
     elif y_lo <= 0:
         ax.bar(xs, [by_day[days[i]] for i in xs], width=0.62, color=colour, zorder=3)

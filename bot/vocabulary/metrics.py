@@ -62,7 +62,8 @@ class MetricDef:
     higher_is_better: bool | None = None
     adds: bool = False     # a second log the same day adds to it (water, exercise) instead of replacing it
     alternatives: tuple[tuple[str, float], ...] = ()   # a custom metric's other units: (unit, factor into `unit`)
-    parts: tuple[MetricPart, ...] = ()   # a paired metric's parts, first the one that is never below the next
+    parts: tuple[MetricPart, ...] = ()   # a paired metric's parts, in the order they are typed
+    ordered: bool = True    # a pair's first part is never below the next (blood pressure); a moderator's may not be
 
     @property
     def paired(self) -> bool:
@@ -146,7 +147,7 @@ def _require_ascii(text: str, what: str, examples: tuple[str, ...]) -> None:
 # (with an optional decimal point or comma), a plain number with a decimal point or comma, or ".5".
 _NUM = (r"[+-]?(?:[1-9]\d{0,2}(?:(?:,\d{3})+(?!\d)(?:\.\d+)?|(?: \d{3})+(?!\d)(?:[.,]\d+)?)"
         r"|\d+(?:[.,]\d+)?|[.,]\d+)")
-_UNIT_WORD = r"(?:/ ?\d+|[a-z][a-z.]*(?: [a-z][a-z.]*)?)"
+_UNIT_WORD = r"(?:/ ?\d+|[a-z]+ ?/ ?[a-z]+|[a-z][a-z.]*(?: [a-z][a-z.]*)?)"
 _TERM = re.compile(rf"( ?)({_NUM}) ?({_UNIT_WORD})?")
 _CLOCK = re.compile(r"(\d{1,3}):([0-5]\d)")
 
@@ -192,9 +193,15 @@ _SPELLINGS: dict[str, str] = {
     **_spellings("km", "kms", "kilometre", "kilometres", "kilometer", "kilometers"),
     **_spellings("mi", "mile", "miles"),
     **_spellings("metre", "metres", "meter", "meters"),
+    **_spellings("mmol/L", "mmol", "mmoll"),
+    **_spellings("mg/dL", "mgdl", "mg"),
+    **_spellings("cm", "cms", "centimetre", "centimetres", "centimeter", "centimeters"),
+    **_spellings("in", "inch", "inches", "tum"),
 }
+del _SPELLINGS["in"]      # "log steps 8000 in the park": only waist reads `in` as inches (_WAIST_WORDS)
 # Words a distance metric reads differently: there, `m` is metres, not minutes.
 _DISTANCE_WORDS = {"m": "metre", "k": "km"}
+_WAIST_WORDS = {"in": "in"}
 
 LB = 0.45359237          # kg, exact by definition
 STONE = 14 * LB
@@ -203,6 +210,11 @@ CUP = 0.25               # L, a "metric cup": people who say cups mean a glass, 
 US_GALLON = 3.785411784  # L
 US_PINT = 0.473176473    # L
 MILE = 1.609344          # km, exact by definition
+INCH = 2.54              # cm, exact by definition
+# mg/dL per mmol/L depends on the substance (its molar mass / 10): the one place these factors live, for
+# the built-in lab metrics and for a moderator's metric whose name says the substance (mg_per_mmol).
+GLUCOSE_MG_PER_MMOL = 18.016        # glucose, 180.16 g/mol
+CHOLESTEROL_MG_PER_MMOL = 38.67     # cholesterol (total, LDL, HDL), 386.7 g/mol
 
 
 def _terms(text: str, words: dict[str, str] | None = None) -> list[tuple[float, str, str]]:
@@ -333,6 +345,17 @@ _READINGS: dict[str, _Reading] = {
     "distance": _Reading({"": 1, "km": 1, "mi": MILE, "metre": 0.001}, lambda v: f"{_shown(v, 2)} km",
                          ("5 km", "3.1 mi", "800 m"), words=_DISTANCE_WORDS,
                          imperial=("mi", lambda v: f"{_shown(v / MILE, 2)} mi"), mixups=("mi", "km")),
+    # Lab values are kept in mmol/L (as Swedish labs report them); a member who chose imperial (US) units
+    # reads and types mg/dL, converted with the substance's own factor.
+    "glucose": _Reading({"": 1, "mmol/L": 1, "mg/dL": 1 / GLUCOSE_MG_PER_MMOL}, lambda v: f"{_shown(v, 2)} mmol/L",
+                        ("5.5", "5.5 mmol/L", "99 mg/dL"), also=("mg/dL", 1 / GLUCOSE_MG_PER_MMOL),
+                        imperial=("mg/dL", lambda v: f"{_shown(v * GLUCOSE_MG_PER_MMOL, 0)} mg/dL")),
+    "cholesterol": _Reading({"": 1, "mmol/L": 1, "mg/dL": 1 / CHOLESTEROL_MG_PER_MMOL},
+                            lambda v: f"{_shown(v, 2)} mmol/L", ("5.2", "5.2 mmol/L", "201 mg/dL"),
+                            also=("mg/dL", 1 / CHOLESTEROL_MG_PER_MMOL),
+                            imperial=("mg/dL", lambda v: f"{_shown(v * CHOLESTEROL_MG_PER_MMOL, 0)} mg/dL")),
+    "waist": _Reading({"": 1, "cm": 1, "in": INCH}, lambda v: f"{_shown(v, 1)} cm", ("88", "88 cm", "34.5 in"),
+                      words=_WAIST_WORDS, also=("in", INCH), imperial=("in", lambda v: f"{_shown(v / INCH, 1)} in")),
 }
 
 
@@ -368,6 +391,13 @@ BUILTIN_METRICS: tuple[MetricDef, ...] = (
     _builtin("distance", "distance", "km", 0, 500, N_("distance walked, run or cycled"), ("dist", "run", "ride", "km"),
              better=True, adds=True),
     BLOOD_PRESSURE,
+    # Ranges whose bounds read back in both units at the shown precision (a meter's 0.6-33.3 mmol/L is 11-600 mg/dL).
+    _builtin("glucose", N_("glucose"), "mmol/L", 0.6, 33.3, N_("blood glucose in mmol/L or mg/dL"),
+             ("blood glucose", "blood sugar", "bloodsugar"), sensitive=True),
+    _builtin("cholesterol", N_("cholesterol"), "mmol/L", 1, 20, N_("total cholesterol in mmol/L or mg/dL"),
+             ("total cholesterol", "chol"), sensitive=True),
+    _builtin("waist", N_("waist"), "cm", 50, 250, N_("waist circumference in cm or inches"),
+             ("waist circumference", "waistline"), sensitive=True),
 )
 
 
@@ -398,8 +428,8 @@ def _counted(unit: str, number: str) -> str:
 
 # Families of units a moderator's metric may be typed in, whatever unit it is kept in. Each unit:
 # spellings (lowercase, no spaces, dots or degree signs), factor and offset into the family's base.
-# mg/dL <-> mmol/L depends on the substance: the factor here is glucose's (molar mass 180.16 g/mol).
-GLUCOSE_MG_PER_MMOL = 18.016
+# mg/dL <-> mmol/L depends on the substance: the factor here is glucose's; custom_units puts in the
+# factor of the substance a metric's name says (mg_per_mmol).
 _FAMILIES: tuple[dict[str, tuple[tuple[str, ...], float, float]], ...] = (  # i18n: unit words, typed
     {"°C": (("c", "degc", "celsius", "degreesc"), 1, 0),
      "°F": (("f", "degf", "fahrenheit", "degreesf"), 5 / 9, -32 * 5 / 9)},
@@ -435,7 +465,12 @@ def custom_units(metric: MetricDef) -> dict[str, tuple[float, float]]:
     """Unit symbol -> (factor, offset) into a moderator's metric's own unit; its own unit first."""
     family = _family(metric.unit)
     given = {u: (f, 0.0) for u, f in metric.alternatives}
-    if family is None or (_family_symbol(family, metric.unit) in ("mg/dL", "mmol/L") and not _glucose(metric)):
+    if family is not None and _family_symbol(family, metric.unit) in ("mg/dL", "mmol/L"):
+        per = mg_per_mmol(metric.key)
+        if per is None:      # another substance: no factor to guess (the moderator may give one)
+            return {metric.unit: (1.0, 0.0), **given}
+        family = {sym: (words, per if sym == "mmol/L" else factor, offset) for sym, (words, factor, offset) in family.items()}
+    if family is None:
         return {metric.unit: (1.0, 0.0), **given}
     own = _family_symbol(family, metric.unit)
     _x, base_factor, base_offset = family[own]
@@ -446,8 +481,16 @@ def custom_units(metric: MetricDef) -> dict[str, tuple[float, float]]:
     return {**out, **given}      # a factor the moderator gave wins (another substance's mmol/L)
 
 
-def _glucose(metric: MetricDef) -> bool:
-    return any(w in metric.key for w in ("glucose", "sugar", "bg", "bloodsugar"))
+# Words in a metric's name that say its substance, with that substance's mg/dL per mmol/L.
+_SUBSTANCES = ((("glucose", "glukos", "sugar", "socker", "bg"), GLUCOSE_MG_PER_MMOL),  # i18n: name words
+               (("cholesterol", "kolesterol", "ldl", "hdl"), CHOLESTEROL_MG_PER_MMOL))
+
+
+def mg_per_mmol(key: str) -> float | None:
+    """mg/dL per mmol/L of the substance a metric's key names (`glucose`, `fasting-bg`: 18.016;
+    `cholesterol`, `ldl`: 38.67), or None when it names none: the built-in lab metrics and moderators'
+    metrics convert with the same factors."""
+    return next((per for words, per in _SUBSTANCES if any(w in key.lower() for w in words)), None)
 
 
 def _custom_reading(metric: MetricDef) -> _Reading:
@@ -544,8 +587,41 @@ def format_alternatives(alternatives: tuple[tuple[str, float], ...]) -> str:
     return " ".join(f"{u}={_decimal(f, 9).replace(',', '')}" for u, f in alternatives)
 
 
+MAX_PART_NAME = 16
+_PARTS_WORD = re.compile(r"(?:^|\s)parts=(\S*)", re.I)
+
+
+def split_parts(text: str | None) -> tuple[str | None, str | None]:
+    """`mmol/L=18.016` stays other units; `parts=left/right` (or `parts=upper>lower`) is the form of a
+    paired metric: (the other units, the parts as written)."""
+    if not text:
+        return text, None
+    m = _PARTS_WORD.search(text)
+    if m is None:
+        return text, None
+    rest = (text[:m.start()] + " " + text[m.end():]).strip()
+    return rest or None, m.group(1)
+
+
+def parse_parts(text: str, minimum: float, maximum: float) -> tuple[tuple[MetricPart, ...], bool]:
+    """`left/right` -> two parts in either order; `upper>lower` -> two parts, the first never below the
+    second (checked on every reading). Each part takes the metric's range. Anything else: a UserError."""
+    ordered = ">" in text
+    names = [n.strip().lower() for n in re.split(r"[>/,]", text)]
+    if (len(names) != 2 or len(set(names)) != 2 or text.count(">") > 1
+            or not all(re.fullmatch(rf"[^\W\d_][\w-]{{0,{MAX_PART_NAME - 1}}}", n) for n in names)):
+        raise UserError(_("A paired metric has two parts, each a short word: `parts=left/right`, or "
+                          "`parts=upper>lower` when the first is never below the second."))
+    return tuple(MetricPart(n, n, minimum, maximum) for n in names), ordered
+
+
+def format_parts(metric: MetricDef) -> str:
+    """How the parts are stored and shown to moderators: ``left/right`` or ``upper>lower``."""
+    return (">" if metric.ordered else "/").join(p.key for p in metric.parts)
+
+
 def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: bool = False,
-                  alternatives: str | None = None) -> MetricDef:
+                  alternatives: str | None = None, parts: str | None = None) -> MetricDef:
     """A moderator's metric (``mod metric add meditation min 0 240``), validated so that it can be
     typed, shown in chat without side effects, and stored safely. Also rebuilds stored rows
     (``stored``: a row from before a built-in of the same name was added is kept, not refused).
@@ -571,6 +647,13 @@ def custom_metric(name: str, unit: str, minimum: float, maximum: float, stored: 
                           "1,000,000,000, e.g. 0 240."))
     if low >= high:
         raise UserError(_("The smallest value must be below the largest, e.g. `0 240`."))
+    if parts:
+        if others:
+            raise UserError(_("A paired metric is typed in its own unit only: give `parts=...` without other units."))
+        pair, ordered = parse_parts(parts, low + 0.0, high + 0.0)
+        metric = MetricDef(key, key, unit, low + 0.0, high + 0.0, custom=True, parts=pair, ordered=ordered)
+        return dataclasses.replace(metric, help=f"{'/'.join(p.key for p in pair)} in {unit}: "
+                                                f"{or_list(pair_examples(metric))}")
     metric = MetricDef(key, key, unit, low + 0.0, high + 0.0, custom=True, alternatives=others)
     also = sorted(set(custom_units(metric)) - {unit})
     typed = _(" (or {join})", join=', '.join(also)) if also else ""
@@ -657,7 +740,7 @@ def read_quantity(metric: MetricDef, text: str, system: str | None = None) -> Qu
     # that is the bound, shown rounded, not a value outside the range.
     value = _snap(quantity.value, metric.minimum, metric.maximum, 2.5e-4 if converted else 1e-9)
     if value < metric.minimum or value > metric.maximum:
-        raise UserError(_out_of_range(metric, reading, cleaned.lower(), value))
+        raise UserError(_out_of_range(metric, reading, cleaned.lower(), value, bare))
     if reading.whole:
         number = cleaned.split(" ")[0].rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/")
         if _THOUSANDS_DOT.fullmatch(number):
@@ -720,7 +803,7 @@ def _snap(value: float, low: float, high: float, tolerance: float = 1e-9) -> flo
 _SMALL_WORDS = {"min": (N_("minutes"), "m"), "lb": (N_("pounds"), "lb")}
 
 
-def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float) -> str:
+def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float, bare: str = "") -> str:
     low, high = reading.show(metric.minimum), reading.show(metric.maximum)
     line = _("{cap} must be between {low} and {high}", cap=cap(metric.label), low=low, high=high)
     if reading.also:
@@ -733,15 +816,16 @@ def _out_of_range(metric: MetricDef, reading: _Reading, text: str, value: float)
             words, suffix = _SMALL_WORDS[reading.pair[1]]
             return _("{line}: for {words}, write `{echo}{suffix}`.", line=line, words=_(words), echo=echo(text), suffix=suffix)
     if re.fullmatch(_NUM, text):
-        # "250" as water is 250 L; 250 ml fits. Name the first unit in which the number fits.
+        # "250" as water is 250 L; 250 ml fits. Name the first unit in which the number fits (for a
+        # member whose bare number is mg/dL, `6.2 mmol/L`).
         number = _number(text)
         for unit in reading.units:
-            if unit and reading.units[unit] != 1 and metric.minimum <= reading.convert(number, unit) <= metric.maximum:
+            if unit and unit != bare and (bare or reading.units[unit] != 1) and metric.minimum <= reading.convert(number, unit) <= metric.maximum:
                 return _("{line}: for {unit}, write `{typed} {unit}`.", line=line, unit=_UNIT_LABELS.get(unit, unit), typed=echo(text))
     return line + "."
 
 
-_UNIT_LABELS = {"floz": "fl oz", "metre": "m", "gal": "gallons", "pint": "pints"}  # i18n: unit words, typed back
+_UNIT_LABELS = {"floz": "fl oz", "metre": "m", "gal": "gallons", "pint": "pints", "in": "inches"}  # i18n: unit words, typed back
 
 
 def format_quantity(metric: MetricDef, value: float, system: str | None = None) -> str:
@@ -870,6 +954,7 @@ class PairReading:
 _OVER = r"(?:/|over|över)"
 _WHOLE = r"\d{1,3}"
 _PAIR = re.compile(rf"({_WHOLE}) ?{_OVER} ?({_WHOLE})(?: ?mm ?hg)?")
+_DECIMAL = r"\d{1,9}(?:[.,]\d{1,6})?"      # a moderator's pair: plain numbers, a decimal point or comma
 _PULSE = re.compile(rf"(?:pulse|puls|hr) ?:? ?({_WHOLE})(?: ?bpm)?|({_WHOLE}) ?bpm")
 PULSE_RANGE = (25, 250)   # bpm, as `rhr`
 
@@ -886,12 +971,20 @@ def parse_pair(metric: MetricDef, text: str) -> PairReading:
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_INPUT:
         raise Unreadable(accepted + ".")
     cleaned = " ".join(text.lower().split())
-    m = _PAIR.match(cleaned)
+    builtin = not metric.custom
+    if builtin:
+        m = _PAIR.match(cleaned)
+    else:   # its own unit may follow (`42/40 kg`)
+        unit = re.escape(metric.unit.lower())
+        m = re.compile(rf"({_DECIMAL}) ?{_OVER} ?({_DECIMAL})(?: ?{unit})?").match(cleaned)
     if m is None:
         raise Unreadable(_("I couldn't read {quoted} as {name}: {accepted}.", quoted=quoted(text),
                            name=metric.label, accepted=accepted))
     rest = cleaned[m.end():].strip()
     pulse = None
+    if rest and not builtin:   # only blood pressure takes a pulse with it
+        raise Unreadable(_("I couldn't read {quoted} as {name}: {accepted}.", quoted=quoted(text),
+                           name=metric.label, accepted=accepted))
     if rest:
         pm = _PULSE.fullmatch(rest)
         if pm is None:
@@ -904,16 +997,17 @@ def parse_pair(metric: MetricDef, text: str) -> PairReading:
         pulse = float(pm.group(1) or pm.group(2))
         if not PULSE_RANGE[0] <= pulse <= PULSE_RANGE[1]:
             raise UserError(_("A pulse must be between {low} and {high} bpm.", low=PULSE_RANGE[0], high=PULSE_RANGE[1]))
-    values = (float(m.group(1)), float(m.group(2)))
+    values = (_number(m.group(1)), _number(m.group(2))) if not builtin else (float(m.group(1)), float(m.group(2)))
+    places = 0 if builtin else 2
     for part, value in zip(metric.parts, values, strict=True):
         if not part.minimum <= value <= part.maximum:
             raise UserError(_("{accepted}; {part} between {low} and {high}.", accepted=accepted,
-                              part=_(part.name), low=_decimal(part.minimum, 0),
-                              high=_decimal(part.maximum, 0)))
-    if values[0] < values[1]:
+                              part=part_label(part), low=_decimal(part.minimum, places),
+                              high=_decimal(part.maximum, places)))
+    if metric.ordered and values[0] < values[1]:
         raise UserError(_("{accepted}: the {first} comes first and is never below the {second} (did you mean "
-                          "`{a}/{b}`?).", accepted=accepted, first=_(first.name),
-                          second=_(second.name), a=_decimal(values[1], 0), b=_decimal(values[0], 0)))
+                          "`{a}/{b}`?).", accepted=accepted, first=part_label(first),
+                          second=part_label(second), a=_decimal(values[1], places), b=_decimal(values[0], places)))
     return PairReading(values, pulse)
 
 
@@ -922,13 +1016,17 @@ def format_pair(metric: MetricDef, values: Iterable[float]) -> str:
     numbers = [v for v in values]
     if len(numbers) != len(metric.parts) or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in numbers):
         return "?"
-    return "/".join(_decimal(v, 0) for v in numbers) + f" {metric.unit}"
+    places = 2 if metric.custom else 0
+    return "/".join(i18n.marks(_decimal(v, places)) if metric.custom else _decimal(v, 0) for v in numbers) + f" {metric.unit}"
 
 
 def _pair_accepted(metric: MetricDef) -> str:
     """What a paired metric takes, in one phrase (no full stop): every refusal of a pair says it."""
     first, second = metric.parts[:2]
     example, example2 = pair_examples(metric)
+    if metric.custom:
+        return _("{name} is two numbers, {first} then {second}, like `{example}` or `{example2}`",
+                 name=cap(metric.label), first=first.name, second=second.name, example=example, example2=example2)
     return _("{name} is two whole numbers, {first} then {second}, like `{example}` or `{example2}`",
              name=cap(metric.label), first=_(first.name), second=_(second.name), example=example, example2=example2)
 
@@ -940,9 +1038,17 @@ def pair_examples(metric: MetricDef) -> tuple[str, str]:
 
 
 def part_label(part: MetricPart) -> str:
-    """A part's name in the current language (`systolic` / `systoliskt`)."""
-    return _(part.name)
+    """A part's name in the current language (`systolic` / `systoliskt`); a moderator's part keeps its name."""
+    return _(part.name) if part.name in _BUILTIN_PART_NAMES else part.name
 
 
 def _pair_example(metric: MetricDef) -> str:
-    return "128/82" if metric.key == "bp" else "/".join(_decimal((p.minimum + p.maximum) / 2, 0) for p in metric.parts)
+    if metric.key == "bp" and not metric.custom:
+        return "128/82"
+    middle = [(p.minimum + p.maximum) / 2 for p in metric.parts]
+    if metric.ordered:   # an example that keeps the order: the first a little above the second
+        middle = [middle[0] + (metric.maximum - metric.minimum) / 10, middle[1]]
+    return "/".join(_decimal(v, 0 if abs(v) >= 10 else 1).replace(",", "") for v in middle)
+
+
+_BUILTIN_PART_NAMES = {p.name for p in BLOOD_PRESSURE.parts}

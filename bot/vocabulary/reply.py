@@ -98,6 +98,11 @@ class GroupFigure:
     value_spec: str = ",.0f"
     period: str = ""
     frozen: str | None = None
+    # A paired metric's figure (blood pressure): the parts' keys, and each contributor's value per part
+    # (aligned with ``contributions``). The gate judges every part on its own and releases all or none;
+    # ``{value}`` is then the parts' figures joined ("128/82"). The released form keeps no values.
+    parts: tuple[str, ...] = ()
+    part_values: tuple[tuple[float, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -262,7 +267,8 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
         if isinstance(p, Fact):
             return fact(p)
         return {"t": "group", "metric": p.metric, "stat": p.statistic, "c": [list(c) for c in p.contributions],
-                "template": p.template, "spec": p.value_spec, "period": p.period, "frozen": p.frozen}
+                "template": p.template, "spec": p.value_spec, "period": p.period, "frozen": p.frozen,
+                **({"parts": list(p.parts), "pv": [list(v) for v in p.part_values]} if p.parts else {})}
 
     def line(ln: Line | Board) -> dict[str, Any]:
         if isinstance(ln, Board):
@@ -298,7 +304,8 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
         if d["t"] == "fact":
             return fact(d)
         return GroupFigure(d["metric"], d["stat"], tuple((int(a), float(b)) for a, b in d["c"]), d["template"],
-                           d["spec"], d.get("period", ""), d.get("frozen"))
+                           d["spec"], d.get("period", ""), d.get("frozen"), tuple(d.get("parts", ())),
+                           tuple(tuple(float(x) for x in v) for v in d.get("pv", ())))
 
     def line(d: dict[str, Any]) -> Line | Board:
         if "board" in d:

@@ -64,6 +64,20 @@ def _group_spec(relative=True) -> ChartSpec:
                       series("cara", [v * 1.3 for v in reversed(RAW_STEPS)], 11000, {2, 9, 20})), relative=relative)
 
 
+SYSTOLIC = [134, 131, 133, 130, 128, 127, 124, 129, 131, 126, 122, 125]
+DIASTOLIC = [88, 86, 87, 85, 84, 83, 79, 84, 85, 82, 78, 81]
+
+
+def _pair_spec(relative=True) -> ChartSpec:
+    """Blood pressure: one line per part, each relative to its own usual at trend."""
+    def part(label, values):
+        pts = _points(values, skip={4})
+        return ChartSeries(label, to_relative(pts, sum(values) / len(values)) if relative else pts)
+    return ChartSpec("Blood pressure — last 14 days" + (" (relative to own usual)" if relative else ""),
+                     "%" if relative else "mmHg", "Europe/Berlin",
+                     (part("systolic", SYSTOLIC), part("diastolic", DIASTOLIC)), relative=relative)
+
+
 def _png_size(png: bytes) -> tuple[int, int]:
     assert png[12:16] == b"IHDR"
     return struct.unpack(">II", png[16:24])
@@ -135,8 +149,9 @@ def _raw_forms(value: float) -> set[str]:
 
 @pytest.mark.parametrize("spec", [_relative_spec(), _relative_spec(goal=None), _group_spec(),
                                   _relative_spec(points=_points([8200, 8260, 8240, 8300])),     # a tiny change
-                                  _relative_spec(points=_points([20000, 30000, 41000, 25000]))],  # a huge one
-                         ids=["single", "no-goal", "group", "flat", "huge"])
+                                  _relative_spec(points=_points([20000, 30000, 41000, 25000])),   # a huge one
+                                  _pair_spec()],                                                  # blood pressure
+                         ids=["single", "no-goal", "group", "flat", "huge", "pair"])
 def test_relative_chart_shows_no_raw_value(spec):
     fig = _build_figure(spec)
     texts = _drawn_texts(fig)
@@ -148,7 +163,9 @@ def test_relative_chart_shows_no_raw_value(spec):
     everything = [t.get_text() for t in texts]
     assert any(t == "your usual" or t == "own usual" for t in everything)
     assert "steps" not in [t.strip() for t in everything]   # the unit is not drawn
-    raw = set().union(*(_raw_forms(v) for v in [*RAW_STEPS, BASELINE, GOAL, 20000, 30000, 41000, 8200, 8300]))
+    raw = set().union(*(_raw_forms(v) for v in [*RAW_STEPS, BASELINE, GOAL, 20000, 30000, 41000, 8200, 8300,
+                                                 *SYSTOLIC, *DIASTOLIC]))
+    assert "mmHg" not in " ".join(everything)
     title = _title_of(fig)
     xticks = set(_tick_texts(ax.xaxis))
     for text in everything:
@@ -604,3 +621,40 @@ def test_a_glyph_missing_from_the_first_font_is_taken_from_the_next_one_in_the_c
         assert _title_of(fig) == f"Steps — Bob {fonts.FALLBACK_GLYPH}"
         assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [name, "ann"]
     assert chained != latin_only
+
+
+def test_a_pair_is_two_labelled_lines_in_one_chart_and_its_alt_text_names_both():
+    for relative in (False, True):
+        spec = _pair_spec(relative)
+        fig = _build_figure(spec)
+        texts = [t.get_text() for t in _drawn_texts(fig)]
+        assert "systolic" in texts and "diastolic" in texts                  # the legend
+        assert len({tuple(line.get_xydata()[0]) for line in fig.axes[0].get_lines() if len(line.get_xydata())}) >= 2
+        alt = alt_text(spec)
+        assert "systolic: 11 days logged" in alt and "diastolic: 11 days logged" in alt
+        assert ("mmHg" in alt) is not relative
+        if relative:
+            raw = {str(v) for v in [*SYSTOLIC, *DIASTOLIC]}
+            assert not raw & set(re.findall(r"\d+", alt.split("Europe/Berlin.", 1)[1]))
+
+
+def test_a_card_panel_of_a_pair_draws_both_parts_and_at_trend_no_value():
+    week = lambda values: _points(values, start=date(2026, 11, 2))   # noqa: E731
+    raw = ChartSpec("Blood pressure", "mmHg", "UTC",
+                    (ChartSeries("systolic", week([128, 126, 131])), ChartSeries("diastolic", week([84, 80, 85]))),
+                    period=WEEK)
+    relative = ChartSpec("Blood pressure (relative to own usual)", "%", "UTC",
+                         (ChartSeries("systolic", to_relative(week([128, 126, 131]), 120)),
+                          ChartSeries("diastolic", to_relative(week([84, 80, 85]), 83))), relative=True, period=WEEK)
+    card = CardSpec("alice's week", "UTC", WEEK, (raw, relative))
+    fig = build_card(card)
+    texts = [t.get_text() for t in _drawn_texts(fig)]
+    assert "systolic avg 128 · diastolic avg 83 mmHg" in texts
+    assert "systolic above · diastolic about own usual" in texts
+    assert texts.count("systolic") == 2 and texts.count("diastolic") == 2    # each panel's legend
+    assert all(CHANGE.match(t) for t in _tick_texts(fig.axes[1].yaxis))
+    alone = [t.get_text() for t in _drawn_texts(build_card(CardSpec("alice's week", "UTC", WEEK, (relative,))))]
+    assert not any(v in t for t in alone for v in ("128", "126", "131", "84", "80", "85", "mmHg")), alone
+    _inside_the_image(fig)
+    alt = alt_text(card)
+    assert "Blood pressure (relative to own usual): systolic above · diastolic about own usual, 3 of 7 days logged." in alt

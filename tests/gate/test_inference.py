@@ -381,3 +381,84 @@ async def test_a_member_shown_by_name_in_another_channel_is_not_anonymous_here(b
     out = await bot.run(":time 2026-11-29T19:00:00+00:00")
     value, count = group_figure(posts(out, "#runners"), "Together: steps about {value} in total")
     assert count == 4                                       # x is in it, as a value readers know, not as k
+
+
+# ---- a pair at aggregate (blood pressure): part by part, whole or not at all --------------------
+
+BP_SCHEDULE = [*SCHEDULE, "mia@#walkers: mod rule #walkers bp public"]
+
+
+async def bp_week(bot, readings: dict[str, tuple[int, int]], post_at="2026-11-22T19:00:00+00:00") -> str:
+    await bot.run(":time 2026-11-20T08:00:00+00:00",
+                  *[f"{m}@dm: log bp {s}/{d} {day}" for day in WEEK for m, (s, d) in readings.items()])
+    return posts(await bot.run(":time " + post_at))
+
+
+async def test_knowing_one_part_of_a_hidden_member_does_not_pin_the_other(bot):
+    """mia and her second account mia2 push a blood-pressure figure to k, and they even know vic's
+    systolic (vic said it aloud). vic's diastolic is still only known within p% of itself: the parts are
+    perturbed with offsets keyed apart, so the systolic figure tells nothing about the diastolic's."""
+    members = ("mia", "mia2", "vic")
+    await bot.run(*BP_SCHEDULE, *[f"{m}@#walkers: privacy set bp aggregate" for m in members],
+                  *[f"{m}@#walkers: checkin join" for m in members])
+    readings = {"mia": (120, 80), "mia2": (124, 82), "vic": (142, 96)}
+    text = await bp_week(bot, readings)
+    m = re.search(r"Together: blood pressure about (\d+)/(\d+) mmHg average from 3 people", text)
+    assert m, text
+    released = {"systolic": float(m.group(1)), "diastolic": float(m.group(2))}
+    p = disclosure.P_PERCENT / 100
+    for i, part in enumerate(("systolic", "diastolic")):
+        own = [readings["mia"][i], readings["mia2"][i]]
+        true = readings["vic"][i]
+        # every value of vic's part consistent with the figure, for offsets of at most p/2 % of each value
+        # (the accounts don't know their own offsets) and rounding to 1 mmHg
+        low = (3 * (released[part] - 0.5) - sum(own) * (1 + p / 2)) / (1 + p / 2)
+        high = (3 * (released[part] + 0.5) - sum(own) * (1 - p / 2)) / (1 - p / 2)
+        assert low <= true <= high                    # honest within its bound ...
+        assert high - low >= p * true                 # ... and never pinned closer than p% of vic's value
+    # the systolic offset tells nothing about the diastolic one: they are not in step (keyed by part)
+    secret = bot.app.services.gate._secret
+    ratios = [(disclosure.perturbation(secret, f"bp.systolic|average|{w}|{m}", 100.0, 10),
+               disclosure.perturbation(secret, f"bp.diastolic|average|{w}|{m}", 100.0, 10))
+              for w in range(10) for m in range(10)]
+    assert sum(1 for a, b in ratios if abs(a - b) > 0.5) > 50
+
+
+async def test_a_pair_is_never_released_with_one_part_alone(bot):
+    """Below k, no blood pressure at all in the figure line (neither part); with k, both parts as one."""
+    await bot.run(*BP_SCHEDULE, *[f"{m}@#walkers: privacy set bp aggregate" for m in ("a", "b")],
+                  "t@#walkers: privacy set bp trend", *[f"{m}@#walkers: checkin join" for m in "abt"])
+    text = await bp_week(bot, {"a": (120, 80), "b": (130, 85), "t": (125, 82)})
+    assert "Together" not in text and "mmHg" not in text          # t is shown by name: not anonymous
+    assert not re.search(r"blood pressure about \d+ mmHg", text)
+
+
+def test_the_gate_withholds_a_pair_whole_when_one_part_would_be_withheld():
+    """One part dominated (p% rule), the other fine: nothing of either part is released."""
+    from bot.gate import PrivacyGate
+    from bot.vocabulary.reply import Destination, GroupFigure, Line, Reply
+
+    class Everyone:
+        async def effective_levels(self, destination, pairs):
+            return {p: Level.AGGREGATE for p in pairs}
+
+        async def attributed_anywhere(self, community_id, pairs):
+            return {}
+
+    async def release(values):
+        fig = GroupFigure("pair", "average", tuple((i, 0.0) for i in range(len(values))), "pair {value} from {count}",
+                          ",.0f", "w", parts=("a", "b"), part_values=tuple(values))
+        gate = PrivacyGate(Everyone(), 3, lambda spec: b"")
+        return await gate.release(Reply(lines=(Line((fig,), label="Together: "),)), Destination.channel(1, 1))
+
+    fine = await_(release([(100, 80), (110, 82), (120, 85)]))
+    assert re.fullmatch(r"Together: pair \d+/\d+ from 3", fine.text)
+    assert fine.shown.lines[0].parts[0].part_values == ()           # the ledger keeps no values
+    assert disclosure.withheld_reason_parts(3, [[100, 110, 120], [400, 3, 3]], disclosure.Parameters()) == "dominated"
+    dominated = await_(release([(100, 400), (110, 3), (120, 3)]))   # b: the largest is known within p%
+    assert dominated.text == "" and dominated.disclosures == ()
+    assert await_(release([(100, 80), (110, 82)])).text == ""       # fewer than k
+
+
+def await_(coroutine):
+    return asyncio.run(coroutine)

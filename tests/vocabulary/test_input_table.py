@@ -15,7 +15,7 @@ from bot.vocabulary.metrics import BUILTIN_METRICS, LB, MILE, US_FL_OZ, custom_m
 from tests.support.transcript import make_transcript
 
 # The clock starts on Monday 2026-11-16 09:00 UTC (tests.support.transcript.START).
-SETUP = (":moderator mia", "mia@dm: mod metric add temp °C 30 45", "mia@dm: mod metric add glucose mg/dL 20 600",
+SETUP = (":moderator mia", "mia@dm: mod metric add temp °C 30 45", "mia@dm: mod metric add bgl mg/dL 20 600",
          "mia@dm: mod metric add reading pages 0 2000 chapters=20", "mia@dm: mod metric add ketones mg/dL 0 100 mmol/L=10.4")
 STORED, REFUSED = "stored", "refused"
 
@@ -59,10 +59,21 @@ TABLE = [
     (["log temp 99.5 F"], (STORED, "2026-11-16", "temp: 37.5°C")),
     (["log temp 99.5 °F"], (STORED, "2026-11-16", "temp: 37.5°C")),
     (["log temp 40 F"], (REFUSED, "between 30°C and 45°C")),
-    (["log glucose 100"], (STORED, "2026-11-16", "glucose: 100 mg/dL")),
-    (["log glucose 5.5 mmol/L"], (STORED, "2026-11-16", "glucose: 99.09 mg/dL")),
-    (["log glucose 25 mmol/L"], (STORED, "2026-11-16", "glucose: 450.4 mg/dL")),
-    (["log glucose 500 kg"], (REFUSED, "unit that glucose")),
+    (["log bgl 100"], (STORED, "2026-11-16", "bgl: 100 mg/dL")),        # a moderator's blood glucose metric:
+    (["log bgl 5.5 mmol/L"], (STORED, "2026-11-16", "bgl: 99.09 mg/dL")),   # glucose's factor, as the built-in's
+    (["log bgl 25 mmol/L"], (STORED, "2026-11-16", "bgl: 450.4 mg/dL")),
+    (["log bgl 500 kg"], (REFUSED, "unit that bgl")),
+    # the built-in lab metrics, kept in mmol/L and cm
+    (["log glucose 5.5"], (STORED, "2026-11-16", "glucose: 5.5 mmol/L")),
+    (["log glucose 99 mg/dL"], (STORED, "2026-11-16", "glucose: 5.5 mmol/L")),
+    (["log blood sugar 6,1 mmol/l"], (STORED, "2026-11-16", "glucose: 6.1 mmol/L")),
+    (["log glucose 100"], (REFUSED, "for mg/dL, write `100 mg/dL`")),
+    (["log cholesterol 201 mg/dL"], (STORED, "2026-11-16", "cholesterol: 5.2 mmol/L")),
+    (["log cholesterol 4.8"], (STORED, "2026-11-16", "cholesterol: 4.8 mmol/L")),
+    (["log waist 88 cm"], (STORED, "2026-11-16", "waist: 88 cm")),
+    (["log waist 34.5 in"], (STORED, "2026-11-16", "waist: 87.6 cm")),
+    (["log waist 34.5 inches after dinner"], (STORED, "2026-11-16", "waist: 87.6 cm — after dinner")),
+    (["log steps 8000 in the park"], (STORED, "2026-11-16", "steps: 8,000 steps — in the park")),
     (["log reading 2 chapters"], (STORED, "2026-11-16", "reading: 40 pages")),
     (["log reading 1 chapter yesterday"], (STORED, "2026-11-15", "reading: 20 pages")),
     (["log reading 30 pages"], (STORED, "2026-11-16", "reading: 30 pages")),
@@ -195,7 +206,7 @@ async def _fresh_history(bot, lines, who) -> list[str]:
 
 # ---- round trip: what `log` confirms is what `history` and `mydata export` hold ------------------
 
-CUSTOM = (custom_metric("temp", "°C", 30, 45), custom_metric("glucose", "mg/dL", 20, 600))
+CUSTOM = (custom_metric("temp", "°C", 30, 45), custom_metric("bgl", "mg/dL", 20, 600))
 # every metric with each unit it is typed in: (metric, unit word as typed, factor into canonical, offset)
 UNITS = [
     ("steps", "", 1, 0), ("steps", "steps", 1, 0), ("steps", "k", 1000, 0),
@@ -208,7 +219,10 @@ UNITS = [
     ("water", "gallons", 3.785411784, 0),
     ("distance", "km", 1, 0), ("distance", "mi", MILE, 0), ("distance", "m", 0.001, 0),
     ("temp", "°C", 1, 0), ("temp", "F", 5 / 9, -32 * 5 / 9),
-    ("glucose", "mg/dL", 1, 0), ("glucose", "mmol/L", 18.016, 0),
+    ("bgl", "mg/dL", 1, 0), ("bgl", "mmol/L", 18.016, 0),
+    ("glucose", "mmol/L", 1, 0), ("glucose", "mg/dL", 1 / 18.016, 0), ("glucose", "", 1, 0),
+    ("cholesterol", "mmol/L", 1, 0), ("cholesterol", "mg/dL", 1 / 38.67, 0),
+    ("waist", "cm", 1, 0), ("waist", "in", 2.54, 0), ("waist", "", 1, 0),
 ]
 METRICS = {m.key: m for m in (*BUILTIN_METRICS, *CUSTOM)}
 WHOLE = {"steps", "mood"}

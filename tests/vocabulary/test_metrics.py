@@ -18,6 +18,7 @@ from bot.vocabulary.metrics import (
     BUILTIN_METRICS,
     MetricDef,
     custom_metric,
+    custom_units,
     format_change,
     format_quantity,
     looks_like_when,
@@ -44,14 +45,15 @@ def refused(metric: MetricDef, text: str) -> str:
 
 def test_builtin_catalogue():
     assert [m.key for m in BUILTIN_METRICS] == ["steps", "sleep", "rhr", "weight", "mood", "exercise", "water", "distance",
-                                                "bp"]
+                                                "bp", "glucose", "cholesterol", "waist"]
     assert {m.key: m.unit for m in BUILTIN_METRICS} == {
         "steps": "steps", "sleep": "h", "rhr": "bpm", "weight": "kg", "mood": "/10", "exercise": "min", "water": "L",
-        "distance": "km", "bp": "mmHg"}
-    assert {m.key for m in BUILTIN_METRICS if m.sensitive} == {"weight", "mood", "rhr", "bp"}
+        "distance": "km", "bp": "mmHg", "glucose": "mmol/L", "cholesterol": "mmol/L", "waist": "cm"}
+    assert {m.key for m in BUILTIN_METRICS if m.sensitive} == {"weight", "mood", "rhr", "bp", "glucose", "cholesterol",
+                                                               "waist"}
     assert {m.key: m.higher_is_better for m in BUILTIN_METRICS} == {
         "steps": True, "sleep": None, "rhr": None, "weight": None, "mood": True, "exercise": True, "water": True,
-        "distance": True, "bp": None}
+        "distance": True, "bp": None, "glucose": None, "cholesterol": None, "waist": None}
     assert [m.key for m in BUILTIN_METRICS if m.paired] == ["bp"]
     assert (M["mood"].minimum, M["mood"].maximum) == (1, 10)
     assert {"heart", "heartrate", "hr", "resting_hr"} <= set(M["rhr"].aliases)
@@ -265,7 +267,8 @@ def test_format_change_never_raises(before, after):
 # ---- round trips -----------------------------------------------------------------------------
 
 TOLERANCE = {"steps": 0.5, "sleep": 1 / 120 + 1e-9, "rhr": 0.05 + 1e-9, "weight": 0.05 + 1e-9, "mood": 0.05 + 1e-9,
-             "exercise": 0.5 + 1e-9, "water": 0.005 + 1e-9, "distance": 0.005 + 1e-9}
+             "exercise": 0.5 + 1e-9, "water": 0.005 + 1e-9, "distance": 0.005 + 1e-9, "glucose": 0.005 + 1e-9,
+             "cholesterol": 0.005 + 1e-9, "waist": 0.05 + 1e-9}
 WHOLE = {"steps", "mood"}
 
 
@@ -282,6 +285,38 @@ def test_builtin_round_trip(metric, data):
     assert abs(back - value) <= TOLERANCE[metric.key], (value, shown, back)
     assert metric.minimum <= back <= metric.maximum
     assert format_quantity(metric, back) == shown
+
+
+# the lab metrics in mg/dL and the waist in inches, for a member who chose imperial units: half a shown step
+IMPERIAL_STEP = {"glucose": 0.5 / 18.016, "cholesterol": 0.5 / 38.67, "waist": 0.05 * 2.54, "weight": 0.05 * 0.45359237}
+
+
+@pytest.mark.parametrize("key", sorted(IMPERIAL_STEP))
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_imperial_round_trip_of_the_body_and_lab_metrics(key, data):
+    metric = M[key]
+    value = data.draw(st.floats(metric.minimum, metric.maximum))
+    shown = format_quantity(metric, value, "imperial")
+    back = parse_quantity(metric, shown, "imperial")
+    assert abs(back - value) <= IMPERIAL_STEP[key] + 1e-9, (value, shown, back)
+    assert metric.minimum <= back <= metric.maximum
+    assert format_quantity(metric, back, "imperial") == shown
+
+
+def test_lab_values_convert_with_their_substances_own_exact_factor():
+    assert parse_quantity(M["glucose"], "180.16 mg/dL") == pytest.approx(10, abs=1e-12)    # 18.016 mg/dL per mmol/L
+    assert parse_quantity(M["cholesterol"], "386.7 mg/dL") == pytest.approx(10, abs=1e-12)  # 38.67
+    assert parse_quantity(M["waist"], "30 in") == pytest.approx(76.2, abs=1e-12)                 # 2.54 cm per inch
+    assert format_quantity(M["glucose"], 10, "imperial") == "180 mg/dL"
+    assert format_quantity(M["cholesterol"], 5, "imperial") == "193 mg/dL"
+    from bot.vocabulary.metrics import mg_per_mmol
+    # a moderator's metric whose name says the substance converts with the same factor, one truth
+    assert custom_units(custom_metric("bgl", "mg/dL", 20, 600))["mmol/L"] == (18.016, 0.0)
+    assert custom_units(custom_metric("ldl", "mmol/L", 0, 10))["mg/dL"] == pytest.approx((1 / 38.67, 0.0))
+    assert set(custom_units(custom_metric("ketones", "mg/dL", 0, 100))) == {"mg/dL"}   # another substance: no guess
+    assert (mg_per_mmol("glucose"), mg_per_mmol("fasting-bg"), mg_per_mmol("ldl"), mg_per_mmol("urea")) == (
+        18.016, 18.016, 38.67, None)
 
 
 @st.composite
