@@ -34,7 +34,7 @@ from bot.vocabulary.clock import local_date
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _
 from bot.vocabulary.levels import Level
-from bot.vocabulary.metrics import MetricDef, chart_unit, format_pair, format_quantity, resolve_metric
+from bot.vocabulary.metrics import MetricDef, chart_unit, format_pair, format_quantity, part_label, resolve_metric
 from bot.vocabulary.reply import ChartLine, ChartPiece, Destination, Fact, Line, Relative, Reply, Text
 from cogs.milestones import Milestones, is_milestone_word
 
@@ -147,16 +147,19 @@ def _charts(member_id: int, name: str, timezone: str, metrics: list[MetricDef],
     first = last - timedelta(days=CHART_DAYS - 1)
     out = []
     for m in metrics:
-        points = [(d, v) for d, v in series.get((member_id, m.key), []) if d >= first]
-        if not points:
-            continue
         label, own = chart_unit(m, None)
-        values = [own(v) for _d, v in points]
-        earlier = values[:-7] if len(values) > 7 else values
-        title = _("{metric} — last {days} days", metric=m.label.capitalize(), days=CHART_DAYS)
-        out.append(ChartPiece(m.key, title, label, timezone,
-                              (ChartLine(member_id, name, tuple((d.isoformat(), own(v)) for d, v in points), fmean(earlier)),),
-                              period=(first.isoformat(), last.isoformat())))
+        lines = []
+        # A pair is one line per part, each relative to its own usual at trend (as `chart bp share`).
+        for line_name, key in zip([part_label(p) for p in m.parts] or [name], m.series_keys(), strict=True):
+            points = [(d, v) for d, v in series.get((member_id, key), []) if d >= first]
+            if not points:
+                continue
+            values = [own(v) for _d, v in points]
+            earlier = values[:-7] if len(values) > 7 else values
+            lines.append(ChartLine(member_id, line_name, tuple((d.isoformat(), own(v)) for d, v in points), fmean(earlier)))
+        if lines:
+            title = _("{metric} — last {days} days", metric=m.label.capitalize(), days=CHART_DAYS)
+            out.append(ChartPiece(m.key, title, label, timezone, tuple(lines), period=(first.isoformat(), last.isoformat())))
     return tuple(out)
 
 

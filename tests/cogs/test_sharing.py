@@ -220,3 +220,21 @@ async def test_a_pair_under_the_default_cap_is_shared_at_trend_and_private_refus
     await bot.run("bo@dm: log bp 120/80")
     out = await bot.run("bo@#walkers: share bp: mine")
     assert not channel_lines(out) and any("I didn't post it" in line for line in out)
+
+
+async def test_a_pair_shared_with_a_chart_is_two_lines_and_at_trend_no_number(bot):
+    await _blood_pressure(bot, "trend")
+    sent = []
+    original = bot.console.send
+
+    async def send(target, delivery):
+        if target.kind == "channel":
+            sent.append(delivery)
+        return await original(target, delivery)
+
+    bot.console.send = send
+    out = await bot.run("ann@#walkers: share bp chart: my readings")
+    assert any("image:" in line for line in channel_lines(out))
+    (chart,) = sent[-1].attachments
+    assert chart.chart.relative and len(chart.chart.series) == 2 and chart.alt_text
+    assert not re.search(r"\b(128|131|135|82|80|85)\b", repr(chart.chart.series) + chart.alt_text)
