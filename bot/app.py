@@ -11,6 +11,7 @@ from cogs.challenges import Challenges
 from cogs.charts import Charts
 from cogs.checkins import Checkins
 from cogs.core import Core
+from cogs.imports import Imports
 from cogs.language import Language
 from cogs.milestones import Milestones
 from cogs.moderation import Moderation
@@ -23,7 +24,7 @@ from cogs.tracking import Tracking
 from storage.connect import open_database
 
 COGS: tuple[type, ...] = (Core, Tracking, Privacy, Moderation, Checkins, Charts, Reminders, Challenges, Partners, MyData, Sharing,
-                         Milestones, Language, About)
+                         Milestones, Imports, Language, About)
 
 
 async def build_app(config: Config, clock: Clock | None = None, database: str | None = None) -> PeerPulse:

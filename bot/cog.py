@@ -13,7 +13,7 @@ it shares outside channel posts, for `mydata shared` and `mydata forget`), :meth
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.vocabulary.reply import Destination, Reply
@@ -50,7 +50,10 @@ class Publisher(Protocol):
 
     async def message_link(self, channel_id: int, message_id: str) -> str: ...
 
-    async def confirm(self, inv: Invocation) -> Any: ...
+    async def confirm(self, inv: Invocation, choice: str | None = None) -> Any: ...
+
+    def ask(self, inv: Invocation, command: str, args: dict[str, Any],
+            choices: dict[str, dict[str, Any]] | None = None, window: timedelta = ...) -> None: ...
 
     def cancel(self, member_id: int) -> bool: ...
 
@@ -93,6 +96,9 @@ class Cog:
         """`mydata forget`, before any record is deleted: take back what this feature sent of the
         member outside channel posts. Returns (edited, deleted)."""
         return 0, 0
+
+    def cancelled(self, member_id: int) -> None:
+        """The member cancelled what was waiting for their confirmation: drop what it kept for it."""
 
     async def start(self) -> None:
         """Called once transports are attached, before the scheduler starts."""

@@ -58,7 +58,9 @@ def _render(registry: Registry, span: str, style: RefStyle) -> str | None:
     if style.kind == "prefix":
         return f"`{style.prefix} {span.strip()}`" if _parses(spec, span, rest) else None
     if spec.button:
-        return _("the **{button}** button", button=_(spec.button)) if not rest else None
+        # `confirm [choice]` (its usage line) is still the button; `confirm keep` names no button.
+        return (_("the **{button}** button", button=_(spec.button))
+                if all(_placeholder(t) and not t.startswith("<") for t, _ in rest) else None)
     path = " ".join(_slash_word(p_("command", w)) for w in slash_path(registry, spec))   # as the member's client shows it
     if any(_placeholder(t) for t, _ in rest):
         return f"`/{' '.join([path, *_usage_options(spec, rest)])}`"

@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, ClassVar
 
+from bot.imports.records import Upload
 from bot.vocabulary import i18n
 from bot.vocabulary.dates import WEEKDAYS
 from bot.vocabulary.errors import UserError
@@ -58,6 +59,8 @@ class ParamType(Enum):
     TIMEZONE = "timezone"    # Area/City
     WEEKDAY = "weekday"
     CHOICE = "choice"        # one of `choices`
+    FILE = "file"            # a file the member hands over: a Discord attachment, a file sent in the bot's
+                             # private Matrix room; on the console (the operator's own machine) a path
 
 
 class Suggest(Enum):
@@ -198,6 +201,15 @@ class Invocation:
     resolve_member: Callable[[str], Awaitable[int | None]] | None = None
     locale: str = "en"                 # what the member reads (private replies): see bot.vocabulary.i18n
     channel_locale: str = "en"         # what the channel (community) reads: posts a handler makes there
+    # The file the member handed over with this command (a FILE parameter), saved by the adapter.
+    upload: Upload | None = None
+    # Tells the member privately how a long command is getting on (an edited private message on Discord
+    # and Matrix, a line on the console); words only, no member data. None: the platform can't show it.
+    progress_to: Callable[[str], Awaitable[None]] | None = None
+
+    async def progress(self, text: str) -> None:
+        if self.progress_to is not None:
+            await self.progress_to(text)
 
     async def channel_from(self, ref: str) -> int:
         if self.resolve_channel is None:
@@ -406,7 +418,7 @@ def bind_tokens(spec: CommandSpec, text: str, tokens: list[tuple[str, int]]) -> 
     i = 0
     params = list(spec.params)
     for index, param in enumerate(params):
-        if param.type is ParamType.TEXT:
+        if param.type in (ParamType.TEXT, ParamType.FILE):
             if i < len(tokens):
                 # The rest of the line; a handler that re-reads it (log: the day, then the note) checks its
                 # own parts' limits, and nothing longer than free text is ever bound.

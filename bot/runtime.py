@@ -17,23 +17,26 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.adapters.base import DeliveryFailed, Inbound, Target, Transport
 from bot.cog import Cog
 from bot.commands import CommandSpec, Invocation, MetricChoice, ParamType, Registry, Suggest, convert, parse_text, refuse_pair
 from bot.gate import Delivery
+from bot.imports.records import Upload
 from bot.scheduler import Run, current_run
 from bot.services import Services
 from bot.vocabulary import i18n
 from bot.vocabulary.clock import FakeClock
 from bot.vocabulary.errors import PermissionDenied, UserError
-from bot.vocabulary.i18n import _
+from bot.vocabulary.i18n import _, p_
 from bot.vocabulary.levels import Level
 from bot.vocabulary.metrics import means_all
 from bot.vocabulary.reply import Destination, Reply, without_member
+from bot.vocabulary.text import quoted
 from storage.community import safe_name
 from storage.run_sends import SENDING, PendingPost, RunSend
 
@@ -49,6 +52,8 @@ class _Pending:
     spec: CommandSpec
     args: dict[str, Any]
     expires: Any
+    # Words `confirm` may be followed by, each with the arguments it changes (`confirm replace`).
+    choices: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class PeerPulse:
@@ -198,15 +203,56 @@ class PeerPulse:
         channel_locale = await s.languages.for_community(community_id)
         locale = await s.languages.for_member(member.id, community_id, inbound.locale)
         return Invocation(community_id, channel_id, member.id, member.display_name, inbound.is_moderator, now,
-                          inbound.platform, inbound.confirmed, resolve_channel, resolve_member, locale, channel_locale)
+                          inbound.platform, inbound.confirmed, resolve_channel, resolve_member, locale, channel_locale,
+                          upload=inbound.upload, progress_to=self._progress_to(community_id, member.id, channel_id,
+                                                                                transport))
 
-    async def confirm(self, inv: Invocation) -> Any:
-        pending = self._pending.pop(inv.member_id, None)
+    def _progress_to(self, community_id: int, member_id: int, channel_id: int | None, transport: Transport | None):
+        """How a long command tells its member how it is getting on: a private text through the gate, to
+        the platform's ``progress`` (one message edited in place), where the platform has one."""
+        shower = getattr(transport, "progress", None)
+        if shower is None:
+            return None
+
+        async def show(text: str) -> None:
+            destination = Destination.private_to(community_id, member_id, channel_id)
+            target = await self.target(destination)
+            if target is None:
+                return
+            delivery = await self.services.gate.release(Reply.text(text, private=True), destination)
+            try:
+                await shower(target, delivery)
+            except DeliveryFailed as exc:   # progress is a courtesy: the command goes on without it
+                log.info("could not show progress: %s", exc.reason)
+        return show
+
+    def ask(self, inv: Invocation, command: str, args: dict[str, Any], choices: dict[str, dict[str, Any]] | None = None,
+            window: timedelta = CONFIRM_WINDOW) -> None:
+        """A handler that shows what it would do (an import's preview) waits for `confirm` like a
+        destructive command does: `confirm` runs ``command`` again with ``args`` and ``inv.confirmed``;
+        `confirm <word>` with one of ``choices`` runs it with that choice's arguments instead."""
+        spec = self.registry.get(command)
+        assert spec is not None and spec.handler is not None, command
+        self._pending[inv.member_id] = _Pending(spec, dict(args), inv.now + window, dict(choices or {}))
+
+    async def confirm(self, inv: Invocation, choice: str | None = None) -> Any:
+        pending = self._pending.get(inv.member_id)
         if pending is None or pending.expires < inv.now:
+            self._pending.pop(inv.member_id, None)
             raise UserError(_("There is nothing waiting for your confirmation."))
+        args = dict(pending.args)
+        if choice:
+            typed = choice.strip().lower()
+            word = next((w for w in pending.choices if typed in (w, p_("choice", w).lower())), typed)
+            if word not in pending.choices:
+                offered = ", ".join(f"`{p_('command', 'confirm')} {p_('choice', w)}`" for w in pending.choices)
+                raise UserError(_("`confirm` takes no word here.") if not offered else
+                                _("I can go ahead with `confirm` or {offered}.", offered=offered))
+            args.update(pending.choices[word])
+        del self._pending[inv.member_id]
         inv.confirmed = True
         assert pending.spec.handler is not None  # pending specs come from the registry: always bound
-        return await pending.spec.handler(inv, **await self._converted(pending.spec, pending.args, inv))
+        return await pending.spec.handler(inv, **await self._converted(pending.spec, args, inv))
 
     async def _converted(self, spec: CommandSpec, args: dict[str, Any], inv: Invocation) -> dict[str, Any]:
         """The spec's converters: a metric's name becomes its MetricDef (or a MetricChoice where `all`
@@ -215,6 +261,9 @@ class PeerPulse:
         catalogue = self.services.catalogue
         for p in spec.params:
             value = out.get(p.name)
+            if p.type is ParamType.FILE:
+                out[p.name] = _uploaded(inv, value)
+                continue
             if p.raw or not isinstance(value, str):
                 continue
             if p.type is ParamType.METRIC and p.suggestions is Suggest.METRICS_OR_ALL:
@@ -528,3 +577,24 @@ def _bind_named(spec: CommandSpec, arguments: dict[str, Any]) -> dict[str, Any]:
             continue
         out[param.name] = convert(param, str(value))   # the same checks (types, ranges) as typed text
     return out
+
+
+def _uploaded(inv: Invocation, value: Any) -> Upload | None:
+    """A FILE parameter: the file the adapter saved from the member's message; on the console (the
+    operator's own machine) a path. Text never names a file on a chat platform: `!pp import /etc/passwd`
+    in a Matrix room must not read the bot's own disk."""
+    if inv.upload is not None:
+        return inv.upload
+    if isinstance(value, Upload):
+        return value
+    if inv.platform == "console" and isinstance(value, str) and value:
+        path = Path(value)
+        try:
+            return Upload(path, path.name, path.stat().st_size) if path.is_file() else _no_file(value)
+        except (OSError, ValueError):   # a name the system can't take (a NUL byte, too long)
+            return _no_file(value)
+    return None
+
+
+def _no_file(value: str) -> Upload:
+    raise UserError(_("There is no file at {path}.", path=quoted(value)))

@@ -22,6 +22,7 @@ from storage.contract import MemberData
 from storage.custom_metrics import CustomMetricRepository
 from storage.database import Database
 from storage.entries import EntryRepository
+from storage.imports import ImportRepository
 from storage.languages import LanguageRepository
 from storage.milestones import MilestoneRepository
 from storage.partners import PartnerRepository
@@ -62,6 +63,7 @@ class Services:
     languages: LanguageRepository        # who reads which language
     milestones: MilestoneRepository      # who wants milestones for what, and the offers to share them
     sends: RunSendRepository             # what a scheduled run has sent (so a retaken run sends nothing twice)
+    imports: ImportRepository            # imports a member confirmed (their values are entries; `undo` takes one back)
     member_data: list[MemberData] = field(default_factory=list)
 
     @classmethod
@@ -80,9 +82,10 @@ class Services:
         services = cls(config, db, clock, community, entries, sharing, rules, custom, posts, Catalogue(custom), gate,
                        Scheduler(db, clock), levels, renderer, PlatformState(db), CheckinRepository(db),
                        GoalRepository(db), ReminderRepository(db), ChallengeRepository(db), UnitPreferenceRepository(db),
-                       partners, languages, MilestoneRepository(db), RunSendRepository(db, posts))
+                       partners, languages, MilestoneRepository(db), RunSendRepository(db, posts),
+                       ImportRepository(db))
         # The profile goes last in the list: deleting it cascades whatever another repository missed.
-        services.member_data = [entries, sharing, posts, services.sends]
+        services.member_data = [entries, sharing, posts, services.sends, services.imports]
         return services
 
     def add_member_data(self, repo: MemberData) -> None:

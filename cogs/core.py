@@ -14,11 +14,15 @@ class Core(Cog):
     async def help(self, inv: Invocation, command: str | None = None) -> Reply:
         return Reply.text(*help_lines(self.app.registry, command), private=True)
 
-    @command("confirm", "Go ahead with the command I asked you to confirm.", button=N_("Yes, go ahead"))
-    async def confirm(self, inv: Invocation):
-        return await self.app.confirm(inv)
+    @command("confirm", "Go ahead with the command I asked you to confirm.",
+             Param("choice", ParamType.WORD, "how to go ahead, where I offered a choice (e.g. keep)", required=False),
+             button=N_("Yes, go ahead"))
+    async def confirm(self, inv: Invocation, choice: str | None = None):
+        return await self.app.confirm(inv, choice)
 
     @command("cancel", "Cancel the command waiting for your confirmation.", button=N_("Cancel"))
     async def cancel(self, inv: Invocation) -> Reply:
         done = self.app.cancel(inv.member_id)
+        for cog in self.app.cogs:
+            cog.cancelled(inv.member_id)
         return Reply.text(_("Cancelled; nothing changed.") if done else _("Nothing was waiting for confirmation."), private=True)

@@ -27,6 +27,7 @@ from bot.vocabulary.metrics import (
 from bot.vocabulary.reply import Reply
 from bot.vocabulary.text import either
 from storage.entries import Entry
+from storage.imports import ImportRecord
 
 logger = logging.getLogger(__name__)
 P = ParamType
@@ -180,6 +181,9 @@ class Tracking(Cog):
 
     @command("undo", "Take back your most recent log (exactly that log: an added amount, or a replaced value).")
     async def undo(self, inv: Invocation) -> Reply:
+        imported = await self.s.imports.of_group(inv.member_id, await self.s.entries.newest_log_group(inv.member_id))
+        if imported is not None:
+            return await self._undo_import(inv, imported)
         undone = await self.s.entries.undo_last_log(inv.member_id)
         if not undone:
             return Reply.text(_("There is nothing to undo."), private=True)
@@ -198,6 +202,22 @@ class Tracking(Cog):
         for cog in self.app.cogs:   # what other features take back with it (a milestone offer it made)
             try:
                 texts.extend(await cog.after_undo(inv, [entry for entry, _restored in undone]))
+            except Exception:
+                logger.exception("after-undo step of %s failed; the undo itself is done", type(cog).__name__)
+        return Reply.text(" ".join(texts), private=True)
+
+    async def _undo_import(self, inv: Invocation, record: ImportRecord) -> Reply:
+        """The newest log is an import: it goes back whole, in one answer (not a line per day)."""
+        result = await self.s.imports.undo(inv.member_id, record)
+        text = n_("Took back your import from {source}: {n} value removed ({first} to {last}).",
+                  "Took back your import from {source}: {n} values removed ({first} to {last}).", len(result.removed),
+                  source=record.source, first=record.first_day.isoformat(), last=record.last_day.isoformat())
+        if result.restored:
+            text += " " + n_("{n} earlier value is back.", "{n} earlier values are back.", result.restored)
+        texts = [text]
+        for cog in self.app.cogs:
+            try:
+                texts.extend(await cog.after_undo(inv, result.removed))
             except Exception:
                 logger.exception("after-undo step of %s failed; the undo itself is done", type(cog).__name__)
         return Reply.text(" ".join(texts), private=True)

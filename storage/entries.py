@@ -124,6 +124,11 @@ class EntryRepository:
         undone = await self.undo_last_log(member_id)
         return undone[-1] if undone else None
 
+    async def newest_log_group(self, member_id: int) -> int | None:
+        """The ``log_group`` of the member's newest active log (None: a single-row log, or nothing)."""
+        return await self.db.fetchval(
+            "SELECT log_group FROM entries WHERE member_id=? AND active=1 ORDER BY id DESC LIMIT 1", (member_id,))
+
     async def undo_last_log(self, member_id: int) -> list[tuple[Entry, float | None]]:
         """Remove every active row of the member's newest log (one row, or all rows of its
         ``log_group``) and bring back what each replaced: [(removed, restored)] in the order logged."""

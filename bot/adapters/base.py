@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from bot.gate import Delivery
+from bot.imports.records import Upload
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Inbound:
     arguments: dict[str, Any] | None = None
     confirmed: bool = False
     locale: str | None = None           # the platform's language for the member (Discord's interaction locale)
+    upload: Upload | None = None        # a file the member handed over (the adapter deletes it after answering)
 
 
 def require_delivery(obj: object) -> Delivery:

@@ -152,6 +152,11 @@ class ConsoleAdapter:
         await self._emit(f"[{_where(target)} #{message_id} edited]", delivery, f"{message_id}-edited",
                          with_attachments=not keep_images)
 
+    async def progress(self, target: Target, delivery: Delivery) -> None:
+        """How a long command is getting on (an import): a line, as a terminal shows it."""
+        require_delivery(delivery)
+        await self._emit(f"[@{target.name}]", delivery, "progress", with_attachments=False)
+
     async def delete(self, target: Target, message_id: str) -> None:
         self._print(f"[{_where(target)} #{message_id} deleted]")
 

@@ -54,3 +54,14 @@ class Reader(Protocol):
 
     def read(self, path: Path, zone: tzinfo) -> Iterator[DailyValue | Skipped]:
         """Every day's values, streamed: a several-hundred-MB export is never held in memory."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a member handed the bot privately, as the adapter saved it: a temporary file the adapter
+    deletes as soon as the command has answered (the file itself is never kept, only what is stored from
+    it). ``name`` is what the member called it (shown back, never trusted for the format)."""
+
+    path: Path
+    name: str
+    size: int

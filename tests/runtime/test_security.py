@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import sys
+import tempfile
 import types
 from pathlib import Path
 
@@ -25,6 +26,10 @@ P = ParamType
 PLAUSIBLE = {P.METRIC: "steps", P.QUANTITY: "8000", P.WHEN: "yesterday", P.LEVEL: "public", P.CAP: "trend",
              P.CHANNEL: "#walkers", P.TIME: "19:00", P.TIMEZONE: "UTC", P.WEEKDAY: "sunday", P.INT: "30",
              P.TEXT: "walkathon", P.MEMBER: "@mia"}
+# `import` on the console takes a path: a real file of the member's own values, so the command stores something.
+IMPORT_FILE = Path(tempfile.gettempdir()) / "peerpulse-security-import.csv"
+IMPORT_FILE.write_text("date,metric,value\n2026-11-15,steps,4321\n2026-11-14,sleep,7\n", encoding="utf-8")
+PLAUSIBLE[P.FILE] = str(IMPORT_FILE)
 PLAUSIBLE_WORDS = {"name": "meditation", "unit": "min", "min": "0", "max": "240"}
 
 
