@@ -101,10 +101,17 @@ def gather(upload: Upload, zone: tzinfo, today: date, progress: Callable[[str], 
                             "(most apps let you choose the dates) and send that.",
                             size=num(upload.size / 2**20, ".0f"), limit=num(MAX_FILE_BYTES / 2**20, ".0f")))
     reader = detect(upload.path)
-    out = Gathered(reader.name)
+    return collect(reader.name, reader.read(upload.path, zone), today, progress)
+
+
+def collect(source: str, items: Iterable[DailyValue | Skipped], today: date,
+            progress: Callable[[str], None] | None = None) -> Gathered:
+    """One value per metric and day from any source of day values: a file's reader, or one day a
+    :class:`bot.imports.records.Connector` (the same rules, whatever the values came from)."""
+    out = Gathered(source)
     first = today - timedelta(days=MAX_DAYS_BACK)
     last_told = time.monotonic()
-    for n, item in enumerate(reader.read(upload.path, zone), 1):
+    for n, item in enumerate(items, 1):
         if isinstance(item, Skipped):
             out.skipped[_(item.reason)] += 1
         elif item.day > today:
@@ -118,7 +125,7 @@ def gather(upload: Upload, zone: tzinfo, today: date, progress: Callable[[str], 
             out.values[key] = item
         if progress is not None and n % 256 == 0 and time.monotonic() - last_told >= PROGRESS_EVERY:
             last_told = time.monotonic()
-            progress(_("Reading your {source} file: {days} values found so far…", source=reader.name,
+            progress(_("Reading your {source} file: {days} values found so far…", source=source,
                        days=num(len(out.values))))
     return out
 

@@ -65,3 +65,16 @@ class Upload:
     path: Path
     name: str
     size: int
+
+
+class Connector(Protocol):
+    """Where members outgrow files: a future connector to a service's API (Fitbit's Web API, Google
+    Health Connect, ...), authorised by the member through OAuth, would hand the same day values to the
+    same pipeline (:func:`bot.imports.pipeline.collect`, then ``convert``, ``compare`` and the preview,
+    confirm and undo of `import`). None is built: the bot calls no service on the internet. See
+    docs/import.md for how one would plug in."""
+
+    name: str                # shown in the preview, as a format's name is: "Fitbit (connected)"
+
+    def daily_values(self, since: date, zone: tzinfo) -> Iterator[DailyValue | Skipped]:
+        """The member's values from ``since`` on, as days in ``zone``: the connector's only job."""
