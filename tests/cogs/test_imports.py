@@ -128,6 +128,15 @@ async def test_a_path_that_is_no_file_and_a_chat_platform_path_are_refused(bot, 
     assert "Give the file's path" in await bot.say("ann@dm: import")
 
 
+async def test_a_pair_is_read_as_log_reads_it_and_a_broken_one_is_skipped(bot, tmp_path):
+    text = "date,metric,value,unit\n2026-11-10,bp,128/82,mmHg\n2026-11-11,bp,82/128,\n2026-11-12,bp,128,\n"
+    preview = await bot.say(f"ann@dm: import {_file(tmp_path, text)}")
+    assert "blood pressure: 1 day (2026-11-10 to 2026-11-10): 1 new" in preview
+    assert "2 rows I couldn't read" in preview
+    await bot.run("ann@dm: confirm")
+    assert await _entries(bot) == [("bp.diastolic", "2026-11-10", 82.0), ("bp.systolic", "2026-11-10", 128.0)]
+
+
 async def test_the_bots_own_export_re_imports_into_another_bot(bot, tmp_path):
     await bot.run("ann@dm: log steps 8000 yesterday", "ann@dm: log bp 128/82", "ann@dm: log weight 80.5kg 3 days ago",
                   "ann@dm: log steps 9000 yesterday")   # replaces 8000: the export keeps both rows, one inactive

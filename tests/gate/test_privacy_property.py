@@ -56,9 +56,21 @@ def raw_strings(i: int, weeks: int) -> list[str]:
             + [i18n.num(v, ",", lang) for v in values for lang in i18n.available()[1:]])
 
 
-async def play(steps, language: str | None = None) -> None:
+async def play(steps, language: str | None = None, by_import: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bot = await make_transcript(Path(tmp))
+
+        async def enter(week: int) -> None:
+            """Each member's value of the week: typed, or (``by_import``) in an imported file."""
+            if not by_import:
+                await bot.run(*[f"m{i}@dm: log steps {value_of(i, week)}" for i in range(N)])
+                return
+            day = bot.clock.now().date().isoformat()
+            for i in range(N):
+                path = Path(tmp) / f"m{i}-{week}.csv"
+                path.write_text(f"date,metric,value\n{day},steps,{value_of(i, week)}\n", encoding="utf-8")
+                await bot.run(f"m{i}@dm: import {path}", f"m{i}@dm: confirm")
+
         model = Model()
         sent: list[tuple[str, str, object, dict]] = []   # (channel, message id, delivery, levels at the time)
         original_send, original_edit = bot.console.send, bot.console.edit
@@ -84,7 +96,8 @@ async def play(steps, language: str | None = None) -> None:
             if language:   # the community and its members in another language: the same rules hold
                 await bot.run(":moderator mod", f"mod@dm: mod language {language}",
                               *[f"m{i}@dm: language {language}" for i in range(N)])
-            await bot.run(":moderator mod", *[f"m{i}@dm: log steps {value_of(i, 0)}" for i in range(N)])
+            await bot.run(":moderator mod")
+            await enter(0)
             week = 0
             for step in steps:
                 kind = step[0]
@@ -105,8 +118,8 @@ async def play(steps, language: str | None = None) -> None:
                     await bot.run(f"m{step[1]}@#{step[2]}: chart steps 7 share")
                 else:
                     week += 1
-                    await bot.run(f":time 2026-11-{16 + 7 * week - 5:02d}T10:00:00+00:00",
-                                  *[f"m{i}@dm: log steps {value_of(i, week)}" for i in range(N)])
+                    await bot.run(f":time 2026-11-{16 + 7 * week - 5:02d}T10:00:00+00:00")
+                    await enter(week)
                     await bot.run(f":time 2026-11-{16 + 7 * week - 1:02d}T20:00:00+00:00")   # past Sunday 18:00
             # At the moment of posting: nothing above the effective level.
             for channel, _mid, delivery, levels in sent:
@@ -143,3 +156,10 @@ def test_no_channel_output_exceeds_effective_levels(steps):
 @given(actions)
 def test_no_channel_output_exceeds_effective_levels_in_swedish(steps):
     asyncio.run(play(steps, "sv"))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(actions)
+def test_no_channel_output_exceeds_effective_levels_when_values_come_by_import(steps):
+    """Imported values are entries like typed ones: the same bound holds for a value that came in a file."""
+    asyncio.run(play(steps, by_import=True))

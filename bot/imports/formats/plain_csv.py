@@ -1,5 +1,7 @@
 """A plain CSV of dated values: ``date, metric, value[, unit]``, or the bot's own `mydata export`.
 
+A pair is written as `log` takes it (``2026-11-20,bp,128/82,mmHg``), or one row per part as the export has it.
+
 So an export from one peerpulse re-imports into another: the export's ``peerpulse-entries.csv`` has
 ``metric, day, value`` (and ``active``: rows that a later log replaced are history, not values, and
 are passed over); a pair is stored per part (``bp.systolic``, ``bp.diastolic``) and is put together
@@ -58,7 +60,7 @@ class PlainCsv:
                 continue
             try:
                 metric = row[at_metric].strip()   # type: ignore[index]
-                value = float(row[at_value].strip().replace(",", "."))   # type: ignore[index]
+                numbers = tuple(float(p.strip().replace(",", ".")) for p in row[at_value].split("/"))   # type: ignore[index]
             except (ValueError, IndexError):
                 yield Skipped(N_("a value that isn't a number"), f"line {number}")
                 continue
@@ -68,9 +70,9 @@ class PlainCsv:
             unit = row[at_unit].strip() if at_unit is not None and len(row) > at_unit else ""
             base, dot, part = metric.partition(".")
             if dot:   # one part of a pair, as the bot stores and exports it
-                parts.setdefault((base, day), {})[part] = value
+                parts.setdefault((base, day), {})[part] = numbers[0]
                 continue
-            yield DailyValue(metric, day, value, unit)
+            yield DailyValue(metric, day, numbers[0], unit, numbers if len(numbers) > 1 else ())
         for (base, day), found in sorted(parts.items()):
             yield _pair(base, day, found)
 
