@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from bot.cog import Cog
 from bot.commands import Invocation, Param, ParamType, command
 from bot.imports.detect import MAX_FILE_BYTES
-from bot.imports.pipeline import Plan, compare, convert, describe, gather
+from bot.imports.pipeline import Plan, compare, convert, describe, gather, window
 from bot.imports.records import FileRefused, Upload
 from bot.vocabulary.clock import local_date, zone
 from bot.vocabulary.errors import UserError
@@ -71,7 +71,8 @@ class Imports(Cog):
         await inv.progress(_("Reading your file ({name}, {size} MB)…", name=_shown_name(file.name),
                              size=num(file.size / 2**20, ".1f")))
         try:
-            gathered = await asyncio.to_thread(gather, file, zone(tz), today, told)
+            gathered = await asyncio.to_thread(gather, file, zone(tz), today, told,
+                                               window(today, self.s.config.privacy.retention_days))
         except FileRefused as exc:
             log.info("an import file was refused")   # never its name or content
             raise UserError(exc.reason) from None
@@ -132,10 +133,10 @@ class Imports(Cog):
             reasons = "; ".join(f"{reason} ({num(n)})" for reason, n in plan.skipped.most_common(SHOWN_REASONS))
             lines.append(n_("{n} row I couldn't read, left out: {reasons}.",
                             "{n} rows I couldn't read, left out: {reasons}.", skipped, reasons=reasons))
-        if plan.too_old:
-            lines.append(n_("{n} value from more than a year ago left out (I keep what `log` could take).",
-                            "{n} values from more than a year ago left out (I keep what `log` could take).",
-                            plan.too_old))
+        if plan.too_old and plan.first is not None:
+            lines.append(n_("{n} value from before {day} left out: I keep no more of your past than you could log.",
+                            "{n} values from before {day} left out: I keep no more of your past than you could log.",
+                            plan.too_old, day=plan.first.isoformat()))
         if plan.future:
             lines.append(n_("{n} value dated in the future left out.", "{n} values dated in the future left out.",
                             plan.future))

@@ -44,6 +44,7 @@ class Gathered:
     too_old: int = 0
     future: int = 0
     repeated: int = 0                                       # a later row for a metric and day already read
+    first: date | None = None                               # the first day kept (older ones: too_old)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Plan:
     too_old: int = 0
     future: int = 0
     repeated: int = 0
+    first: date | None = None
 
     @property
     def rows(self) -> list[tuple[str, date, float]]:
@@ -93,7 +95,15 @@ class Plan:
         return sum(self.added.values()) + sum(self.replaced.values())
 
 
-def gather(upload: Upload, zone: tzinfo, today: date, progress: Callable[[str], None] | None = None) -> Gathered:
+def window(today: date, retention_days: int = 0) -> date:
+    """The first day an import keeps: as far back as `log` reaches, or the community's retention if
+    shorter (what the nightly retention would delete is not stored in the first place)."""
+    days = min(MAX_DAYS_BACK, retention_days) if retention_days > 0 else MAX_DAYS_BACK
+    return today - timedelta(days=days)
+
+
+def gather(upload: Upload, zone: tzinfo, today: date, progress: Callable[[str], None] | None = None,
+           first: date | None = None) -> Gathered:
     """Read the whole file (blocking: run it in a worker thread). Raises :class:`FileRefused` for a file
     refused as a whole; nothing is kept of it but the day values."""
     if upload.size > MAX_FILE_BYTES:
@@ -101,15 +111,15 @@ def gather(upload: Upload, zone: tzinfo, today: date, progress: Callable[[str], 
                             "(most apps let you choose the dates) and send that.",
                             size=num(upload.size / 2**20, ".0f"), limit=num(MAX_FILE_BYTES / 2**20, ".0f")))
     reader = detect(upload.path)
-    return collect(reader.name, reader.read(upload.path, zone), today, progress)
+    return collect(reader.name, reader.read(upload.path, zone), today, progress, first)
 
 
 def collect(source: str, items: Iterable[DailyValue | Skipped], today: date,
-            progress: Callable[[str], None] | None = None) -> Gathered:
+            progress: Callable[[str], None] | None = None, first: date | None = None) -> Gathered:
     """One value per metric and day from any source of day values: a file's reader, or one day a
     :class:`bot.imports.records.Connector` (the same rules, whatever the values came from)."""
-    out = Gathered(source)
-    first = today - timedelta(days=MAX_DAYS_BACK)
+    first = first or window(today)
+    out = Gathered(source, first=first)
     last_told = time.monotonic()
     for n, item in enumerate(items, 1):
         if isinstance(item, Skipped):
@@ -152,7 +162,8 @@ def convert(gathered: Gathered, metrics: Iterable[MetricDef], resolve: Callable[
         skipped[_("{name}: not a metric this community has", name=_clip(name))] += count
     converted = [Converted(defs[key], tuple(rows), tuple(sorted({d for _k, d, _v in rows})))
                  for key, rows in sorted(by_metric.items())]
-    return Plan(gathered.source, converted, skipped, {}, {}, {}, gathered.too_old, gathered.future, gathered.repeated)
+    return Plan(gathered.source, converted, skipped, {}, {}, {}, gathered.too_old, gathered.future, gathered.repeated,
+                gathered.first)
 
 
 def compare(plan: Plan, held: dict[tuple[str, date], float]) -> Plan:

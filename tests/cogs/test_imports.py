@@ -44,13 +44,25 @@ async def test_the_preview_says_what_is_in_the_file_and_stores_nothing_until_con
     assert "weight: 1 day (2026-11-11 to 2026-11-11): 1 new, latest 82.1 kg" in preview   # 181 lb, as `log` reads it
     assert "a value that isn't a number (1)" in preview and "`juggling`: not a metric this community has (1)" in preview
     assert "resting heart rate" in preview.split("couldn't read")[1].lower()                     # 900 bpm: skipped, not clamped
-    assert "1 value from more than a year ago left out" in preview and "1 value dated in the future left out" in preview
+    assert "1 value from before 2025-11-15 left out" in preview and "1 value dated in the future left out" in preview
     assert "Nothing is stored yet" in preview and "`confirm keep`" in preview
     assert await _entries(bot) == [("steps", "2026-11-11", 5000.0)]
     stored = await bot.say("ann@dm: confirm")
     assert "Imported from CSV: 3 new and 1 replaced, 2026-11-10 to 2026-11-12" in stored
     assert await _entries(bot) == [("sleep", "2026-11-12", 7.5), ("steps", "2026-11-10", 8123.0),
                                    ("steps", "2026-11-11", 9000.0), ("weight", "2026-11-11", pytest.approx(181 * 0.45359237, abs=1e-6))]
+
+
+async def test_a_community_that_keeps_less_gets_no_older_values_by_import(tmp_path):
+    from bot.config import Config, PrivacyConfig
+    short = await make_transcript(tmp_path / "short", config=Config(privacy=PrivacyConfig(min_group_size=3, retention_days=5)))
+    try:
+        preview = await short.say(f"ann@dm: import {_file(tmp_path, CSV)}")
+        assert "2 values from before 2026-11-11 left out" in preview   # 2026-11-10 and 2020-01-01
+        await short.run("ann@dm: confirm")
+        assert min(d for _m, d, _v in await _entries(short)) == "2026-11-11"
+    finally:
+        await short.app.stop()
 
 
 async def test_confirm_keep_leaves_every_day_that_already_has_a_value(bot, tmp_path):
