@@ -76,8 +76,8 @@ class Imports(Cog):
         except FileRefused as exc:
             log.info("an import file was refused")   # never its name or content
             raise UserError(exc.reason) from None
-        except (OSError, MemoryError):
-            log.exception("an import file could not be read")
+        except (OSError, MemoryError) as exc:
+            log.warning("an import file could not be read: %s", type(exc).__name__)   # not its name: it may say whose
             raise UserError(_("I couldn't read that file. Nothing was stored.")) from None
         metrics = await self.s.catalogue.metrics(inv.community_id)
         plan = convert(gathered, metrics, lambda name: _exact(name, metrics))
