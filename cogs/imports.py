@@ -27,7 +27,7 @@ from bot.imports.pipeline import Plan, compare, convert, describe, gather, windo
 from bot.imports.records import FileRefused, Upload
 from bot.vocabulary.clock import local_date, zone
 from bot.vocabulary.errors import UserError
-from bot.vocabulary.i18n import _, n_, num, p_
+from bot.vocabulary.i18n import _, count, n_, num, p_
 from bot.vocabulary.metrics import MetricDef, resolve_metric
 from bot.vocabulary.reply import Button, Reply
 from bot.vocabulary.text import echo
@@ -107,11 +107,11 @@ class Imports(Cog):
                            import_=import_, minutes=minutes, cancel=cancel) if not replaced else
                          _("Press **{import_}** within {minutes} minutes to store it (replacing {n} of your values "
                            "here), **{keep}** to add only the days you have nothing for, or **{cancel}**.",
-                           import_=import_, minutes=minutes, n=num(replaced), keep=keep, cancel=cancel))
+                           import_=import_, minutes=minutes, n=count(replaced), keep=keep, cancel=cancel))
         elif replaced:
             lines.append(_("Type `confirm` within {minutes} minutes to store it (replacing {n} of your values here), "
                            "`confirm {keep}` to keep yours and add only the days you have nothing for, or `cancel`.",
-                           minutes=minutes, n=num(replaced), keep=p_("choice", "keep")))
+                           minutes=minutes, n=count(replaced), keep=p_("choice", "keep")))
         else:
             lines.append(_("Type `confirm` within {minutes} minutes to store it, or `cancel`.", minutes=minutes))
         preview = Reply.text(*lines, private=True)
@@ -121,7 +121,7 @@ class Imports(Cog):
         days = plan.days
         if days:
             lines = [_("Your {source} file {name} holds {days} days from {first} to {last}:", source=plan.source,
-                       name=_shown_name(file.name), days=num(len(days)), first=days[0].isoformat(),
+                       name=_shown_name(file.name), days=count(len(days)), first=days[0].isoformat(),
                        last=days[-1].isoformat())]
         else:
             lines = [_("Your {source} file {name}:", source=plan.source, name=_shown_name(file.name))]
@@ -130,7 +130,7 @@ class Imports(Cog):
             lines.append("• " + describe(plan, c.metric, c.rows, system))
         skipped = sum(plan.skipped.values())
         if skipped:
-            reasons = "; ".join(f"{reason} ({num(n)})" for reason, n in plan.skipped.most_common(SHOWN_REASONS))
+            reasons = "; ".join(f"{reason} ({count(n)})" for reason, n in plan.skipped.most_common(SHOWN_REASONS))
             lines.append(n_("{n} row I couldn't read, left out: {reasons}.",
                             "{n} rows I couldn't read, left out: {reasons}.", skipped, reasons=reasons))
         if plan.too_old and plan.first is not None:
@@ -159,8 +159,8 @@ class Imports(Cog):
                               private=True)
         log.info("an import stored %d values", record.added + record.replaced)   # counts only
         text = _("Imported from {source}: {added} new and {replaced} replaced, {first} to {last}. "
-                 "`undo` takes back the whole import.", source=record.source, added=num(record.added),
-                 replaced=num(record.replaced), first=record.first_day.isoformat(), last=record.last_day.isoformat())
+                 "`undo` takes back the whole import.", source=record.source, added=count(record.added),
+                 replaced=count(record.replaced), first=record.first_day.isoformat(), last=record.last_day.isoformat())
         return Reply.text(text, private=True)
 
     def cancelled(self, member_id: int) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.imports.formats import plain_csv
 from bot.imports.records import FileRefused, Reader
-from bot.vocabulary.i18n import _, num
+from bot.vocabulary.i18n import _, count
 
 MAX_FILE_BYTES = 512 * 2**20    # the largest file the bot reads (an Apple Health export.zip is usually far less)
 HEAD_BYTES = 64 * 1024
@@ -34,7 +34,7 @@ def head(path: Path) -> tuple[bytes, tuple[str, ...]]:
         raise FileRefused(_("That zip file is damaged or cut short; I couldn't read it. Nothing was stored.")) from None
     if len(infos) > MAX_ZIP_MEMBERS:
         raise FileRefused(_("That zip file holds more than {n} files; exports don't. Nothing was stored.",
-                            n=num(MAX_ZIP_MEMBERS)))
+                            n=count(MAX_ZIP_MEMBERS)))
     return first, tuple(i.filename for i in infos)
 
 

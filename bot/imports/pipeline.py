@@ -27,7 +27,7 @@ from bot.imports.detect import MAX_FILE_BYTES, detect
 from bot.imports.records import DailyValue, FileRefused, Skipped, Upload
 from bot.vocabulary.dates import MAX_DAYS_BACK
 from bot.vocabulary.errors import UserError
-from bot.vocabulary.i18n import _, n_, num
+from bot.vocabulary.i18n import _, count, n_, num
 from bot.vocabulary.metrics import MetricDef, format_quantity, parse_pair, read_quantity
 from bot.vocabulary.text import quoted
 
@@ -136,7 +136,7 @@ def collect(source: str, items: Iterable[DailyValue | Skipped], today: date,
         if progress is not None and n % 256 == 0 and time.monotonic() - last_told >= PROGRESS_EVERY:
             last_told = time.monotonic()
             progress(_("Reading your {source} file: {days} values found so far…", source=source,
-                       days=num(len(out.values))))
+                       days=count(len(out.values))))
     return out
 
 
@@ -158,8 +158,8 @@ def convert(gathered: Gathered, metrics: Iterable[MetricDef], resolve: Callable[
             continue
         defs[metric.key] = metric
         by_metric.setdefault(metric.key, []).extend(rows)
-    for name, count in unknown.items():
-        skipped[_("{name}: not a metric this community has", name=_clip(name))] += count
+    for name, times in unknown.items():
+        skipped[_("{name}: not a metric this community has", name=_clip(name))] += times
     converted = [Converted(defs[key], tuple(rows), tuple(sorted({d for _k, d, _v in rows})))
                  for key, rows in sorted(by_metric.items())]
     return Plan(gathered.source, converted, skipped, {}, {}, {}, gathered.too_old, gathered.future, gathered.repeated,
@@ -220,11 +220,11 @@ def describe(plan: Plan, metric: MetricDef, rows: tuple[tuple[str, date, float],
               name=metric.label, first=days[0].isoformat(), last=days[-1].isoformat())
     parts = []
     if plan.added.get(metric.key):
-        parts.append(_("{n} new", n=num(plan.added[metric.key])))
+        parts.append(_("{n} new", n=count(plan.added[metric.key])))
     if plan.replaced.get(metric.key):
-        parts.append(_("{n} would replace a value you have here", n=num(plan.replaced[metric.key])))
+        parts.append(_("{n} would replace a value you have here", n=count(plan.replaced[metric.key])))
     if plan.unchanged.get(metric.key):
-        parts.append(_("{n} already here", n=num(plan.unchanged[metric.key])))
+        parts.append(_("{n} already here", n=count(plan.unchanged[metric.key])))
     if not metric.paired and rows:
         parts.append(_("latest {value}", value=format_quantity(metric, rows[-1][2], system)))
     return line + (": " + ", ".join(parts) if parts else "")
