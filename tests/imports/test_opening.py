@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import struct
 import zipfile
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 
@@ -81,7 +81,7 @@ def test_a_nested_zip_is_not_followed(tmp_path):
     outer = tmp_path / "outer.zip"
     with zipfile.ZipFile(outer, "w") as z:
         z.write(inner, "export.xml")
-    assert "another zip" in refused(lambda: APPLE.read(outer, timezone.utc))
+    assert "another zip" in refused(lambda: APPLE.read(outer, UTC))
 
 
 def test_a_truncated_zip(tmp_path):
@@ -91,7 +91,7 @@ def test_a_truncated_zip(tmp_path):
     cut = tmp_path / "cut.zip"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     assert "damaged or incomplete" in refused(lambda: opening.head(cut))
-    assert "damaged or incomplete" in refused(lambda: APPLE.read(cut, timezone.utc))
+    assert "damaged or incomplete" in refused(lambda: APPLE.read(cut, UTC))
 
 
 def test_a_password_protected_member(tmp_path):
@@ -118,7 +118,7 @@ def test_a_megabyte_line_without_a_newline(tmp_path):
     assert "longer than 64 KiB" in refused(lambda: opening.open_text(long))
     xml = tmp_path / "long.xml"
     xml.write_bytes(b'<HealthData locale="en">\n<Record value="' + b"9" * (1 << 20) + b'"/></HealthData>')
-    assert "Line 2 of that file is longer than 64 KiB" in refused(lambda: APPLE.read(xml, timezone.utc))
+    assert "Line 2 of that file is longer than 64 KiB" in refused(lambda: APPLE.read(xml, UTC))
 
 
 def test_lines_of_the_limit_pass(tmp_path):
@@ -191,4 +191,4 @@ PARAMETER_ENTITY = """<?xml version="1.0"?>
 def test_hostile_xml(tmp_path, xml, words):
     path = tmp_path / "export.xml"
     path.write_text(xml)
-    assert words in refused(lambda: APPLE.read(path, timezone.utc))
+    assert words in refused(lambda: APPLE.read(path, UTC))

@@ -129,8 +129,8 @@ class _Slices:
     def daily(self, zone: tzinfo) -> dict[date, float]:
         ranked = sorted(self.sources.items())
         totals: dict[date, float] = defaultdict(float)
-        for day in sorted({d for _, days in ranked for d in days}):
-            columns = [days[day] for _, days in ranked if day in days]
+        for day in sorted({d for _source, days in ranked for d in days}):
+            columns = [days[day] for _source, days in ranked if day in days]
             for slot in range(_SLICES_PER_DAY):
                 for slices in columns:
                     amount = slices[slot]
