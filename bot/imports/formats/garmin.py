@@ -7,7 +7,8 @@
   ``Weight (lb)``, or after each number, ``5.2 km``), ``Intensity Minutes`` / ``Active Minutes``
   (exercise). Counts may carry thousands separators (``6,512``), as Garmin writes them.
 * **Activities** (``Activities.csv`` from the activities list: ``Activity Type, Date, Favorite, Title,
-  Distance, Calories, Time, ...``): per day, the sum of ``Time`` (exercise minutes) and of ``Distance``.
+  Distance, Calories, Time, ...``): per day, the sum of ``Time`` (exercise minutes; ``01:02:00`` is h:mm:ss,
+  ``45:00`` m:ss) and of ``Distance``.
   Garmin writes the distance in the account's unit without naming it, so a distance is read only when
   the header or the cell names its unit; otherwise that row's distance is skipped, never guessed.
 
@@ -46,14 +47,17 @@ def _split(column: str) -> tuple[str, str]:
     return (match["name"], match["unit"].strip().lower()) if match else (column, "")
 
 
-def _duration_minutes(cell: str, unit: str) -> float | None:
-    """A duration in minutes: ``7h 30m``, ``7:30`` (h:mm), ``0:28:15`` (h:mm:ss), or a number in ``unit``."""
+def _duration_minutes(cell: str, unit: str, two_parts_are_minutes: bool = False) -> float | None:
+    """A duration in minutes: ``7h 30m``, ``0:28:15`` (h:mm:ss), ``7:30`` (h:mm; m:ss when
+    ``two_parts_are_minutes``, as the activities list writes one under an hour), or a number in ``unit``."""
     text = cell.strip().lower()
     if text in NO_VALUE:
         return None
     if match := _CLOCK.fullmatch(text):
-        hours, minutes, seconds = int(match[1]), int(match[2]), int(match[3] or 0)
-        return hours * 60 + minutes + seconds / 60
+        first, second, third = int(match[1]), int(match[2]), match[3]
+        if third is None and two_parts_are_minutes:
+            return first + second / 60
+        return first * 60 + second + int(third or 0) / 60
     if (match := _HOURS_MINUTES.fullmatch(text)) and (match[1] or match[2]):
         return int(match[1] or 0) * 60 + int(match[2] or 0)
     factor = {"h": 60.0, "hours": 60.0, "hrs": 60.0, "min": 1.0, "minutes": 1.0}.get(unit)
@@ -137,7 +141,7 @@ def _activities(path: Path) -> Iterator[DailyValue | Skipped]:
             yield Skipped(_("no date"), _where(line))
             continue
         try:
-            if (spent := _duration_minutes(row.get("time", ""), "")) is not None:
+            if (spent := _duration_minutes(row.get("time", ""), "", two_parts_are_minutes=True)) is not None:
                 minutes[day] += spent
         except NotANumber:
             yield Skipped(_("not a duration"), _where(line))
