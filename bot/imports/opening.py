@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO
 
 from bot.imports.records import FileRefused
-from bot.vocabulary.i18n import _
+from bot.vocabulary.i18n import _, count
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -101,7 +101,7 @@ def _declared_members(path: Path) -> int:
 def open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
     """The archive, after the guards that need no inflating: member count and declared sizes."""
     if _declared_members(path) > MAX_MEMBERS:
-        raise FileRefused(_("That zip holds more than {limit} files: I don't read it.", limit=f"{MAX_MEMBERS:,}"))
+        raise FileRefused(_("That zip holds more than {limit} files: I don't read it.", limit=count(MAX_MEMBERS)))
     try:
         archive = zipfile.ZipFile(path)
     except _BROKEN:
@@ -109,7 +109,7 @@ def open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_MEMBERS:
-            raise FileRefused(_("That zip holds more than {limit} files: I don't read it.", limit=f"{MAX_MEMBERS:,}"))
+            raise FileRefused(_("That zip holds more than {limit} files: I don't read it.", limit=count(MAX_MEMBERS)))
         if any(i.file_size > MAX_MEMBER_BYTES for i in infos) or sum(i.file_size for i in infos) > MAX_ARCHIVE_BYTES:
             raise _too_big()
         yield archive
@@ -256,7 +256,7 @@ def decoded(pieces: Iterator[bytes]) -> Iterator[str]:
 
 def _too_long(number: int) -> FileRefused:
     return FileRefused(_("Line {n} of that file is longer than {limit} KiB: it is not an export I read.",
-                         n=f"{number:,}", limit=MAX_LINE_BYTES // KIB))
+                         n=count(number), limit=MAX_LINE_BYTES // KIB))
 
 
 def lines(pieces: Iterator[str]) -> Iterator[str]:

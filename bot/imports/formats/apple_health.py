@@ -44,7 +44,7 @@ from xml.parsers import expat
 
 from bot.imports import opening
 from bot.imports.records import DailyValue, FileRefused, Skipped
-from bot.vocabulary.i18n import _
+from bot.vocabulary.i18n import _, count
 
 SLICE_SECONDS = 900
 _SLICES_PER_DAY = 86_400 // SLICE_SECONDS
@@ -159,7 +159,7 @@ class _Export:
         self.pressure: dict[tuple[str, str], list[float]] = {}         # (source, start) -> [time, sys, dia]
 
     def skip(self, reason: str) -> None:
-        self.skipped.append(Skipped(reason, _("record {n}", n=f"{self.number:,}")))
+        self.skipped.append(Skipped(reason, _("record {n}", n=count(self.number))))
 
     def day(self, moment: float) -> date:
         return datetime.fromtimestamp(moment, self.zone).date()
@@ -343,7 +343,7 @@ def parse(pieces: Iterator[bytes], zone: tzinfo) -> Iterator[DailyValue | Skippe
 
 
 class AppleHealth:
-    name = "Apple Health"
+    name = "Apple Health"  # i18n: a product name
 
     def sniff(self, head: bytes, names: tuple[str, ...]) -> bool:
         if names:

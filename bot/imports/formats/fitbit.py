@@ -33,7 +33,7 @@ from typing import Any
 from bot.imports import opening
 from bot.imports.formats.table import rows
 from bot.imports.records import DailyValue, FileRefused, Skipped
-from bot.vocabulary.i18n import _
+from bot.vocabulary.i18n import _, count
 
 _FILE = re.compile(r"(?:^|/)(steps|sleep|resting_heart_rate|weight)-\d{4}-\d{2}-\d{2}\.json$")
 _UNITS = {"metric": "kg", "kg": "kg", "pound": "lb", "lb": "lb", "lbs": "lb"}   # Profile.csv weight_unit
@@ -94,7 +94,7 @@ class _Account:
         self.skipped: list[Skipped] = []
 
     def skip(self, reason: str, file: str, entry: int) -> None:
-        self.skipped.append(Skipped(reason, _("{file}, entry {n}", file=file, n=f"{entry:,}")))
+        self.skipped.append(Skipped(reason, _("{file}, entry {n}", file=file, n=count(entry))))
 
     def add(self, kind: str, entries: list[Any], file: str) -> None:
         getattr(self, f"_{kind}")(entries, file)

@@ -27,10 +27,10 @@ from pathlib import Path
 from bot.imports import opening
 from bot.imports.formats.table import NO_VALUE, NotANumber, header, number, rows
 from bot.imports.records import DailyValue, FileRefused, Skipped
-from bot.vocabulary.i18n import _
+from bot.vocabulary.i18n import _, count
 
 _UNIT_IN_HEADER = re.compile(r"^(?P<name>.*?)\s*\((?P<unit>[^)]*)\)$")
-_STEPS = ("steps", "total steps")
+_STEPS = ("steps", "total steps")  # i18n: input words (Garmin's column names)
 _RHR = ("resting heart rate", "resting hr")  # i18n: input words (Garmin's column names)
 _SLEEP = ("sleep", "sleep duration", "total sleep", "sleep time")  # i18n: input words (Garmin's column names)
 _EXERCISE = ("intensity minutes", "active minutes")  # i18n: input words (Garmin's column names)
@@ -90,7 +90,7 @@ def _day(cell: str | None) -> date | None:
 
 
 def _where(line: int) -> str:
-    return _("line {n}", n=f"{line:,}")
+    return _("line {n}", n=count(line))
 
 
 def _is_activities(columns: list[str]) -> bool:
@@ -167,7 +167,7 @@ def _activities(path: Path) -> Iterator[DailyValue | Skipped]:
 
 
 class Garmin:
-    name = "Garmin Connect"
+    name = "Garmin Connect"  # i18n: a product name
 
     def sniff(self, head: bytes, names: tuple[str, ...]) -> bool:
         if names:

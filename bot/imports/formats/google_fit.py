@@ -24,7 +24,7 @@ from pathlib import Path
 from bot.imports import opening
 from bot.imports.formats.table import NotANumber, header, number, rows
 from bot.imports.records import DailyValue, FileRefused, Skipped
-from bot.vocabulary.i18n import _
+from bot.vocabulary.i18n import _, count
 
 SUMMARY = "daily activity metrics.csv"  # i18n: input words (a file name)
 _DAY_FILE = re.compile(r"(?:^|/)daily activity metrics/(\d{4}-\d{2}-\d{2})\.csv$", re.IGNORECASE)
@@ -34,7 +34,7 @@ COLUMNS = {  # i18n: input words (Takeout's column names)
     "distance (m)": ("distance", "km", 0.001),
     "move minutes count": ("exercise", "min", 1.0),
 }
-WEIGHT = "average weight (kg)"
+WEIGHT = "average weight (kg)"  # i18n: input words (a Takeout column name)
 
 
 def _summary_member(names: tuple[str, ...]) -> str | None:
@@ -61,11 +61,11 @@ def _is_day_header(columns: list[str]) -> bool:
 
 
 def _where(line: int) -> str:
-    return _("line {n}", n=f"{line:,}")
+    return _("line {n}", n=count(line))
 
 
 def _where_in(day: date, line: int) -> str:
-    return _("{file}, line {n}", file=f"{day.isoformat()}.csv", n=f"{line:,}")
+    return _("{file}, line {n}", file=day.isoformat() + ".csv", n=count(line))
 
 
 def _summary(path: Path, member: str | None) -> Iterator[DailyValue | Skipped]:
@@ -124,7 +124,7 @@ def _day_files(path: Path, members: list[tuple[date, str]], zone: tzinfo) -> Ite
 
 
 class GoogleFit:
-    name = "Google Fit"
+    name = "Google Fit"  # i18n: a product name
 
     def sniff(self, head: bytes, names: tuple[str, ...]) -> bool:
         if names:
