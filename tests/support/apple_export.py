@@ -16,6 +16,7 @@ pressure ``Correlation`` elements). Each day, in the zone UTC+01:00:
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 ZONE = timezone(timedelta(hours=1))
@@ -134,20 +135,29 @@ def day_records(day: date, n: int) -> tuple[str, dict[str, float]]:
     return "".join(out), figures
 
 
-def write_export(path, target_bytes: int) -> dict[date, dict[str, float]]:
-    """Write days until the file holds ``target_bytes``; return each day's expected figures (in UTC+1)."""
-    expected: dict[date, dict[str, float]] = {}
-    written = 0
+@dataclass
+class Written:
+    """What :func:`write_export` wrote: each day's expected figures (days in UTC+1), records, bytes."""
+
+    expected: dict[date, dict[str, float]] = field(default_factory=dict)
+    records: int = 0
+    size: int = 0
+
+
+def write_export(path, target_bytes: int) -> Written:
+    """Write days until the file holds ``target_bytes``, a day at a time (never more than a day in memory)."""
+    out = Written()
     with open(path, "w", encoding="utf-8") as f:
-        written += f.write(HEADER)
+        out.size += f.write(HEADER)
         n = 0
-        while written < target_bytes:
+        while out.size < target_bytes:
             day = START + timedelta(days=n)
             text, figures = day_records(day, n)
-            written += len(text.encode("utf-8"))
+            out.size += len(text.encode("utf-8"))
+            out.records += text.count("<Record ")
             f.write(text)
-            expected.setdefault(day + timedelta(days=1), {})["sleep"] = figures.pop("sleep_next_day")
-            expected.setdefault(day, {}).update(figures)
+            out.expected.setdefault(day + timedelta(days=1), {})["sleep"] = figures.pop("sleep_next_day")
+            out.expected.setdefault(day, {}).update(figures)
             n += 1
-        f.write(FOOTER)
-    return expected
+        out.size += f.write(FOOTER)
+    return out
