@@ -304,18 +304,33 @@ def line_guarded(pieces: Iterator[bytes]) -> Iterator[bytes]:
         yield data
 
 
-def read_json_bytes(path: Path, member: str | None = None) -> str:
+def read_json_text(path: Path, member: str | None = None) -> str:
     """A whole JSON file as text, refused past :data:`MAX_JSON_BYTES` (it is parsed in one piece)."""
     if member is None and path.stat().st_size > MAX_JSON_BYTES:
         raise _json_too_big()
-    parts: list[str] = []
     size = 0
-    for text in decoded(chunks(path, member)):
-        size += len(text)
-        if size > MAX_JSON_BYTES:
-            raise _json_too_big()
-        parts.append(text)
-    return "".join(parts)
+
+    def counted() -> Iterator[bytes]:
+        nonlocal size
+        for data in chunks(path, member):
+            size += len(data)
+            if size > MAX_JSON_BYTES:
+                raise _json_too_big()
+            yield data
+
+    return "".join(decoded(counted()))
+
+
+def as_utf8(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    """UTF-8 bytes for a parser that takes bytes (expat, told the encoding is UTF-8): passed through
+    as they are, unless the file starts with a UTF-16 byte-order mark, then decoded and re-encoded."""
+    first = next(pieces, b"")
+    if not first.startswith(tuple(_UTF16_BOMS)):
+        yield first
+        yield from pieces
+        return
+    for text in decoded(itertools.chain((first,), pieces)):
+        yield text.encode("utf-8")
 
 
 def _json_too_big() -> FileRefused:

@@ -173,6 +173,26 @@ def test_malformed_records_are_skipped_by_number_and_other_types_ignored(tmp_pat
     assert {k: v.value for k, v in values.items()} == {("steps", date(2024, 3, 1)): 40}
 
 
+def test_exercise_minutes_come_from_the_daily_activity_summary(tmp_path):
+    summary = (' <ActivitySummary dateComponents="{day}" activeEnergyBurned="512.3" activeEnergyBurnedGoal="600" '
+               'activeEnergyBurnedUnit="kcal" appleMoveTime="0" appleMoveTimeGoal="0" appleExerciseTime="{minutes}" '
+               'appleExerciseTimeGoal="30" appleStandHours="11" appleStandHoursGoal="12"/>\n')
+    path = export(tmp_path, summary.format(day="2024-03-01", minutes="34"), summary.format(day="2024-03-02", minutes="0"),
+                  summary.format(day="someday", minutes="5"),
+                  ' <ActivitySummary dateComponents="2024-03-04" activeEnergyBurned="0"/>\n')
+    values, skipped = read(path)
+    assert {k: v.value for k, v in values.items()} == {("exercise", date(2024, 3, 1)): 34, ("exercise", date(2024, 3, 2)): 0}
+    assert [(s.reason, s.where) for s in skipped] == [("no date", "activity summary 3")]
+
+
+def test_a_utf16_export_is_decoded(tmp_path):
+    xml = (HEADER + steps(250, "2024-03-01 09:00:00 +0100", "2024-03-01 09:10:00 +0100") + FOOTER)
+    path = tmp_path / "export.xml"
+    path.write_bytes(b"\xff\xfe" + xml.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16-le"))
+    values, _ = read(path)
+    assert {k: v.value for k, v in values.items()} == {("steps", date(2024, 3, 1)): 250}
+
+
 def test_a_zipped_export_reads_as_the_xml_does(tmp_path):
     sample = steps(250, "2024-03-01 09:00:00 +0100", "2024-03-01 09:10:00 +0100")
     assert read(export(tmp_path, sample, zipped=True)) == read(export(tmp_path, sample))

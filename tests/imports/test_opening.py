@@ -42,7 +42,7 @@ def test_zip_bomb_by_ratio(tmp_path, monkeypatch):
         z.writestr("export.csv", b"2024-01-01,0\n" * (1 << 20))   # 13 MiB of one row: about 30 KiB compressed
     assert bomb.stat().st_size < 64 << 10
     assert "zip bomb" in refused(lambda: opening.open_text(bomb, "export.csv"))
-    assert "zip bomb" in refused(lambda: opening.read_json_bytes(bomb, "export.csv"))
+    assert "zip bomb" in refused(lambda: opening.read_json_text(bomb, "export.csv"))
 
 
 def test_zip_member_past_the_size_cap(tmp_path, monkeypatch):
@@ -152,11 +152,11 @@ def test_a_json_file_past_its_cap(tmp_path, monkeypatch):
     monkeypatch.setattr(opening, "MAX_JSON_BYTES", 1000)
     big = tmp_path / "steps.json"
     big.write_text("[" + ",".join(['{"value": "1"}'] * 200) + "]")
-    assert "larger than" in refused(lambda: opening.read_json_bytes(big))
+    assert "larger than" in refused(lambda: opening.read_json_text(big))
     archive = tmp_path / "fitbit.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         z.write(big, "steps-2024-01-01.json")
-    assert "larger than" in refused(lambda: opening.read_json_bytes(archive, "steps-2024-01-01.json"))
+    assert "larger than" in refused(lambda: opening.read_json_text(archive, "steps-2024-01-01.json"))
 
 
 BILLION_LAUGHS = """<?xml version="1.0"?>

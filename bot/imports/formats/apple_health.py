@@ -18,7 +18,9 @@ What is read (other record types are not metrics we read, and are passed over si
   intervals less than :data:`NIGHT_GAP` apart are one night, counted on the day it ends;
 * blood pressure (``...BloodPressureSystolic`` / ``...Diastolic``): the two halves of a reading paired by
   source and start time (as Apple's ``HKCorrelationTypeIdentifierBloodPressure`` groups them); the day's
-  last complete reading.
+  last complete reading;
+* exercise minutes: ``ActivitySummary``'s ``appleExerciseTime`` (the watch's green ring, one a day, its
+  ``dateComponents`` the day).
 
 Days are the member's: every timestamp carries its own offset and is converted to ``zone``.
 
@@ -157,6 +159,8 @@ class _Export:
         self.rhr: dict[date, dict[tuple[int, str], list[float]]] = defaultdict(dict)
         self.sleep: list[tuple[float, float]] = []
         self.pressure: dict[tuple[str, str], list[float]] = {}         # (source, start) -> [time, sys, dia]
+        self.summaries = 0
+        self.exercise: dict[date, float] = {}
 
     def skip(self, reason: str) -> None:
         self.skipped.append(Skipped(reason, _("record {n}", n=count(self.number))))
@@ -169,6 +173,8 @@ class _Export:
             if name != "HealthData":
                 raise FileRefused(_("That file is not an Apple Health export."))
             self.root_seen = True
+        if name == "ActivitySummary":
+            self.activity_summary(attrs)
         if name != "Record":
             return
         self.number += 1
@@ -180,6 +186,22 @@ class _Export:
             self.skip(_("no date"))
             return
         _READ[kind](self, attrs, start, end)
+
+    def activity_summary(self, attrs: dict[str, str]) -> None:
+        self.summaries += 1
+        if "appleExerciseTime" not in attrs:
+            return
+        where = _("activity summary {n}", n=count(self.summaries))
+        try:
+            day = date.fromisoformat(attrs.get("dateComponents", ""))
+        except ValueError:
+            self.skipped.append(Skipped(_("no date"), where))
+            return
+        minutes = _number(attrs["appleExerciseTime"])
+        if minutes is None:
+            self.skipped.append(Skipped(_("not a number"), where))
+        else:
+            self.exercise[day] = minutes
 
     def _quantity(self, attrs: dict[str, str]) -> float | None:
         value = _number(attrs.get("value"))
@@ -258,6 +280,8 @@ class _Export:
         for day, by_source in sorted(self.rhr.items()):
             best = by_source[min(by_source)]
             yield DailyValue("rhr", day, sum(best) / len(best), "bpm")
+        for day, minutes in sorted(self.exercise.items()):
+            yield DailyValue("exercise", day, minutes, "min")
         yield from self._nights()
         yield from self._pressures()
 
@@ -356,7 +380,7 @@ class AppleHealth:
             member = export_member(opening.member_names(path))
             if member is None:
                 raise FileRefused(_("That zip has no export.xml from Apple Health in it."))
-        yield from parse(opening.line_guarded(opening.chunks(path, member)), zone)
+        yield from parse(opening.line_guarded(opening.as_utf8(opening.chunks(path, member))), zone)
 
 
 READER = AppleHealth()

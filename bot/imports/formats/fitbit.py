@@ -180,7 +180,7 @@ class _Account:
 
 def _entries(path: Path, member: str | None) -> list[Any] | None:
     try:
-        data = json.loads(opening.read_json_bytes(path, member))
+        data = json.loads(opening.read_json_text(path, member))
     except (json.JSONDecodeError, RecursionError):   # RecursionError: arrays nested a million deep
         return None
     return data if isinstance(data, list) else None

@@ -98,8 +98,13 @@ def _is_activities(columns: list[str]) -> bool:
 
 
 def _is_summary(columns: list[str]) -> bool:
+    """A ``Date`` column and one of Garmin's; a distance or weight only with a unit Garmin writes (Google
+    Fit's ``Distance (m)`` is not Garmin's)."""
     names = {_split(c)[0] for c in columns}
-    return "date" in names and bool(names & {*_STEPS, *_RHR, *_SLEEP, *_EXERCISE, "distance", "weight"})
+    measured = {name for name, unit in map(_split, columns)
+                if (name == "distance" and (not unit or unit in _DISTANCE_UNITS))
+                or (name == "weight" and (not unit or unit in _WEIGHT_UNITS))}
+    return "date" in names and bool(names & {*_STEPS, *_RHR, *_SLEEP, *_EXERCISE} or measured)
 
 
 def _summary(path: Path) -> Iterator[DailyValue | Skipped]:
