@@ -10,7 +10,8 @@ The guards:
 
 * a zip: at most :data:`MAX_MEMBERS` members (counted from the end record before anything is parsed),
   the declared sizes at most :data:`MAX_MEMBER_BYTES` per member and :data:`MAX_ARCHIVE_BYTES` in all,
-  and, while a member streams, never more than it declared nor more than :data:`MAX_MEMBER_BYTES`,
+  and, while a member streams, never more than it declared (zipfile stops there and checks the CRC)
+  nor more than :data:`MAX_MEMBER_BYTES`,
   and past :data:`RATIO_CHECK_AFTER` inflated bytes never more than :data:`MAX_RATIO` times its
   compressed size (a zip bomb's signature);
 * text (CSV, JSON, XML): strict UTF-8 (a UTF-8 byte-order mark is dropped; a UTF-16 one is decoded),
@@ -27,7 +28,7 @@ import lzma
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -97,11 +98,41 @@ def _declared_members(path: Path) -> int:
         return int(struct.unpack("<Q", record[32:40])[0])
 
 
+class Archive:
+    """An open zip whose guards that need no inflating have passed: many members are read from it
+    without parsing its directory again (a Fitbit export holds hundreds of files)."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self._zip = archive
+        self.names = tuple(i.filename for i in archive.infolist() if not i.is_dir())
+
+    def chunks(self, member: str) -> Iterator[bytes]:
+        """One member's bytes in pieces of :data:`CHUNK`, streamed with the guards on (see the module)."""
+        try:
+            info = self._zip.getinfo(member)
+        except KeyError:
+            raise _damaged() from None
+        guarded = _GuardedMember(self._zip, info)
+        try:
+            while data := guarded.read(CHUNK):
+                yield data
+        finally:
+            guarded.close()
+
+    def text(self, member: str) -> Iterator[str]:
+        """One member's lines, decoded and guarded (see :func:`decoded`, :func:`lines`)."""
+        return lines(decoded(self.chunks(member)))
+
+    def json_text(self, member: str) -> str:
+        """One member whole as text, under :data:`MAX_JSON_BYTES`."""
+        return _json_text(self.chunks(member))
+
+
 @contextmanager
-def open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
+def open_zip(path: Path) -> Iterator[Archive]:
     """The archive, after the guards that need no inflating: member count and declared sizes."""
     if _declared_members(path) > MAX_MEMBERS:
-        raise FileRefused(_("That zip holds more than {limit} files: I don't read it.", limit=count(MAX_MEMBERS)))
+        raise _too_many()
     try:
         archive = zipfile.ZipFile(path)
     except _BROKEN:
@@ -109,16 +140,20 @@ def open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_MEMBERS:
-            raise FileRefused(_("That zip holds more than {limit} files: I don't read it.", limit=count(MAX_MEMBERS)))
+            raise _too_many()
         if any(i.file_size > MAX_MEMBER_BYTES for i in infos) or sum(i.file_size for i in infos) > MAX_ARCHIVE_BYTES:
             raise _too_big()
-        yield archive
+        yield Archive(archive)
+
+
+def _too_many() -> FileRefused:
+    return FileRefused(_("That zip holds more than {limit} files: I don't read it.", limit=count(MAX_MEMBERS)))
 
 
 def member_names(path: Path) -> tuple[str, ...]:
     """The names of a zip's files (directories left out), in the archive's order."""
     with open_zip(path) as archive:
-        return tuple(i.filename for i in archive.infolist() if not i.is_dir())
+        return archive.names
 
 
 class _GuardedMember:
@@ -128,6 +163,8 @@ class _GuardedMember:
         self.info = info
         try:
             self.stream: IO[bytes] = archive.open(info)
+        except NotImplementedError:   # e.g. Deflate64, which Windows uses for large files
+            raise FileRefused(_("That zip is packed in a way I can't unpack: zip it again with ordinary compression.")) from None
         except _BROKEN:
             raise _damaged() from None
         except RuntimeError:   # an encrypted member
@@ -145,8 +182,8 @@ class _GuardedMember:
             if data[:4] in ZIP_MAGIC:
                 raise FileRefused(_("That zip holds another zip: unpack the outer one and send the inner file."))
         self.inflated += len(data)
-        if self.inflated > min(MAX_MEMBER_BYTES, max(self.info.file_size, 0)):
-            raise _too_big() if self.inflated > MAX_MEMBER_BYTES else _damaged()
+        if self.inflated > MAX_MEMBER_BYTES:
+            raise _too_big()
         if self.inflated > RATIO_CHECK_AFTER and self.inflated > MAX_RATIO * max(1, self.info.compress_size):
             raise FileRefused(_("That zip unpacks to far more than its size (a zip bomb?): I don't read it."))
         return data
@@ -155,44 +192,15 @@ class _GuardedMember:
         self.stream.close()
 
 
-class _PlainFile:
-    def __init__(self, path: Path):
-        self.stream = path.open("rb")
-
-    def read(self, size: int = CHUNK) -> bytes:
-        return self.stream.read(size)
-
-    def close(self) -> None:
-        self.stream.close()
-
-
-@contextmanager
-def open_binary(path: Path, member: str | None = None) -> Iterator[_GuardedMember | _PlainFile]:
-    """The bytes of the file, or of one member of a zip, streamed with the zip guards on (``read(n)``).
-    A plain file's size needs no guard here: it is already on disk at the size the member sent."""
-    if member is None:
-        plain = _PlainFile(path)
-        try:
-            yield plain
-        finally:
-            plain.close()
+def chunks(path: Path, member: str | None = None) -> Generator[bytes, None, None]:
+    """The bytes of the file, or of one member of a zip, in pieces of :data:`CHUNK`, with the zip guards
+    on. A plain file's size needs no guard here: it is already on disk at the size the member sent."""
+    if member is not None:
+        with open_zip(path) as archive:
+            yield from archive.chunks(member)
         return
-    with open_zip(path) as archive:
-        try:
-            info = archive.getinfo(member)
-        except KeyError:
-            raise _damaged() from None
-        guarded = _GuardedMember(archive, info)
-        try:
-            yield guarded
-        finally:
-            guarded.close()
-
-
-def chunks(path: Path, member: str | None = None) -> Iterator[bytes]:
-    """The bytes of the file or member in pieces of :data:`CHUNK`, guarded as :func:`open_binary`."""
-    with open_binary(path, member) as stream:
-        while data := stream.read(CHUNK):
+    with path.open("rb") as f:
+        while data := f.read(CHUNK):
             yield data
 
 
@@ -212,11 +220,16 @@ def head(path: Path) -> tuple[bytes, tuple[str, ...]]:
 
 def first_bytes(path: Path, member: str | None = None, size: int = HEAD_BYTES) -> bytes:
     """The first ``size`` bytes of the file or of one zip member."""
-    with open_binary(path, member) as stream:
-        out = b""
-        while len(out) < size and (data := stream.read(size - len(out))):
+    out = b""
+    pieces = chunks(path, member)
+    try:
+        for data in pieces:
             out += data
-        return out
+            if len(out) >= size:
+                break
+    finally:
+        pieces.close()
+    return out[:size]
 
 
 def _not_utf8() -> FileRefused:
@@ -308,11 +321,15 @@ def read_json_text(path: Path, member: str | None = None) -> str:
     """A whole JSON file as text, refused past :data:`MAX_JSON_BYTES` (it is parsed in one piece)."""
     if member is None and path.stat().st_size > MAX_JSON_BYTES:
         raise _json_too_big()
+    return _json_text(chunks(path, member))
+
+
+def _json_text(pieces: Iterator[bytes]) -> str:
     size = 0
 
     def counted() -> Iterator[bytes]:
         nonlocal size
-        for data in chunks(path, member):
+        for data in pieces:
             size += len(data)
             if size > MAX_JSON_BYTES:
                 raise _json_too_big()

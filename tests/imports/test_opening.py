@@ -106,6 +106,31 @@ def test_a_password_protected_member(tmp_path):
     assert "password" in refused(lambda: opening.open_text(locked, "export.csv"))
 
 
+def test_a_compression_zipfile_cannot_unpack(tmp_path):
+    odd = tmp_path / "deflate64.zip"
+    with zipfile.ZipFile(odd, "w") as z:
+        z.writestr("export.csv", "Date,Steps\n")
+    data = bytearray(odd.read_bytes())
+    for signature, method_at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):   # method 9: Deflate64 (Windows)
+        at = data.find(signature)
+        data[at + method_at:at + method_at + 2] = struct.pack("<H", 9)
+    odd.write_bytes(bytes(data))
+    assert "packed in a way I can't unpack" in refused(lambda: opening.open_text(odd, "export.csv"))
+
+
+def test_many_members_are_read_from_one_open_archive(tmp_path, monkeypatch):
+    many = tmp_path / "many.zip"
+    with zipfile.ZipFile(many, "w") as z:
+        for k in range(20):
+            z.writestr(f"f{k}.csv", f"n\n{k}\n")
+    opened = []
+    real = zipfile.ZipFile
+    monkeypatch.setattr(zipfile, "ZipFile", lambda *a, **k: opened.append(1) or real(*a, **k))
+    with opening.open_zip(many) as archive:
+        assert [list(archive.text(name))[1] for name in archive.names] == [f"{k}\n" for k in range(20)]
+    assert len(opened) == 1
+
+
 def test_an_empty_file(tmp_path):
     empty = tmp_path / "empty"
     empty.write_bytes(b"")

@@ -178,19 +178,19 @@ class _Account:
             yield DailyValue("weight", day, weight, self.weight_unit)
 
 
-def _entries(path: Path, member: str | None) -> list[Any] | None:
+def _entries(text: str) -> list[Any] | None:
     try:
-        data = json.loads(opening.read_json_text(path, member))
+        data = json.loads(text)
     except (json.JSONDecodeError, RecursionError):   # RecursionError: arrays nested a million deep
         return None
     return data if isinstance(data, list) else None
 
 
-def _profile_unit(path: Path, names: tuple[str, ...]) -> str | None:
-    profile = next((n for n in names if n.rsplit("/", 1)[-1].lower() == "profile.csv"), None)
+def _profile_unit(archive: opening.Archive) -> str | None:
+    profile = next((n for n in archive.names if n.rsplit("/", 1)[-1].lower() == "profile.csv"), None)
     if profile is None:
         return None
-    for _line, row in rows(path, profile):
+    for _line, row in rows(archive.text(profile)):
         return _UNITS.get(row.get("weight_unit", "").strip().lower())
     return None
 
@@ -207,7 +207,7 @@ class Fitbit:
 
     def read(self, path: Path, zone: tzinfo) -> Iterator[DailyValue | Skipped]:
         if not opening.is_zip(path):
-            entries = _entries(path, None)
+            entries = _entries(opening.read_json_text(path))
             kind = _kind_of_content(entries) if entries is not None else None
             if entries is None or kind is None:
                 raise FileRefused(_("That JSON file is not one I read from a Fitbit export."))
@@ -216,22 +216,22 @@ class Fitbit:
             yield from account.skipped
             yield from account.values()
             return
-        names = opening.member_names(path)
-        files = sorted((n for n in names if _kind(n)), key=lambda n: n.rsplit("/", 1)[-1])
-        if not files:
-            raise FileRefused(_("That zip has no Fitbit steps, sleep, heart rate or weight files in it."))
-        account = _Account(_profile_unit(path, names))
-        for member in files:
-            short = member.rsplit("/", 1)[-1]
-            entries = _entries(path, member)
-            if entries is None:
-                yield Skipped(_("a file that is not a JSON list"), short)
-                continue
-            kind = _kind(member)
-            assert kind is not None
-            account.add(kind, entries, short)
-            yield from account.skipped
-            account.skipped.clear()
+        with opening.open_zip(path) as archive:
+            files = sorted((n for n in archive.names if _kind(n)), key=lambda n: n.rsplit("/", 1)[-1])
+            if not files:
+                raise FileRefused(_("That zip has no Fitbit steps, sleep, heart rate or weight files in it."))
+            account = _Account(_profile_unit(archive))
+            for member in files:
+                short = member.rsplit("/", 1)[-1]
+                entries = _entries(archive.json_text(member))
+                if entries is None:
+                    yield Skipped(_("a file that is not a JSON list"), short)
+                    continue
+                kind = _kind(member)
+                assert kind is not None
+                account.add(kind, entries, short)
+                yield from account.skipped
+                account.skipped.clear()
         yield from account.values()
 
 

@@ -109,7 +109,7 @@ def _is_summary(columns: list[str]) -> bool:
 
 def _summary(path: Path) -> Iterator[DailyValue | Skipped]:
     seen: set[date] = set()
-    for line, row in rows(path):
+    for line, row in rows(opening.open_text(path)):
         day = _day(row.get("date"))
         if day is None:
             yield Skipped(_("no date"), _where(line))
@@ -140,7 +140,7 @@ def _summary(path: Path) -> Iterator[DailyValue | Skipped]:
 def _activities(path: Path) -> Iterator[DailyValue | Skipped]:
     minutes: dict[date, float] = defaultdict(float)
     distance: dict[tuple[date, str], float] = defaultdict(float)
-    for line, row in rows(path):
+    for line, row in rows(opening.open_text(path)):
         day = _day(row.get("date"))
         if day is None:
             yield Skipped(_("no date"), _where(line))

@@ -68,9 +68,9 @@ def _where_in(day: date, line: int) -> str:
     return _("{file}, line {n}", file=day.isoformat() + ".csv", n=count(line))
 
 
-def _summary(path: Path, member: str | None) -> Iterator[DailyValue | Skipped]:
+def _summary(lines: Iterator[str]) -> Iterator[DailyValue | Skipped]:
     seen: set[date] = set()
-    for line, row in rows(path, member):
+    for line, row in rows(lines):
         try:
             day = date.fromisoformat(row.get("date", ""))
         except ValueError:
@@ -90,11 +90,11 @@ def _summary(path: Path, member: str | None) -> Iterator[DailyValue | Skipped]:
                 yield DailyValue(metric, day, value * factor, unit)
 
 
-def _day_files(path: Path, members: list[tuple[date, str]], zone: tzinfo) -> Iterator[DailyValue | Skipped]:
+def _day_files(archive: opening.Archive, members: list[tuple[date, str]], zone: tzinfo) -> Iterator[DailyValue | Skipped]:
     sums: dict[tuple[str, date], float] = defaultdict(float)
     weights: dict[date, tuple[datetime, float]] = {}
     for file_day, member in members:
-        for line, row in rows(path, member):
+        for line, row in rows(archive.text(member)):
             try:
                 start = datetime.fromisoformat(f"{file_day.isoformat()}T{row.get('start time', '')}")
             except ValueError:
@@ -135,21 +135,21 @@ class GoogleFit:
 
     def read(self, path: Path, zone: tzinfo) -> Iterator[DailyValue | Skipped]:
         if opening.is_zip(path):
-            names = opening.member_names(path)
-            summary = _summary_member(names)
-            if summary is not None:
-                yield from _summary(path, summary)
-                return
-            days = _day_members(names)
-            if not days:
-                raise FileRefused(_("That zip has no Google Fit daily activity files in it."))
-            yield from _day_files(path, days, zone)
+            with opening.open_zip(path) as archive:
+                summary = _summary_member(archive.names)
+                if summary is not None:
+                    yield from _summary(archive.text(summary))
+                    return
+                days = _day_members(archive.names)
+                if not days:
+                    raise FileRefused(_("That zip has no Google Fit daily activity files in it."))
+                yield from _day_files(archive, days, zone)
             return
         first = next(iter(opening.open_text(path)), "")
         if _is_day_header(header(first)):
             raise FileRefused(_("That is one day's Google Fit file: send `Daily activity metrics.csv` or the "
                                 "whole Takeout zip instead."))
-        yield from _summary(path, None)
+        yield from _summary(opening.open_text(path))
 
 
 READER = GoogleFit()

@@ -10,9 +10,7 @@ import csv
 import math
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
-from bot.imports import opening
 from bot.imports.records import FileRefused
 from bot.vocabulary.i18n import _
 
@@ -25,9 +23,10 @@ def header(line: str) -> list[str]:
     return [name.strip().lower() for name in next(csv.reader([line]), [])]
 
 
-def rows(path: Path, member: str | None = None) -> Iterator[tuple[int, dict[str, str]]]:
-    """Each row as ``(line number, {column name in lower case: cell})`` (cells stripped)."""
-    reader = csv.reader(opening.open_text(path, member))
+def rows(lines: Iterator[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each row of the lines (:func:`bot.imports.opening.open_text`, ``Archive.text``) as
+    ``(line number, {column name in lower case: cell})``, cells stripped."""
+    reader = csv.reader(lines)
     try:
         names = [name.strip().lower() for name in next(reader, [])]
         for cells in reader:
