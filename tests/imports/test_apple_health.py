@@ -14,7 +14,7 @@ import pytest
 
 from bot.imports import opening
 from bot.imports.formats.apple_health import READER
-from bot.imports.records import DailyValue, Skipped
+from bot.imports.records import DailyValue, FileRefused, Skipped
 from tests.support.apple_export import FOOTER, HEADER, PHONE_DEVICE, WATCH_DEVICE, ZONE, record, write_export
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,6 +191,17 @@ def test_a_utf16_export_is_decoded(tmp_path):
     path.write_bytes(b"\xff\xfe" + xml.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16-le"))
     values, _ = read(path)
     assert {k: v.value for k, v in values.items()} == {("steps", date(2024, 3, 1)): 250}
+
+
+def test_memory_is_bounded_by_what_a_real_export_holds_not_by_the_file(tmp_path, monkeypatch):
+    from bot.imports.formats import apple_health
+    monkeypatch.setattr(apple_health, "MAX_SOURCE_DAYS", 10)
+    day_after_day = [steps(5, f"2024-03-{d:02d} 09:00:00 +0100", f"2024-03-{d:02d} 09:05:00 +0100") for d in range(1, 12)]
+    assert len(read(export(tmp_path, *day_after_day[:10]))[0]) == 10
+    with pytest.raises(FileRefused, match="export a shorter period"):
+        read(export(tmp_path, *day_after_day))
+    far = steps(5, "0001-01-01 00:00:00 +0100", "0001-01-01 00:05:00 +0100")
+    assert [s.reason for s in read(export(tmp_path, far))[1]] == ["no date"]
 
 
 def test_a_zipped_export_reads_as_the_xml_does(tmp_path):

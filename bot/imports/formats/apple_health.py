@@ -32,6 +32,11 @@ it covers in each. In each slice the samples of one source only count: the highe
 with a sample touching that slice. Priority: a source whose name or device says "Watch", then one
 that says "iPhone"/"Phone", then every other source (apps, manual entries); ties by source name.
 A sample longer than :data:`MAX_SAMPLE_SECONDS` is skipped (no device counts a week in one sample).
+
+Memory is bounded by what a real export holds, not by the file's size: at most :data:`MAX_SOURCE_DAYS`
+days of slices over all sources (12 years of a watch, a phone and three apps is under 50,000), at most
+:data:`MAX_SLEEP_INTERVALS` asleep intervals and :data:`MAX_PRESSURE_READINGS` blood pressure halves;
+past them the file is refused (export a shorter period), and dates outside 1900-2199 are skipped.
 """
 
 from __future__ import annotations
@@ -52,6 +57,9 @@ SLICE_SECONDS = 900
 _SLICES_PER_DAY = 86_400 // SLICE_SECONDS
 MAX_SAMPLE_SECONDS = 7 * 86_400
 NIGHT_GAP = 3 * 3600   # asleep intervals closer than this are one night
+MAX_SOURCE_DAYS = 100_000         # (source, UTC day) cells of steps and distance together: 768 bytes each
+MAX_SLEEP_INTERVALS = 500_000
+MAX_PRESSURE_READINGS = 200_000
 
 _STEPS = "HKQuantityTypeIdentifierStepCount"
 _DISTANCE = "HKQuantityTypeIdentifierDistanceWalkingRunning"
@@ -83,8 +91,8 @@ def _priority(source: str, device: str) -> int:
 
 
 def _timestamp(text: str | None) -> float | None:
-    """``2024-03-01 07:30:00 +0100`` -> seconds since the epoch; None when it is not that."""
-    if not text or len(text) < 25 or text[19] != " ":
+    """``2024-03-01 07:30:00 +0100`` -> seconds since the epoch; None when it is not that, or not in 1900-2199."""
+    if not text or len(text) < 25 or text[19] != " " or not "1900" <= text[:4] <= "2199":
         return None
     try:
         return datetime.fromisoformat(text[:19] + text[20:]).timestamp()
@@ -100,11 +108,29 @@ def _number(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _too_much() -> FileRefused:
+    return FileRefused(_("That export holds more than I can read at once: export a shorter period and send that."))
+
+
+class _Cells:
+    """The (source, day) cells of every metric's slices together, counted against :data:`MAX_SOURCE_DAYS`."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+    def new(self) -> array[float]:
+        self.used += 1
+        if self.used > MAX_SOURCE_DAYS:
+            raise _too_much()
+        return array("d", [math.nan]) * _SLICES_PER_DAY
+
+
 class _Slices:
     """One metric's samples per source, spread over :data:`SLICE_SECONDS` slices (see the module
     docstring), then summed per local day taking one source per slice."""
 
-    def __init__(self) -> None:
+    def __init__(self, cells: _Cells) -> None:
+        self.cells = cells
         # (priority, source name) -> UTC day number -> that day's slices (NaN: no sample touched it)
         self.sources: dict[tuple[int, str], dict[int, array[float]]] = defaultdict(dict)
 
@@ -112,7 +138,7 @@ class _Slices:
         day, slot = divmod(index, _SLICES_PER_DAY)
         slices = days.get(day)
         if slices is None:
-            slices = days[day] = array("d", [math.nan]) * _SLICES_PER_DAY
+            slices = days[day] = self.cells.new()
         old = slices[slot]
         slices[slot] = amount if old != old else old + amount   # old != old: NaN, nothing here yet
 
@@ -152,11 +178,12 @@ class _Export:
         self.number = 0
         self.root_seen = False
         self.skipped: list[Skipped] = []
-        self.steps = _Slices()
-        self.distance = _Slices()
+        cells = _Cells()
+        self.steps = _Slices(cells)
+        self.distance = _Slices(cells)
         self.distance_units: dict[str, int] = defaultdict(int)
         self.weight: dict[date, tuple[float, float, str]] = {}          # day -> (time, value, unit)
-        self.rhr: dict[date, dict[tuple[int, str], list[float]]] = defaultdict(dict)
+        self.rhr: dict[date, dict[tuple[int, str], list[float]]] = defaultdict(dict)   # -> [sum, count]
         self.sleep: list[tuple[float, float]] = []
         self.pressure: dict[tuple[str, str], list[float]] = {}         # (source, start) -> [time, sys, dia]
         self.summaries = 0
@@ -249,7 +276,9 @@ class _Export:
         if attrs.get("unit") != "count/min":
             self._unknown_unit(attrs)
         elif (value := self._quantity(attrs)) is not None:
-            self.rhr[self.day(start)].setdefault(self._source(attrs), []).append(value)
+            running = self.rhr[self.day(start)].setdefault(self._source(attrs), [0.0, 0.0])
+            running[0] += value
+            running[1] += 1
 
     def sleep_record(self, attrs: dict[str, str], start: float, end: float) -> None:
         value = attrs.get("value")
@@ -257,6 +286,8 @@ class _Export:
             if end - start > MAX_SAMPLE_SECONDS:
                 self.skip(_("a sample longer than a week"))
             elif end > start:
+                if len(self.sleep) >= MAX_SLEEP_INTERVALS:
+                    raise _too_much()
                 self.sleep.append((start, end))
         elif value not in _NOT_ASLEEP:
             self.skip(_("unknown sleep value"))
@@ -265,6 +296,8 @@ class _Export:
         if attrs.get("unit") != "mmHg":
             self._unknown_unit(attrs)
         elif (value := self._quantity(attrs)) is not None:
+            if len(self.pressure) >= MAX_PRESSURE_READINGS:
+                raise _too_much()
             reading = self.pressure.setdefault((attrs.get("sourceName", ""), attrs.get("startDate", "")),
                                                [start, math.nan, math.nan])
             reading[1 if attrs["type"] == _SYSTOLIC else 2] = value
@@ -278,8 +311,8 @@ class _Export:
         for day, (_time, value, unit) in sorted(self.weight.items()):
             yield DailyValue("weight", day, value, unit)
         for day, by_source in sorted(self.rhr.items()):
-            best = by_source[min(by_source)]
-            yield DailyValue("rhr", day, sum(best) / len(best), "bpm")
+            total, readings = by_source[min(by_source)]
+            yield DailyValue("rhr", day, total / readings, "bpm")
         for day, minutes in sorted(self.exercise.items()):
             yield DailyValue("exercise", day, minutes, "min")
         yield from self._nights()
