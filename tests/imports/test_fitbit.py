@@ -113,11 +113,14 @@ def test_bad_entries_and_files_are_skipped_not_guessed(tmp_path):
                                                     {"dateTime": "04/01/24 10:00:00", "value": "many"},
                                                     {"dateTime": "04/01/24 10:01:00", "value": "9"}],
         "Sleep/sleep-2024-04-01.json": "[{\"dateOfSleep\": ",
+        # cut off after a whole entry: half a file is not a day's steps, so none of it counts
+        "Physical Activity/steps-2024-04-02.json": '[{"dateTime": "04/02/24 10:00:00", "value": "5"}, {"dateTi',
     }))
     assert [(s.reason, s.where) for s in skipped] == [
         ("a file that is not a JSON list", "sleep-2024-04-01.json"),
-        ("no date", "steps-2024-04-01.json, entry 1"), ("not a number", "steps-2024-04-01.json, entry 2")]
-    assert values["steps", date(2024, 4, 1)].value == 9
+        ("no date", "steps-2024-04-01.json, entry 1"), ("not a number", "steps-2024-04-01.json, entry 2"),
+        ("a file that is not a JSON list", "steps-2024-04-02.json")]
+    assert values["steps", date(2024, 4, 1)].value == 9 and ("steps", date(2024, 4, 2)) not in values
 
 
 @pytest.mark.parametrize("content, metric, value", [

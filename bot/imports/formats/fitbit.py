@@ -1,7 +1,7 @@
 """Fitbit: the account export (``MyFitbitData/<name>/...`` in a zip) or one of its JSON files alone.
 
-Files read (one a month, each a JSON array, parsed whole under the JSON cap of
-:mod:`bot.imports.opening`):
+Files read (one a month, each a JSON array under the JSON cap of :mod:`bot.imports.opening`,
+checked whole and then read an entry at a time; a file that is not one JSON array is skipped whole):
 
 * ``steps-YYYY-MM-DD.json``: ``[{"dateTime": "MM/DD/YY HH:MM:SS", "value": "N"}, ...]`` a minute each,
   summed per day;
@@ -64,7 +64,7 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _kind_of_content(entries: list[Any]) -> str | None:
+def _kind_of_content(entries: Iterator[Any]) -> str | None:
     """Which file a JSON array sent alone is, by its first entry's keys."""
     first = next((e for e in entries if isinstance(e, dict)), None)
     if first is None:
@@ -96,10 +96,10 @@ class _Account:
     def skip(self, reason: str, file: str, entry: int) -> None:
         self.skipped.append(Skipped(reason, _("{file}, entry {n}", file=file, n=count(entry))))
 
-    def add(self, kind: str, entries: list[Any], file: str) -> None:
+    def add(self, kind: str, entries: Iterator[Any], file: str) -> None:
         getattr(self, f"_{kind}")(entries, file)
 
-    def _steps(self, entries: list[Any], file: str) -> None:
+    def _steps(self, entries: Iterator[Any], file: str) -> None:
         days_here: set[date] = set()
         for n, entry in enumerate(entries, 1):
             day = _us_date(entry.get("dateTime")) if isinstance(entry, dict) else None
@@ -116,7 +116,7 @@ class _Account:
             self.steps[day] += value
         self.steps_days_done |= days_here
 
-    def _sleep(self, entries: list[Any], file: str) -> None:
+    def _sleep(self, entries: Iterator[Any], file: str) -> None:
         for n, entry in enumerate(entries, 1):
             if not isinstance(entry, dict):
                 self.skip(_("no date"), file, n)
@@ -137,7 +137,7 @@ class _Account:
                 self.sleep_logs.add(log)
             self.sleep[day] += minutes / 60
 
-    def _resting_heart_rate(self, entries: list[Any], file: str) -> None:
+    def _resting_heart_rate(self, entries: Iterator[Any], file: str) -> None:
         for n, entry in enumerate(entries, 1):
             inner = entry.get("value") if isinstance(entry, dict) else None
             day = _us_date(entry.get("dateTime")) if isinstance(entry, dict) else None
@@ -150,7 +150,7 @@ class _Account:
             elif value > 0:
                 self.rhr[day] = value
 
-    def _weight(self, entries: list[Any], file: str) -> None:
+    def _weight(self, entries: Iterator[Any], file: str) -> None:
         for n, entry in enumerate(entries, 1):
             day = _us_date(entry.get("date")) if isinstance(entry, dict) else None
             if day is None:
@@ -178,12 +178,54 @@ class _Account:
             yield DailyValue("weight", day, weight, self.weight_unit)
 
 
-def _entries(text: str) -> list[Any] | None:
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\r\n]*")
+
+
+def _skip_space(text: str, at: int) -> int:
+    match = _SPACE.match(text, at)
+    assert match is not None   # [ \t\r\n]* matches everywhere, if only the empty string
+    return match.end()
+
+
+def _items(text: str) -> Iterator[Any]:
+    """A JSON array's entries one at a time (``raw_decode`` from where the last ended), so only one
+    entry is ever a Python object: a month of minutes as a list of dicts would be ten times the text.
+    ValueError when the text is not one JSON array."""
+    at = _skip_space(text, 0)
+    if text[at:at + 1] != "[":
+        raise ValueError("not a JSON array")
+    at = _skip_space(text, at + 1)
+    if text[at:at + 1] == "]":
+        at += 1
+    else:
+        while True:
+            try:
+                entry, at = _DECODER.raw_decode(text, at)
+            except RecursionError:   # entries nested a million deep
+                raise ValueError("too deep") from None
+            yield entry
+            at = _skip_space(text, at)
+            if text[at:at + 1] == ",":
+                at = _skip_space(text, at + 1)
+            elif text[at:at + 1] == "]":
+                at += 1
+                break
+            else:
+                raise ValueError("not a JSON array")
+    if _skip_space(text, at) != len(text):
+        raise ValueError("text after the array")
+
+
+def _entries(text: str) -> Iterator[Any] | None:
+    """The file's entries when the whole file is one JSON array (checked in a first pass, so a file
+    broken half-way adds nothing: half a month of minutes is not a day's steps); else None."""
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):   # RecursionError: arrays nested a million deep
+        for _entry in _items(text):
+            pass
+    except ValueError:   # json.JSONDecodeError is one
         return None
-    return data if isinstance(data, list) else None
+    return _items(text)
 
 
 def _profile_unit(archive: opening.Archive) -> str | None:
@@ -207,12 +249,13 @@ class Fitbit:
 
     def read(self, path: Path, zone: tzinfo) -> Iterator[DailyValue | Skipped]:
         if not opening.is_zip(path):
-            entries = _entries(opening.read_json_text(path))
+            text = opening.read_json_text(path)
+            entries = _entries(text)
             kind = _kind_of_content(entries) if entries is not None else None
             if entries is None or kind is None:
                 raise FileRefused(_("That JSON file is not one I read from a Fitbit export."))
             account = _Account(None)
-            account.add(kind, entries, _("the file"))
+            account.add(kind, _items(text), _("the file"))
             yield from account.skipped
             yield from account.values()
             return
