@@ -5,8 +5,9 @@ and, where a target is relative, its ratio against a baseline measured in the sa
 drivers, bare matplotlib, SQLite beside PostgreSQL). The machine is shared and noisy, so log figures
 are the median of ``--rounds`` rounds that alternate the backends, and the machine's load average is
 printed with the table. `--postgres URL` adds PostgreSQL (throwaway databases on that server) and the
-scaling curve of 1..N bot processes on one database. Not part of the test suite: tests assert
-behaviour, never timings.
+scaling curve of 1..N bot processes on one database. `--import` adds reading a synthetic Apple Health
+export (`--import-mb`, 200 by default; bench/imports.py), `--import-only` measures only that. Not part
+of the test suite: tests assert behaviour, never timings.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import AsyncIterator
 import aiosqlite
 
 from bench.common import START, NullTransport, inbound, pct
+from bench.imports import bench_apple_import, import_rows
 from bot.app import build_app
 from bot.charts import ChartSeries, ChartSpec, render_png
 from bot.vocabulary.clock import FakeClock
@@ -440,6 +442,8 @@ def table(args, r: dict) -> str:
         lines += [row("start-up to ready (open SQLite, migrate, build app)", f"{c['start_ready_s'] * 1000:.0f} ms", "", None),
                   row("resident memory after start / after check-in", f"{c['rss_start_mb']:.0f} / {c['rss_after_mb']:.0f} MB",
                       "", None)]
+    if r.get("import"):
+        lines += import_rows(r["import"], row)
     if r.get("scaling"):
         lines += ["", f"Scaling: N bot processes on one PostgreSQL, {args.members} members each, {args.logs} logs per member; "
                   f"2,000 logs/s offered in total for the paced p99; {args.jobs} scheduled posts raced for by every process.", "",
@@ -471,13 +475,30 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--paced-seconds", type=float, default=2.0, help="how long 2,000 logs/s are offered")
     parser.add_argument("--jobs", type=int, default=50, help="scheduled posts raced for when scaling")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--import", dest="import_", action="store_true",
+                        help="also measure reading a synthetic Apple Health export (records/s, peak RSS)")
+    parser.add_argument("--import-only", action="store_true", help="measure only the Apple Health import")
+    parser.add_argument("--import-mb", type=int, default=200, help="size of the synthetic Apple Health export")
     parser.add_argument("--postgres", metavar="URL",
                         help="also measure PostgreSQL: throwaway databases are made on this server and dropped")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="peerpulse-bench-") as d:
+        if args.import_only:
+            results = {"import": await asyncio.to_thread(bench_apple_import, Path(d), args.import_mb)}
+            print(json.dumps(results, indent=2) if args.json else import_table(results["import"]))
+            return 0
         results = await measure(args, Path(d))
+        if args.import_:
+            results["import"] = await asyncio.to_thread(bench_apple_import, Path(d), args.import_mb)
     print(json.dumps(results, indent=2) if args.json else table(args, results))
     return 0
+
+
+def import_table(r: dict) -> str:
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    return "\n".join([f"peerpulse import benchmark — {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+                      f"load average (1/5/15 min) {load}", "", "| measure | figure | target | |", "|---|---|---|---|",
+                      *import_rows(r, row)])
 
 
 if __name__ == "__main__":

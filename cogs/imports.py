@@ -75,7 +75,7 @@ class Imports(Cog):
                                                window(today, self.s.config.privacy.retention_days))
         except FileRefused as exc:
             log.info("an import file was refused")   # never its name or content
-            raise UserError(exc.reason) from None
+            raise UserError(exc.reason + " " + _("Nothing was stored.")) from None
         except (OSError, MemoryError) as exc:
             log.warning("an import file could not be read: %s", type(exc).__name__)   # not its name: it may say whose
             raise UserError(_("I couldn't read that file. Nothing was stored.")) from None

@@ -114,12 +114,12 @@ async def test_cancel_or_waiting_too_long_stores_nothing(bot, tmp_path):
 
 @pytest.mark.parametrize("content, refusal", [
     (b"", "That file is empty."),
-    ("date;metric;value\n2026-11-10;steps;" + "9" * 70_000 + "\n", "a line longer than 64 KB"),
+    ("date;metric;value\n2026-11-10;steps;" + "9" * 70_000 + "\n", "longer than 64 KiB"),
     ("date,metric,value\n2026-11-10,steps,5000\n".encode("utf-16"), "I don't recognise that file"),
-    (b"date,metric,value\n2026-11-10,st\xe9ps,5000\n", "isn't UTF-8 text"),
+    (b"date,metric,value\n2026-11-10,st\xe9ps,5000\n", "not UTF-8 text"),
     (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, "I don't recognise that file"),
-    (b"PK\x03\x04 this is not really a zip", "damaged or cut short"),
-])
+    (b"PK\x03\x04 this is not really a zip", "damaged or incomplete"),
+], ids=["empty", "long-line", "utf-16", "latin-1", "binary", "broken-zip"])
 async def test_hostile_or_broken_files_are_refused_and_store_nothing(bot, tmp_path, content, refusal):
     out = await bot.say(f"ann@dm: import {_file(tmp_path, content, 'thing.csv')}")
     assert refusal in out and "Nothing was stored." in out

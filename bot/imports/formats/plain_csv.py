@@ -13,15 +13,14 @@ writes). Commas or semicolons separate columns. Notes are not imported.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from datetime import date, tzinfo
 from pathlib import Path
 
+from bot.imports import opening
 from bot.imports.records import DailyValue, FileRefused, Skipped
 from bot.vocabulary.i18n import N_, _
 
-MAX_LINE = 64 * 1024
 _DATE = ("date", "day", "datum", "dag")
 _METRIC = ("metric", "mått")
 _VALUE = ("value", "värde")
@@ -38,13 +37,13 @@ class PlainCsv:
         return columns is not None and all(c is not None for c in columns[:3])
 
     def read(self, path: Path, zone: tzinfo) -> Iterator[DailyValue | Skipped]:
-        lines = _lines(path)
+        lines = opening.open_text(path)
         header = next(lines, "")
         delimiter = ";" if header.count(";") > header.count(",") else ","
         fields = [f.strip().lower().lstrip("\ufeff") for f in next(csv.reader([header], delimiter=delimiter))]
         where = _positions(fields)
         if where is None or any(i is None for i in where[:3]):
-            raise FileRefused(_("That CSV has no date, metric and value columns. Nothing was stored."))
+            raise FileRefused(_("That CSV has no date, metric and value columns."))
         at_day, at_metric, at_value, at_unit = where
         active = fields.index("active") if "active" in fields else None
         parts: dict[tuple[str, date], dict[str, float]] = {}
@@ -102,28 +101,6 @@ def _positions(fields: list[str]) -> tuple[int | None, int | None, int | None, i
     def find(names: tuple[str, ...]) -> int | None:
         return next((i for i, f in enumerate(fields) if f in names), None)
     return (find(_DATE), find(_METRIC), find(_VALUE), find(_UNIT)) if fields else None
-
-
-def _lines(path: Path) -> Iterator[str]:
-    """The file's lines as text: strict UTF-8 (a byte-order mark is fine) and no line over 64 KiB, else
-    the whole file is refused (a CSV of dated values has short lines)."""
-    with open(path, "rb") as raw:
-        buffered = io.BufferedReader(raw)
-        first = True
-        while True:
-            line = buffered.readline(MAX_LINE + 1)
-            if not line:
-                return
-            if len(line) > MAX_LINE:
-                raise FileRefused(_("That file has a line longer than {n} KB; a CSV of dated values doesn't. "
-                                    "Nothing was stored.", n=MAX_LINE // 1024))
-            try:
-                text = line.decode("utf-8-sig" if first else "utf-8")
-            except UnicodeDecodeError:
-                raise FileRefused(_("That file isn't UTF-8 text; save it as UTF-8 CSV and send it again. "
-                                    "Nothing was stored.")) from None
-            first = False
-            yield text
 
 
 READER = PlainCsv()
