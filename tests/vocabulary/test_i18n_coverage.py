@@ -26,7 +26,8 @@ MODULES = sorted([*ROOT.glob("cogs/*.py"), *(ROOT / "bot" / m for m in (
     "progress.py", "command_refs.py", "vocabulary/clock.py", "gate.py", "runtime.py", "disclosure.py", "cards.py",
     "charts/alt.py", "charts/card.py", "charts/chart.py", "charts/axes.py", "adapters/discord_adapter.py",
     "adapters/discord_components.py", "adapters/discord_layout.py", "adapters/discord_commands.py",
-    "adapters/matrix_adapter.py", "adapters/matrix_e2ee.py", "adapters/matrix_send.py", "adapters/matrix_sync.py"))])
+    "adapters/matrix_adapter.py", "adapters/matrix_e2ee.py", "adapters/matrix_send.py", "adapters/matrix_sync.py",
+    "adapters/uploads.py"))])
 
 TRANSLATE = {"_", "n_", "p_", "np_", "N_"}
 # Calls whose string arguments never reach a member.
