@@ -46,13 +46,18 @@ async def kept_while(chunks: AsyncIterator[bytes], name: str, limit: int = MAX_F
         path = folder / "upload"
         size = 0
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            async for chunk in chunks:
-                size += len(chunk)
-                if size > limit:
-                    raise FileRefused(_("That file is larger than {limit} MB, the most I read. Nothing was stored.",
-                                        limit=num(limit / 2**20, ".0f")))
-                out.write(chunk)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > limit:
+                        raise FileRefused(_("That file is larger than {limit} MB, the most I read. Nothing was stored.",
+                                            limit=num(limit / 2**20, ".0f")))
+                    out.write(chunk)
+        finally:
+            stop = getattr(chunks, "aclose", None)   # a download cut short lets go of its connection now
+            if stop is not None:
+                await stop()
         yield Upload(path, name, size)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

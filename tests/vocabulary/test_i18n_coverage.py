@@ -27,7 +27,7 @@ MODULES = sorted([*ROOT.glob("cogs/*.py"), *(ROOT / "bot" / m for m in (
     "charts/alt.py", "charts/card.py", "charts/chart.py", "charts/axes.py", "adapters/discord_adapter.py",
     "adapters/discord_components.py", "adapters/discord_layout.py", "adapters/discord_commands.py",
     "adapters/matrix_adapter.py", "adapters/matrix_e2ee.py", "adapters/matrix_send.py", "adapters/matrix_sync.py",
-    "adapters/uploads.py"))])
+    "adapters/uploads.py", "adapters/matrix_files.py"))])
 
 TRANSLATE = {"_", "n_", "p_", "np_", "N_"}
 # Calls whose string arguments never reach a member.
