@@ -17,12 +17,14 @@ from nio.api import RoomPreset
 from nio.crypto.attachments import encrypt_attachment
 
 import bot.imports.pipeline as pipeline
+from bot.adapters.matrix_e2ee import encryption_installed
 from bot.adapters.matrix_files import decrypted
 from bot.config import Config, PrivacyConfig
 from bot.imports.detect import MAX_FILE_BYTES
 from bot.imports.records import FileRefused
 from bot.vocabulary.clock import FakeClock
 from tests.adapters.test_matrix_e2e import (
+    EncryptedMember,
     Member,
     _bot_config,
     _start_bot,
@@ -140,6 +142,43 @@ async def test_a_file_sent_privately_is_previewed_confirmed_and_a_file_in_a_room
     finally:
         await _stop_bot(app, adapter, stop, task)
         await alice.client.close()
+
+
+@pytest.mark.skipif(not encryption_installed(), reason="end-to-end encryption needs matrix-nio's e2e extra")
+async def test_a_file_in_an_encrypted_private_room_is_decrypted_and_imported(homeserver, tmp_path, monkeypatch):  # noqa: F811
+    hs = homeserver
+    bot_id, _token, _env, matrix = _bot_config(hs, "pp-import-e2ee", monkeypatch, store_dir=str(tmp_path / "bot-store"))
+    app, adapter, stop, task = await _start_bot(Config(matrix=matrix, chart_processes=0), FakeClock(START),
+                                                str(tmp_path / "bot.db"))
+    assert adapter.e2ee.enabled
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    adapter.upload_dir = str(uploads)
+    member = EncryptedMember(hs, "imp-cipher", tmp_path / "member-store")
+    await member.login()
+    try:
+        dm = (await member.client.room_create(is_direct=True, invite=[bot_id], preset=RoomPreset.trusted_private_chat,
+                                              initial_state=[{"type": "m.room.encryption", "state_key": "",
+                                                              "content": {"algorithm": "m.megolm.v1.aes-sha2"}}])).room_id
+        await _wait_joined(adapter, [dm])
+        await asyncio.sleep(0.5)
+        await member.sync()
+        data = _csv(5)
+        uploaded, keys = await member.client.upload(io.BytesIO(data), content_type="text/csv", filename="steps.csv",
+                                                    filesize=len(data), encrypt=True)
+        assert isinstance(uploaded, UploadResponse), uploaded
+        sent = await member.client.room_send(dm, "m.room.message", {
+            "msgtype": "m.file", "body": "steps.csv", "filename": "steps.csv", "info": {"mimetype": "text/csv", "size": len(data)},
+            "file": {**keys, "url": uploaded.content_uri}}, ignore_unverified_devices=True)
+        assert hasattr(sent, "event_id"), sent
+        await member.wait_for(notice_containing(bot_id, "holds 5 days from 2026-11-08 to 2026-11-12", dm), timeout=40)
+        assert list(uploads.iterdir()) == []
+        await member.say(dm, "confirm")
+        await member.wait_for(notice_containing(bot_id, "Imported from CSV: 5 new", dm))
+        assert len(await _steps(app, member.user_id)) == 5
+    finally:
+        await _stop_bot(app, adapter, stop, task)
+        await member.client.close()
 
 
 async def test_an_encrypted_file_is_decrypted_as_it_arrives_and_refused_when_its_hash_is_wrong():
