@@ -96,7 +96,7 @@ class PeerPulse:
         """Run one command from a member and send what the gate releases. Never raises."""
         transport = reply_via or self.transports[inbound.platform]
         try:
-            inv = await self._invocation(inbound)
+            inv = await self._invocation(inbound, reply_via)
         except UserError as exc:
             # The member's language is unknown without their row: the platform's, else the config default.
             # The community, channel or member could not be recorded (the database is busy or full):
@@ -172,7 +172,9 @@ class PeerPulse:
             return spec, _bind_named(spec, inbound.arguments or {})
         return parse_text(self.registry, inbound.text or "")
 
-    async def _invocation(self, inbound: Inbound) -> Invocation:
+    async def _invocation(self, inbound: Inbound, reply_via: Transport | None = None) -> Invocation:
+        """``reply_via``: the transport that answers this one command (Discord's interaction), which also
+        shows its progress (it edits the command's own private response)."""
         s = self.services
         now = s.clock.now()
         community_id = await s.community.community(inbound.platform, inbound.community_external_id, inbound.community_name)
@@ -205,7 +207,7 @@ class PeerPulse:
         return Invocation(community_id, channel_id, member.id, member.display_name, inbound.is_moderator, now,
                           inbound.platform, inbound.confirmed, resolve_channel, resolve_member, locale, channel_locale,
                           upload=inbound.upload, progress_to=self._progress_to(community_id, member.id, channel_id,
-                                                                                transport))
+                                                                                reply_via or transport))
 
     def _progress_to(self, community_id: int, member_id: int, channel_id: int | None, transport: Transport | None):
         """How a long command tells its member how it is getting on: a private text through the gate, to

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 WAIT = timedelta(minutes=15)    # how long a preview waits for `confirm`
 SHOWN_REASONS = 5               # the most common reasons a row was skipped, in the preview
+PROGRESS_WAIT = 30              # seconds the reading waits for a progress line to be shown
 
 
 @dataclass
@@ -65,8 +66,13 @@ class Imports(Cog):
         today = local_date(inv.now, tz)
         loop = asyncio.get_running_loop()
 
-        def told(text: str) -> None:   # from the reading thread: the message goes out on the event loop
-            asyncio.run_coroutine_threadsafe(inv.progress(text), loop)
+        def told(text: str) -> None:
+            """From the reading thread: the line goes out on the event loop, and reading waits until it is
+            shown, so no progress line can land after the answer (it would hide the preview on Discord)."""
+            try:
+                asyncio.run_coroutine_threadsafe(inv.progress(text), loop).result(timeout=PROGRESS_WAIT)
+            except Exception:   # progress is a courtesy: reading goes on without it
+                log.info("a progress line could not be shown")
 
         await inv.progress(_("Reading your file ({name}, {size} MB)…", name=_shown_name(file.name),
                              size=num(file.size / 2**20, ".1f")))

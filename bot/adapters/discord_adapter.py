@@ -11,26 +11,32 @@ Mentions are disabled for everything the bot sends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import logging
 import re
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+import aiohttp
 import discord
 import yarl
 from discord.utils import MISSING  # what send() makes of None (the annotations only allow the sequences)
 
 from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
-from bot.adapters.discord_commands import build_payload, commands_differ, parse_interaction
+from bot.adapters.discord_commands import attachment_option, build_payload, commands_differ, parse_interaction
 from bot.adapters.discord_components import PAGE, ButtonRef, Prompts, buttons, encode, offered
 from bot.adapters.discord_layout import EMBED_KINDS, MessagePlan, alt_text, pages, plan, text_chunks
 from bot.adapters.discord_pacing import Pacer
+from bot.adapters.uploads import kept_while, refuse_size
 from bot.command_refs import SLASH, render_refs
 from bot.commands import CommandSpec
 from bot.config import DiscordConfig
 from bot.gate import Attachment, Delivery
+from bot.imports.detect import MAX_FILE_BYTES
+from bot.imports.records import FileRefused, Upload
 from bot.suggestions import suggestions
 from bot.vocabulary import i18n
 from bot.vocabulary.errors import UserError
@@ -45,6 +51,9 @@ NO_MENTIONS = discord.AllowedMentions.none()
 # (the platform's clock may differ from ours), through at most this many messages of the channel.
 FIND_SLACK = timedelta(seconds=60)
 FIND_LIMIT = 500
+# A member's attachment (`/import`) is fetched from Discord's CDN in pieces of this size, within this time.
+DOWNLOAD_CHUNK = 64 * 1024
+DOWNLOAD_SECONDS = 600
 
 
 #: Posts that carry a member's own words (`share`): a link in them is not previewed, so the bot's post
@@ -54,6 +63,11 @@ OWN_WORDS_KINDS = frozenset({"share"})
 
 def _quiet_links(delivery: Delivery) -> bool:
     return delivery.kind in OWN_WORDS_KINDS
+
+
+def _declared_size(attachment: Mapping[str, Any]) -> int | None:
+    size = attachment.get("size")
+    return int(size) if isinstance(size, (int, float)) or (isinstance(size, str) and size.isdigit()) else None
 
 
 def _files(attachments: tuple[Attachment, ...]) -> list[discord.File]:
@@ -98,6 +112,25 @@ class _InteractionReplies:
         self.page = page            # set when a Previous/Next press asks for one page of the answer
         self.answered = False
         self.posted_in: list[str] = []
+        # A long command's progress is the response itself, edited in place; the answer then replaces
+        # it. The lock keeps a late progress line (sent from a reading thread) from landing after it.
+        self.progressed = False
+        self._private = asyncio.Lock()
+
+    async def progress(self, target: Target, delivery: Delivery) -> None:
+        """How the command is getting on (an import): the deferred ephemeral response, edited."""
+        require_delivery(delivery)
+        async with self._private:
+            if self.answered:
+                return   # the answer is out: a progress line now would only hide it
+            try:
+                if not self.interaction.response.is_done():
+                    await self.interaction.response.defer(ephemeral=True, thinking=True)
+                await self.interaction.edit_original_response(content=text_chunks(self.adapter.render(delivery.text))[0],
+                                                              allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException as exc:
+                raise DeliveryFailed(N_("Discord refused the message ({code})"), code=exc.status) from exc
+            self.progressed = True
 
     async def send(self, target: Target, delivery: Delivery) -> str | None:
         require_delivery(delivery)
@@ -106,6 +139,10 @@ class _InteractionReplies:
             first_line = self.adapter.render(delivery.text).strip().split("\n", 1)[0]
             self.posted_in.append(f"#{target.name}" + (f": {first_line[:300]}" if first_line else ""))
             return handle
+        async with self._private:
+            return await self._send_private(target, delivery)
+
+    async def _send_private(self, target: Target, delivery: Delivery) -> str | None:
         text = self.adapter.render(delivery.text)
         if not self.answered and self.spec is not None and self.spec.lists and not delivery.attachments:
             if await self._send_pages(text):
@@ -148,7 +185,11 @@ class _InteractionReplies:
             kwargs["files"] = files
         if view is not None:
             kwargs["view"] = view
-        if not self.interaction.response.is_done():
+        if self.progressed:   # the progress message becomes the answer's first message
+            self.progressed = False
+            await self.interaction.edit_original_response(content=content or "\u200b", attachments=files or [],
+                                                          view=view, allowed_mentions=NO_MENTIONS)
+        elif not self.interaction.response.is_done():
             await self.interaction.response.send_message(content or None, **kwargs)
         else:
             await self.interaction.followup.send(content or "\u200b", **kwargs)
@@ -163,9 +204,14 @@ class _InteractionReplies:
 class DiscordAdapter:
     platform = PLATFORM
 
-    def __init__(self, app, config: DiscordConfig, *, guild_ready_timeout: float = 2.0, pacer: Pacer | None = None):
+    def __init__(self, app, config: DiscordConfig, *, guild_ready_timeout: float = 2.0, pacer: Pacer | None = None,
+                 upload_dir: str | None = None):
         self.app = app
         self.config = config
+        # A member's file (`/import`) waits in a private directory made here (default: the system's
+        # temporary directory) only while its command runs; the most the bot fetches of one file.
+        self.upload_dir = upload_dir
+        self.max_upload_bytes = MAX_FILE_BYTES
         self.prompts = Prompts(self, PlatformState(app.services.db))
         if config.api_base:
             discord.http.Route.BASE = config.api_base.rstrip("/")
@@ -301,7 +347,55 @@ class DiscordAdapter:
         if spec is not None and spec.confirm and spec.permission.allows(inbound.is_moderator, self.app.services.config):
             await self.prompts.ask(interaction, spec, args)
             return
+        given = attachment_option(spec, args, interaction.data or {}) if spec is not None else None
+        if spec is not None and given is not None:
+            await self._run_with_file(interaction, inbound, spec, *given)
+            return
         await self.run_command(interaction, inbound, spec)
+
+    async def _run_with_file(self, interaction: discord.Interaction, inbound: Inbound, spec: CommandSpec,
+                             param: str, attachment: Mapping[str, Any]) -> None:
+        """A command given a file (`/import`): refused by its declared size before anything is fetched,
+        else fetched into a private temporary file for the command, and deleted once it has answered."""
+        inbound.arguments = {k: v for k, v in (inbound.arguments or {}).items() if k != param}
+        url = str(attachment.get("url") or "")
+        try:
+            refuse_size(_declared_size(attachment), self.max_upload_bytes)
+            if not url.startswith(("https://", "http://")):
+                raise FileRefused(_("I couldn't fetch that attachment from Discord; please attach it again. "
+                                    "Nothing was stored."))
+        except FileRefused as exc:
+            log.info("an attachment was refused before download")   # never its name
+            await interaction.response.send_message(exc.reason, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with contextlib.AsyncExitStack() as kept:
+            try:
+                inbound.upload = await kept.enter_async_context(self._downloaded(url, str(attachment.get("filename") or "")))
+            except FileRefused as exc:
+                log.info("an attachment was refused while it was fetched")
+                await interaction.followup.send(exc.reason, ephemeral=True, allowed_mentions=NO_MENTIONS)
+                return
+            await self.run_command(interaction, inbound, spec)
+
+    @contextlib.asynccontextmanager
+    async def _downloaded(self, url: str, name: str) -> AsyncIterator[Upload]:
+        """The attachment's bytes from Discord's CDN into a temporary file (bot.adapters.uploads), at
+        most ``max_upload_bytes`` of them whatever Discord declared; the file is gone after the block."""
+        async with contextlib.AsyncExitStack() as files:
+            try:
+                async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=DOWNLOAD_SECONDS)) as session, \
+                        session.get(url) as response:
+                    if response.status != 200:
+                        raise FileRefused(_("I couldn't fetch that attachment from Discord; please attach it again. "
+                                            "Nothing was stored."))
+                    refuse_size(response.content_length, self.max_upload_bytes)
+                    upload = await files.enter_async_context(kept_while(
+                        response.content.iter_chunked(DOWNLOAD_CHUNK), name, self.max_upload_bytes, self.upload_dir))
+            except (TimeoutError, aiohttp.ClientError):
+                raise FileRefused(_("I couldn't fetch that attachment from Discord; please attach it again. "
+                                    "Nothing was stored.")) from None
+            yield upload
 
     async def run_command(self, interaction: discord.Interaction, inbound: Inbound, spec: CommandSpec | None,
                           page: int | None = None) -> None:

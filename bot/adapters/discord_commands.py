@@ -17,7 +17,7 @@ from bot.vocabulary.dates import WEEKDAYS
 from bot.vocabulary.i18n import _, p_
 from bot.vocabulary.levels import CAP_WORDS, LEVEL_WORDS
 
-STRING, INTEGER, SUBCOMMAND, SUBCOMMAND_GROUP, CHANNEL, NUMBER, USER = 3, 4, 1, 2, 7, 10, 6
+STRING, INTEGER, SUBCOMMAND, SUBCOMMAND_GROUP, CHANNEL, NUMBER, USER, ATTACHMENT = 3, 4, 1, 2, 7, 10, 6, 11
 MANAGE_CHANNELS = 1 << 4
 MANAGE_GUILD = 1 << 5
 BARE = "show"
@@ -86,6 +86,9 @@ def option(param: Param) -> dict[str, Any]:
         return opt
     if param.type is ParamType.MEMBER:
         opt["type"] = USER                   # Discord's member picker; the value is the user's id
+        return opt
+    if param.type is ParamType.FILE:
+        opt["type"] = ATTACHMENT             # a file picker; the value is the attachment's id (resolved data)
         return opt
     if param.type in (ParamType.INT, ParamType.NUMBER):
         integer = param.type is ParamType.INT
@@ -221,3 +224,13 @@ def parse_interaction(data: Mapping[str, Any]) -> tuple[str, dict[str, Any], str
         if opt.get("focused"):
             focused = opt["name"]
     return " ".join(path), args, focused
+
+
+def attachment_option(spec: CommandSpec, args: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
+    """(the FILE parameter's name, the attachment Discord resolved for it: id, filename, size, url) when
+    the member attached a file to the command; None when the command was given none."""
+    for param in spec.params:
+        if param.type is ParamType.FILE and args.get(param.name) is not None:
+            found = ((data.get("resolved") or {}).get("attachments") or {}).get(str(args[param.name]))
+            return param.name, found or {}
+    return None

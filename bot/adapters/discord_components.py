@@ -176,9 +176,10 @@ class Prompts:
         await self.adapter.run_command(interaction, inbound, spec)
 
     async def _run(self, interaction: discord.Interaction, ref: ButtonRef, spec: CommandSpec) -> None:
-        """A button offered with a message (in a DM, so the community comes from the custom id): the
-        buttons are disabled and the command runs as if typed, answered privately. Pressed again (or a
-        second button), the command runs again and answers for itself ("no invite waiting")."""
+        """A button offered with a message (in a DM, or an ephemeral answer in a guild channel such as an
+        import's preview; the community comes from the custom id either way): the buttons are disabled
+        and the command runs as if typed, answered privately. Pressed again (or a second button), the
+        command runs again and answers for itself ("no invite waiting", "nothing waiting")."""
         from bot.adapters.base import Inbound
         user = interaction.user
         inbound = Inbound(platform=self.adapter.platform, community_external_id=str(ref.number), community_name="",

@@ -32,7 +32,9 @@ from nio import (
     LoginError,
     MegolmEvent,
     RoomCreateError,
+    RoomEncryptedFile,
     RoomGetStateError,
+    RoomMessageFile,
     RoomMessagesError,
     RoomMessageText,
     SyncError,
@@ -42,12 +44,16 @@ from nio.api import RoomPreset
 
 from bot.adapters.base import DeliveryFailed, Inbound, Target, require_delivery
 from bot.adapters.matrix_e2ee import Encryption, encryption_installed
+from bot.adapters.matrix_files import declared_size, file_name, member_file
 from bot.adapters.matrix_send import RoomSender, one_file, permalink, text_content
 from bot.adapters.matrix_sync import new_room_events, sync_filter
+from bot.adapters.uploads import kept_while, refuse_size
 from bot.command_refs import prefixed, render_refs
-from bot.commands import ParamType, tokenize
+from bot.commands import CommandSpec, ParamType, tokenize
 from bot.config import ConfigError, MatrixConfig
 from bot.gate import Delivery
+from bot.imports.detect import MAX_FILE_BYTES
+from bot.imports.records import FileRefused
 from bot.vocabulary import i18n
 from bot.vocabulary.errors import UserError
 from bot.vocabulary.i18n import N_, _
@@ -88,6 +94,13 @@ class MatrixAdapter:
         self._spaces: dict[str, tuple[float, tuple[str, str | None]]] = {}
         self._dm_lock = asyncio.Lock()
         self.ready = asyncio.Event()
+        # A member's file (an import) waits in a private directory made here (default: the system's
+        # temporary directory) only while its command runs; the most the bot fetches of one file.
+        self.upload_dir: str | None = None
+        self.max_upload_bytes = MAX_FILE_BYTES
+        # The progress notice of each command being answered (its event id, by the command's event id):
+        # edited in place while the command runs; a line that arrives after the answer is dropped.
+        self._progress: dict[str, str | None] = {}
         app.attach(self)
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -220,6 +233,8 @@ class MatrixAdapter:
                     continue
                 if isinstance(event, RoomMessageText):
                     await self._on_message(room_id, event)
+                elif isinstance(event, (RoomMessageFile, RoomEncryptedFile)):
+                    await self._on_file(room_id, event)
                 elif isinstance(event, MegolmEvent):
                     await self._on_unreadable(room_id, event)
 
@@ -268,13 +283,103 @@ class MatrixAdapter:
                               member_name=name or event.sender.split(":")[0].lstrip("@"),
                               is_moderator=channel_id is not None and level >= self.config.moderator_power_level,
                               text=text)
-            token = _answering.set(event.event_id)   # the command's own answers carry its event id
-            try:
-                await self.app.handle(inbound)
-            finally:
-                _answering.reset(token)
+            await self._handle(event.event_id, inbound)
         except Exception:
             log.exception("a Matrix command failed")
+
+    async def _handle(self, event_id: str, inbound: Inbound) -> None:
+        token = _answering.set(event_id)   # the command's own answers carry its event id
+        self._progress[event_id] = None
+        try:
+            await self.app.handle(inbound)
+        finally:
+            self._progress.pop(event_id, None)
+            _answering.reset(token)
+
+    # -- files ---------------------------------------------------------------------------------
+    async def _on_file(self, room_id: str, event: RoomMessageFile | RoomEncryptedFile) -> None:
+        """A file sent in the member's private room is the command that takes a file (`import`) with
+        that file. One sent in a shared room is not read: it may hold the member's health data, so it
+        is redacted like a value typed there (DESIGN 2.2) and the member told to send it privately."""
+        content = event.source.get("content") or {}
+        spec = _file_command(self.app.registry)
+        if spec is None or (content.get("m.relates_to") or {}).get("rel_type") == "m.replace":
+            return
+        if await self.state.get(f"matrix:dm-room:{room_id}") != event.sender:
+            community = await self._community(room_id)
+            if await self.state.claim_event(event.event_id, self.app.services.clock.now()):
+                room = self.client.rooms.get(room_id)
+                await self._take_file_out_of_room(room_id, event, community, room.display_name if room else room_id)
+            return
+        community = await self.state.get(f"matrix:dm-community:{room_id}") or room_id
+        sent_at = datetime.fromtimestamp(event.server_timestamp / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        marker = json.dumps({"room": room_id, "sender": event.sender, "community": community, "command": spec.name,
+                             "sent_at": sent_at})
+        if not await self.state.claim_event(event.event_id, self.app.services.clock.now(),
+                                            in_flight=(INFLIGHT + event.event_id, marker)):
+            return
+        try:
+            await self._import_file(room_id, event, content, community, spec)
+        except Exception:
+            log.exception("a Matrix file could not be taken in")
+        finally:
+            await self.state.delete(INFLIGHT + event.event_id)
+
+    async def _import_file(self, room_id: str, event, content: dict[str, Any], community: str,
+                           spec: CommandSpec) -> None:
+        """Refused by its declared size before anything is fetched; else fetched (and decrypted) into a
+        private temporary file for the command, deleted once the command has answered."""
+        room = self.client.rooms.get(room_id)
+        name = room.user_name(event.sender) if room else None
+        with i18n.using(await self._community_language(community)):   # a refusal before the member is known
+            await self._import_file_as(event, content, community, spec, name)
+
+    async def _import_file_as(self, event, content: dict[str, Any], community: str, spec: CommandSpec,
+                              name: str | None) -> None:
+        try:
+            refuse_size(declared_size(content), self.max_upload_bytes)
+            async with kept_while(member_file(self.client, event, self.max_upload_bytes), file_name(content),
+                                  self.max_upload_bytes, self.upload_dir) as upload:
+                inbound = Inbound(platform=PLATFORM, community_external_id=community, community_name="",
+                                  channel_external_id=None, channel_name="", member_external_id=event.sender,
+                                  member_name=name or event.sender.split(":")[0].lstrip("@"), is_moderator=False,
+                                  text=spec.name, upload=upload)
+                await self._handle(event.event_id, inbound)
+        except FileRefused as exc:
+            log.info("a member's file was refused")   # never its name or content
+            await self._tell(event.sender, community, exc.reason)
+
+    async def _take_file_out_of_room(self, room_id: str, event, community: str, room_name: str) -> None:
+        with i18n.using(await self._community_language(community)):
+            refused = await self.sender.redact(room_id, event.event_id, _("peerpulse: a member's file, which may "
+                                                                          "hold their health data"))
+            if refused is None:
+                note = _("I removed your file from {room_name}: it may hold your health data, and everyone there "
+                         "could open it. To import it, send it to me here in our private room.", room_name=room_name)
+            else:
+                room = self.client.rooms.get(room_id)
+                needed = room.power_levels.defaults.redact if room else 50
+                note = _("I couldn't remove your file from {room_name} (redacting needs power level {needed} there), "
+                         "so people in the room can open it. You can delete it yourself. To import it, send it to me "
+                         "here in our private room.", room_name=room_name, needed=needed)
+            await self._tell(event.sender, community, note)
+
+    async def progress(self, target: Target, delivery: Delivery) -> None:
+        """How a long command is getting on (an import): one notice in the member's private room, then
+        that notice edited (m.replace). Progress lines hold no member values, so their edit history
+        says nothing more than the answer does."""
+        require_delivery(delivery)
+        command = _answering.get()
+        if command is None or command not in self._progress:
+            return   # not within a command being answered (or it has answered already)
+        room_id = await self._room_for(target)
+        shown = text_content(render_refs(self.app.registry, delivery.text, prefixed(self.config.prefix)))
+        first = self._progress[command]
+        if first is None:
+            self._progress[command] = await self.sender.send(room_id, shown)
+            return
+        await self.sender.send(room_id, {**shown, "body": "* " + shown["body"], "m.new_content": {**shown, "m.mentions": {}},
+                                         "m.relates_to": {"rel_type": "m.replace", "event_id": first}})
 
     async def _community_language(self, community: str) -> str:
         """Notices outside a command are in the community's language (bot.vocabulary.i18n)."""
@@ -490,6 +595,11 @@ def _command_text(body: str, prefix: str, in_dm: bool) -> str | None:
     if in_dm and body:
         return body
     return None
+
+
+def _file_command(registry) -> CommandSpec | None:
+    """The command a file sent to the bot runs: the one that takes a file (`import`)."""
+    return next((s for s in registry.all() if any(p.type is ParamType.FILE for p in s.params)), None)
 
 
 def _command_name(registry, text: str) -> str:

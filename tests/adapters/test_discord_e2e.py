@@ -357,7 +357,7 @@ async def test_every_synced_option_has_the_type_and_range_the_handler_accepts(co
     c, standin = community, community.standin
     sync = await standin.wait_for_request(method="PUT", path=rf"/applications/{standin.app_id}/guilds/{c.guild}/commands")
     leaves = synced_leaves(sync.json)
-    expected_type = {ParamType.INT: 4, ParamType.NUMBER: 10, ParamType.CHANNEL: 7, ParamType.MEMBER: 6}
+    expected_type = {ParamType.INT: 4, ParamType.NUMBER: 10, ParamType.CHANNEL: 7, ParamType.MEMBER: 6, ParamType.FILE: 11}
     checked = 0
     for spec in c.app.registry.all():
         if spec.button:

@@ -5,6 +5,18 @@ from __future__ import annotations
 import re
 
 from bot.adapters.discord_commands import MANAGE_CHANNELS, build_payload, parse_interaction
+from bot.commands import ParamType
+
+
+def _leaf_options(payload: list[dict], spec) -> dict[str, dict]:
+    """The options Discord was given for one spec (its leaf: command, subcommand or grouped subcommand)."""
+    path = list(spec.path)
+    node = next(c for c in payload if c["name"] == path[0])
+    for word in path[1:] or []:
+        node = next(o for o in node["options"] if o["name"] == word and o["type"] in (1, 2))
+    if len(path) == 1 and any(o["type"] == 1 for o in node.get("options", [])):
+        node = next(o for o in node["options"] if o["name"] == "show")
+    return {o["name"]: o for o in node.get("options", [])}
 
 
 async def test_every_spec_becomes_a_slash_command(bot):
@@ -46,6 +58,19 @@ async def test_every_spec_becomes_a_slash_command(bot):
     level = next(o for o in set_cmd["options"] if o["name"] == "level")
     assert [c["value"] for c in level["choices"]] == ["private", "aggregate", "trend", "public"]
     assert next(o for o in set_cmd["options"] if o["name"] == "channel")["type"] == 7
+    # A file the member hands over is Discord's attachment picker (type 11), optional: `/import` alone says how.
+    (file_opt,) = next(c for c in payload if c["name"] == "import")["options"]
+    assert (file_opt["name"], file_opt["type"], file_opt["required"]) == ("file", 11, False)
+    assert "max_length" not in file_opt and "autocomplete" not in file_opt
+    # Every parameter type has its Discord option type: a new ParamType can't silently become a string.
+    types = {p.type: o["type"] for s in registry.all() if not s.button for p in s.params
+             for o in [_leaf_options(payload, s)[p.name]]}
+    text_like = {ParamType.TEXT, ParamType.WORD, ParamType.QUANTITY, ParamType.METRIC, ParamType.LEVEL, ParamType.CAP,
+                 ParamType.TIME, ParamType.WHEN, ParamType.TIMEZONE, ParamType.WEEKDAY, ParamType.CHOICE}
+    expected = {ParamType.INT: 4, ParamType.NUMBER: 10, ParamType.CHANNEL: 7, ParamType.MEMBER: 6, ParamType.FILE: 11}
+    assert set(ParamType) == text_like | set(expected)
+    assert all(discord_type == expected.get(t, 3) for t, discord_type in types.items()), types
+    assert ParamType.FILE in types
 
 
 def test_interactions_map_back_to_command_names():

@@ -20,6 +20,8 @@ charset suffix, which is what ``aiohttp.web.json_response`` would send):
   ``GET/PATCH/DELETE /channels/{id}/messages/{mid}``, ``POST /channels/{id}/typing``,
   ``PUT/DELETE .../reactions/{emoji}/@me``; JSON or multipart bodies (``payload_json`` plus
   ``files[n]``), attachments get ids and a URL served by the stand-in (``Attachment.read()`` works).
+  A file a member attaches to a command (``add_upload``) is served on the same CDN-like route, and an
+  ATTACHMENT option (type 11) carries it in ``data.resolved.attachments``; ``downloads`` lists fetches.
   Empty messages (50006), content over 2000 characters, embeds over Discord's limits and attachment
   descriptions over 1024 characters (50035) are refused like Discord does; so is a command tree
   Discord would refuse (names, descriptions, option order, min/max bounds: ``command_problems``).
@@ -52,7 +54,7 @@ Gateway (websocket at ``/``; ``resume_gateway_url`` from READY points to ``/resu
   accepts text frames whatever it asked for).  ``compression="none"`` forces text frames.
 * ``dispatch(event, data)``, ``inject_command`` / ``click`` / ``submit_modal`` / ``inject_interaction``
   (INTERACTION_CREATE types 2, 3 and 5 with member, permissions string, channel, resolved data for
-  user/channel/role options), ``post_user_message`` (MESSAGE_CREATE from a person),
+  user/channel/role/attachment options), ``post_user_message`` (MESSAGE_CREATE from a person),
   ``drop_connection()`` (close code 4000, or a TCP abort), ``send_reconnect()`` (op 7),
   ``invalidate_sessions()``, ``hold_connections()`` / ``release_connections()`` (so events sent while
   the client is away are replayed on RESUME deterministically); every frame the client sent is kept in ``gateway_frames``, with
@@ -375,6 +377,9 @@ class DiscordStandIn:
         self.messages: dict[str, dict[str, Any]] = {}
         self.channel_messages: dict[str, list[str]] = {}
         self.attachment_blobs: dict[str, bytes] = {}
+        self.uploads: dict[str, dict[str, Any]] = {}  # files a member attached to a command (add_upload)
+        self.downloads: list[str] = []  # attachment ids fetched from the CDN route, in order
+        self.chunked_uploads: set[str] = set()  # served without a Content-Length (add_upload(chunked=True))
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[str, list[dict[str, Any]]] = {}
         self.interactions: dict[str, _Interaction] = {}
@@ -634,6 +639,22 @@ class DiscordStandIn:
         self.users[uid] = self._user_dict(uid, username, bot=bot)
         return uid
 
+    def add_upload(self, filename: str, data: bytes, *, size: int | None = None, content_type: str | None = None,
+                   chunked: bool = False) -> str:
+        """A file a member attaches to a slash command: stored on the CDN route (``/attachments/{id}/{name}``)
+        and returned as the attachment's id, the value of an ATTACHMENT option (type 11); the
+        interaction then carries it in ``data.resolved.attachments`` with its URL, as Discord does.
+        ``size`` is what Discord declares (default: the bytes' length); it may differ from what is served,
+        and with ``chunked`` the file is served without a Content-Length."""
+        aid = snowflake()
+        self.attachment_blobs[aid] = data
+        if chunked:
+            self.chunked_uploads.add(aid)
+        url = f"{self.base_url}/attachments/{aid}/{filename}"
+        self.uploads[aid] = {"id": aid, "filename": filename, "size": len(data) if size is None else size, "url": url,
+                             "proxy_url": url, "content_type": content_type or _guess_type(filename), "ephemeral": True}
+        return aid
+
     def forbid_channel(self, channel_id: str, forbidden: bool = True) -> None:
         """REST calls on this channel answer 403 50013 Missing Permissions."""
         (self.forbidden_channels.add if forbidden else self.forbidden_channels.discard)(str(channel_id))
@@ -857,7 +878,7 @@ class DiscordStandIn:
                 continue
             t = d.get("type") or self._infer_type(value)
             opt = {"name": name, "type": t, "value": value}
-            if t in (6, 7, 8, 9):
+            if t in (6, 7, 8, 9, 11):
                 opt["value"] = str(value)
                 self._resolve(t, str(value), resolved, guild_id)
             out.append(opt)
@@ -875,6 +896,8 @@ class DiscordStandIn:
             resolved.setdefault("channels", {})[sid] = {"id": sid, "name": ch.get("name"), "type": ch["type"], "permissions": DEFAULT_PERMISSIONS, "parent_id": ch.get("parent_id")}
         elif guild_id and t in (8, 9) and sid in self.guilds.get(guild_id, {}).get("roles", {}):
             resolved.setdefault("roles", {})[sid] = self.guilds[guild_id]["roles"][sid]
+        elif t == 11 and sid in self.uploads:
+            resolved.setdefault("attachments", {})[sid] = self.uploads[sid]
 
     def _base_interaction(self, type_: int, *, guild_id: str | None, channel_id: str | None, user_id: str | None, permissions: str, locale: str, dm: bool) -> dict[str, Any]:
         iid = snowflake()
@@ -1254,11 +1277,21 @@ class DiscordStandIn:
 
     # -- REST --------------------------------------------------------------------------------------
 
-    async def _attachment_handler(self, request: web.Request) -> web.Response:
-        blob = self.attachment_blobs.get(request.match_info["aid"])
+    async def _attachment_handler(self, request: web.Request) -> web.StreamResponse:
+        aid = request.match_info["aid"]
+        self.downloads.append(aid)
+        blob = self.attachment_blobs.get(aid)
         if blob is None:
             return web.Response(status=404, text="not found")
-        return web.Response(body=blob, content_type="application/octet-stream")
+        if aid not in self.chunked_uploads:
+            return web.Response(body=blob, content_type="application/octet-stream")
+        stream = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        stream.enable_chunked_encoding()   # no Content-Length: only what arrives tells the size
+        await stream.prepare(request)
+        for start in range(0, len(blob), 16 * 1024):
+            await stream.write(blob[start:start + 16 * 1024])
+        await stream.write_eof()
+        return stream
 
     @staticmethod
     def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:

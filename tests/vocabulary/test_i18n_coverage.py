@@ -29,7 +29,7 @@ MODULES = sorted([*ROOT.glob("cogs/*.py"), *(ROOT / "bot" / m for m in (
     "adapters/matrix_adapter.py", "adapters/matrix_e2ee.py", "adapters/matrix_send.py", "adapters/matrix_sync.py",
     "imports/opening.py", "imports/formats/table.py", "imports/formats/apple_health.py", "imports/formats/google_fit.py",
     "imports/formats/fitbit.py", "imports/formats/garmin.py", "imports/formats/plain_csv.py", "imports/detect.py",
-    "imports/pipeline.py"))])
+    "imports/pipeline.py", "adapters/uploads.py", "adapters/matrix_files.py"))])
 
 TRANSLATE = {"_", "n_", "p_", "np_", "N_"}
 # Calls whose string arguments never reach a member.
