@@ -28,13 +28,18 @@ import lzma
 import struct
 import zipfile
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO
 
 from bot.imports.records import FileRefused
 from bot.vocabulary.i18n import _, count
+
+#: Told how many bytes each piece read holds (inflated, for a zip member), while set: how the import's
+#: progress messages know how far a long file has got, whatever the format.
+BYTES_READ: ContextVar[Callable[[int], None] | None] = ContextVar("peerpulse_import_bytes_read", default=None)
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -113,8 +118,11 @@ class Archive:
         except KeyError:
             raise _damaged() from None
         guarded = _GuardedMember(self._zip, info)
+        told = BYTES_READ.get()
         try:
             while data := guarded.read(CHUNK):
+                if told is not None:
+                    told(len(data))
                 yield data
         finally:
             guarded.close()
@@ -199,8 +207,11 @@ def chunks(path: Path, member: str | None = None) -> Generator[bytes, None, None
         with open_zip(path) as archive:
             yield from archive.chunks(member)
         return
+    told = BYTES_READ.get()
     with path.open("rb") as f:
         while data := f.read(CHUNK):
+            if told is not None:
+                told(len(data))
             yield data
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 
+from bot.imports import opening
 from bot.imports.detect import MAX_FILE_BYTES, detect
 from bot.imports.records import DailyValue, FileRefused, Skipped, Upload
 from bot.vocabulary.dates import MAX_DAYS_BACK
@@ -111,17 +112,24 @@ def gather(upload: Upload, zone: tzinfo, today: date, progress: Callable[[str], 
                             "(most apps let you choose the dates) and send that.",
                             size=num(upload.size / 2**20, ".0f"), limit=num(MAX_FILE_BYTES / 2**20, ".0f")))
     reader = detect(upload.path)
-    return collect(reader.name, reader.read(upload.path, zone), today, progress, first)
+    ticker = _Ticker(reader.name, progress)
+    token = opening.BYTES_READ.set(ticker.read)
+    try:
+        return collect(reader.name, reader.read(upload.path, zone), today, first=first, ticker=ticker)
+    finally:
+        opening.BYTES_READ.reset(token)
 
 
 def collect(source: str, items: Iterable[DailyValue | Skipped], today: date,
-            progress: Callable[[str], None] | None = None, first: date | None = None) -> Gathered:
+            progress: Callable[[str], None] | None = None, first: date | None = None,
+            ticker: _Ticker | None = None) -> Gathered:
     """One value per metric and day from any source of day values: a file's reader, or one day a
     :class:`bot.imports.records.Connector` (the same rules, whatever the values came from)."""
     first = first or window(today)
     out = Gathered(source, first=first)
-    last_told = time.monotonic()
-    for n, item in enumerate(items, 1):
+    ticker = ticker or _Ticker(source, progress)
+    ticker.out = out
+    for item in ticker.watch(items):
         if isinstance(item, Skipped):
             out.skipped[_(item.reason)] += 1
         elif item.day > today:
@@ -133,11 +141,39 @@ def collect(source: str, items: Iterable[DailyValue | Skipped], today: date,
             if key in out.values:
                 out.repeated += 1
             out.values[key] = item
-        if progress is not None and n % 256 == 0 and time.monotonic() - last_told >= PROGRESS_EVERY:
-            last_told = time.monotonic()
-            progress(_("Reading your {source} file: {days} values found so far…", source=source,
-                       days=count(len(out.values))))
     return out
+
+
+class _Ticker:
+    """Progress every :data:`PROGRESS_EVERY` seconds while a file is read, in the reading thread: how
+    much of it (told by :data:`bot.imports.opening.BYTES_READ` for each piece, so a reader that yields
+    its days only at the end still shows it moving) and how many values so far."""
+
+    def __init__(self, source: str, progress: Callable[[str], None] | None):
+        self.source, self.progress = source, progress
+        self.out: Gathered | None = None
+        self.bytes = 0
+        self.last = time.monotonic()
+
+    def read(self, n: int) -> None:
+        self.bytes += n
+        self.tick()
+
+    def watch(self, items: Iterable[DailyValue | Skipped]) -> Iterable[DailyValue | Skipped]:
+        for item in items:
+            self.tick()
+            yield item
+
+    def tick(self) -> None:
+        if self.progress is None or time.monotonic() - self.last < PROGRESS_EVERY:
+            return
+        self.last = time.monotonic()
+        if self.bytes:
+            self.progress(_("Reading your {source} file: {mb} MB so far…", source=self.source,
+                            mb=num(self.bytes / 2**20, ".0f")))
+        else:
+            self.progress(_("Reading your {source} file: {days} values found so far…", source=self.source,
+                            days=count(len(self.out.values) if self.out else 0)))
 
 
 def convert(gathered: Gathered, metrics: Iterable[MetricDef], resolve: Callable[[str], MetricDef | None]) -> Plan:

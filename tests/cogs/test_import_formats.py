@@ -137,3 +137,15 @@ async def test_xml_entities_are_refused_through_the_command(bot, tmp_path, docty
     out = await bot.say(f"ann@dm: import {path}")
     assert refusal in out and "Nothing was stored." in out
     assert await _stored(bot) == {}
+
+
+async def test_a_long_read_says_how_far_it_has_got(bot, tmp_path, monkeypatch):
+    from bot.imports import pipeline
+    monkeypatch.setattr(pipeline, "PROGRESS_EVERY", 0.0)   # every piece read says so: the same path a long file takes
+    one_day = "".join(record(STEPS, "count", "10", WATCH, WATCH_DEVICE, f"2026-11-10 {h:02d}:{m:02d}:00 +0000",
+                             f"2026-11-10 {h:02d}:{m:02d}:30 +0000") for h in range(24) for m in range(60))
+    out = await bot.run(f"ann@dm: import {export(tmp_path, one_day)}")
+    told = [line for line in out if "MB so far" in line]
+    assert told and all(line.startswith("[@ann] Reading your Apple Health file:") for line in told)
+    assert out.index(told[-1]) < next(i for i, line in enumerate(out) if "Nothing is stored yet" in line)
+    assert "steps: 1 day (2026-11-10 to 2026-11-10)" in "\n".join(out)
