@@ -52,7 +52,7 @@ from bot.command_refs import prefixed, render_refs
 from bot.commands import CommandSpec, ParamType, tokenize
 from bot.config import ConfigError, MatrixConfig
 from bot.gate import Delivery
-from bot.imports.detect import MAX_FILE_BYTES
+from bot.imports.detect import MAX_FILE_BYTES, looks_like_export
 from bot.imports.records import FileRefused
 from bot.vocabulary import i18n
 from bot.vocabulary.errors import UserError
@@ -299,15 +299,18 @@ class MatrixAdapter:
     # -- files ---------------------------------------------------------------------------------
     async def _on_file(self, room_id: str, event: RoomMessageFile | RoomEncryptedFile) -> None:
         """A file sent in the member's private room is the command that takes a file (`import`) with
-        that file. One sent in a shared room is not read: it may hold the member's health data, so it
-        is redacted like a value typed there (DESIGN 2.2) and the member told to send it privately."""
+        that file. One sent in a shared room is never imported; when it is an export the bot reads (its
+        first bytes say so: :func:`bot.imports.detect.looks_like_export`), it holds the member's health
+        data, so it is redacted like a value typed there (DESIGN 2.2) and the member told to send it
+        privately. Any other file (a flyer, a photo) is the room's business and left alone."""
         content = event.source.get("content") or {}
         spec = _file_command(self.app.registry)
         if spec is None or (content.get("m.relates_to") or {}).get("rel_type") == "m.replace":
             return
         if await self.state.get(f"matrix:dm-room:{room_id}") != event.sender:
             community = await self._community(room_id)
-            if await self.state.claim_event(event.event_id, self.app.services.clock.now()):
+            if (await self.state.claim_event(event.event_id, self.app.services.clock.now())
+                    and await self._is_an_export(event, content)):
                 room = self.client.rooms.get(room_id)
                 await self._take_file_out_of_room(room_id, event, community, room.display_name if room else room_id)
             return
@@ -348,6 +351,17 @@ class MatrixAdapter:
         except FileRefused as exc:
             log.info("a member's file was refused")   # never its name or content
             await self._tell(event.sender, community, exc.reason)
+
+    async def _is_an_export(self, event, content: dict[str, Any]) -> bool:
+        """Fetched (within the size cap, into a private temporary file deleted at once) only to look at
+        its first bytes; everyone in the room can already open it. Too big to fetch: left alone."""
+        try:
+            refuse_size(declared_size(content), self.max_upload_bytes)
+            async with kept_while(member_file(self.client, event, self.max_upload_bytes), file_name(content),
+                                  self.max_upload_bytes, self.upload_dir) as upload:
+                return await asyncio.to_thread(looks_like_export, upload.path)
+        except FileRefused:
+            return False
 
     async def _take_file_out_of_room(self, room_id: str, event, community: str, room_name: str) -> None:
         with i18n.using(await self._community_language(community)):

@@ -32,3 +32,14 @@ def detect(path: Path) -> Reader:
         raise FileRefused(_("I don't recognise that file. I read {formats}.",
                             formats=", ".join(r.name for r in READERS)))
     return claims[0]
+
+
+def looks_like_export(path: Path) -> bool:
+    """Whether a file is one of the exports the bot reads (any reader claims it): what decides that a
+    file a member sent to a shared room holds their health data. A damaged or unreadable file is not
+    taken for one."""
+    try:
+        first, names = opening.head(path)
+    except FileRefused:
+        return False
+    return any(r.sniff(first, names) for r in READERS)

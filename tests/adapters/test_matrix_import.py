@@ -32,6 +32,7 @@ from tests.adapters.test_matrix_e2e import (
     _wait_joined,
     eventually_redacted,
     homeserver,  # noqa: F401  (the fixture: one Synapse for the module)
+    is_redacted,
     notice_containing,
 )
 from tests.matrix_harness import synapse_available
@@ -123,11 +124,14 @@ async def test_a_file_sent_privately_is_previewed_confirmed_and_a_file_in_a_room
         stored = await _steps(app, alice.user_id)
         assert len(stored) == 300 and stored[date(2026, 11, 11)] == 7001 and stored[date(2026, 11, 12)] == 7000
 
-        # A file in the shared room: redacted (it may hold health data), the member told privately, not read.
+        # A file in the shared room that is no export (a flyer): the room's business, left alone.
+        flyer = await _send_file(alice, room, b"Walk on Saturday at 10, meet at the park gate.\n")
+        # An export in the shared room: redacted (it holds health data), the member told privately, not imported.
         in_room = await _send_file(alice, room, _csv(3).replace(b"7000", b"1"))
         await alice.wait_for(notice_containing(bot_id, "I removed your file from walkers", dm))
         assert await eventually_redacted(alice, room, in_room)
-        assert len(fetched) == 1 and (await _steps(app, alice.user_id))[date(2026, 11, 12)] == 7000
+        assert not is_redacted(await alice.event(room, flyer)), "the flyer stays"
+        assert len(fetched) == 3 and (await _steps(app, alice.user_id))[date(2026, 11, 12)] == 7000
 
         # Declared past the limit: refused without being fetched.
         await _send_file(alice, dm, _csv(2), size=MAX_FILE_BYTES + 1)
@@ -136,7 +140,7 @@ async def test_a_file_sent_privately_is_previewed_confirmed_and_a_file_in_a_room
         adapter.max_upload_bytes = 2**20
         await _send_file(alice, dm, _csv(2) + b"2026-11-12,steps,1,\n" * 60_000, size=100)
         await alice.wait_for(notice_containing(bot_id, "I read files up to 1 MB. Nothing was stored.", dm))
-        assert len(fetched) == 2 and list(uploads.iterdir()) == []
+        assert len(fetched) == 4 and list(uploads.iterdir()) == []
         assert len(await _steps(app, alice.user_id)) == 300
         assert not [e for r, e in alice.seen if r == room and isinstance(e, RoomMessageNotice) and e.sender == bot_id]
     finally:
