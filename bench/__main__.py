@@ -479,7 +479,7 @@ async def main(argv: list[str]) -> int:
     peak.add_argument("--peak-guilds", type=int, default=500, help="guilds (communities) holding them")
     peak.add_argument("--peak-min-members", type=int, default=5, help="fewest members in a check-in")
     peak.add_argument("--peak-max-members", type=int, default=200, help="most members in a check-in")
-    peak.add_argument("--peak-logged", type=float, default=0.05,
+    peak.add_argument("--peak-logged", type=float, default=0.02,
                       help="share of members who logged this week (in the post, and sent a summary); at least one a check-in")
     peak.add_argument("--peak-command-rate", type=float, default=4.0, help="member commands a second during the peak")
     peak.add_argument("--peak-chart-processes", type=int, default=2, help="chart worker processes per bot process")

@@ -98,7 +98,7 @@ def build_standin(pop: Population):
     from tests.discord_standin.ratelimits import RateLimits
     from tests.discord_standin.server import DiscordStandIn
 
-    s = DiscordStandIn(default_guild=False, rate_limits=RateLimits())
+    s = DiscordStandIn(default_guild=False, rate_limits=RateLimits(), route_shards=True)
     for k, gid in enumerate(pop.guild_ids):
         s.add_guild(f"community {k}", guild_id=gid)
     for c in pop.checkins:
@@ -170,15 +170,16 @@ def _pool_pids(app) -> list[int]:
     return list(getattr(pool, "_processes", {}) or {}) if pool is not None else []
 
 
-def _bot_main(url, index, processes, api_base, gateway_url, chart_processes, ready, go, results) -> None:
+def _bot_main(url, index, processes, api_base, gateway_url, chart_processes, ready, go, stop, results) -> None:
     try:
-        results.put(asyncio.run(_bot(url, index, processes, api_base, gateway_url, chart_processes, ready, go)))
+        results.put(asyncio.run(_bot(url, index, processes, api_base, gateway_url, chart_processes, ready, go, stop,
+                                     results)))
     except BaseException as exc:   # reported to the parent
         import traceback
         results.put({"index": index, "error": f"process {index}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"})
 
 
-async def _bot(url, index, processes, api_base, gateway_url, chart_processes, ready, go) -> dict:
+async def _bot(url, index, processes, api_base, gateway_url, chart_processes, ready, go, stop, results) -> dict:
     import logging
 
     from bot.adapters.discord_adapter import DiscordAdapter
@@ -208,18 +209,34 @@ async def _bot(url, index, processes, api_base, gateway_url, chart_processes, re
     await asyncio.to_thread(go.wait, _CHILD_TIMEOUT)
     t0 = time.monotonic()
     self_cpu0 = time.process_time()
+    lags: list[float] = []
+    ticking = asyncio.create_task(_tick(lags))
     await app.advance_clock(clock, AFTER)
     elapsed = time.monotonic() - t0
+    ticking.cancel()
     out = {"index": index, "elapsed": elapsed, "end": time.monotonic(),
            "chart_cpu_s": sum(_proc_cpu(p) for p in workers) - cpu_before,
            "bot_cpu_s": time.process_time() - self_cpu0,
            "rss_mb": _proc_hwm_mb(), "worker_rss_mb": max((_proc_hwm_mb(p) for p in workers), default=0.0),
-           "paced": adapter.pacer.paced, "pacer_waited_s": adapter.pacer.waited}
+           "paced": adapter.pacer.paced, "pacer_waited_s": adapter.pacer.waited,
+           "loop_lag_p99_ms": pct(lags, 99) * 1000 if lags else 0.0, "loop_lag_max_ms": max(lags, default=0.0) * 1000,
+           "runs_at_once": app.services.scheduler.slots.most}
+    # Still online (answering its members) until every process is done.
+    results.put(out)
+    await asyncio.to_thread(stop.wait, _CHILD_TIMEOUT)
     await adapter.close()
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     await app.stop()
-    return out
+    return {"index": index, "stopped": True}
+
+
+async def _tick(lags: list[float], every: float = 0.01) -> None:
+    """How late the event loop wakes a 10 ms sleep: what blocks it shows here."""
+    while True:
+        t = time.perf_counter()
+        await asyncio.sleep(every)
+        lags.append(time.perf_counter() - t - every)
 
 
 async def _no_identify_wait(shard_id, *, initial: bool = False) -> None:
@@ -242,9 +259,9 @@ async def run_config(cfg: Config, pop: Population, database: str, *, chart_proce
     await fill_database(database, pop)
     fill_s = time.perf_counter() - t_fill
     ctx = multiprocessing.get_context("spawn")
-    ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    ready, results, go, stop_all = ctx.Queue(), ctx.Queue(), ctx.Event(), ctx.Event()
     procs = [ctx.Process(target=_bot_main, args=(database, i, cfg.processes, standin.api_base, standin.gateway_url,
-                                                  chart_processes, ready, go, results))
+                                                  chart_processes, ready, go, stop_all, results))
              for i in range(cfg.processes)]
     for p in procs:
         p.start()
@@ -268,7 +285,13 @@ async def run_config(cfg: Config, pop: Population, database: str, *, chart_proce
             out.append(r)
         stop.set()
         unanswered = await typing
+        stop_all.set()
+        for _ in procs:
+            r = await asyncio.to_thread(results.get, True, _CHILD_TIMEOUT)
+            if "error" in r:
+                raise RuntimeError(r["error"])
     finally:
+        stop_all.set()
         for p in procs:
             p.join(30)
             if p.is_alive():
@@ -277,7 +300,8 @@ async def run_config(cfg: Config, pop: Population, database: str, *, chart_proce
     figures = judge(standin, pop, before, t0)
     figures.update(config=cfg.name, processes=cfg.processes, fill_s=fill_s,
                    chart_cpu_s=sum(r["chart_cpu_s"] for r in out), bot_cpu_s=sum(r["bot_cpu_s"] for r in out),
-                   rss_mb=max(r["rss_mb"] for r in out), worker_rss_mb=max(r["worker_rss_mb"] for r in out),
+                   rss_mb=max(r["rss_mb"] for r in out), loop_lag_p99_ms=max(r["loop_lag_p99_ms"] for r in out),
+                   loop_lag_max_ms=max(r["loop_lag_max_ms"] for r in out), runs_at_once=max(r["runs_at_once"] for r in out), worker_rss_mb=max(r["worker_rss_mb"] for r in out),
                    commands=len(latencies), unanswered=unanswered,
                    command_p50_ms=pct(latencies, 50) * 1000 if latencies else float("nan"),
                    command_p99_ms=pct(latencies, 99) * 1000 if latencies else float("nan"))
@@ -483,5 +507,8 @@ def table(results: dict) -> str:
         if r["429s"]:
             lines.append(f"429s, {r['config']}: " + ", ".join(f"{k} ×{n}" for k, n in sorted(r["429s"].items())))
     total = sum(r["wall_s"] for r in results["runs"])
+    lines.append("bot processes: " + "; ".join(
+        f"{r['config']}: CPU {r['bot_cpu_s']:.0f} s, event-loop lag p99 {r['loop_lag_p99_ms']:.0f} ms (max "
+        f"{r['loop_lag_max_ms']:.0f}), at most {r['runs_at_once']} runs at once" for r in results["runs"]))
     lines.append(f"wall time of the peak section: {total:.0f} s (set-up included)")
     return "\n".join(lines)

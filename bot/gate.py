@@ -15,9 +15,12 @@ take-backs re-release it, so an edited post can only shrink and never recomputes
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import importlib
 import logging
 import os
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -164,6 +167,8 @@ class PrivacyGate:
             order = {id(p): i for i, p in enumerate(reply.charts)}
             charts.sort(key=lambda c: order.get(id(c[3]), 0))
         attachments, shown_charts = [], []
+        if render and (charts or reply.cards):
+            await _load_describer()
         for spec, released, shown, _piece in charts:
             out.disclosures.extend(shown)
             png = await self._render_chart(spec) if render else b""   # render=False: only what would show
@@ -418,6 +423,17 @@ def _relative_words(r: Relative) -> str | None:
     if r.kind == "share":
         return disclosure.goal_band(r.a, r.label)
     return r.label   # "count": a fact about logging, shown as it is
+
+
+async def _load_describer() -> None:
+    """The chart describer measures text with matplotlib: its first import takes half a second, which,
+    on the event loop, would stall every member's command at the start of a peak. So it is imported
+    in a thread, once, when the first chart is released (never in a process that draws nothing)."""
+    if _DESCRIBER not in sys.modules:
+        await asyncio.to_thread(importlib.import_module, _DESCRIBER)
+
+
+_DESCRIBER = "bot.charts.alt"
 
 
 def _alt_text(spec: ChartSpec | CardSpec) -> str:

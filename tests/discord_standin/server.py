@@ -77,7 +77,7 @@ Gotchas (discord.py 2.7)
 Not implemented
 ---------------
 ETF encoding, voice, sharding beyond routing each guild (its GUILD_CREATE and events) to the session
-whose shard carries it, threads, forums, polls, stickers, emojis, audit logs, invites, bans, role or
+whose shard carries it (``route_shards=True``), threads, forums, polls, stickers, emojis, audit logs, invites, bans, role or
 member edits, permission overwrites (``forbid_channel`` is all or nothing), message history
 pagination beyond ``limit``, application-command permissions, entitlements, and any check that an
 interaction was answered within 3 seconds.  MESSAGE_CREATE/UPDATE/DELETE for the bot's own REST
@@ -257,10 +257,10 @@ class _Session:
         self.conn: _Connection | None = None
         self.valid = True
 
-    def holds(self, guild_id: Any) -> bool:
+    def holds(self, guild_id: Any, route_shards: bool = True) -> bool:
         """Whether this session's shard carries the guild (Discord: ``(guild_id >> 22) % num_shards``)."""
         shard = self.identify.get("shard")
-        if not shard or guild_id is None:
+        if not route_shards or not shard or guild_id is None:
             return True
         shard_id, count = int(shard[0]), int(shard[1])
         return count <= 1 or (int(guild_id) >> 22) % count == shard_id
@@ -362,9 +362,13 @@ class DiscordStandIn:
         echo_message_events: bool = False,
         default_guild: bool = True,
         rate_limits: RateLimits | None = None,
+        route_shards: bool = False,
     ) -> None:
         self.token = token  # None: accept any token
         self.rate_limits = rate_limits  # None: no rate limits (see ratelimits.py)
+        # True: each guild's GUILD_CREATE and events go only to the session whose shard carries it, as on
+        # Discord (several bot processes, one shard each); False: every session sees every guild.
+        self.route_shards = route_shards
         self.rate_limited: list[RecordedRequest] = []  # every request answered 429 by the rate limits
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.compression = compression
@@ -775,7 +779,7 @@ class DiscordStandIn:
         guild_id = data.get("guild_id") if isinstance(data, dict) else None
         if event.startswith("GUILD_") and isinstance(data, dict) and guild_id is None:
             guild_id = data.get("id")
-        sessions = [s for s in self._sessions.values() if s.valid and s.holds(guild_id)]
+        sessions = [s for s in self._sessions.values() if s.valid and s.holds(guild_id, self.route_shards)]
         for s in sessions:
             await self._session_dispatch(s, event, data)
         return len(sessions)
@@ -1199,7 +1203,7 @@ class DiscordStandIn:
         ready: dict[str, Any] = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": gid, "unavailable": True} for gid in self.guilds if session.holds(gid)],
+            "guilds": [{"id": gid, "unavailable": True} for gid in self.guilds if session.holds(gid, self.route_shards)],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.resume_gateway_url,
@@ -1215,7 +1219,7 @@ class DiscordStandIn:
         if d.get("shard"):
             ready["shard"] = d["shard"]
         await self._session_dispatch(session, "READY", ready)
-        for gid in [g for g in self.guilds if session.holds(g)]:
+        for gid in [g for g in self.guilds if session.holds(g, self.route_shards)]:
             await self._session_dispatch(session, "GUILD_CREATE", self.guild_payload(gid))
         self.accepted_identifies.append(frame_index)
 

@@ -1,0 +1,66 @@
+"""At most N scheduled runs at once, admitted in due order: how a peak (thousands of check-ins due
+the same minute) is carried.
+
+One run after another leaves the chart workers idle while a post is sent and the connection idle
+while a chart is drawn; all of them at once holds every built post and chart in memory and sends in
+whatever order the builds happen to finish, so a community may wait behind thousands of others that
+fell due after it. With a few runs in flight, one is drawn while the others send (the chart pool
+has work whenever there is work), memory holds only those few, and because waiting runs are
+admitted by (due time, key), posts leave in due order, then in a stable order: within the few in
+flight, never one due later ahead of one due earlier by more than the window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+
+class RunSlots:
+    def __init__(self, limit: int):
+        self.limit = max(1, limit)
+        self.running = 0
+        self.most = 0   # the most runs ever in flight at once (for tests and the bench)
+        self._waiting: list[tuple[Any, int, asyncio.Future[None]]] = []
+        self._arrival = itertools.count()   # equal order keys: first come, first served
+
+    @asynccontextmanager
+    async def turn(self, order: Any) -> AsyncIterator[None]:
+        """Holds one of the slots while the block runs; waiters get theirs smallest ``order`` first."""
+        await self._acquire(order)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, order: Any) -> None:
+        if self.running < self.limit and not self._waiting:
+            self._take()
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (order, next(self._arrival), future))
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self._release()   # granted just as it was cancelled: pass the slot on
+            else:
+                self._waiting = [w for w in self._waiting if w[2] is not future]
+                heapq.heapify(self._waiting)
+            raise
+
+    def _take(self) -> None:
+        self.running += 1
+        self.most = max(self.most, self.running)
+
+    def _release(self) -> None:
+        self.running -= 1
+        while self._waiting and self.running < self.limit:
+            _order, _n, future = heapq.heappop(self._waiting)
+            if not future.done():
+                self._take()
+                future.set_result(None)
