@@ -6,8 +6,11 @@ while a chart is drawn; all of them at once holds every built post and chart in 
 whatever order the builds happen to finish, so a community may wait behind thousands of others that
 fell due after it. With a few runs in flight, one is drawn while the others send (the chart pool
 has work whenever there is work), memory holds only those few, and because waiting runs are
-admitted by (due time, key), posts leave in due order, then in a stable order: within the few in
-flight, never one due later ahead of one due earlier by more than the window.
+admitted by (due time, key), and each run's channel post waits for the posts of the runs admitted
+before it (:meth:`RunSlots.wait_to_post`), channel posts are handed to the platform in due order, then
+in a stable order, whatever the time each took to build and draw. Only the first channel post of a
+run waits (the private summaries after it do not), and only until the earlier posts have been handed
+over, not answered: the requests still overlap.
 """
 
 from __future__ import annotations
@@ -27,15 +30,44 @@ class RunSlots:
         self.most = 0   # the most runs ever in flight at once (for tests and the bench)
         self._waiting: list[tuple[Any, int, asyncio.Future[None]]] = []
         self._arrival = itertools.count()   # equal order keys: first come, first served
+        self._tickets = itertools.count()   # admission order: the order channel posts are handed over in
+        self._posted: set[int] = set()
+        self._all_posted_below = 0
+        self._posts_moved = asyncio.Condition()
 
     @asynccontextmanager
-    async def turn(self, order: Any) -> AsyncIterator[None]:
-        """Holds one of the slots while the block runs; waiters get theirs smallest ``order`` first."""
+    async def turn(self, order: Any) -> AsyncIterator[int]:
+        """Holds one of the slots while the block runs; waiters get theirs smallest ``order`` first.
+        Yields the run's ticket (its place in admission order) for :meth:`wait_to_post`."""
         await self._acquire(order)
+        ticket = next(self._tickets)
         try:
-            yield
+            yield ticket
         finally:
             self._release()
+            self.posted(ticket)   # a run that posted nothing (or failed) holds nobody up
+
+    async def wait_to_post(self, ticket: int) -> None:
+        """Until every run admitted before ``ticket`` has handed its channel post over (or ended)."""
+        async with self._posts_moved:
+            await self._posts_moved.wait_for(lambda: self._all_posted_below >= ticket)
+
+    def posted(self, ticket: int) -> None:
+        """``ticket``'s channel post is being handed to the platform: the next run's may follow."""
+        if ticket < self._all_posted_below or ticket in self._posted:
+            return
+        self._posted.add(ticket)
+        moved = False
+        while self._all_posted_below in self._posted:
+            self._posted.discard(self._all_posted_below)
+            self._all_posted_below += 1
+            moved = True
+        if moved:
+            asyncio.get_running_loop().create_task(self._wake())
+
+    async def _wake(self) -> None:
+        async with self._posts_moved:
+            self._posts_moved.notify_all()
 
     async def _acquire(self, order: Any) -> None:
         if self.running < self.limit and not self._waiting:

@@ -72,6 +72,20 @@ class Run:
     job: str
     period: datetime
     _sends: dict[str, int] = field(default_factory=dict)
+    ticket: int | None = None              # its place among runs due together (bot.run_slots)
+    slots: RunSlots | None = None
+    _posted: bool = False
+
+    async def channel_turn(self) -> None:
+        """Before the run's first channel post: wait until the runs due before it have handed theirs over."""
+        if self.slots is not None and self.ticket is not None and not self._posted:
+            await self.slots.wait_to_post(self.ticket)
+
+    def channel_posting(self) -> None:
+        """The run's first channel post is being handed over (or was, before a crash): the next may go."""
+        if self.slots is not None and self.ticket is not None and not self._posted:
+            self._posted = True
+            self.slots.posted(self.ticket)
 
     def next_send(self, destination: str) -> str:
         """The key of the next send to ``destination`` in this run: the same on a retaken run, which
@@ -241,8 +255,8 @@ class Scheduler:
 
     async def run_in_turn(self, s: Schedule, period: datetime) -> bool:
         """:meth:`run_period` once one of the run slots is free; waiting runs go by due time, then key."""
-        async with self.slots.turn((period, s.key)):
-            return await self.run_period(s, period)
+        async with self.slots.turn((period, s.key)) as ticket:
+            return await self.run_period(s, period, ticket)
 
     async def _abandon(self, s: Schedule, period: datetime) -> None:
         """A stale claim past its grace window: too late to run; settle what it was sending."""
@@ -257,11 +271,11 @@ class Scheduler:
             return
         await self.runs.mark_abandoned(s.key, period)
 
-    async def run_period(self, s: Schedule, period: datetime) -> bool:
+    async def run_period(self, s: Schedule, period: datetime, ticket: int | None = None) -> bool:
         if (s.key, utc_iso(period)) in self._running or not await self._claim(s.key, period):
             return False
         self._running.add((s.key, utc_iso(period)))
-        token = current_run.set(Run(s.key, period))
+        token = current_run.set(Run(s.key, period, ticket=ticket, slots=self.slots if ticket is not None else None))
         try:
             await s.run(period)
         except Exception:
