@@ -35,7 +35,10 @@ import os
 import random
 import re
 import resource
+import sys
+import threading
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -189,6 +192,30 @@ async def _bot(url, index, processes, api_base, gateway_url, chart_processes, re
     from bot.vocabulary.clock import FakeClock
 
     logging.basicConfig(level=logging.ERROR)
+    if os.environ.get("PEAK_DEBUG"):   # where the event loop blocks, and what the peak imported
+        logging.getLogger("asyncio").setLevel(logging.WARNING)
+        loop = asyncio.get_running_loop()
+        loop.set_debug(True)
+        loop.slow_callback_duration = 0.08
+        beat = [time.monotonic()]
+        main = threading.main_thread().ident
+
+        async def heart():
+            while True:
+                beat[0] = time.monotonic()
+                await asyncio.sleep(0.01)
+
+        def watch():
+            dumped = 0
+            while dumped < 3:
+                time.sleep(0.05)
+                if time.monotonic() - beat[0] > 0.12:
+                    print("BLOCKED:", "".join(traceback.format_stack(sys._current_frames()[main])[-12:]), file=sys.stderr)
+                    dumped += 1
+                    time.sleep(0.3)
+
+        loop.create_task(heart())
+        threading.Thread(target=watch, daemon=True).start()
     sharding = dict(shard_count=processes, shard_ids=(index,)) if processes > 1 else {}
     config = Config(chart_processes=chart_processes,
                     discord=DiscordConfig(api_base=api_base, gateway_url=gateway_url, **sharding))
@@ -205,6 +232,7 @@ async def _bot(url, index, processes, api_base, gateway_url, chart_processes, re
     await asyncio.gather(*(app.services.renderer(spec) for _ in range(max(1, chart_processes) * 2)))
     workers = _pool_pids(app)
     cpu_before = sum(_proc_cpu(p) for p in workers)
+    known = set(sys.modules)
     ready.put(index)
     await asyncio.to_thread(go.wait, _CHILD_TIMEOUT)
     t0 = time.monotonic()
@@ -214,6 +242,8 @@ async def _bot(url, index, processes, api_base, gateway_url, chart_processes, re
     await app.advance_clock(clock, AFTER)
     elapsed = time.monotonic() - t0
     ticking.cancel()
+    if os.environ.get("PEAK_DEBUG"):
+        print("imported during the peak:", sorted(set(sys.modules) - known), file=sys.stderr)
     out = {"index": index, "elapsed": elapsed, "end": time.monotonic(),
            "chart_cpu_s": sum(_proc_cpu(p) for p in workers) - cpu_before,
            "bot_cpu_s": time.process_time() - self_cpu0,
