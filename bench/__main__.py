@@ -481,7 +481,30 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--import-mb", type=int, default=200, help="size of the synthetic Apple Health export")
     parser.add_argument("--postgres", metavar="URL",
                         help="also measure PostgreSQL: throwaway databases are made on this server and dropped")
+    peak = parser.add_argument_group("the Sunday peak (--peak runs only this section; see bench/peak.py)")
+    peak.add_argument("--peak", action="store_true", help="thousands of check-ins due at once, under Discord's rate limits")
+    peak.add_argument("--peak-channels", type=int, default=2000, help="check-in channels, all due the same minute")
+    peak.add_argument("--peak-guilds", type=int, default=500, help="guilds (communities) holding them")
+    peak.add_argument("--peak-min-members", type=int, default=5, help="fewest members in a check-in")
+    peak.add_argument("--peak-max-members", type=int, default=200, help="most members in a check-in")
+    peak.add_argument("--peak-logged", type=float, default=0.02,
+                      help="share of members who logged this week (in the post, and sent a summary); at least one a check-in")
+    peak.add_argument("--peak-command-rate", type=float, default=4.0, help="member commands a second during the peak")
+    peak.add_argument("--peak-chart-processes", type=int, default=2, help="chart worker processes per bot process")
+    peak.add_argument("--peak-configs", default="sqlite-1,pg-1,pg-2,pg-3",
+                      help="which of sqlite-1, pg-1, pg-2, pg-3 (pg-N: N bot processes on one PostgreSQL)")
+    peak.add_argument("--peak-plot", default="docs/peak.png", help="where the plot of posts over time goes ('' for none)")
     args = parser.parse_args(argv)
+    if args.peak:
+        from bench.peak import run_peak
+        from bench.peak import table as peak_table
+        with tempfile.TemporaryDirectory(prefix="peerpulse-peak-") as d:
+            peak_results = await run_peak(args, Path(d))
+        if args.json:
+            print(json.dumps(peak_results, indent=2))
+        else:
+            print(peak_table(peak_results))
+        return 0
     with tempfile.TemporaryDirectory(prefix="peerpulse-bench-") as d:
         if args.import_only:
             results = {"import": await asyncio.to_thread(bench_apple_import, Path(d), args.import_mb)}

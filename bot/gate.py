@@ -15,9 +15,13 @@ take-backs re-release it, so an edited post can only shrink and never recomputes
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import dataclasses
+import importlib
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -130,6 +134,8 @@ class PrivacyGate:
 
     async def _release(self, reply: Reply, destination: Destination, ceiling: dict[tuple[int, str], Level] | None,
                        render: bool, lang: str) -> Delivery:
+        if render and (reply.charts or reply.cards):
+            await _load_describer()
         pairs = set(_data_pairs(reply))
         levels: dict[tuple[int, str], Level] = {}
         viewer = destination.viewer_id
@@ -418,6 +424,33 @@ def _relative_words(r: Relative) -> str | None:
     if r.kind == "share":
         return disclosure.goal_band(r.a, r.label)
     return r.label   # "count": a fact about logging, shown as it is
+
+
+async def _load_describer() -> None:
+    """The chart describer measures text with matplotlib: its first import takes half a second, which,
+    on the event loop, would stall every member's command at the start of a peak. So it is imported
+    once, in a thread of its own, when the first chart is released (never in a process that draws
+    nothing), and every release waits for that one import (a module being imported is in sys.modules
+    already: importing it again from the loop would block on its lock)."""
+    global _describer
+    with _describer_lock:
+        if _describer is None:
+            _describer = concurrent.futures.Future()
+            threading.Thread(target=_import_describer, args=(_describer,), name="peerpulse-describer", daemon=True).start()
+    await asyncio.wrap_future(_describer)
+
+
+def _import_describer(done: concurrent.futures.Future[None]) -> None:
+    try:
+        importlib.import_module("bot.charts.alt")
+    except BaseException as exc:   # handed to every waiting release
+        done.set_exception(exc)
+    else:
+        done.set_result(None)
+
+
+_describer: concurrent.futures.Future[None] | None = None
+_describer_lock = threading.Lock()
 
 
 def _alt_text(spec: ChartSpec | CardSpec) -> str:

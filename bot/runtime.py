@@ -305,21 +305,27 @@ class PeerPulse:
         if run is not None:
             prior = await s.sends.get(run.job, run.period, send_key)
             if prior is not None and (prior.state != SENDING or await self._reconcile(prior, destination)):
+                if not destination.is_private:
+                    run.channel_posting()
                 return None   # this run sent it (or the platform refused it) before the process died
         locale = locale or await self.locale_for(destination)
         delivery = await s.gate.release(reply, destination, locale=locale)
-        if delivery.is_empty:
-            return None
-        target = target or await self.target(destination)
-        if target is None:
-            return None
-        transport = transport or self._transport(await self._platform(destination.community_id))
+        target = None if delivery.is_empty else target or await self.target(destination)
+        transport = None if target is None else transport or self._transport(await self._platform(destination.community_id))
         if transport is None:
-            log.warning("no transport for community %s", destination.community_id)
+            if target is not None:
+                log.warning("no transport for community %s", destination.community_id)
+            if run is not None and not destination.is_private:
+                run.channel_posting()   # nothing to post: the runs due after it need not wait for it
             return None
+        assert target is not None
         ledgered = not destination.is_private or delivery.kept_private
         disclosures = [(d.member_id, d.metric, d.level) for d in delivery.disclosures]
         send = None
+        if run is not None and not destination.is_private:
+            # Runs due together hand their channel posts over in due order (bot.run_slots); the post is
+            # built and drawn already, so it waits here, not the chart workers.
+            await run.channel_turn()
         if run is not None:
             # The ledger knows of the post before the channel shows it (its ids come after the send).
             fingerprint = getattr(transport, "fingerprint", None)
@@ -328,6 +334,8 @@ class PeerPulse:
             send = await s.sends.begin(run.job, run.period, send_key, fingerprint(target, delivery) if fingerprint else "",
                                        disclosures, _wall(), pending,
                                        member_id=destination.viewer_id if destination.is_private else None)
+        if run is not None and not destination.is_private:
+            run.channel_posting()
         try:
             message_id = await transport.send(target, delivery)
         except DeliveryFailed as exc:

@@ -20,10 +20,16 @@ a run runs, :data:`current_run` names it, and the runtime records each send in t
 (storage.run_sends) *before* asking the platform. The retaken run skips what was sent and looks on the
 platform for what was on its way when the process died (bot.runtime). A stale claim found past its
 grace window is not run again; what it had on its way is settled the same way (:attr:`Scheduler.settle`).
+
+Runs that fall due together (every community's check-in at Sunday 18:00) run a few at a time, admitted
+in due order (bot.run_slots): drawing one post's charts overlaps sending another's, memory holds only
+the few in flight, and no community waits behind one that fell due after it. A run cancelled while
+others run beside it (the process is going down) stops them all, as a crash would.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import os
@@ -35,12 +41,14 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from bot.run_slots import RunSlots
 from bot.vocabulary.clock import Clock, utc_iso
 from storage.database import Database
 from storage.job_runs import JobRunRepository
 
 log = logging.getLogger(__name__)
 
+RUNS_AT_ONCE = 4                # scheduled runs in flight at once (bot.run_slots)
 LEASE = timedelta(minutes=10)   # a run claimed longer ago than this by a dead process may be retaken
 MAINTENANCE = "peerpulse:maintenance"   # the live scheduler's own job: re-read schedules, retake stale claims
 
@@ -64,6 +72,20 @@ class Run:
     job: str
     period: datetime
     _sends: dict[str, int] = field(default_factory=dict)
+    ticket: int | None = None              # its place among runs due together (bot.run_slots)
+    slots: RunSlots | None = None
+    _posted: bool = False
+
+    async def channel_turn(self) -> None:
+        """Before the run's first channel post: wait until the runs due before it have handed theirs over."""
+        if self.slots is not None and self.ticket is not None and not self._posted:
+            await self.slots.wait_to_post(self.ticket)
+
+    def channel_posting(self) -> None:
+        """The run's first channel post is being handed over (or was, before a crash): the next may go."""
+        if self.slots is not None and self.ticket is not None and not self._posted:
+            self._posted = True
+            self.slots.posted(self.ticket)
 
     def next_send(self, destination: str) -> str:
         """The key of the next send to ``destination`` in this run: the same on a retaken run, which
@@ -77,8 +99,9 @@ current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("peerpu
 
 
 class Scheduler:
-    def __init__(self, db: Database, clock: Clock, lease: timedelta = LEASE):
+    def __init__(self, db: Database, clock: Clock, lease: timedelta = LEASE, runs_at_once: int = RUNS_AT_ONCE):
         self.runs = JobRunRepository(db)
+        self.slots = RunSlots(runs_at_once)
         self.clock = clock
         self.lease = lease
         self._providers: list[Provider] = []
@@ -150,7 +173,7 @@ class Scheduler:
         now = self.clock.now()
         due = self.fire_times(s, now - s.grace, now)
         if due:
-            await self.run_period(s, due[-1])
+            await self.run_in_turn(s, due[-1])
 
     # -- the one scheduling truth --------------------------------------------------------------
     @staticmethod
@@ -171,9 +194,8 @@ class Scheduler:
     async def catch_up(self) -> None:
         """After start: run what was missed within the grace window; log what is too late."""
         now = self.clock.now()
+        await self.run_together([(s, t) for s in list(self._schedules.values()) for t in self.fire_times(s, now - s.grace, now)])
         for s in list(self._schedules.values()):
-            for t in self.fire_times(s, now - s.grace, now):
-                await self.run_period(s, t)
             missed = self.fire_times(s, now - s.grace - timedelta(days=8), now - s.grace)
             if missed and not await self._claimed(s.key, missed[-1]):
                 log.warning("skipped %s for %s: the bot was down past the grace window", s.key, utc_iso(missed[-1]))
@@ -190,11 +212,7 @@ class Scheduler:
             clock.set(t)
             # Every schedule due at this same moment runs now (two channels posting at Sunday 18:00);
             # the next pass starts after t, so none of them may be left for it.
-            for when, key in due:
-                if when != t:
-                    break
-                if key in self._schedules:
-                    await self.run_period(self._schedules[key], t)
+            await self.run_together([(self._schedules[key], t) for when, key in due if when == t and key in self._schedules])
             start = t
         clock.set(until)
         await self.retake_stale()
@@ -205,7 +223,7 @@ class Scheduler:
             return 0
         now = self.clock.now()
         rows = await self.runs.stale_claims(_wall() - self.lease)
-        ran = 0
+        retaken: list[tuple[Schedule, datetime]] = []
         for job, period in rows:
             s = self._schedules.get(job)
             when = datetime.fromisoformat(period)
@@ -215,8 +233,30 @@ class Scheduler:
                 await self._abandon(s, when)
                 continue
             log.warning("retaking %s for %s: its claim went stale", job, period)
-            ran += await self.run_period(s, when)
-        return ran
+            retaken.append((s, when))
+        return sum(await self.run_together(retaken))
+
+    async def run_together(self, runs: list[tuple[Schedule, datetime]]) -> list[bool]:
+        """Runs due together, a few at a time in due order (:meth:`run_in_turn`). One of them cancelled
+        (the process is stopping) cancels the caller, and so all of them, as a crash would."""
+        if len(runs) <= 1:
+            return [await self.run_in_turn(s, t) for s, t in runs]
+        caller = asyncio.current_task()
+
+        async def one(s: Schedule, t: datetime) -> bool:
+            try:
+                return await self.run_in_turn(s, t)
+            except asyncio.CancelledError:
+                if caller is not None:
+                    caller.cancel()
+                raise
+
+        return list(await asyncio.gather(*(one(s, t) for s, t in runs)))
+
+    async def run_in_turn(self, s: Schedule, period: datetime) -> bool:
+        """:meth:`run_period` once one of the run slots is free; waiting runs go by due time, then key."""
+        async with self.slots.turn((period, s.key)) as ticket:
+            return await self.run_period(s, period, ticket)
 
     async def _abandon(self, s: Schedule, period: datetime) -> None:
         """A stale claim past its grace window: too late to run; settle what it was sending."""
@@ -231,11 +271,11 @@ class Scheduler:
             return
         await self.runs.mark_abandoned(s.key, period)
 
-    async def run_period(self, s: Schedule, period: datetime) -> bool:
+    async def run_period(self, s: Schedule, period: datetime, ticket: int | None = None) -> bool:
         if (s.key, utc_iso(period)) in self._running or not await self._claim(s.key, period):
             return False
         self._running.add((s.key, utc_iso(period)))
-        token = current_run.set(Run(s.key, period))
+        token = current_run.set(Run(s.key, period, ticket=ticket, slots=self.slots if ticket is not None else None))
         try:
             await s.run(period)
         except Exception:

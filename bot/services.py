@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import secrets
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -106,6 +107,15 @@ async def _gate_secret(db: Database) -> bytes:
     return bytes.fromhex(value)
 
 
+def _draw_in_background() -> None:
+    """A chart worker yields the CPU to the bot's event loop: at a peak the workers draw all the time,
+    and a member's command must not wait for a core behind them."""
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):   # not on this platform, or not allowed: draw at the same priority
+        pass
+
+
 class ChartRenderer:
     """Renders charts off the event loop. With worker processes (the default when running for real)
     matplotlib's CPU time never holds the event loop's GIL; with 0 it uses threads (tests, console)."""
@@ -118,7 +128,8 @@ class ChartRenderer:
         if self._processes <= 0:
             return await render_png_async(spec)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self._processes, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(self._processes, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_draw_in_background)
         return await asyncio.get_running_loop().run_in_executor(self._pool, render_png, spec)
 
     def close(self) -> None:

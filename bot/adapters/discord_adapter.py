@@ -450,9 +450,10 @@ class DiscordAdapter:
     async def _channel(self, target: Target) -> discord.abc.Messageable:
         if target.kind == "member":
             try:
-                user = self.client.get_user(int(target.external_id)) or await self.client.fetch_user(int(target.external_id))
-                # The DM channel itself (not the user): its messages can be edited and deleted later.
-                return user.dm_channel or await user.create_dm()
+                # The DM channel itself (not the user): its messages can be edited and deleted later. Opened
+                # from the id alone (one request, none once known): fetching the user first would cost a
+                # request a member at a peak, where every request counts against the global limit.
+                return await self.client.create_dm(discord.Object(int(target.external_id)))
             except discord.NotFound as exc:
                 raise DeliveryFailed(N_("that member is no longer on Discord")) from exc
             except discord.Forbidden as exc:

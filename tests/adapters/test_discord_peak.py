@@ -14,7 +14,9 @@ from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.discord_pacing import Pacer
 from bot.app import build_app
 from bot.config import Config, DiscordConfig, PrivacyConfig
+from bot.scheduler import RUNS_AT_ONCE
 from bot.vocabulary.clock import FakeClock
+from cogs.checkins import Checkins
 from tests.adapters.test_discord_e2e import MODERATOR, START, Community
 from tests.discord_standin.ratelimits import RateLimits
 from tests.discord_standin.server import DiscordStandIn
@@ -64,9 +66,9 @@ async def peak(tmp_path):
         assert standin.unhandled == []
 
 
-async def _setup_peak(c, channels: int) -> list[str]:
-    """``channels`` channels with a check-in each, the first half due at 17:59, the others at 18:00, all
-    with the same four members, who share steps publicly and logged this week."""
+async def _setup_peak(c, channels: int, all_at: str | None = None) -> list[str]:
+    """``channels`` channels with a check-in each, the first half due at 17:59, the others at 18:00 (or
+    all at ``all_at``), all with the same four members, who share steps publicly and logged this week."""
     s = c.standin
     ids = [s.add_channel(s.guild_id, f"walkers{i}", announce=True) for i in range(channels)]
     for _ in range(200):   # the bot learns of the channels from the gateway's CHANNEL_CREATE
@@ -74,7 +76,7 @@ async def _setup_peak(c, channels: int) -> list[str]:
             break
         await asyncio.sleep(0.02)
     for i, cid in enumerate(ids):
-        time = "17:59" if i < channels // 2 else "18:00"
+        time = all_at or ("17:59" if i < channels // 2 else "18:00")
         answer = await (await c.standin.inject_command(
             "mod", {"schedule": {"channel": cid, "weekday": "sunday", "time": time, "zone": "UTC"}},
             user_id=c.mod, channel_id=cid, permissions=MODERATOR)).wait_response()
@@ -126,3 +128,64 @@ async def test_without_the_pacer_the_same_burst_meets_global_429s(peak):
     assert any(r.response["global"] for r in s.rate_limited)
     for cid in ids:   # discord.py retries after the 429: still once each
         assert len(_checkin_posts(s, cid)) == 1
+
+
+async def test_check_ins_due_the_same_minute_are_handed_over_in_a_stable_due_order_a_few_built_at_a_time(peak):
+    """Twelve check-ins due at 18:00: built a few at a time (never all twelve held at once, but more
+    than one, so drawing overlaps sending), and their posts handed to Discord in the scheduler's order
+    (due time, then key), whatever each took to build; Discord sees them in that order, give or take
+    the requests one pacing window releases together."""
+    c, s = peak, peak.standin
+    ids = await _setup_peak(c, 12, all_at="18:00")
+    checkins = c.app.cog(Checkins)
+    post_checkin, build_checkin = checkins.post_checkin, checkins.build_checkin
+    in_flight, most, handed = 0, 0, []
+
+    async def counted(channel_id, period):
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            await post_checkin(channel_id, period)
+        finally:
+            in_flight -= 1
+
+    async def slow_for_some(community_id, channel_id, *args, **kw):
+        if channel_id % 3 == 0:   # some check-ins take longer to build: they must not be overtaken
+            await asyncio.sleep(0.2)
+        return await build_checkin(community_id, channel_id, *args, **kw)
+
+    send = c.adapter.send
+
+    async def recorded(target, delivery):
+        if target.kind == "channel":
+            handed.append(target.external_id)
+        return await send(target, delivery)
+
+    checkins.post_checkin, checkins.build_checkin, c.adapter.send = counted, slow_for_some, recorded
+    await c.app.advance_clock(c.clock, datetime.fromisoformat("2026-11-22T19:00:00+00:00"))
+
+    assert s.rate_limited == []
+    assert 1 < most <= RUNS_AT_ONCE                       # overlapped, and bounded
+    db = c.app.services.db
+    key = {r[0]: f"checkin:{r[1]}" for r in await db.fetchall("SELECT external_id, id FROM channels")}
+    due_order = sorted(ids, key=lambda cid: key[cid])
+    assert handed == due_order                            # handed over exactly in due order
+    at = {cid: _checkin_posts(s, cid)[0].at for cid in ids}
+    window = LIMITS["global_per"]
+    for i, earlier in enumerate(due_order):               # and Discord saw none due later a window ahead
+        for later in due_order[i + 1:]:
+            assert at[later] >= at[earlier] - window, (earlier, later)
+    for cid in ids:
+        assert len(_checkin_posts(s, cid)) == 1
+
+
+async def test_one_run_at_a_time_builds_no_post_ahead(peak):
+    """The bound is the scheduler's: told one run at a time, a peak holds one built post at once."""
+    c = peak
+    c.app.services.scheduler.slots.limit = 1
+    ids = await _setup_peak(c, 6, all_at="18:00")
+    await c.app.advance_clock(c.clock, datetime.fromisoformat("2026-11-22T19:00:00+00:00"))
+    assert c.app.services.scheduler.slots.most == 1
+    for cid in ids:
+        assert len(_checkin_posts(c.standin, cid)) == 1

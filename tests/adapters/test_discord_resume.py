@@ -17,6 +17,7 @@ import pytest
 from bot.adapters.discord_adapter import DiscordAdapter
 from bot.app import build_app
 from bot.config import Config, DiscordConfig, PrivacyConfig
+from bot.scheduler import RUNS_AT_ONCE
 from bot.vocabulary.clock import FakeClock
 from tests.adapters.test_discord_e2e import START
 from tests.adapters.test_discord_peak import LIMITS, PacedCommunity, _checkin_posts, _setup_peak
@@ -131,11 +132,13 @@ async def test_a_kill_right_after_discord_created_a_message_resumes_without_send
         await burst
     s.on_message_created = None
     db = c.app.services.db
-    # The crash window: the message is on Discord, its send is recorded as on its way, not as sent.
-    assert await db.fetchval("SELECT COUNT(*) FROM run_sends WHERE state='sending'") == 1
+    # The crash window: the message is on Discord, its send is recorded as on its way, not as sent;
+    # the runs beside it (a few run at once, bot.run_slots) die with theirs on its way too.
+    in_flight = await db.fetchval("SELECT COUNT(*) FROM run_sends WHERE state='sending'")
+    assert 1 <= in_flight <= RUNS_AT_ONCE
     if killed_by == "Weekly check-in":   # the post is in the ledger already, its message id still unknown
-        assert await db.fetchval("SELECT COUNT(*) FROM posts WHERE platform_message_id=''") == 1
-    assert len(seen) == 3 and await db.fetchval("SELECT COUNT(*) FROM job_runs WHERE status='running'") == 1
+        assert 1 <= await db.fetchval("SELECT COUNT(*) FROM posts WHERE platform_message_id=''") <= in_flight
+    assert len(seen) == 3 and 1 <= await db.fetchval("SELECT COUNT(*) FROM job_runs WHERE status='running'") <= RUNS_AT_ONCE
 
     await _resume(c, s)
     await _check_once_each(c, s, ids)
@@ -162,7 +165,7 @@ async def test_a_kill_before_the_message_reached_discord_resumes_by_sending_it(p
     burst = asyncio.create_task(c.app.advance_clock(c.clock, LATER))
     with pytest.raises(asyncio.CancelledError):
         await burst
-    assert await c.app.services.db.fetchval("SELECT COUNT(*) FROM run_sends WHERE state='sending'") == 1
+    assert 1 <= await c.app.services.db.fetchval("SELECT COUNT(*) FROM run_sends WHERE state='sending'") <= RUNS_AT_ONCE
     await _resume(c, s)
     await _check_once_each(c, s, ids)
 

@@ -78,8 +78,8 @@ Gotchas (discord.py 2.7)
 
 Not implemented
 ---------------
-Rate-limit headers and buckets (only injected 429s), ETF encoding, voice, sharding beyond echoing
-the shard in READY, threads, forums, polls, stickers, emojis, audit logs, invites, bans, role or
+ETF encoding, voice, sharding beyond routing each guild (its GUILD_CREATE and events) to the session
+whose shard carries it (``route_shards=True``), threads, forums, polls, stickers, emojis, audit logs, invites, bans, role or
 member edits, permission overwrites (``forbid_channel`` is all or nothing), message history
 pagination beyond ``limit``, application-command permissions, entitlements, and any check that an
 interaction was answered within 3 seconds.  MESSAGE_CREATE/UPDATE/DELETE for the bot's own REST
@@ -259,6 +259,14 @@ class _Session:
         self.conn: _Connection | None = None
         self.valid = True
 
+    def holds(self, guild_id: Any, route_shards: bool = True) -> bool:
+        """Whether this session's shard carries the guild (Discord: ``(guild_id >> 22) % num_shards``)."""
+        shard = self.identify.get("shard")
+        if not route_shards or not shard or guild_id is None:
+            return True
+        shard_id, count = int(shard[0]), int(shard[1])
+        return count <= 1 or (int(guild_id) >> 22) % count == shard_id
+
 
 @dataclasses.dataclass
 class _Interaction:
@@ -356,9 +364,13 @@ class DiscordStandIn:
         echo_message_events: bool = False,
         default_guild: bool = True,
         rate_limits: RateLimits | None = None,
+        route_shards: bool = False,
     ) -> None:
         self.token = token  # None: accept any token
         self.rate_limits = rate_limits  # None: no rate limits (see ratelimits.py)
+        # True: each guild's GUILD_CREATE and events go only to the session whose shard carries it, as on
+        # Discord (several bot processes, one shard each); False: every session sees every guild.
+        self.route_shards = route_shards
         self.rate_limited: list[RecordedRequest] = []  # every request answered 429 by the rate limits
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.compression = compression
@@ -544,8 +556,10 @@ class DiscordStandIn:
             "public_flags": 0,
         }
 
-    def add_guild(self, name: str = "Guild", *, everyone_permissions: str = DEFAULT_PERMISSIONS, owner_id: str | None = None, announce: bool = False) -> str:
-        gid = snowflake()
+    def add_guild(self, name: str = "Guild", *, everyone_permissions: str = DEFAULT_PERMISSIONS, owner_id: str | None = None,
+                  announce: bool = False, guild_id: str | None = None) -> str:
+        """A new guild; ``guild_id`` chooses its id (its shard is ``(id >> 22) % num_shards``)."""
+        gid = guild_id or snowflake()
         everyone = self._role_dict(gid, "@everyone", everyone_permissions, 0)
         bot_role_id = snowflake()
         self.guilds[gid] = {
@@ -779,10 +793,14 @@ class DiscordStandIn:
         return any(s.conn is not None for s in self._sessions.values() if s.valid)
 
     async def dispatch(self, event: str, data: Any) -> int:
-        """Send a DISPATCH to every live session (buffered for replay while a session is disconnected).
+        """Send a DISPATCH to every live session (buffered for replay while a session is disconnected);
+        an event of a guild goes only to the sessions whose shard carries that guild.
 
         Returns the number of sessions that got it (sent or buffered)."""
-        sessions = [s for s in self._sessions.values() if s.valid]
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
+        if event.startswith("GUILD_") and isinstance(data, dict) and guild_id is None:
+            guild_id = data.get("id")
+        sessions = [s for s in self._sessions.values() if s.valid and s.holds(guild_id, self.route_shards)]
         for s in sessions:
             await self._session_dispatch(s, event, data)
         return len(sessions)
@@ -1208,7 +1226,7 @@ class DiscordStandIn:
         ready: dict[str, Any] = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": gid, "unavailable": True} for gid in self.guilds],
+            "guilds": [{"id": gid, "unavailable": True} for gid in self.guilds if session.holds(gid, self.route_shards)],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.resume_gateway_url,
@@ -1224,7 +1242,7 @@ class DiscordStandIn:
         if d.get("shard"):
             ready["shard"] = d["shard"]
         await self._session_dispatch(session, "READY", ready)
-        for gid in list(self.guilds):
+        for gid in [g for g in self.guilds if session.holds(g, self.route_shards)]:
             await self._session_dispatch(session, "GUILD_CREATE", self.guild_payload(gid))
         self.accepted_identifies.append(frame_index)
 
@@ -1410,7 +1428,7 @@ class DiscordStandIn:
             return 200, {
                 "url": self.gateway_url.rstrip("/"),
                 "shards": 1,
-                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 16},
             }
         if r := re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands(?:/(\d+))?", p):
             return self._commands(rec, r[1], r[2], r[3])
