@@ -138,7 +138,10 @@ async def test_a_kill_right_after_discord_created_a_message_resumes_without_send
     assert 1 <= in_flight <= RUNS_AT_ONCE
     if killed_by == "Weekly check-in":   # the post is in the ledger already, its message id still unknown
         assert 1 <= await db.fetchval("SELECT COUNT(*) FROM posts WHERE platform_message_id=''") <= in_flight
-    assert len(seen) == 3 and 1 <= await db.fetchval("SELECT COUNT(*) FROM job_runs WHERE status='running'") <= RUNS_AT_ONCE
+    # Runs beside the killed one may still have a request reach Discord while the process dies: the same
+    # crash window, for them too (each is then found again on resume, not sent twice).
+    assert 3 <= len(seen) <= 2 + RUNS_AT_ONCE
+    assert 1 <= await db.fetchval("SELECT COUNT(*) FROM job_runs WHERE status='running'") <= RUNS_AT_ONCE
 
     await _resume(c, s)
     await _check_once_each(c, s, ids)
