@@ -14,7 +14,8 @@ import pytest
 
 from bot.imports import opening
 from bot.imports.formats.apple_health import READER
-from bot.imports.records import DailyValue, FileRefused, Skipped
+from bot.imports.records import DailyValue, FileRefused
+from tests.imports.reading import read_all
 from tests.support.apple_export import FOOTER, HEADER, PHONE_DEVICE, WATCH_DEVICE, ZONE, record, write_export
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,16 +37,8 @@ def export(tmp_path: Path, *records: str, zipped: bool = False) -> Path:
     return path
 
 
-def read(path: Path, zone=ZONE) -> tuple[dict[tuple[str, date], DailyValue], list[Skipped]]:
-    values: dict[tuple[str, date], DailyValue] = {}
-    skipped: list[Skipped] = []
-    for item in READER.read(path, zone):
-        if isinstance(item, Skipped):
-            skipped.append(item)
-        else:
-            assert (item.metric, item.day) not in values, "one value per metric and day"
-            values[item.metric, item.day] = item
-    return values, skipped
+def read(path: Path, zone=ZONE):
+    return read_all(READER, path, zone)
 
 
 def steps(value: int, start: str, end: str, source: str = WATCH, device: str = WATCH_DEVICE) -> str:

@@ -12,7 +12,8 @@ import pytest
 
 from bot.imports import opening
 from bot.imports.formats.fitbit import READER
-from bot.imports.records import DailyValue, FileRefused, Skipped
+from bot.imports.records import DailyValue, FileRefused
+from tests.imports.reading import read_all
 
 ROOT = "MyFitbitData/AliceA/"
 PROFILE = ("id,full_name,first_name,last_name,display_name_setting,display_name,username,email_address,date_of_birth,"
@@ -62,16 +63,8 @@ def account(tmp_path: Path, weight_unit: str | None = "METRIC", extra: dict | No
     return path
 
 
-def read(path: Path) -> tuple[dict, list[Skipped]]:
-    values: dict = {}
-    skipped = []
-    for item in READER.read(path, ZONE):
-        if isinstance(item, Skipped):
-            skipped.append(item)
-        else:
-            assert (item.metric, item.day) not in values
-            values[item.metric, item.day] = item
-    return values, skipped
+def read(path: Path):
+    return read_all(READER, path, ZONE)
 
 
 def test_an_account_export(tmp_path):

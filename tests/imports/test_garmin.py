@@ -10,7 +10,8 @@ import pytest
 
 from bot.imports import opening
 from bot.imports.formats.garmin import READER
-from bot.imports.records import DailyValue, FileRefused, Skipped
+from bot.imports.records import DailyValue, FileRefused
+from tests.imports.reading import read_all
 
 ZONE = ZoneInfo("Europe/Stockholm")
 ACTIVITIES_HEADER = ("Activity Type,Date,Favorite,Title,Distance,Calories,Time,Avg HR,Max HR,Aerobic TE,"
@@ -29,16 +30,8 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def read(path: Path) -> tuple[dict, list[Skipped]]:
-    values: dict = {}
-    skipped = []
-    for item in READER.read(path, ZONE):
-        if isinstance(item, Skipped):
-            skipped.append(item)
-        else:
-            assert (item.metric, item.day) not in values
-            values[item.metric, item.day] = item
-    return values, skipped
+def read(path: Path):
+    return read_all(READER, path, ZONE)
 
 
 def test_activities_add_up_time_per_day_and_distance_only_with_a_unit(tmp_path):

@@ -11,7 +11,8 @@ import pytest
 
 from bot.imports import opening
 from bot.imports.formats.google_fit import READER
-from bot.imports.records import DailyValue, FileRefused, Skipped
+from bot.imports.records import DailyValue, FileRefused
+from tests.imports.reading import read_all
 
 FOLDER = "Takeout/Fit/Daily activity metrics/"
 SUMMARY_HEADER = ("Date,Move Minutes count,Calories (kcal),Distance (m),Heart Points,Heart Minutes,"
@@ -44,16 +45,8 @@ def day_csv(*rows: str) -> str:
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
-def read(path: Path, zone=STOCKHOLM) -> tuple[dict, list[Skipped]]:
-    values: dict = {}
-    skipped = []
-    for item in READER.read(path, zone):
-        if isinstance(item, Skipped):
-            skipped.append(item)
-        else:
-            assert (item.metric, item.day) not in values
-            values[item.metric, item.day] = item
-    return values, skipped
+def read(path: Path, zone=STOCKHOLM):
+    return read_all(READER, path, zone)
 
 
 def test_the_daily_summary_alone(tmp_path):
