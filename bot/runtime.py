@@ -68,6 +68,7 @@ class PeerPulse:
             services.scheduler.add_provider(cog.schedules)
         self.transports: dict[str, Transport] = {}
         services.scheduler.settle = self.settle_run
+        services.scheduler.serves = self.serves
         self._pending: dict[int, _Pending] = {}
 
     def cog(self, cls: type[C]) -> C:
@@ -419,6 +420,15 @@ class PeerPulse:
         transport = self._transport(await self._platform(channel.community_id)) if channel else None
         linker = getattr(transport, "message_link", None)
         return linker(channel.external_id, message_id) if linker and channel else _("message {id}", id=message_id)
+
+    async def serves(self, channel_id: int) -> bool:
+        """Whether this process reaches a channel without asking its platform where it is: on Discord,
+        whether the channel's guild is on one of this process's shards (bot.scheduler runs those first)."""
+        channel = await self.services.community.channel_by_id(channel_id)
+        if channel is None:
+            return True
+        here = getattr(self._transport(await self._platform(channel.community_id)), "serves", None)
+        return True if here is None else bool(here(channel.external_id))
 
     async def _platform(self, community_id: int) -> str | None:
         address = await self.services.community.community_address(community_id)

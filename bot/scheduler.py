@@ -60,6 +60,7 @@ class Schedule:
     run: Callable[[datetime], Awaitable[None]]       # called with the period (the scheduled fire time, UTC)
     since: datetime                                  # no period before this (when the schedule was made)
     grace: timedelta
+    channel_id: int | None = None                    # the channel the run posts in, if it posts in one
 
 
 Provider = Callable[[], Awaitable[list[Schedule]]]
@@ -113,6 +114,9 @@ class Scheduler:
         # Set by the runtime: settles what a run left by a dead process had on its way, when it is too
         # late to run it again (bot.runtime.PeerPulse.settle_run).
         self.settle: Callable[[Run], Awaitable[None]] | None = None
+        # Set by the runtime: whether this process serves a channel itself (its shard runs here), so it
+        # posts there without asking the platform where the channel is (bot.runtime.PeerPulse.serves).
+        self.serves: Callable[[int], Awaitable[bool]] | None = None
 
     def add_provider(self, provider: Provider) -> None:
         self._providers.append(provider)
@@ -173,7 +177,7 @@ class Scheduler:
         now = self.clock.now()
         due = self.fire_times(s, now - s.grace, now)
         if due:
-            await self.run_in_turn(s, due[-1])
+            await self.run_in_turn(s, due[-1], await self._away(s))
 
     # -- the one scheduling truth --------------------------------------------------------------
     @staticmethod
@@ -240,23 +244,45 @@ class Scheduler:
         """Runs due together, a few at a time in due order (:meth:`run_in_turn`). One of them cancelled
         (the process is stopping) cancels the caller, and so all of them, as a crash would."""
         if len(runs) <= 1:
-            return [await self.run_in_turn(s, t) for s, t in runs]
+            return [await self.run_in_turn(s, t, await self._away(s)) for s, t in runs]
         caller = asyncio.current_task()
+        # Known before any is asked for, and asked for in order, so that the first admitted (while slots
+        # are free) are the first in order too, not the first looked up.
+        away = await asyncio.gather(*(self._away(s) for s, _t in runs))
+        order = sorted(range(len(runs)), key=lambda i: (runs[i][1], away[i], runs[i][0].key))
 
-        async def one(s: Schedule, t: datetime) -> bool:
+        async def one(s: Schedule, t: datetime, elsewhere: bool) -> bool:
             try:
-                return await self.run_in_turn(s, t)
+                return await self.run_in_turn(s, t, elsewhere)
             except asyncio.CancelledError:
                 if caller is not None:
                     caller.cancel()
                 raise
 
-        return list(await asyncio.gather(*(one(s, t) for s, t in runs)))
+        done = await asyncio.gather(*(one(*runs[i], away[i]) for i in order))
+        results = [False] * len(runs)
+        for i, ok in zip(order, done, strict=True):
+            results[i] = ok
+        return results
 
-    async def run_in_turn(self, s: Schedule, period: datetime) -> bool:
-        """:meth:`run_period` once one of the run slots is free; waiting runs go by due time, then key."""
-        async with self.slots.turn((period, s.key)) as ticket:
+    async def run_in_turn(self, s: Schedule, period: datetime, away: bool = False) -> bool:
+        """:meth:`run_period` once one of the run slots is free; waiting runs go by due time, then those
+        this process serves itself before those whose channel another process serves (``away``), then
+        key. Every process runs every schedule (the ledger lets one run each period), so with several
+        processes each first posts in its own shards' channels, where it needs to ask the platform
+        nothing first, and takes the others' only when it has run out of its own: what is still
+        unclaimed then (the other process is slower, or down) it runs."""
+        async with self.slots.turn((period, away, s.key)) as ticket:
             return await self.run_period(s, period, ticket)
+
+    async def _away(self, s: Schedule) -> bool:
+        if s.channel_id is None or self.serves is None:
+            return False
+        try:
+            return not await self.serves(s.channel_id)
+        except Exception:
+            log.exception("could not tell who serves %s", s.key)
+            return False
 
     async def _abandon(self, s: Schedule, period: datetime) -> None:
         """A stale claim past its grace window: too late to run; settle what it was sending."""

@@ -308,7 +308,7 @@ class Challenges(Cog):
                     await self.post_midway(challenge_id, period)
 
                 out.append(Schedule(f"challenge:{c.id}:midway", _once(mid), midway, c.created_at,
-                                    timedelta(hours=self.s.config.checkins.grace_hours)))
+                                    timedelta(hours=self.s.config.checkins.grace_hours), c.channel_id))
             out.append(self._final_schedule(c))
         return out
 
@@ -316,7 +316,7 @@ class Challenges(Cog):
         async def final(period: datetime, challenge_id=c.id) -> None:
             await self.post_final(challenge_id)
 
-        return Schedule(f"challenge:{c.id}:final", _once(c.ends_at), final, c.created_at, FINAL_GRACE)
+        return Schedule(f"challenge:{c.id}:final", _once(c.ends_at), final, c.created_at, FINAL_GRACE, c.channel_id)
 
     async def post_midway(self, challenge_id: int, period: datetime) -> None:
         c = await self.s.challenges.get(challenge_id)

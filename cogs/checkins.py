@@ -197,7 +197,7 @@ class Checkins(Cog):
             async def run(period: datetime, channel_id=sch.channel_id) -> None:
                 await self.post_checkin(channel_id, period)
 
-            out.append(Schedule(f"checkin:{sch.channel_id}", trigger, run, sch.created_at, grace))
+            out.append(Schedule(f"checkin:{sch.channel_id}", trigger, run, sch.created_at, grace, sch.channel_id))
         return out
 
     async def post_checkin(self, channel_id: int, period: datetime) -> None:

@@ -447,6 +447,11 @@ class DiscordAdapter:
         m = re.fullmatch(r"<@!?(\d{1,20})>|(\d{1,20})", ref.strip())
         return (m.group(1) or m.group(2)) if m else None
 
+    def serves(self, channel_external_id: str) -> bool:
+        """Whether the channel is in this process's gateway cache (its guild is on one of our shards),
+        so a post there needs no request to find it first (bot.scheduler runs those first)."""
+        return channel_external_id.isdigit() and self.client.get_channel(int(channel_external_id)) is not None
+
     async def _channel(self, target: Target) -> discord.abc.Messageable:
         if target.kind == "member":
             try:
