@@ -421,14 +421,16 @@ class PeerPulse:
         linker = getattr(transport, "message_link", None)
         return linker(channel.external_id, message_id) if linker and channel else _("message {id}", id=message_id)
 
-    async def serves(self, channel_id: int) -> bool:
-        """Whether this process reaches a channel without asking its platform where it is: on Discord,
-        whether the channel's guild is on one of this process's shards (bot.scheduler runs those first)."""
-        channel = await self.services.community.channel_by_id(channel_id)
-        if channel is None:
-            return True
-        here = getattr(self._transport(await self._platform(channel.community_id)), "serves", None)
-        return True if here is None else bool(here(channel.external_id))
+    async def serves(self, channel_ids: list[int]) -> set[int]:
+        """The channels this process reaches without asking their platform where they are: on Discord,
+        those whose guild is on one of this process's shards (bot.scheduler runs those first)."""
+        channels = await self.services.community.channels_by_ids(channel_ids)
+        served = {c for c in channel_ids if c not in channels}   # gone: nobody is better placed
+        for channel_id, channel in channels.items():
+            here = getattr(self._transport(await self._platform(channel.community_id)), "serves", None)
+            if here is None or here(channel.external_id):
+                served.add(channel_id)
+        return served
 
     async def _platform(self, community_id: int) -> str | None:
         address = await self.services.community.community_address(community_id)

@@ -116,7 +116,7 @@ class Scheduler:
         self.settle: Callable[[Run], Awaitable[None]] | None = None
         # Set by the runtime: whether this process serves a channel itself (its shard runs here), so it
         # posts there without asking the platform where the channel is (bot.runtime.PeerPulse.serves).
-        self.serves: Callable[[int], Awaitable[bool]] | None = None
+        self.serves: Callable[[list[int]], Awaitable[set[int]]] | None = None
 
     def add_provider(self, provider: Provider) -> None:
         self._providers.append(provider)
@@ -128,6 +128,9 @@ class Scheduler:
             for s in await provider():
                 schedules[s.key] = s
         self._schedules = schedules
+        # Looked up now, in a few queries, so a peak's thousands of firings find their channels known
+        # instead of each asking the database at the same moment, in front of members' commands.
+        await self._away(list(schedules.values()))
         if self._live is not None:
             self._sync_live()
 
@@ -177,7 +180,7 @@ class Scheduler:
         now = self.clock.now()
         due = self.fire_times(s, now - s.grace, now)
         if due:
-            await self.run_in_turn(s, due[-1], await self._away(s))
+            await self.run_in_turn(s, due[-1], (await self._away([s]))[0])
 
     # -- the one scheduling truth --------------------------------------------------------------
     @staticmethod
@@ -244,11 +247,11 @@ class Scheduler:
         """Runs due together, a few at a time in due order (:meth:`run_in_turn`). One of them cancelled
         (the process is stopping) cancels the caller, and so all of them, as a crash would."""
         if len(runs) <= 1:
-            return [await self.run_in_turn(s, t, await self._away(s)) for s, t in runs]
+            return [await self.run_in_turn(s, t, away) for (s, t), away in zip(runs, await self._away([s for s, _t in runs]), strict=True)]
         caller = asyncio.current_task()
         # Known before any is asked for, and asked for in order, so that the first admitted (while slots
         # are free) are the first in order too, not the first looked up.
-        away = await asyncio.gather(*(self._away(s) for s, _t in runs))
+        away = await self._away([s for s, _t in runs])
         order = sorted(range(len(runs)), key=lambda i: (runs[i][1], away[i], runs[i][0].key))
 
         async def one(s: Schedule, t: datetime, elsewhere: bool) -> bool:
@@ -275,14 +278,17 @@ class Scheduler:
         async with self.slots.turn((period, away, s.key)) as ticket:
             return await self.run_period(s, period, ticket)
 
-    async def _away(self, s: Schedule) -> bool:
-        if s.channel_id is None or self.serves is None:
-            return False
+    async def _away(self, schedules: list[Schedule]) -> list[bool]:
+        """For each schedule: whether another process serves the channel it posts in (asked in one go)."""
+        channels = [s.channel_id for s in schedules if s.channel_id is not None]
+        if not channels or self.serves is None:
+            return [False] * len(schedules)
         try:
-            return not await self.serves(s.channel_id)
+            served = await self.serves(channels)
         except Exception:
-            log.exception("could not tell who serves %s", s.key)
-            return False
+            log.exception("could not tell which channels this process serves")
+            return [False] * len(schedules)
+        return [s.channel_id is not None and s.channel_id not in served for s in schedules]
 
     async def _abandon(self, s: Schedule, period: datetime) -> None:
         """A stale claim past its grace window: too late to run; settle what it was sending."""

@@ -29,8 +29,8 @@ async def _scheduler(path, served: set[int]) -> tuple[Scheduler, SqliteDatabase]
     await db.migrate()
     scheduler = Scheduler(db, FakeClock(PERIOD), runs_at_once=1)
 
-    async def serves(channel_id: int) -> bool:
-        return channel_id in served
+    async def serves(channel_ids: list[int]) -> set[int]:
+        return served & set(channel_ids)
 
     scheduler.serves = serves
     return scheduler, db
@@ -77,3 +77,23 @@ async def test_without_a_channel_or_a_platform_that_knows_runs_keep_key_order(tm
         assert ran == [1, 2, 3, 4]
     finally:
         await db.close()
+
+
+async def test_the_runtime_tells_its_own_channels_from_those_another_process_serves(bot):
+    """Through the console: the check-in schedules carry their channel; a platform that knows which
+    channels are on its shards (Discord's ``serves``) decides; one that does not serves them all."""
+    await bot.run(":moderator mia", "mia@#walkers: mod schedule #walkers sunday 18:00 UTC",
+                  "mia@#runners: mod schedule #runners sunday 18:00 UTC")
+    scheduler = bot.app.services.scheduler
+    checkins = {s.key: s.channel_id for s in scheduler._schedules.values() if s.key.startswith("checkin:")}
+    assert len(checkins) == 2 and all(checkins.values())
+    walkers, runners = (await bot.app.services.community.channels_by_ids(list(checkins.values()))).values()
+    assert await bot.app.serves(list(checkins.values())) == set(checkins.values())      # the console: all here
+    console = bot.app.transports["console"]
+    console.serves = lambda external: external == walkers.external_id                   # a shard split
+    try:
+        assert await bot.app.serves([walkers.id, runners.id, 999_999]) == {walkers.id, 999_999}
+        assert await scheduler._away(list(scheduler._schedules.values())) == [
+            s.channel_id == runners.id for s in scheduler._schedules.values()]
+    finally:
+        del console.serves
