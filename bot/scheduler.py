@@ -246,12 +246,12 @@ class Scheduler:
     async def run_together(self, runs: list[tuple[Schedule, datetime]]) -> list[bool]:
         """Runs due together, a few at a time in due order (:meth:`run_in_turn`). One of them cancelled
         (the process is stopping) cancels the caller, and so all of them, as a crash would."""
-        if len(runs) <= 1:
-            return [await self.run_in_turn(s, t, away) for (s, t), away in zip(runs, await self._away([s for s, _t in runs]), strict=True)]
-        caller = asyncio.current_task()
         # Known before any is asked for, and asked for in order, so that the first admitted (while slots
         # are free) are the first in order too, not the first looked up.
         away = await self._away([s for s, _t in runs])
+        if len(runs) <= 1:
+            return [await self.run_in_turn(s, t, a) for (s, t), a in zip(runs, away, strict=True)]
+        caller = asyncio.current_task()
         order = sorted(range(len(runs)), key=lambda i: (runs[i][1], away[i], runs[i][0].key))
 
         async def one(s: Schedule, t: datetime, elsewhere: bool) -> bool:
